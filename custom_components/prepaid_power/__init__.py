@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.framer import FramerType
-
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.framer import FramerType
 
 from .const import CONF_FRAMING, CONNECT_TIMEOUT, DOMAIN, FRAMING_RTU_OVER_TCP
 
@@ -27,7 +26,9 @@ type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]
 
 async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:
     """Connect to the gateway."""
-    framer = FramerType.RTU if entry.data[CONF_FRAMING] == FRAMING_RTU_OVER_TCP else FramerType.SOCKET
+    framer = (
+        FramerType.RTU if entry.data[CONF_FRAMING] == FRAMING_RTU_OVER_TCP else FramerType.SOCKET
+    )
     client = AsyncModbusTcpClient(
         entry.data[CONF_HOST], port=entry.data[CONF_PORT], framer=framer, timeout=CONNECT_TIMEOUT
     )

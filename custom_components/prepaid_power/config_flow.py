@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.framer import FramerType
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers.selector import (
@@ -19,6 +15,9 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.framer import FramerType
+import voluptuous as vol
 
 from .const import (
     CONF_FRAMING,
