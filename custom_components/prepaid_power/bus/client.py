@@ -1,0 +1,382 @@
+"""Transaction layer: one Modbus endpoint, one transaction at a time, commands first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+import itertools
+import logging
+import time
+from types import TracebackType
+from typing import Self
+
+from pymodbus.exceptions import ConnectionException, ModbusException
+from pymodbus.pdu import ModbusPDU
+
+from ..profiles.model import BIT_READ_FUNCTIONS, READ_FUNCTIONS  # noqa: TID252
+from . import compat
+from .errors import (
+    GATEWAY_PATH_UNAVAILABLE,
+    GATEWAY_TARGET_FAILED,
+    BusClosedError,
+    BusConnectionError,
+    BusError,
+    BusFramingError,
+    BusTimeoutError,
+    DeviceExceptionError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Framing(StrEnum):
+    """How Modbus frames travel over TCP."""
+
+    TCP = "tcp"
+    RTU_OVER_TCP = "rtu_over_tcp"
+
+
+@dataclass(frozen=True, slots=True)
+class TcpEndpoint:
+    """A Modbus TCP gateway (the add-on or any RS485-Ethernet converter)."""
+
+    host: str
+    port: int = 502
+    framing: Framing = Framing.TCP
+
+
+@dataclass(frozen=True, slots=True)
+class SerialEndpoint:
+    """A local serial port (or a pyserial URL) with an RS485 bus behind it."""
+
+    port: str
+    baudrate: int = 9600
+    bytesize: int = 8
+    parity: str = "N"
+    stopbits: int = 1
+
+
+type Endpoint = TcpEndpoint | SerialEndpoint
+
+
+@dataclass(frozen=True, slots=True)
+class BusSettings:
+    """Per-gateway bus timing."""
+
+    timeout_s: float = 1.0
+    connect_timeout_s: float = 3.0
+    inter_frame_gap_ms: float = 0.0
+    id_switch_pause_ms: float = 0.0
+
+
+class Priority(IntEnum):
+    """Lower runs first: relay commands and their read-back before polling, scans last."""
+
+    COMMAND = 0
+    POLL = 10
+    SCAN = 20
+
+
+@dataclass(slots=True)
+class SlaveStats:
+    """Counters of one slave id."""
+
+    transactions: int = 0
+    timeouts: int = 0
+    errors: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain structure for diagnostics."""
+        return {
+            "transactions": self.transactions,
+            "timeouts": self.timeouts,
+            "errors": self.errors,
+            "last_success": self.last_success.isoformat() if self.last_success else None,
+            "last_error": self.last_error,
+        }
+
+
+@dataclass(slots=True)
+class BusStats:
+    """Counters of one gateway, with a breakdown per slave id."""
+
+    transactions: int = 0
+    timeouts: int = 0
+    errors: int = 0
+    connects: int = 0
+    slaves: dict[int, SlaveStats] = field(default_factory=dict)
+
+    def slave(self, slave_id: int) -> SlaveStats:
+        """Counters of a slave (created on first use)."""
+        return self.slaves.setdefault(slave_id, SlaveStats())
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain structure for diagnostics."""
+        return {
+            "transactions": self.transactions,
+            "timeouts": self.timeouts,
+            "errors": self.errors,
+            "connects": self.connects,
+            "slaves": {sid: s.as_dict() for sid, s in sorted(self.slaves.items())},
+        }
+
+
+@dataclass(slots=True)
+class _Job:
+    slave_id: int
+    function: int
+    address: int
+    payload: int | tuple[int, ...]
+    timeout_s: float
+    pause_ms: float
+    future: asyncio.Future[list[int]]
+
+
+class ModbusBus:
+    """Queue of transactions for one endpoint, executed one at a time by priority.
+
+    Use as ``async with ModbusBus(endpoint) as bus: await bus.read(...)``.
+    """
+
+    def __init__(self, endpoint: Endpoint, settings: BusSettings | None = None) -> None:
+        self.endpoint = endpoint
+        self.settings = settings or BusSettings()
+        self.stats = BusStats()
+        self._queue: asyncio.PriorityQueue[tuple[int, int, _Job]] = asyncio.PriorityQueue()
+        self._sequence = itertools.count()
+        self._worker: asyncio.Task[None] | None = None
+        self._client: compat.Client | None = None
+        self._received = 0
+        self._last_end = 0.0
+        self._last_slave: int | None = None
+
+    async def __aenter__(self) -> Self:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        """Start the worker; connecting happens on the first request."""
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(
+                self._run(), name=f"prepaid_power bus {self.endpoint}"
+            )
+
+    async def close(self) -> None:
+        """Stop the worker, fail waiting requests, close the connection."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        while not self._queue.empty():
+            _, _, job = self._queue.get_nowait()
+            if not job.future.done():
+                job.future.set_exception(BusClosedError("bus closed", job.slave_id))
+        self._disconnect()
+
+    @property
+    def pending(self) -> int:
+        """Requests waiting in the queue."""
+        return self._queue.qsize()
+
+    async def read(
+        self,
+        slave_id: int,
+        function: int,
+        address: int,
+        count: int,
+        *,
+        priority: Priority = Priority.POLL,
+        timeout_s: float | None = None,
+        pause_ms: float = 0.0,
+    ) -> list[int]:
+        """Read registers (or bits, as 0/1) and return them."""
+        if function not in READ_FUNCTIONS:
+            raise ValueError(f"function {function} is not a read")
+        return await self._submit(slave_id, function, address, count, priority, timeout_s, pause_ms)
+
+    async def write(
+        self,
+        slave_id: int,
+        function: int,
+        address: int,
+        values: Sequence[int],
+        *,
+        priority: Priority = Priority.COMMAND,
+        timeout_s: float | None = None,
+        pause_ms: float = 0.0,
+    ) -> None:
+        """Write registers or a coil (function 5: non-zero is on)."""
+        await self._submit(
+            slave_id, function, address, tuple(values), priority, timeout_s, pause_ms
+        )
+
+    async def _submit(  # noqa: PLR0917
+        self,
+        slave_id: int,
+        function: int,
+        address: int,
+        payload: int | tuple[int, ...],
+        priority: Priority,
+        timeout_s: float | None,
+        pause_ms: float,
+    ) -> list[int]:
+        if self._worker is None:
+            raise BusClosedError("bus not started", slave_id)
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        job = _Job(
+            slave_id,
+            function,
+            address,
+            payload,
+            self.settings.timeout_s if timeout_s is None else timeout_s,
+            pause_ms,
+            future,
+        )
+        self._queue.put_nowait((priority, next(self._sequence), job))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            _, _, job = await self._queue.get()
+            if job.future.done():
+                continue
+            try:
+                result = await self._execute(job)
+            except BusError as err:
+                if not job.future.done():
+                    job.future.set_exception(err)
+            else:
+                if not job.future.done():
+                    job.future.set_result(result)
+
+    async def _pause_before(self, job: _Job) -> None:
+        gap_ms = self.settings.inter_frame_gap_ms
+        if job.slave_id != self._last_slave:
+            gap_ms = max(gap_ms, self.settings.id_switch_pause_ms, job.pause_ms)
+        wait = self._last_end + gap_ms / 1000.0 - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _trace(self, sending: bool, data: bytes) -> bytes:
+        if not sending:
+            self._received += len(data)
+        return data
+
+    async def _connect(self) -> compat.Client:
+        if self._client is not None and self._client.connected:
+            return self._client
+        self._disconnect()
+        timeout = self.settings.connect_timeout_s
+        match self.endpoint:
+            case TcpEndpoint(host=host, port=port, framing=framing):
+                client = compat.tcp_client(
+                    host,
+                    port,
+                    rtu_framing=framing is Framing.RTU_OVER_TCP,
+                    timeout_s=timeout,
+                    trace=self._trace,
+                )
+            case SerialEndpoint() as serial:
+                client = compat.serial_client(
+                    serial.port,
+                    baudrate=serial.baudrate,
+                    bytesize=serial.bytesize,
+                    parity=serial.parity,
+                    stopbits=serial.stopbits,
+                    timeout_s=timeout,
+                    trace=self._trace,
+                )
+        self.stats.connects += 1
+        if not await client.connect():
+            client.close()
+            raise BusConnectionError(f"cannot connect to {self.endpoint}")
+        self._client = client
+        return client
+
+    def _disconnect(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def _execute(self, job: _Job) -> list[int]:
+        stats = self.stats.slave(job.slave_id)
+        try:
+            client = await self._connect()
+        except BusConnectionError as err:
+            self.stats.errors += 1
+            stats.errors += 1
+            stats.last_error = str(err)
+            err.slave_id = job.slave_id
+            raise
+        await self._pause_before(job)
+        self.stats.transactions += 1
+        stats.transactions += 1
+        self._received = 0
+        compat.set_timeout(client, job.timeout_s)
+        try:
+            response = await compat.request(
+                client, job.function, job.slave_id, job.address, job.payload
+            )
+            return self._result(job, response)
+        except BusError as err:
+            self._count_error(stats, err)
+            raise
+        except ConnectionException as err:
+            self._disconnect()
+            error: BusError = BusConnectionError(f"connection lost: {err}", job.slave_id)
+            self._count_error(stats, error)
+            raise error from None
+        except ModbusException as err:
+            if self._received:
+                error = BusFramingError(f"invalid answer: {err}", job.slave_id)
+            else:
+                error = BusTimeoutError(f"no answer within {job.timeout_s} s", job.slave_id)
+            self._count_error(stats, error)
+            raise error from None
+        finally:
+            self._last_end = time.monotonic()
+            self._last_slave = job.slave_id
+
+    def _count_error(self, stats: SlaveStats, error: BusError) -> None:
+        if isinstance(error, BusTimeoutError):
+            self.stats.timeouts += 1
+            stats.timeouts += 1
+        else:
+            self.stats.errors += 1
+            stats.errors += 1
+        stats.last_error = str(error)
+
+    def _result(self, job: _Job, response: ModbusPDU) -> list[int]:
+        if response.isError():
+            code = int(getattr(response, "exception_code", 0))
+            if code in (GATEWAY_PATH_UNAVAILABLE, GATEWAY_TARGET_FAILED):
+                raise BusTimeoutError(f"gateway: no answer (0x{code:02X})", job.slave_id)
+            raise DeviceExceptionError(code, job.slave_id)
+        stats = self.stats.slave(job.slave_id)
+        stats.last_success = datetime.now(UTC)
+        if job.function in BIT_READ_FUNCTIONS:
+            assert isinstance(job.payload, int)
+            return [1 if bit else 0 for bit in response.bits[: job.payload]]
+        if isinstance(job.payload, int):
+            registers = list(response.registers)
+            if len(registers) != job.payload:
+                raise BusFramingError(
+                    f"asked {job.payload} registers, got {len(registers)}", job.slave_id
+                )
+            return registers
+        return []

@@ -1,0 +1,291 @@
+"""Meter profile value types: what a model's registers are and how to talk to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from pathlib import Path
+
+from .expression import Expression, Number
+
+READ_COILS = 1
+READ_DISCRETE_INPUTS = 2
+READ_HOLDING_REGISTERS = 3
+READ_INPUT_REGISTERS = 4
+WRITE_SINGLE_COIL = 5
+WRITE_SINGLE_REGISTER = 6
+WRITE_MULTIPLE_REGISTERS = 16
+
+REGISTER_READ_FUNCTIONS = frozenset({READ_HOLDING_REGISTERS, READ_INPUT_REGISTERS})
+BIT_READ_FUNCTIONS = frozenset({READ_COILS, READ_DISCRETE_INPUTS})
+READ_FUNCTIONS = REGISTER_READ_FUNCTIONS | BIT_READ_FUNCTIONS
+WRITE_FUNCTIONS = frozenset({WRITE_SINGLE_COIL, WRITE_SINGLE_REGISTER, WRITE_MULTIPLE_REGISTERS})
+
+# Modbus application protocol limits per request.
+MAX_READ_REGISTERS = 125
+MAX_READ_BITS = 2000
+
+CHECK_NAMES = frozenset({"value", "slave_id"})
+KEY_NAMES = frozenset({"serial"})
+RELAY_KEY_WORD = "key"
+RELAY_KEY = "relay"
+
+
+class DataType(StrEnum):
+    """How the words of a register are interpreted."""
+
+    UINT16 = "uint16"
+    INT16 = "int16"
+    UINT32 = "uint32"
+    INT32 = "int32"
+    FLOAT32 = "float32"
+    BIT = "bit"
+
+    @property
+    def width(self) -> int:
+        """Number of 16-bit words (or bits, for BIT) the value occupies."""
+        return 2 if self in (DataType.UINT32, DataType.INT32, DataType.FLOAT32) else 1
+
+
+class WordOrder(StrEnum):
+    """Order of the 16-bit words of a 32-bit value (bytes within a word are big-endian)."""
+
+    BIG = "big"
+    LITTLE = "little"
+
+
+class Function(IntEnum):
+    """Modbus function codes the profiles use."""
+
+    READ_COILS = READ_COILS
+    READ_DISCRETE_INPUTS = READ_DISCRETE_INPUTS
+    READ_HOLDING_REGISTERS = READ_HOLDING_REGISTERS
+    READ_INPUT_REGISTERS = READ_INPUT_REGISTERS
+    WRITE_SINGLE_COIL = WRITE_SINGLE_COIL
+    WRITE_SINGLE_REGISTER = WRITE_SINGLE_REGISTER
+    WRITE_MULTIPLE_REGISTERS = WRITE_MULTIPLE_REGISTERS
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One measurement the meter exposes."""
+
+    key: str
+    function: int
+    address: int
+    data_type: DataType
+    word_order: WordOrder = WordOrder.BIG
+    scale: float = 1.0
+    unit: str | None = None
+    device_class: str | None = None
+    state_class: str | None = None
+    enabled_by_default: bool = True
+    valid_min: float | None = None
+    valid_max: float | None = None
+
+    @property
+    def count(self) -> int:
+        """Words (or bits) occupied on the wire."""
+        return self.data_type.width
+
+    @property
+    def end(self) -> int:
+        """Last address occupied (inclusive)."""
+        return self.address + self.count - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """An identifying read and the condition its value must satisfy."""
+
+    function: int
+    address: int
+    data_type: DataType
+    word_order: WordOrder
+    expression: Expression
+
+    @property
+    def count(self) -> int:
+        """Words read."""
+        return self.data_type.width
+
+    def passes(self, value: Number, slave_id: int) -> bool:
+        """Whether the value read from this slave satisfies the condition."""
+        try:
+            return bool(self.expression.evaluate(value=value, slave_id=slave_id))
+        except (ArithmeticError, TypeError, ValueError):
+            return False
+
+
+@dataclass(frozen=True, slots=True)
+class SerialNumber:
+    """Where the meter keeps its serial number."""
+
+    function: int
+    address: int
+    data_type: DataType
+    word_order: WordOrder = WordOrder.BIG
+
+    @property
+    def count(self) -> int:
+        """Words read."""
+        return self.data_type.width
+
+
+@dataclass(frozen=True, slots=True)
+class RelayRead:
+    """How the relay state is read back."""
+
+    function: int
+    address: int
+    on: int
+    off: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelayWrite:
+    """How the relay is commanded; values may contain the word ``key``."""
+
+    function: int
+    address: int
+    on: tuple[int | str, ...]
+    off: tuple[int | str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """A relay (or several channels of a relay board) the meter can switch."""
+
+    read: RelayRead
+    write: RelayWrite
+    channels: int = 1
+    key: Expression | None = None
+    settle_ms: int = 100
+
+    def state_key(self, channel: int = 0) -> str:
+        """Reading key of a channel's state: ``relay`` or ``relay_<n>`` (1-based)."""
+        return RELAY_KEY if self.channels == 1 else f"{RELAY_KEY}_{channel + 1}"
+
+    @property
+    def needs_serial(self) -> bool:
+        """Whether commands need the meter's serial number (to compute the key)."""
+        return self.key is not None
+
+    def write_values(self, on: bool, serial: int | None) -> list[int]:
+        """Register values of an on/off command, with the key filled in."""
+        template = self.write.on if on else self.write.off
+        key = 0
+        if self.key is not None:
+            if serial is None:
+                raise ValueError("this relay needs the meter's serial number")
+            key = int(self.key.evaluate(serial=serial)) & 0xFFFF
+        return [key if word == RELAY_KEY_WORD else int(word) for word in template]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadableBlock:
+    """A run of addresses the meter answers as one read (no exception 0x02 inside)."""
+
+    function: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quirks:
+    """Bus behaviour that differs between models."""
+
+    write_function: int = WRITE_MULTIPLE_REGISTERS
+    id_switch_pause_ms: int = 0
+    turnaround_ms: float = 20.0
+    max_read_registers: int = MAX_READ_REGISTERS
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Everything the integration knows about one meter model."""
+
+    id: str
+    manufacturer: str
+    model: str
+    registers: tuple[Register, ...]
+    identify: tuple[Check, ...] = ()
+    serial: SerialNumber | None = None
+    relay: Relay | None = None
+    readable: tuple[ReadableBlock, ...] = ()
+    quirks: Quirks = Quirks()
+    max_power_w: float | None = None
+    energy_max_kwh: float | None = None
+    phases: int = 1
+    energy_key: str | None = None
+    source: Path | None = field(default=None, compare=False)
+    builtin: bool = field(default=True, compare=False)
+
+    def register(self, key: str) -> Register:
+        """The register with this key."""
+        for register in self.registers:
+            if register.key == key:
+                return register
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every reading key: registers, then relay channel states."""
+        relay_keys: tuple[str, ...] = ()
+        if self.relay is not None:
+            relay_keys = tuple(self.relay.state_key(ch) for ch in range(self.relay.channels))
+        return tuple(register.key for register in self.registers) + relay_keys
+
+    @property
+    def default_keys(self) -> frozenset[str]:
+        """Keys read when nothing else is asked: enabled registers and relay states."""
+        relay_keys = set(self.keys) - {register.key for register in self.registers}
+        enabled = {register.key for register in self.registers if register.enabled_by_default}
+        return frozenset(enabled | relay_keys)
+
+    def read_span(self, key: str) -> tuple[int, int, int]:
+        """Function code, first address and count of the read behind a key."""
+        if self.relay is not None:
+            for channel in range(self.relay.channels):
+                if key == self.relay.state_key(channel):
+                    return self.relay.read.function, self.relay.read.address + channel, 1
+        register = self.register(key)
+        return register.function, register.address, register.count
+
+    def max_read_count(self, function: int) -> int:
+        """Largest read this model accepts for a function code."""
+        if function in BIT_READ_FUNCTIONS:
+            return MAX_READ_BITS
+        return min(MAX_READ_REGISTERS, self.quirks.max_read_registers)
+
+    def readable_runs(self, function: int) -> tuple[tuple[int, int], ...]:
+        """Maximal address runs (inclusive) readable in one request for a function code.
+
+        Declared blocks win; without blocks only the declared spans are trusted, so reads
+        never cross addresses the meter might reject with exception 0x02.
+        """
+        spans = [(b.start, b.end) for b in self.readable if b.function == function]
+        if not spans:
+            spans = [
+                (address, address + count - 1)
+                for fc, address, count in self._declared_spans()
+                if fc == function
+            ]
+        runs: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if runs and start <= runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+            else:
+                runs.append((start, end))
+        return tuple(runs)
+
+    def is_readable(self, function: int, start: int, end: int) -> bool:
+        """Whether [start, end] can be read in one request without an exception."""
+        return any(lo <= start and end <= hi for lo, hi in self.readable_runs(function))
+
+    def _declared_spans(self) -> list[tuple[int, int, int]]:
+        spans = [self.read_span(key) for key in self.keys]
+        spans.extend((c.function, c.address, c.count) for c in self.identify)
+        if self.serial is not None:
+            spans.append((self.serial.function, self.serial.address, self.serial.count))
+        return spans
