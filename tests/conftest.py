@@ -35,7 +35,7 @@ def unused_tcp_port() -> int:
 async def modbus_server() -> AsyncIterator[tuple[str, int]]:
     """A real pymodbus TCP server on loopback with one device (id 1)."""
     port = unused_tcp_port()
-    device = ModbusDeviceContext(hr=ModbusSequentialDataBlock(0, [0] * 100))
+    device = ModbusDeviceContext(hr=ModbusSequentialDataBlock(1, [0] * 100))
     server = ModbusTcpServer(
         ModbusServerContext(devices={1: device}, single=False), address=("127.0.0.1", port)
     )

@@ -17,8 +17,8 @@ from homeassistant.helpers.selector import (
 )
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.framer import FramerType
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     CONF_FRAMING,
     CONNECT_TIMEOUT,
