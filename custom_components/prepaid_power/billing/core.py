@@ -1,0 +1,851 @@
+"""Billing of rooms: readings to charges, tenancies, allowance, landlord money operations.
+
+`BillingCore` is synchronous and owns a `Ledger`; see `aio.AsyncBilling` for the executor
+contract. All instants are aware datetimes; the clock is injected for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+import sqlite3
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from .cycle import CycleCalendar, utc
+from .errors import (
+    ROOM_HAS_NO_TARIFF,
+    ROOM_HAS_NO_TENANCY,
+    ROOM_OCCUPIED,
+    TARIFF_RETROACTIVE,
+    TIME_BEFORE_LAST_BILLING,
+    UNKNOWN_ENTRY,
+    UNKNOWN_ROOM,
+    UNKNOWN_SUSPECT,
+    BillingError,
+)
+from .ledger import SYSTEM, BillingState, Entry, Ledger, NewEntry, SuspectReading, Tenancy
+from .money import KWH_QUANTUM, Currency, Number, parse_kwh
+from .tariff import (
+    TariffSchedule,
+    TariffVersion,
+    UsagePiece,
+    exceeds_cap,
+    next_price_boundary,
+    split_usage,
+    tariff_from_dict,
+    tariff_to_dict,
+)
+
+POSTING_INTERVAL: Final = timedelta(hours=1)
+ONE_MICROSECOND: Final = timedelta(microseconds=1)
+
+# Repair issues the HA layer raises (translation keys of issues, not of errors).
+ISSUE_COUNTER_BACKWARDS: Final = "counter_backwards"
+ISSUE_SUSPECT_READING: Final = "suspect_reading"
+ISSUE_VACANT_PRESET_EXHAUSTED: Final = "vacant_preset_exhausted"
+ISSUE_PRICE_ABOVE_CAP: Final = "price_above_cap"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomConfig:
+    """Billing settings of a room (the HA room subentry holds the same values)."""
+
+    name: str
+    cycle_start_day: int = 1
+    allowance_kwh: Decimal = Decimal(0)
+    allowance_pro_rata: bool = False
+    max_power_kw: Decimal | None = None
+    plausibility_margin: Decimal = Decimal("1.5")
+    plausibility_slack_kwh: Decimal = Decimal("0.1")
+    rollover_kwh: Decimal | None = None
+    thresholds: tuple[Decimal, ...] = ()
+    supplier_price: Decimal | None = None
+    cap_margin_percent: Decimal = Decimal(0)
+
+    def to_dict(self) -> dict[str, Any]:
+        def opt(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "name": self.name,
+            "cycle_start_day": self.cycle_start_day,
+            "allowance_kwh": str(self.allowance_kwh),
+            "allowance_pro_rata": self.allowance_pro_rata,
+            "max_power_kw": opt(self.max_power_kw),
+            "plausibility_margin": str(self.plausibility_margin),
+            "plausibility_slack_kwh": str(self.plausibility_slack_kwh),
+            "rollover_kwh": opt(self.rollover_kwh),
+            "thresholds": [str(t) for t in self.thresholds],
+            "supplier_price": opt(self.supplier_price),
+            "cap_margin_percent": str(self.cap_margin_percent),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoomConfig:
+        def opt(value: object) -> Decimal | None:
+            return None if value is None else Decimal(str(value))
+
+        return cls(
+            name=str(data["name"]),
+            cycle_start_day=int(data.get("cycle_start_day", 1)),
+            allowance_kwh=Decimal(str(data.get("allowance_kwh", 0))),
+            allowance_pro_rata=bool(data.get("allowance_pro_rata", False)),
+            max_power_kw=opt(data.get("max_power_kw")),
+            plausibility_margin=Decimal(str(data.get("plausibility_margin", "1.5"))),
+            plausibility_slack_kwh=Decimal(str(data.get("plausibility_slack_kwh", "0.1"))),
+            rollover_kwh=opt(data.get("rollover_kwh")),
+            thresholds=tuple(Decimal(str(t)) for t in data.get("thresholds", ())),
+            supplier_price=opt(data.get("supplier_price")),
+            cap_margin_percent=Decimal(str(data.get("cap_margin_percent", 0))),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Something the landlord must see (a repair issue in HA)."""
+
+    key: str
+    room_id: str
+    placeholders: dict[str, str] = field(default_factory=dict)
+    suspect_id: int | None = None
+
+
+type ReadingStatus = Literal[
+    "baseline", "accrued", "posted", "rollover", "reset", "suspect", "ignored"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingResult:
+    room_id: str
+    status: ReadingStatus
+    posted: tuple[Entry, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    dismissed_suspect_id: int | None = None
+    live_balance: Decimal | None = None
+    unposted_kwh: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOutResult:
+    tenancy: Tenancy
+    settlement: Entry | None
+    refund_owed: Decimal
+    debt: Decimal
+    final_charges: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """The newest good reading not yet posted; `delta` counts kWh since the billed reading."""
+
+    reading: Decimal
+    at: datetime
+    delta: Decimal
+
+
+@dataclass(slots=True)
+class _Room:
+    room_id: str
+    config: RoomConfig
+    calendar: CycleCalendar
+    schedule: TariffSchedule
+    pending: _Pending | None = None
+    live_balance: Decimal | None = None
+
+
+def _default_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BillingCore:
+    """All billing rules for all rooms of one ledger. Not thread-safe: one thread only."""
+
+    def __init__(
+        self, ledger: Ledger, tz: ZoneInfo, *, now: Callable[[], datetime] = _default_now
+    ) -> None:
+        self.ledger = ledger
+        self.tz = tz
+        self._now = now
+        self._rooms: dict[str, _Room] = {}
+        for room_id, (_, config) in ledger.rooms().items():
+            self._load_room(room_id, RoomConfig.from_dict(config))
+
+    @property
+    def currency(self) -> Currency:
+        return self.ledger.currency
+
+    def now(self) -> datetime:
+        return utc(self._now())
+
+    def _at(self, at: datetime | None) -> datetime:
+        return self.now() if at is None else utc(at)
+
+    # --- rooms and tariffs -------------------------------------------------------------------
+
+    def _load_room(self, room_id: str, config: RoomConfig) -> _Room:
+        schedule = TariffSchedule()
+        for effective_from, definition in self.ledger.tariff_versions(room_id):
+            schedule.add(TariffVersion(effective_from, tariff_from_dict(definition)))
+        room = _Room(room_id, config, CycleCalendar(self.tz, config.cycle_start_day), schedule)
+        self._rooms[room_id] = room
+        return room
+
+    def upsert_room(self, room_id: str, config: RoomConfig) -> None:
+        CycleCalendar(self.tz, config.cycle_start_day)  # validates the start day
+        self.ledger.upsert_room(room_id, config.name, config.to_dict())
+        pending = self._rooms[room_id].pending if room_id in self._rooms else None
+        self._load_room(room_id, config).pending = pending
+
+    def room_ids(self) -> list[str]:
+        return sorted(self._rooms)
+
+    def room_config(self, room_id: str) -> RoomConfig:
+        return self._room(room_id).config
+
+    def calendar(self, room_id: str) -> CycleCalendar:
+        return self._room(room_id).calendar
+
+    def _room(self, room_id: str) -> _Room:
+        try:
+            return self._rooms[room_id]
+        except KeyError:
+            raise BillingError(UNKNOWN_ROOM, {"room": room_id}) from None
+
+    def set_tariff(
+        self,
+        room_id: str,
+        definition: Mapping[str, Any],
+        *,
+        effective_from: datetime | None = None,
+        who: str = SYSTEM,
+    ) -> list[Issue]:
+        """Add a tariff version; it applies from `effective_from` (now or later, never earlier)."""
+        room = self._room(room_id)
+        tariff = tariff_from_dict(definition)
+        now = self.now()
+        start = now if effective_from is None else utc(effective_from)
+        state = self.ledger.billing_state(room_id)
+        floor = now if state is None else max(now, state.billed_at)
+        if start < floor:
+            raise BillingError(
+                TARIFF_RETROACTIVE,
+                {"effective_from": start.isoformat(), "earliest": floor.isoformat()},
+            )
+        self.ledger.add_tariff_version(room_id, start, tariff_to_dict(tariff), who)
+        room.schedule.add(TariffVersion(start, tariff))
+        config = room.config
+        if config.supplier_price is not None and exceeds_cap(
+            tariff, config.supplier_price, config.cap_margin_percent
+        ):
+            return [
+                Issue(
+                    ISSUE_PRICE_ABOVE_CAP,
+                    room_id,
+                    {
+                        "price": str(tariff.max_price()),
+                        "supplier_price": str(config.supplier_price),
+                    },
+                )
+            ]
+        return []
+
+    def tariff_versions(self, room_id: str) -> list[TariffVersion]:
+        return list(self._room(room_id).schedule.versions)
+
+    def current_price(self, room_id: str, at: datetime | None = None) -> Decimal | None:
+        """Price per kWh of the next kWh (tiered: at the room's cycle-to-date usage)."""
+        room = self._room(room_id)
+        moment = self._at(at)
+        account = self.account_of(room_id)
+        pieces = split_usage(
+            KWH_QUANTUM,
+            moment,
+            moment,
+            room.schedule,
+            room.calendar,
+            cycle_kwh=lambda cycle: self.ledger.kwh_totals(account, cycle)[0],
+        )
+        return None if room.schedule.at(moment) is None else pieces[0].price
+
+    # --- accounts ----------------------------------------------------------------------------
+
+    def tenancy_of(self, room_id: str) -> Tenancy | None:
+        self._room(room_id)
+        return self.ledger.open_tenancy_of(room_id)
+
+    def _require_tenancy(self, room_id: str) -> Tenancy:
+        tenancy = self.tenancy_of(room_id)
+        if tenancy is None:
+            raise BillingError(ROOM_HAS_NO_TENANCY, {"room": room_id})
+        return tenancy
+
+    def account_of(self, room_id: str) -> int:
+        """The account usage is booked to now: the open tenancy's, else the vacant account."""
+        tenancy = self.tenancy_of(room_id)
+        return tenancy.account_id if tenancy else self.ledger.vacant_account(room_id)
+
+    def balance(self, room_id: str) -> Decimal:
+        """Ledger balance of the open tenancy (posted entries only)."""
+        return self.ledger.balance(self._require_tenancy(room_id).account_id)
+
+    def live_balance(self, room_id: str) -> Decimal:
+        """Ledger balance minus the accrued, not yet posted charge."""
+        tenancy = self._require_tenancy(room_id)
+        return self.ledger.balance(tenancy.account_id) - self._unposted_amount(
+            self._room(room_id), tenancy
+        )
+
+    # --- readings ----------------------------------------------------------------------------
+
+    def process_reading(
+        self, room_id: str, reading: Number, at: datetime | None = None
+    ) -> ReadingResult:
+        """Bill one good reading of the room's cumulative energy register (kWh)."""
+        return self._process(self._room(room_id), parse_kwh(reading), self._at(at), trusted=False)
+
+    def _plausible(self, room: _Room, delta: Decimal, elapsed: timedelta) -> bool:
+        config = room.config
+        if config.max_power_kw is None:
+            return True
+        hours = Decimal(str(max(elapsed.total_seconds(), 0))) / 3600
+        limit = config.max_power_kw * hours * config.plausibility_margin
+        return delta <= limit + config.plausibility_slack_kwh
+
+    def _process(
+        self,
+        room: _Room,
+        reading: Decimal,
+        at: datetime,
+        *,
+        trusted: bool,
+        force_post: bool = False,
+    ) -> ReadingResult:
+        state = self.ledger.billing_state(room.room_id)
+        if state is None:
+            self.ledger.save_billing_state(BillingState(room.room_id, reading, at))
+            return self._result(room, "baseline")
+        if at < state.billed_at or (room.pending is not None and at < room.pending.at):
+            return self._result(room, "ignored")
+        delta = reading - state.billed_reading
+        status: ReadingStatus = "accrued"
+        if delta < 0:
+            rollover = room.config.rollover_kwh
+            wrapped = delta + rollover if rollover is not None else None
+            if (
+                wrapped is not None
+                and rollover is not None
+                and wrapped < rollover / 2
+                and (trusted or self._plausible(room, wrapped, at - state.billed_at))
+            ):
+                delta, status = wrapped, "rollover"
+            else:
+                return self._reset(room, state, reading, at)
+        with self.ledger.transaction():
+            dismissed = None
+            pending_suspect = self.ledger.pending_suspect(room.room_id)
+            if not trusted and not self._plausible(room, delta, at - state.billed_at):
+                flushed = self._post_pending(room)
+                suspect = self.ledger.hold_suspect(self._state(room), reading, at)
+                issue = Issue(
+                    ISSUE_SUSPECT_READING,
+                    room.room_id,
+                    {
+                        "from_reading": str(suspect.from_reading),
+                        "reading": str(suspect.reading),
+                        "kwh": str(suspect.reading - suspect.from_reading),
+                    },
+                    suspect.suspect_id,
+                )
+                return self._result(room, "suspect", flushed, (issue,))
+            if pending_suspect is not None:
+                self.ledger.resolve_suspect(pending_suspect.suspect_id, "dismissed", SYSTEM)
+                dismissed = pending_suspect.suspect_id
+            previous = room.pending
+            current = _Pending(reading, at, delta)
+            room.pending = current
+            boundary = next_price_boundary(room.schedule, room.calendar, state.billed_at)
+            due = force_post or at >= boundary or at - state.billed_at >= POSTING_INTERVAL
+            tenancy = self.ledger.open_tenancy_of(room.room_id)
+            if not due and tenancy is not None and room.config.thresholds:
+                before = room.live_balance
+                after = self.ledger.balance(tenancy.account_id) - self._unposted_amount(
+                    room, tenancy
+                )
+                due = before is not None and any(
+                    before > level >= after for level in room.config.thresholds
+                )
+            posted: tuple[Entry, ...] = ()
+            issues: tuple[Issue, ...] = ()
+            if due:
+                if previous is not None and state.billed_at < previous.at <= boundary < at:
+                    room.pending = previous
+                    posted, issues = self._post(room)
+                    room.pending = _Pending(reading, at, delta - previous.delta)
+                more, more_issues = self._post(room)
+                posted += more
+                issues += more_issues
+                status = "posted" if status == "accrued" else status
+        return self._result(room, status, posted, issues, dismissed)
+
+    def _state(self, room: _Room) -> BillingState:
+        state = self.ledger.billing_state(room.room_id)
+        assert state is not None
+        return state
+
+    def _reset(
+        self, room: _Room, state: BillingState, reading: Decimal, at: datetime
+    ) -> ReadingResult:
+        """The counter went backwards (replaced or reset): bill up to the last good reading."""
+        with self.ledger.transaction():
+            posted = self._post_pending(room)
+            pending_suspect = self.ledger.pending_suspect(room.room_id)
+            if pending_suspect is not None:
+                self.ledger.resolve_suspect(pending_suspect.suspect_id, "dismissed", SYSTEM)
+            billed = self._state(room)
+            self.ledger.save_billing_state(BillingState(room.room_id, reading, at))
+        issue = Issue(
+            ISSUE_COUNTER_BACKWARDS,
+            room.room_id,
+            {"billed_reading": str(billed.billed_reading), "reading": str(reading)},
+        )
+        return self._result(
+            room,
+            "reset",
+            posted,
+            (issue,),
+            None if pending_suspect is None else pending_suspect.suspect_id,
+        )
+
+    def _post_pending(self, room: _Room) -> tuple[Entry, ...]:
+        if room.pending is None:
+            return ()
+        posted, _ = self._post(room)
+        return posted
+
+    def flush(self, room_id: str) -> tuple[Entry, ...]:
+        """Post the accrued charge now (before a top-up, at shutdown, on demand)."""
+        return self._post_pending(self._room(room_id))
+
+    def _result(
+        self,
+        room: _Room,
+        status: ReadingStatus,
+        posted: tuple[Entry, ...] = (),
+        issues: tuple[Issue, ...] = (),
+        dismissed: int | None = None,
+    ) -> ReadingResult:
+        tenancy = self.ledger.open_tenancy_of(room.room_id)
+        live = None
+        if tenancy is not None:
+            live = self.ledger.balance(tenancy.account_id) - self._unposted_amount(room, tenancy)
+        room.live_balance = live
+        return ReadingResult(
+            room_id=room.room_id,
+            status=status,
+            posted=posted,
+            issues=issues,
+            dismissed_suspect_id=dismissed,
+            live_balance=live,
+            unposted_kwh=Decimal(0) if room.pending is None else room.pending.delta,
+        )
+
+    # --- pricing and posting -----------------------------------------------------------------
+
+    def _pieces(
+        self, room: _Room, account_id: int, state: BillingState, pending: _Pending
+    ) -> list[UsagePiece]:
+        return split_usage(
+            pending.delta,
+            state.billed_at,
+            pending.at,
+            room.schedule,
+            room.calendar,
+            cycle_kwh=lambda cycle: self.ledger.kwh_totals(account_id, cycle)[0],
+        )
+
+    def _allowance_due(
+        self, room: _Room, tenancy: Tenancy, cycle_key: str
+    ) -> tuple[Decimal, datetime] | None:
+        """The allowance credit owed for a cycle (kWh, dated at), or None."""
+        config = room.config
+        if config.allowance_kwh <= 0:
+            return None
+        cycle = room.calendar.cycle_by_key(cycle_key)
+        moved_in = tenancy.moved_in_at
+        if cycle.end <= moved_in or (tenancy.moved_out_at and cycle.start >= tenancy.moved_out_at):
+            return None
+        if moved_in <= cycle.start:
+            return config.allowance_kwh, cycle.start
+        kwh = config.allowance_kwh
+        if tenancy.allowance_pro_rata:
+            share = Decimal(str((cycle.end - moved_in).total_seconds())) / Decimal(
+                str((cycle.end - cycle.start).total_seconds())
+            )
+            kwh = (kwh * share).quantize(KWH_QUANTUM, rounding=ROUND_FLOOR)
+        return kwh, moved_in
+
+    def _ensure_allowance(self, room: _Room, tenancy: Tenancy, cycle_key: str) -> Entry | None:
+        """Credit a cycle's allowance exactly once (a unique index backs this up)."""
+        if self.ledger.allowance_credited(tenancy.account_id, cycle_key):
+            return None
+        due = self._allowance_due(room, tenancy, cycle_key)
+        if due is None:
+            return None
+        kwh, at = due
+        try:
+            return self.ledger.append(
+                NewEntry(
+                    account_id=tenancy.account_id,
+                    kind="allowance",
+                    at=at,
+                    amount=Decimal(0),
+                    who=SYSTEM,
+                    why="allowance",
+                    kwh=kwh,
+                    cycle=cycle_key,
+                )
+            )
+        except sqlite3.IntegrityError:
+            return None
+
+    def ensure_allowances(self, at: datetime | None = None) -> list[Entry]:
+        """Credit every open tenancy's allowance of the current cycle (call at start-up and at
+        each cycle boundary; safe to call any number of times)."""
+        moment = self._at(at)
+        credited: list[Entry] = []
+        for room in self._rooms.values():
+            tenancy = self.ledger.open_tenancy_of(room.room_id)
+            if tenancy is None:
+                continue
+            entry = self._ensure_allowance(
+                room, tenancy, room.calendar.cycle_containing(moment).key
+            )
+            if entry is not None:
+                credited.append(entry)
+        return credited
+
+    def _charges(
+        self,
+        room: _Room,
+        tenancy: Tenancy | None,
+        account_id: int,
+        state: BillingState,
+        pending: _Pending,
+        *,
+        write: bool,
+    ) -> tuple[list[NewEntry], Decimal, bool]:
+        """Charge entries for the pending usage: allowance first, money rounded down with carry."""
+        carry = self.ledger.carry(account_id)
+        left: dict[str | None, Decimal] = {}
+        reading = state.billed_reading
+        rollover = room.config.rollover_kwh
+        unfunded = False
+        entries: list[NewEntry] = []
+        for piece in self._pieces(room, account_id, state, pending):
+            key = piece.cycle if tenancy is not None else None
+            if key not in left:
+                if tenancy is not None and write:
+                    self._ensure_allowance(room, tenancy, piece.cycle)
+                available = self.ledger.allowance_left(account_id, key)
+                if (
+                    tenancy is not None
+                    and not write
+                    and not self.ledger.allowance_credited(account_id, piece.cycle)
+                ):
+                    due = self._allowance_due(room, tenancy, piece.cycle)
+                    available += due[0] if due else 0
+                left[key] = available
+            use = min(left[key], piece.kwh)
+            left[key] -= use
+            if tenancy is None:
+                exact = Decimal(0)
+                unfunded = unfunded or use < piece.kwh
+            else:
+                exact = (piece.kwh - use) * piece.price
+            amount = self.currency.round_down(exact + carry)
+            carry = exact + carry - amount
+            reading_to = reading + piece.kwh
+            if rollover is not None and reading_to >= rollover:
+                reading_to -= rollover
+            cycle_end = room.calendar.cycle_by_key(piece.cycle).end
+            entries.append(
+                NewEntry(
+                    account_id=account_id,
+                    kind="charge",
+                    at=min(piece.end, cycle_end - ONE_MICROSECOND),
+                    amount=-amount,
+                    who=SYSTEM,
+                    why="energy" if tenancy is not None else "vacant energy (landlord)",
+                    kwh=piece.kwh,
+                    allowance_kwh=use,
+                    period=piece.period,
+                    price=piece.price,
+                    reading_from=reading,
+                    reading_to=reading_to,
+                    span_start=piece.start,
+                    exact_amount=exact,
+                    cycle=piece.cycle,
+                )
+            )
+            reading = reading_to
+        return entries, carry, unfunded
+
+    def _unposted_amount(self, room: _Room, tenancy: Tenancy) -> Decimal:
+        pending = room.pending
+        if pending is None or pending.delta == 0:
+            return Decimal(0)
+        entries, _, _ = self._charges(
+            room, tenancy, tenancy.account_id, self._state(room), pending, write=False
+        )
+        return -sum((e.amount for e in entries), Decimal(0))
+
+    def _post(self, room: _Room) -> tuple[tuple[Entry, ...], tuple[Issue, ...]]:
+        """Post the pending usage and move the billed reading, in one transaction."""
+        pending = room.pending
+        assert pending is not None
+        with self.ledger.transaction():
+            state = self._state(room)
+            tenancy = self.ledger.open_tenancy_of(room.room_id)
+            account_id = tenancy.account_id if tenancy else self.ledger.vacant_account(room.room_id)
+            posted: list[Entry] = []
+            unfunded = False
+            if pending.delta > 0:
+                entries, carry, unfunded = self._charges(
+                    room, tenancy, account_id, state, pending, write=True
+                )
+                posted = [self.ledger.append(entry) for entry in entries]
+                self.ledger.set_carry(account_id, carry)
+            self.ledger.save_billing_state(BillingState(room.room_id, pending.reading, pending.at))
+        room.pending = None
+        issues: tuple[Issue, ...] = ()
+        if unfunded:
+            issues = (Issue(ISSUE_VACANT_PRESET_EXHAUSTED, room.room_id, {}),)
+        return tuple(posted), issues
+
+    # --- suspect readings --------------------------------------------------------------------
+
+    def pending_suspect(self, room_id: str) -> SuspectReading | None:
+        self._room(room_id)
+        return self.ledger.pending_suspect(room_id)
+
+    def resolve_suspect(
+        self, room_id: str, suspect_id: int, action: Literal["charge", "discard"], *, who: str
+    ) -> tuple[Entry, ...]:
+        """The landlord's answer to a suspect reading: charge the jump, or discard it."""
+        room = self._room(room_id)
+        with self.ledger.transaction():
+            suspect = self.ledger.suspect(suspect_id)
+            if suspect.room_id != room_id:
+                raise BillingError(UNKNOWN_SUSPECT, {"suspect": str(suspect_id)})
+            self.ledger.resolve_suspect(
+                suspect_id, "charged" if action == "charge" else "discarded", who
+            )
+            state = self._state(room)
+            room.pending = None
+            if action == "charge":
+                room.pending = _Pending(
+                    suspect.reading, suspect.at, suspect.reading - state.billed_reading
+                )
+                posted, _ = self._post(room)
+                return posted
+            self.ledger.save_billing_state(BillingState(room_id, suspect.reading, suspect.at))
+        return ()
+
+    # --- tenancy lifecycle -------------------------------------------------------------------
+
+    def move_in(
+        self,
+        room_id: str,
+        tenant: str,
+        opening_reading: Number,
+        *,
+        at: datetime | None = None,
+        who: str = SYSTEM,
+        allowance_pro_rata: bool | None = None,
+        first_top_up: Number | None = None,
+        method: str = "cash",
+        reference: str | None = None,
+    ) -> Tenancy:
+        """Open a tenancy; the opening reading is the baseline (earlier usage is not the tenant's)."""
+        room = self._room(room_id)
+        moment = self._at(at)
+        reading = parse_kwh(opening_reading)
+        amount = None if first_top_up is None else self.currency.parse_amount(first_top_up)
+        if self.ledger.open_tenancy_of(room_id) is not None:
+            raise BillingError(ROOM_OCCUPIED, {"room": room_id})
+        if room.schedule.at(moment) is None:
+            raise BillingError(ROOM_HAS_NO_TARIFF, {"room": room_id})
+        self._check_not_before_billing(room_id, moment)
+        with self.ledger.transaction():
+            self._process(room, reading, moment, trusted=True, force_post=True)
+            if room.pending is not None:
+                self._post(room)
+            state = self._state(room)
+            if state.billed_reading != reading:
+                self.ledger.save_billing_state(BillingState(room_id, reading, moment))
+            pro_rata = (
+                room.config.allowance_pro_rata if allowance_pro_rata is None else allowance_pro_rata
+            )
+            tenancy = self.ledger.open_tenancy(
+                room_id, tenant, moment, reading, allowance_pro_rata=pro_rata
+            )
+            self._ensure_allowance(room, tenancy, room.calendar.cycle_containing(moment).key)
+            if amount is not None:
+                self.ledger.top_up(
+                    tenancy.account_id,
+                    amount,
+                    method=method,
+                    reference=reference,
+                    at=moment,
+                    who=who,
+                    why="first top-up",
+                )
+        room.live_balance = None
+        return tenancy
+
+    def _check_not_before_billing(self, room_id: str, moment: datetime) -> None:
+        state = self.ledger.billing_state(room_id)
+        if state is not None and moment < state.billed_at:
+            raise BillingError(
+                TIME_BEFORE_LAST_BILLING,
+                {"at": moment.isoformat(), "billed_at": state.billed_at.isoformat()},
+            )
+
+    def move_out(
+        self,
+        room_id: str,
+        final_reading: Number,
+        *,
+        at: datetime | None = None,
+        who: str = SYSTEM,
+    ) -> MoveOutResult:
+        """Final charges, then a settlement entry bringing the account to zero."""
+        room = self._room(room_id)
+        moment = self._at(at)
+        reading = parse_kwh(final_reading)
+        tenancy = self._require_tenancy(room_id)
+        self._check_not_before_billing(room_id, moment)
+        with self.ledger.transaction():
+            result = self._process(room, reading, moment, trusted=True, force_post=True)
+            final = result.posted
+            balance = self.ledger.balance(tenancy.account_id)
+            settlement = None
+            if balance != 0:
+                why = (
+                    f"refund owed {self.currency.format(balance)}"
+                    if balance > 0
+                    else f"debt recorded {self.currency.format(-balance)}"
+                )
+                settlement = self.ledger.append(
+                    NewEntry(tenancy.account_id, "settlement", moment, -balance, who, why)
+                )
+            self.ledger.close_tenancy(tenancy.tenancy_id, moment, reading)
+        room.live_balance = None
+        return MoveOutResult(
+            tenancy=self.ledger.tenancy(tenancy.tenancy_id),
+            settlement=settlement,
+            refund_owed=max(balance, Decimal(0)),
+            debt=max(-balance, Decimal(0)),
+            final_charges=final,
+        )
+
+    def preset_vacant_energy(
+        self, room_id: str, kwh: Number, *, who: str, at: datetime | None = None
+    ) -> Entry:
+        """Landlord-paid energy for a vacant room (cleaning, repairs)."""
+        self._room(room_id)
+        amount = parse_kwh(kwh, allow_zero=False)
+        if self.ledger.open_tenancy_of(room_id) is not None:
+            raise BillingError(ROOM_OCCUPIED, {"room": room_id})
+        return self.ledger.append(
+            NewEntry(
+                account_id=self.ledger.vacant_account(room_id),
+                kind="allowance",
+                at=self._at(at),
+                amount=Decimal(0),
+                who=who,
+                why="vacant preset",
+                kwh=amount,
+            )
+        )
+
+    def vacant_preset_left(self, room_id: str) -> Decimal:
+        self._room(room_id)
+        return self.ledger.allowance_left(self.ledger.vacant_account(room_id), None)
+
+    # --- landlord money operations -----------------------------------------------------------
+
+    def top_up(
+        self,
+        room_id: str,
+        amount: Number,
+        *,
+        method: str,
+        reference: str | None = None,
+        who: str,
+        at: datetime | None = None,
+        why: str = "",
+    ) -> tuple[Entry, bool]:
+        """Record a payment (accrued charges are posted first). Returns (entry, created)."""
+        value = self.currency.parse_amount(amount)
+        tenancy = self._require_tenancy(room_id)
+        moment = self._at(at)
+        with self.ledger.transaction():
+            self.flush(room_id)
+            return self.ledger.top_up(
+                tenancy.account_id,
+                value,
+                method=method,
+                reference=reference,
+                at=moment,
+                who=who,
+                why=why,
+            )
+
+    def reverse_top_up(
+        self, room_id: str, entry_id: int, *, who: str, why: str = "", at: datetime | None = None
+    ) -> Entry:
+        tenancy = self._require_tenancy(room_id)
+        original = self.ledger.entry(entry_id)
+        if original.account_id != tenancy.account_id:
+            raise BillingError(UNKNOWN_ENTRY, {"entry": str(entry_id)})
+        return self.ledger.reverse_top_up(entry_id, at=self._at(at), who=who, why=why)
+
+    def refund(
+        self, room_id: str, amount: Number, *, who: str, why: str = "", at: datetime | None = None
+    ) -> Entry:
+        value = self.currency.parse_amount(amount)
+        tenancy = self._require_tenancy(room_id)
+        with self.ledger.transaction():
+            self.flush(room_id)
+            return self.ledger.refund(tenancy.account_id, value, at=self._at(at), who=who, why=why)
+
+    def adjust(
+        self, room_id: str, amount: Number, *, reason: str, who: str, at: datetime | None = None
+    ) -> Entry:
+        value = self.currency.parse_signed_amount(amount)
+        tenancy = self._require_tenancy(room_id)
+        return self.ledger.adjust(
+            tenancy.account_id, value, at=self._at(at), who=who, reason=reason
+        )
+
+    def add_fee(
+        self,
+        room_id: str,
+        amount: Number,
+        *,
+        why: str,
+        who: str = SYSTEM,
+        at: datetime | None = None,
+    ) -> Entry:
+        value = self.currency.parse_amount(amount)
+        tenancy = self._require_tenancy(room_id)
+        return self.ledger.fee(tenancy.account_id, value, at=self._at(at), who=who, why=why)
+
+    def replace_config(self, room_id: str, **changes: Any) -> None:
+        """Change some room settings (convenience for tests and the HA reconfigure flow)."""
+        self.upsert_room(room_id, replace(self._room(room_id).config, **changes))

@@ -1,0 +1,912 @@
+"""Append-only SQLite ledger: rooms, tenancies, accounts, entries, billing state.
+
+Threading contract: a `Ledger` owns one sqlite3 connection and must only be used from the
+thread that created it (sqlite3's `check_same_thread`). The HA layer runs every call on one
+dedicated single-thread executor (see `AsyncBilling`), never on the event loop.
+
+Durability: WAL + synchronous=FULL; every public write runs in one `BEGIN IMMEDIATE`
+transaction, so an acknowledged (returned) write survives a crash or power loss, and a write
+that did not return left nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+import json
+from pathlib import Path
+import sqlite3
+from typing import Any, Final, Literal
+
+from .cycle import from_micros, to_micros
+from .errors import (
+    CURRENCY_MISMATCH,
+    LEDGER_INCONSISTENT,
+    NOT_A_TOP_UP,
+    PAYMENT_METHOD_INVALID,
+    REASON_REQUIRED,
+    REFUND_EXCEEDS_BALANCE,
+    SCHEMA_TOO_NEW,
+    SUSPECT_ALREADY_RESOLVED,
+    TOP_UP_ALREADY_REVERSED,
+    TOP_UP_REFERENCE_CONFLICT,
+    UNKNOWN_ENTRY,
+    UNKNOWN_SUSPECT,
+    UNKNOWN_TENANCY,
+    BillingError,
+)
+from .money import Currency, kwh_to_micro, micro_to_kwh
+
+type EntryKind = Literal[
+    "top_up", "reversal", "refund", "charge", "allowance", "fee", "adjustment", "settlement"
+]
+ENTRY_KINDS: Final = (
+    "top_up",
+    "reversal",
+    "refund",
+    "charge",
+    "allowance",
+    "fee",
+    "adjustment",
+    "settlement",
+)
+PAYMENT_METHODS: Final = ("cash", "transfer", "card", "app", "other")
+SYSTEM: Final = "system"
+
+type Migration = Callable[[sqlite3.Connection], None]
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE rooms (
+    room_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE tariff_versions (
+    room_id TEXT NOT NULL REFERENCES rooms(room_id),
+    effective_from INTEGER NOT NULL,
+    definition TEXT NOT NULL,
+    who TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, effective_from)
+);
+CREATE TABLE tenancies (
+    tenancy_id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES rooms(room_id),
+    tenant TEXT NOT NULL,
+    moved_in_at INTEGER NOT NULL,
+    opening_reading TEXT NOT NULL,
+    allowance_pro_rata INTEGER NOT NULL DEFAULT 0,
+    moved_out_at INTEGER,
+    closing_reading TEXT
+);
+CREATE UNIQUE INDEX one_open_tenancy_per_room ON tenancies(room_id) WHERE moved_out_at IS NULL;
+CREATE TABLE accounts (
+    account_id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES rooms(room_id),
+    tenancy_id INTEGER UNIQUE REFERENCES tenancies(tenancy_id),
+    balance_minor INTEGER NOT NULL DEFAULT 0,
+    carry TEXT NOT NULL DEFAULT '0'
+);
+CREATE UNIQUE INDEX one_vacant_account_per_room ON accounts(room_id) WHERE tenancy_id IS NULL;
+CREATE TABLE entries (
+    entry_id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(account_id),
+    kind TEXT NOT NULL CHECK (kind IN
+        ('top_up','reversal','refund','charge','allowance','fee','adjustment','settlement')),
+    at INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    kwh_micro INTEGER,
+    allowance_micro INTEGER,
+    period TEXT,
+    price TEXT,
+    reading_from TEXT,
+    reading_to TEXT,
+    span_start INTEGER,
+    exact_amount TEXT,
+    cycle TEXT,
+    method TEXT,
+    reference TEXT,
+    reverses_id INTEGER REFERENCES entries(entry_id),
+    who TEXT NOT NULL,
+    why TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    CHECK (
+        (kind = 'top_up' AND amount_minor > 0 AND method IS NOT NULL)
+        OR (kind IN ('reversal', 'refund', 'fee') AND amount_minor < 0)
+        OR (kind = 'charge' AND amount_minor <= 0 AND kwh_micro >= 0)
+        OR (kind = 'allowance' AND amount_minor = 0 AND kwh_micro >= 0)
+        OR (kind = 'adjustment' AND amount_minor <> 0 AND why <> '')
+        OR kind = 'settlement'
+    ),
+    CHECK (kind = 'reversal' OR reverses_id IS NULL)
+);
+CREATE INDEX entries_by_account_time ON entries(account_id, at, amount_minor);
+CREATE INDEX entries_by_time ON entries(at);
+CREATE UNIQUE INDEX top_up_reference ON entries(reference)
+    WHERE kind = 'top_up' AND reference IS NOT NULL;
+CREATE UNIQUE INDEX reversal_once ON entries(reverses_id) WHERE kind = 'reversal';
+CREATE UNIQUE INDEX allowance_once_per_cycle ON entries(account_id, cycle)
+    WHERE kind = 'allowance' AND cycle IS NOT NULL;
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+    BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
+CREATE TRIGGER entries_balance AFTER INSERT ON entries
+    BEGIN
+        UPDATE accounts SET balance_minor = balance_minor + NEW.amount_minor
+        WHERE account_id = NEW.account_id;
+    END;
+CREATE TABLE billing_state (
+    room_id TEXT PRIMARY KEY REFERENCES rooms(room_id),
+    billed_reading TEXT NOT NULL,
+    billed_at INTEGER NOT NULL
+);
+CREATE TABLE suspect_readings (
+    suspect_id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES rooms(room_id),
+    from_reading TEXT NOT NULL,
+    from_at INTEGER NOT NULL,
+    reading TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'charged', 'discarded', 'dismissed')),
+    resolved_by TEXT,
+    resolved_at INTEGER
+);
+CREATE UNIQUE INDEX one_pending_suspect ON suspect_readings(room_id) WHERE status = 'pending';
+"""
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_SCHEMA_V1):
+        conn.execute(statement)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script on ';' outside trigger bodies (sqlite3.executescript would commit)."""
+    statements: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for line in script.strip().splitlines():
+        current.append(line)
+        stripped = line.strip()
+        depth += stripped.startswith("BEGIN") or stripped.endswith(" BEGIN")
+        if stripped.endswith("END;"):
+            depth -= 1
+        if stripped.endswith(";") and depth == 0:
+            statements.append("\n".join(current))
+            current = []
+    return statements
+
+
+# Index i migrates the schema from version i to version i + 1. Never edit a released one.
+MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1,)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    entry_id: int
+    account_id: int
+    kind: EntryKind
+    at: datetime
+    amount: Decimal
+    who: str
+    why: str
+    kwh: Decimal | None = None
+    allowance_kwh: Decimal | None = None
+    period: str | None = None
+    price: Decimal | None = None
+    reading_from: Decimal | None = None
+    reading_to: Decimal | None = None
+    span_start: datetime | None = None
+    exact_amount: Decimal | None = None
+    cycle: str | None = None
+    method: str | None = None
+    reference: str | None = None
+    reverses_id: int | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry to append; `amount` must already be on the currency's minor unit."""
+
+    account_id: int
+    kind: EntryKind
+    at: datetime
+    amount: Decimal
+    who: str
+    why: str
+    kwh: Decimal | None = None
+    allowance_kwh: Decimal | None = None
+    period: str | None = None
+    price: Decimal | None = None
+    reading_from: Decimal | None = None
+    reading_to: Decimal | None = None
+    span_start: datetime | None = None
+    exact_amount: Decimal | None = None
+    cycle: str | None = None
+    method: str | None = None
+    reference: str | None = None
+    reverses_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tenancy:
+    tenancy_id: int
+    room_id: str
+    tenant: str
+    moved_in_at: datetime
+    opening_reading: Decimal
+    allowance_pro_rata: bool
+    account_id: int
+    moved_out_at: datetime | None = None
+    closing_reading: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BillingState:
+    room_id: str
+    billed_reading: Decimal
+    billed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectReading:
+    suspect_id: int
+    room_id: str
+    from_reading: Decimal
+    from_at: datetime
+    reading: Decimal
+    at: datetime
+    status: str
+
+
+_ENTRY_COLUMNS = (
+    "entry_id, account_id, kind, at, amount_minor, who, why, kwh_micro, allowance_micro, period,"
+    " price, reading_from, reading_to, span_start, exact_amount, cycle, method, reference,"
+    " reverses_id, recorded_at"
+)
+_TENANCY_COLUMNS = (
+    "t.tenancy_id, t.room_id, t.tenant, t.moved_in_at, t.opening_reading, t.allowance_pro_rata,"
+    " a.account_id, t.moved_out_at, t.closing_reading"
+)
+
+
+def _opt_dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _opt_str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class Ledger:
+    """The ledger database. Synchronous; one thread only (see module docstring)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        currency: Currency,
+        *,
+        migrations: Sequence[Migration] = MIGRATIONS,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.currency = currency
+        self._now = now
+        self._depth = 0
+        self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate(migrations)
+        self._check_currency()
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write; nested use joins the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._conn
+            finally:
+                self._depth -= 1
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def _recorded_now(self) -> int:
+
+        return to_micros(self._now() if self._now else datetime.now(UTC))
+
+    @property
+    def schema_version(self) -> int:
+        row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def _migrate(self, migrations: Sequence[Migration]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version"
+                " (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
+            )
+            current = self.schema_version
+            if current > len(migrations):
+                raise BillingError(
+                    SCHEMA_TOO_NEW, {"version": str(current), "supported": str(len(migrations))}
+                )
+            for version in range(current, len(migrations)):
+                migrations[version](conn)
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (version + 1, self._recorded_now()),
+                )
+
+    def _check_currency(self) -> None:
+        with self.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'currency'").fetchone()
+            mine = json.dumps([self.currency.code, self.currency.exponent])
+            if row is None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('currency', ?)", (mine,))
+            elif row[0] != mine:
+                raise BillingError(CURRENCY_MISMATCH, {"stored": row[0], "configured": mine})
+
+    # --- rooms and tariffs -------------------------------------------------------------------
+
+    def upsert_room(self, room_id: str, name: str, config: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rooms (room_id, name, config, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(room_id) DO UPDATE SET name = excluded.name, config = excluded.config",
+                (room_id, name, json.dumps(config, sort_keys=True), self._recorded_now()),
+            )
+
+    def rooms(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        rows = self._conn.execute("SELECT room_id, name, config FROM rooms ORDER BY room_id")
+        return {room_id: (name, json.loads(config)) for room_id, name, config in rows}
+
+    def add_tariff_version(
+        self, room_id: str, effective_from: datetime, definition: dict[str, Any], who: str
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO tariff_versions"
+                " (room_id, effective_from, definition, who, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    room_id,
+                    to_micros(effective_from),
+                    json.dumps(definition, sort_keys=True),
+                    who,
+                    self._recorded_now(),
+                ),
+            )
+
+    def tariff_versions(self, room_id: str) -> list[tuple[datetime, dict[str, Any]]]:
+        rows = self._conn.execute(
+            "SELECT effective_from, definition FROM tariff_versions WHERE room_id = ?"
+            " ORDER BY effective_from",
+            (room_id,),
+        )
+        return [(from_micros(at), json.loads(definition)) for at, definition in rows]
+
+    # --- tenancies and accounts --------------------------------------------------------------
+
+    def open_tenancy(
+        self,
+        room_id: str,
+        tenant: str,
+        at: datetime,
+        opening_reading: Decimal,
+        *,
+        allowance_pro_rata: bool,
+    ) -> Tenancy:
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO tenancies (room_id, tenant, moved_in_at, opening_reading,"
+                " allowance_pro_rata) VALUES (?, ?, ?, ?, ?)",
+                (room_id, tenant, to_micros(at), str(opening_reading), int(allowance_pro_rata)),
+            )
+            tenancy_id = cursor.lastrowid
+            conn.execute(
+                "INSERT INTO accounts (room_id, tenancy_id) VALUES (?, ?)", (room_id, tenancy_id)
+            )
+        assert tenancy_id is not None
+        return self.tenancy(tenancy_id)
+
+    def close_tenancy(self, tenancy_id: int, at: datetime, closing_reading: Decimal) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE tenancies SET moved_out_at = ?, closing_reading = ?"
+                " WHERE tenancy_id = ? AND moved_out_at IS NULL",
+                (to_micros(at), str(closing_reading), tenancy_id),
+            )
+
+    def _tenancy_from_row(self, row: tuple[Any, ...]) -> Tenancy:
+        return Tenancy(
+            tenancy_id=row[0],
+            room_id=row[1],
+            tenant=row[2],
+            moved_in_at=from_micros(row[3]),
+            opening_reading=Decimal(row[4]),
+            allowance_pro_rata=bool(row[5]),
+            account_id=row[6],
+            moved_out_at=None if row[7] is None else from_micros(row[7]),
+            closing_reading=_opt_dec(row[8]),
+        )
+
+    def tenancy(self, tenancy_id: int) -> Tenancy:
+        row = self._conn.execute(
+            f"SELECT {_TENANCY_COLUMNS} FROM tenancies t JOIN accounts a USING (tenancy_id)"  # noqa: S608
+            " WHERE t.tenancy_id = ?",
+            (tenancy_id,),
+        ).fetchone()
+        if row is None:
+            raise BillingError(UNKNOWN_TENANCY, {"tenancy": str(tenancy_id)})
+        return self._tenancy_from_row(row)
+
+    def tenancies(self, room_id: str | None = None) -> list[Tenancy]:
+        sql = f"SELECT {_TENANCY_COLUMNS} FROM tenancies t JOIN accounts a USING (tenancy_id)"  # noqa: S608
+        rows = (
+            self._conn.execute(sql + " ORDER BY t.tenancy_id")
+            if room_id is None
+            else self._conn.execute(sql + " WHERE t.room_id = ? ORDER BY t.tenancy_id", (room_id,))
+        )
+        return [self._tenancy_from_row(row) for row in rows]
+
+    def open_tenancy_of(self, room_id: str) -> Tenancy | None:
+        row = self._conn.execute(
+            f"SELECT {_TENANCY_COLUMNS} FROM tenancies t JOIN accounts a USING (tenancy_id)"  # noqa: S608
+            " WHERE t.room_id = ? AND t.moved_out_at IS NULL",
+            (room_id,),
+        ).fetchone()
+        return None if row is None else self._tenancy_from_row(row)
+
+    def vacant_account(self, room_id: str) -> int:
+        """The room's landlord account: energy used while no tenancy is open is booked here."""
+        row = self._conn.execute(
+            "SELECT account_id FROM accounts WHERE room_id = ? AND tenancy_id IS NULL", (room_id,)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        with self.transaction() as conn:
+            cursor = conn.execute("INSERT INTO accounts (room_id) VALUES (?)", (room_id,))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def account_room(self, account_id: int) -> str:
+        row = self._conn.execute(
+            "SELECT room_id FROM accounts WHERE account_id = ?", (account_id,)
+        ).fetchone()
+        if row is None:
+            raise BillingError(UNKNOWN_ENTRY, {"account": str(account_id)})
+        return str(row[0])
+
+    def account_ids(self) -> list[int]:
+        return [row[0] for row in self._conn.execute("SELECT account_id FROM accounts")]
+
+    # --- balance -----------------------------------------------------------------------------
+
+    def balance(self, account_id: int) -> Decimal:
+        """The cached balance (kept by a trigger in the same transaction as each entry)."""
+        row = self._conn.execute(
+            "SELECT balance_minor FROM accounts WHERE account_id = ?", (account_id,)
+        ).fetchone()
+        return self.currency.from_minor(0 if row is None else row[0])
+
+    def balance_at(self, account_id: int, before: datetime) -> Decimal:
+        """Σ entries dated before `before` (an opening balance)."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ? AND at < ?",
+            (account_id, to_micros(before)),
+        ).fetchone()
+        return self.currency.from_minor(row[0])
+
+    def verify(self) -> None:
+        """Check the invariant: every cached balance equals the sum of its entries."""
+        rows = self._conn.execute(
+            "SELECT a.account_id, a.balance_minor, COALESCE(SUM(e.amount_minor), 0)"
+            " FROM accounts a LEFT JOIN entries e USING (account_id) GROUP BY a.account_id"
+        ).fetchall()
+        for account_id, cached, total in rows:
+            if cached != total:
+                raise BillingError(
+                    LEDGER_INCONSISTENT,
+                    {"account": str(account_id), "cached": str(cached), "sum": str(total)},
+                )
+
+    def carry(self, account_id: int) -> Decimal:
+        row = self._conn.execute(
+            "SELECT carry FROM accounts WHERE account_id = ?", (account_id,)
+        ).fetchone()
+        return Decimal(row[0]) if row else Decimal(0)
+
+    def set_carry(self, account_id: int, carry: Decimal) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE accounts SET carry = ? WHERE account_id = ?", (str(carry), account_id)
+            )
+
+    # --- entries -----------------------------------------------------------------------------
+
+    def append(self, entry: NewEntry) -> Entry:
+        """Insert one entry (the caller validated the business rules)."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO entries (account_id, kind, at, amount_minor, who, why, kwh_micro,"
+                " allowance_micro, period, price, reading_from, reading_to, span_start,"
+                " exact_amount, cycle, method, reference, reverses_id, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._entry_params(entry),
+            )
+            assert cursor.lastrowid is not None
+            return self.entry(cursor.lastrowid)
+
+    def append_many(self, entries: Sequence[NewEntry]) -> None:
+        """Bulk insert (benchmarks, imports); same schema and triggers as `append`."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO entries (account_id, kind, at, amount_minor, who, why, kwh_micro,"
+                " allowance_micro, period, price, reading_from, reading_to, span_start,"
+                " exact_amount, cycle, method, reference, reverses_id, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [self._entry_params(entry) for entry in entries],
+            )
+
+    def _entry_params(self, e: NewEntry) -> tuple[Any, ...]:
+        return (
+            e.account_id,
+            e.kind,
+            to_micros(e.at),
+            self.currency.to_minor(e.amount),
+            e.who,
+            e.why,
+            None if e.kwh is None else kwh_to_micro(e.kwh),
+            None if e.allowance_kwh is None else kwh_to_micro(e.allowance_kwh),
+            e.period,
+            _opt_str(e.price),
+            _opt_str(e.reading_from),
+            _opt_str(e.reading_to),
+            None if e.span_start is None else to_micros(e.span_start),
+            _opt_str(e.exact_amount),
+            e.cycle,
+            e.method,
+            e.reference,
+            e.reverses_id,
+            self._recorded_now(),
+        )
+
+    def _entry_from_row(self, row: tuple[Any, ...]) -> Entry:
+        return Entry(
+            entry_id=row[0],
+            account_id=row[1],
+            kind=row[2],
+            at=from_micros(row[3]),
+            amount=self.currency.from_minor(row[4]),
+            who=row[5],
+            why=row[6],
+            kwh=None if row[7] is None else micro_to_kwh(row[7]),
+            allowance_kwh=None if row[8] is None else micro_to_kwh(row[8]),
+            period=row[9],
+            price=_opt_dec(row[10]),
+            reading_from=_opt_dec(row[11]),
+            reading_to=_opt_dec(row[12]),
+            span_start=None if row[13] is None else from_micros(row[13]),
+            exact_amount=_opt_dec(row[14]),
+            cycle=row[15],
+            method=row[16],
+            reference=row[17],
+            reverses_id=row[18],
+            recorded_at=from_micros(row[19]),
+        )
+
+    def entry(self, entry_id: int) -> Entry:
+        row = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE entry_id = ?",  # noqa: S608
+            (entry_id,),
+        ).fetchone()
+        if row is None:
+            raise BillingError(UNKNOWN_ENTRY, {"entry": str(entry_id)})
+        return self._entry_from_row(row)
+
+    def entries(
+        self,
+        *,
+        account_id: int | None = None,
+        room_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[Entry]:
+        """Entries in [start, end), oldest first."""
+        return [
+            self._entry_from_row(row)
+            for row in self.entry_rows(
+                account_id=account_id, room_id=room_id, start=start, end=end, kinds=kinds
+            )
+        ]
+
+    def entry_rows(
+        self,
+        *,
+        account_id: int | None = None,
+        room_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if account_id is not None:
+            where.append("account_id = ?")
+            params.append(account_id)
+        if room_id is not None:
+            where.append("account_id IN (SELECT account_id FROM accounts WHERE room_id = ?)")
+            params.append(room_id)
+        if start is not None:
+            where.append("at >= ?")
+            params.append(to_micros(start))
+        if end is not None:
+            where.append("at < ?")
+            params.append(to_micros(end))
+        if kinds:
+            where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
+            params.extend(kinds)
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM entries"  # noqa: S608
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        yield from self._conn.execute(sql + " ORDER BY at, entry_id", params)
+
+    def entry_from_row(self, row: tuple[Any, ...]) -> Entry:
+        return self._entry_from_row(row)
+
+    # --- money operations with their rules ---------------------------------------------------
+
+    def top_up(
+        self,
+        account_id: int,
+        amount: Decimal,
+        *,
+        method: str,
+        reference: str | None,
+        at: datetime,
+        who: str,
+        why: str = "",
+    ) -> tuple[Entry, bool]:
+        """Record a payment; returns (entry, created). A known reference returns the first entry."""
+        if method not in PAYMENT_METHODS:
+            raise BillingError(PAYMENT_METHOD_INVALID, {"method": method})
+        reference = reference.strip() or None if reference is not None else None
+        with self.transaction():
+            existing = self._top_up_by_reference(reference)
+            if existing is not None:
+                if existing.account_id != account_id or existing.amount != amount:
+                    raise BillingError(
+                        TOP_UP_REFERENCE_CONFLICT,
+                        {"reference": str(reference), "entry": str(existing.entry_id)},
+                    )
+                return existing, False
+            entry = self.append(
+                NewEntry(
+                    account_id=account_id,
+                    kind="top_up",
+                    at=at,
+                    amount=amount,
+                    who=who,
+                    why=why or "top-up",
+                    method=method,
+                    reference=reference,
+                )
+            )
+        return entry, True
+
+    def _top_up_by_reference(self, reference: str | None) -> Entry | None:
+        if reference is None:
+            return None
+        row = self._conn.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE kind = 'top_up' AND reference = ?",  # noqa: S608
+            (reference,),
+        ).fetchone()
+        return None if row is None else self._entry_from_row(row)
+
+    def reverse_top_up(self, entry_id: int, *, at: datetime, who: str, why: str) -> Entry:
+        """Undo one top-up, once; may take the balance below zero."""
+        with self.transaction() as conn:
+            original = self.entry(entry_id)
+            if original.kind != "top_up":
+                raise BillingError(NOT_A_TOP_UP, {"entry": str(entry_id), "kind": original.kind})
+            if conn.execute(
+                "SELECT 1 FROM entries WHERE kind = 'reversal' AND reverses_id = ?", (entry_id,)
+            ).fetchone():
+                raise BillingError(TOP_UP_ALREADY_REVERSED, {"entry": str(entry_id)})
+            return self.append(
+                NewEntry(
+                    account_id=original.account_id,
+                    kind="reversal",
+                    at=at,
+                    amount=-original.amount,
+                    who=who,
+                    why=why or "reversal",
+                    reverses_id=entry_id,
+                    method=original.method,
+                    reference=original.reference,
+                )
+            )
+
+    def refund(
+        self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str
+    ) -> Entry:
+        """Pay money back; never beyond the balance."""
+        with self.transaction():
+            balance = self.balance(account_id)
+            if amount > balance:
+                raise BillingError(
+                    REFUND_EXCEEDS_BALANCE,
+                    {
+                        "amount": self.currency.format(amount),
+                        "balance": self.currency.format(balance),
+                    },
+                )
+            return self.append(NewEntry(account_id, "refund", at, -amount, who, why or "refund"))
+
+    def adjust(
+        self, account_id: int, amount: Decimal, *, at: datetime, who: str, reason: str
+    ) -> Entry:
+        if not reason.strip():
+            raise BillingError(REASON_REQUIRED, {})
+        return self.append(NewEntry(account_id, "adjustment", at, amount, who, reason.strip()))
+
+    def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
+        if not why.strip():
+            raise BillingError(REASON_REQUIRED, {})
+        return self.append(NewEntry(account_id, "fee", at, -amount, who, why.strip()))
+
+    # --- energy bookkeeping ------------------------------------------------------------------
+
+    def kwh_totals(self, account_id: int, cycle: str) -> tuple[Decimal, Decimal, Decimal]:
+        """(charged kWh, allowance credited kWh, allowance used kWh) of one cycle."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'charge' THEN kwh_micro END), 0),"
+            " COALESCE(SUM(CASE WHEN kind = 'allowance' THEN kwh_micro END), 0),"
+            " COALESCE(SUM(CASE WHEN kind = 'charge' THEN allowance_micro END), 0)"
+            " FROM entries WHERE account_id = ? AND cycle = ?",
+            (account_id, cycle),
+        ).fetchone()
+        return micro_to_kwh(row[0]), micro_to_kwh(row[1]), micro_to_kwh(row[2])
+
+    def allowance_left(self, account_id: int, cycle: str | None) -> Decimal:
+        """Allowance kWh not yet used: of one cycle, or over the whole account (cycle None)."""
+        sql = (
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'allowance' THEN kwh_micro END), 0)"
+            " - COALESCE(SUM(CASE WHEN kind = 'charge' THEN allowance_micro END), 0)"
+            " FROM entries WHERE account_id = ?"
+        )
+        params: tuple[Any, ...] = (account_id,)
+        if cycle is not None:
+            sql += " AND cycle = ?"
+            params = (account_id, cycle)
+        return micro_to_kwh(self._conn.execute(sql, params).fetchone()[0])
+
+    def allowance_credited(self, account_id: int, cycle: str) -> bool:
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM entries WHERE account_id = ? AND kind = 'allowance' AND cycle = ?",
+                (account_id, cycle),
+            ).fetchone()
+            is not None
+        )
+
+    def billing_state(self, room_id: str) -> BillingState | None:
+        row = self._conn.execute(
+            "SELECT billed_reading, billed_at FROM billing_state WHERE room_id = ?", (room_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return BillingState(room_id, Decimal(row[0]), from_micros(row[1]))
+
+    def save_billing_state(self, state: BillingState) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO billing_state (room_id, billed_reading, billed_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(room_id) DO UPDATE SET billed_reading = excluded.billed_reading,"
+                " billed_at = excluded.billed_at",
+                (state.room_id, str(state.billed_reading), to_micros(state.billed_at)),
+            )
+
+    # --- suspect readings --------------------------------------------------------------------
+
+    def pending_suspect(self, room_id: str) -> SuspectReading | None:
+        row = self._conn.execute(
+            "SELECT suspect_id, room_id, from_reading, from_at, reading, at, status"
+            " FROM suspect_readings WHERE room_id = ? AND status = 'pending'",
+            (room_id,),
+        ).fetchone()
+        return None if row is None else self._suspect_from_row(row)
+
+    def suspect(self, suspect_id: int) -> SuspectReading:
+        row = self._conn.execute(
+            "SELECT suspect_id, room_id, from_reading, from_at, reading, at, status"
+            " FROM suspect_readings WHERE suspect_id = ?",
+            (suspect_id,),
+        ).fetchone()
+        if row is None:
+            raise BillingError(UNKNOWN_SUSPECT, {"suspect": str(suspect_id)})
+        return self._suspect_from_row(row)
+
+    @staticmethod
+    def _suspect_from_row(row: tuple[Any, ...]) -> SuspectReading:
+        return SuspectReading(
+            suspect_id=row[0],
+            room_id=row[1],
+            from_reading=Decimal(row[2]),
+            from_at=from_micros(row[3]),
+            reading=Decimal(row[4]),
+            at=from_micros(row[5]),
+            status=row[6],
+        )
+
+    def hold_suspect(self, state: BillingState, reading: Decimal, at: datetime) -> SuspectReading:
+        """Hold a reading as suspect (or move the pending one on to the newer reading)."""
+        with self.transaction() as conn:
+            pending = self.pending_suspect(state.room_id)
+            if pending is None:
+                conn.execute(
+                    "INSERT INTO suspect_readings (room_id, from_reading, from_at, reading, at,"
+                    " status) VALUES (?, ?, ?, ?, ?, 'pending')",
+                    (
+                        state.room_id,
+                        str(state.billed_reading),
+                        to_micros(state.billed_at),
+                        str(reading),
+                        to_micros(at),
+                    ),
+                )
+            else:
+                conn.execute(
+                    "UPDATE suspect_readings SET reading = ?, at = ? WHERE suspect_id = ?",
+                    (str(reading), to_micros(at), pending.suspect_id),
+                )
+            found = self.pending_suspect(state.room_id)
+        assert found is not None
+        return found
+
+    def resolve_suspect(self, suspect_id: int, status: str, who: str) -> SuspectReading:
+        with self.transaction() as conn:
+            suspect = self.suspect(suspect_id)
+            if suspect.status != "pending":
+                raise BillingError(
+                    SUSPECT_ALREADY_RESOLVED, {"suspect": str(suspect_id), "status": suspect.status}
+                )
+            conn.execute(
+                "UPDATE suspect_readings SET status = ?, resolved_by = ?, resolved_at = ?"
+                " WHERE suspect_id = ?",
+                (status, who, self._recorded_now(), suspect_id),
+            )
+        return self.suspect(suspect_id)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read-only query helper for reports."""
+        return list(self._conn.execute(sql, params))
