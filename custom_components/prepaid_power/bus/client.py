@@ -28,6 +28,7 @@ from .errors import (
     BusFramingError,
     BusTimeoutError,
     DeviceExceptionError,
+    GatewayNoResponseError,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -365,7 +366,7 @@ class ModbusBus:
         if response.isError():
             code = int(getattr(response, "exception_code", 0))
             if code in (GATEWAY_PATH_UNAVAILABLE, GATEWAY_TARGET_FAILED):
-                raise BusTimeoutError(f"gateway: no answer (0x{code:02X})", job.slave_id)
+                raise GatewayNoResponseError(f"gateway: no answer (0x{code:02X})", job.slave_id)
             raise DeviceExceptionError(code, job.slave_id)
         stats = self.stats.slave(job.slave_id)
         stats.last_success = datetime.now(UTC)

@@ -23,6 +23,10 @@ class BusTimeoutError(BusError):
     """No answer in time (also a gateway's 0x0A/0x0B: the meter behind it is silent)."""
 
 
+class GatewayNoResponseError(BusTimeoutError):
+    """A gateway answered 0x0A/0x0B: the link to the gateway works, the meter is silent."""
+
+
 class BusFramingError(BusError):
     """Bytes came back but not a valid frame: wrong framing, CRC errors, garbage."""
 

@@ -1,0 +1,164 @@
+"""Poll cycle: execute the plan for every meter, decode, track availability."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import logging
+
+from .client import ModbusBus, Priority
+from .decode import decode_register
+from .errors import BusConnectionError, BusError
+from .planner import MeterRequest, Plan, Transaction, plan_reads
+from .relay import relay_state
+from .timing import BusTiming
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """What one poll cycle read from one meter; a value is None when unread or implausible."""
+
+    slave_id: int
+    values: Mapping[str, float | None]
+    relays: Mapping[str, bool | None]
+    available: bool
+    complete: bool
+    read_at: datetime | None
+
+
+@dataclass(slots=True)
+class MeterHealth:
+    """Availability bookkeeping of one meter."""
+
+    available: bool = True
+    consecutive_failures: int = 0
+    cycles_since_probe: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(slots=True)
+class _Cycle:
+    values: dict[str, float | None] = field(default_factory=dict)
+    relays: dict[str, bool | None] = field(default_factory=dict)
+    failed: bool = False
+
+
+class Poller:
+    """Reads all meters of one gateway each cycle through the planner's transactions.
+
+    A meter that fails `unavailable_after` cycles in a row is unavailable; while it is, only
+    its first transaction is tried, every `dead_probe_every` cycles, so a dead meter costs
+    at most one timeout per probe and never delays the others beyond that.
+    """
+
+    def __init__(
+        self,
+        bus: ModbusBus,
+        meters: Sequence[MeterRequest],
+        *,
+        timing: BusTiming | None = None,
+        unavailable_after: int = 3,
+        dead_probe_every: int = 6,
+    ) -> None:
+        self.bus = bus
+        self.timing = timing or BusTiming()
+        self.unavailable_after = unavailable_after
+        self.dead_probe_every = dead_probe_every
+        self.health: dict[int, MeterHealth] = {}
+        self._meters: dict[int, MeterRequest] = {}
+        self.plan = Plan(())
+        self.set_meters(meters)
+
+    def set_meters(self, meters: Sequence[MeterRequest]) -> None:
+        """Replace the meter list and re-plan."""
+        self._meters = {meter.slave_id: meter for meter in meters}
+        self.plan = plan_reads(self._meters.values(), self.timing)
+        self.health = {sid: self.health.get(sid, MeterHealth()) for sid in self._meters}
+
+    async def poll(self) -> dict[int, MeterReading]:
+        """One cycle over all meters; raises BusConnectionError if the gateway is gone."""
+        readings: dict[int, MeterReading] = {}
+        for slave_id, meter in self._meters.items():
+            health = self.health[slave_id]
+            transactions = self.plan.for_slave(slave_id)
+            if not health.available:
+                health.cycles_since_probe += 1
+                if health.cycles_since_probe < self.dead_probe_every:
+                    readings[slave_id] = self._reading(meter, _Cycle(), health, complete=False)
+                    continue
+                health.cycles_since_probe = 0
+            cycle = await self._read_meter(meter, transactions)
+            self._account(meter, cycle, health)
+            readings[slave_id] = self._reading(meter, cycle, health, complete=not cycle.failed)
+        return readings
+
+    async def _read_meter(self, meter: MeterRequest, transactions: Sequence[Transaction]) -> _Cycle:
+        cycle = _Cycle()
+        for transaction in transactions:
+            try:
+                words = await self.bus.read(
+                    meter.slave_id,
+                    transaction.function,
+                    transaction.address,
+                    transaction.count,
+                    priority=Priority.POLL,
+                    pause_ms=meter.profile.quirks.id_switch_pause_ms,
+                )
+            except BusConnectionError:
+                raise
+            except BusError as err:
+                cycle.failed = True
+                self.health[meter.slave_id].last_error = f"{type(err).__name__}: {err}"
+                # One failure is enough evidence this cycle: skip the meter's other reads.
+                break
+            self._decode(meter, transaction, words, cycle)
+        return cycle
+
+    def _decode(
+        self, meter: MeterRequest, transaction: Transaction, words: Sequence[int], cycle: _Cycle
+    ) -> None:
+        profile = meter.profile
+        for item in transaction.items:
+            offset = item.address - transaction.address
+            chunk = words[offset : offset + item.count]
+            if profile.relay is not None and item.key not in {r.key for r in profile.registers}:
+                cycle.relays[item.key] = relay_state(profile.relay, chunk[0])
+            else:
+                cycle.values[item.key] = decode_register(profile.register(item.key), chunk, profile)
+
+    def _account(self, meter: MeterRequest, cycle: _Cycle, health: MeterHealth) -> None:
+        if cycle.failed:
+            health.consecutive_failures += 1
+            if health.available and health.consecutive_failures >= self.unavailable_after:
+                health.available = False
+                health.cycles_since_probe = 0
+                _LOGGER.warning(
+                    "Meter %s (%s) is unavailable after %d failed polls: %s",
+                    meter.slave_id,
+                    meter.profile.model,
+                    health.consecutive_failures,
+                    health.last_error,
+                )
+            return
+        if not health.available:
+            _LOGGER.info("Meter %s (%s) is back", meter.slave_id, meter.profile.model)
+        health.available = True
+        health.consecutive_failures = 0
+        health.last_success = datetime.now(UTC)
+
+    @staticmethod
+    def _reading(
+        meter: MeterRequest, cycle: _Cycle, health: MeterHealth, *, complete: bool
+    ) -> MeterReading:
+        return MeterReading(
+            slave_id=meter.slave_id,
+            values=cycle.values,
+            relays=cycle.relays,
+            available=health.available,
+            complete=complete,
+            read_at=health.last_success if complete else None,
+        )
