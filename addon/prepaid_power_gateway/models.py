@@ -1,0 +1,447 @@
+"""Register maps of the simulated meter models, as data (from METERS.md).
+
+Each model is one `ModelSpec`: tables of readable registers per function code (a field maps an
+address to a simulated quantity with its encoding and scale), write rules per function code
+and address, and the model's quirks. Fixing a map is a data edit here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Encoding(StrEnum):
+    """How a quantity sits in registers (32-bit values high word first unless `_LE`)."""
+
+    U16 = "u16"
+    I16 = "i16"
+    U32 = "u32"
+    I32 = "i32"
+    I32_LE = "i32le"
+    F32 = "f32"
+
+    @property
+    def words(self) -> int:
+        """Number of 16-bit registers."""
+        return 1 if self in (Encoding.U16, Encoding.I16) else 2
+
+
+class WriteAction(StrEnum):
+    """What a write rule does to the simulated meter."""
+
+    RELAY = "relay"  # one register, relay_on / relay_off values
+    FINECO_RELAY = "fineco_relay"  # two registers [key, state]
+    CLEAR_ENERGY = "clear_energy"  # writing 0 clears the energy counters
+    STORE = "store"  # the written value is kept and read back
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One quantity at one address: raw = quantity value x factor."""
+
+    address: int
+    quantity: str
+    encoding: Encoding
+    factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterTable:
+    """Registers readable with one function code.
+
+    `blocks` are the [start, end) ranges the meter answers; registers inside a block that no
+    field covers read 0, a read that leaves every block gets exception 0x02.
+    """
+
+    function: int
+    blocks: tuple[tuple[int, int], ...]
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRule:
+    """A write the meter accepts: function, first address, register count, action."""
+
+    function: int
+    address: int
+    count: int
+    action: WriteAction
+    quantity: str = ""
+    encoding: Encoding = Encoding.U16
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One meter model as the simulator presents it on the bus."""
+
+    name: str
+    manufacturer: str
+    phases: int
+    tables: tuple[RegisterTable, ...]
+    writes: tuple[WriteRule, ...] = ()
+    has_relay: bool = False
+    relay_on: int = 1
+    relay_off: int = 0
+    silent_functions: frozenset[int] = frozenset()  # requests the meter never answers
+    model_code: int | None = None
+    turnaround_ms: float = 5.0
+    parity: str = "N"
+    aliases: tuple[str, ...] = ()
+    notes: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def functions(self) -> frozenset[int]:
+        """Function codes the model answers (others get exception 0x01)."""
+        return frozenset(t.function for t in self.tables) | frozenset(
+            w.function for w in self.writes
+        )
+
+    def table(self, function: int) -> RegisterTable | None:
+        """The register table read with this function code."""
+        for table in self.tables:
+            if table.function == function:
+                return table
+        return None
+
+
+F32, U16, I16, U32, I32_LE = Encoding.F32, Encoding.U16, Encoding.I16, Encoding.U32, Encoding.I32_LE
+
+_SDM_1PHASE_INPUT = RegisterTable(
+    0x04,
+    ((0x0000, 0x004C), (0x0156, 0x0158)),
+    (
+        Field(0x0000, "voltage", F32),
+        Field(0x0006, "current", F32),
+        Field(0x000C, "power", F32),
+        Field(0x001E, "pf", F32),
+        Field(0x0046, "frequency", F32),
+        Field(0x0048, "import_kwh", F32),
+        Field(0x004A, "export_kwh", F32),
+        Field(0x0156, "total_kwh", F32),
+    ),
+)
+
+_SDM_HOLDING = RegisterTable(
+    0x03,
+    ((0x0012, 0x001E), (0xFC00, 0xFC04)),
+    (
+        Field(0x0014, "slave_id", F32),
+        Field(0x001C, "baud_code", F32),
+        Field(0xFC00, "serial", U32),
+        Field(0xFC02, "model_code", U16),
+    ),
+)
+
+_SDM_WRITES = (
+    WriteRule(0x10, 0x0014, 2, WriteAction.STORE, "slave_id", F32),
+    WriteRule(0x10, 0x001C, 2, WriteAction.STORE, "baud_code", F32),
+)
+
+
+def _sdm_1phase(name: str, code: int) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        manufacturer="Eastron",
+        phases=1,
+        tables=(_SDM_1PHASE_INPUT, _SDM_HOLDING),
+        writes=_SDM_WRITES,
+        model_code=code,
+        turnaround_ms=20.0,
+        extra={"baud_code": 2.0},
+        notes="Needs a pause after the bus addressed another slave.",
+    )
+
+
+SDM630 = ModelSpec(
+    name="SDM630",
+    manufacturer="Eastron",
+    phases=3,
+    tables=(
+        RegisterTable(
+            0x04,
+            ((0x0000, 0x004A), (0x0156, 0x0158)),
+            (
+                Field(0x0000, "voltage_l1", F32),
+                Field(0x0002, "voltage_l2", F32),
+                Field(0x0004, "voltage_l3", F32),
+                Field(0x0006, "current_l1", F32),
+                Field(0x0008, "current_l2", F32),
+                Field(0x000A, "current_l3", F32),
+                Field(0x000C, "power_l1", F32),
+                Field(0x000E, "power_l2", F32),
+                Field(0x0010, "power_l3", F32),
+                Field(0x0034, "power", F32),
+                Field(0x003E, "pf", F32),
+                Field(0x0046, "frequency", F32),
+                Field(0x0048, "import_kwh", F32),
+                Field(0x0156, "total_kwh", F32),
+            ),
+        ),
+        _SDM_HOLDING,
+    ),
+    writes=_SDM_WRITES,
+    model_code=0x70,
+    turnaround_ms=20.0,
+    extra={"baud_code": 2.0},
+)
+
+DDSU666 = ModelSpec(
+    name="DDSU666",
+    manufacturer="Chint",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x04,
+            ((0x2000, 0x2010), (0x4000, 0x400C)),
+            (
+                Field(0x2000, "voltage", F32),
+                Field(0x2002, "current", F32),
+                Field(0x2004, "power", F32, 0.001),  # kW
+                Field(0x200A, "pf", F32),
+                Field(0x200E, "frequency", F32),
+                Field(0x4000, "import_kwh", F32),
+                Field(0x400A, "export_kwh", F32),
+            ),
+        ),
+    ),
+    turnaround_ms=10.0,
+    notes="No relay, no model register.",
+)
+
+_DDS238_TABLE = RegisterTable(
+    0x03,
+    ((0x0000, 0x001B),),
+    (
+        Field(0x0000, "total_kwh", U32, 100),
+        Field(0x0008, "export_kwh", U32, 100),
+        Field(0x000A, "import_kwh", U32, 100),
+        Field(0x000C, "voltage", U16, 10),
+        Field(0x000D, "current", U16, 100),
+        Field(0x000E, "power", I16),
+        Field(0x0010, "pf", U16, 1000),
+        Field(0x0011, "frequency", U16, 100),
+        Field(0x0015, "id_baud", U16),
+    ),
+)
+_DDS238_WRITES = (
+    WriteRule(0x10, 0x0000, 2, WriteAction.CLEAR_ENERGY),
+    WriteRule(0x10, 0x0015, 1, WriteAction.STORE, "id_baud", U16),
+)
+
+
+def _dds238(name: str, relay: bool) -> ModelSpec:
+    table = _DDS238_TABLE
+    writes: tuple[WriteRule, ...] = _DDS238_WRITES
+    if relay:
+        table = RegisterTable(0x03, table.blocks, (*table.fields, Field(0x001A, "relay", U16)))
+        writes = (*writes, WriteRule(0x10, 0x001A, 1, WriteAction.RELAY))
+    return ModelSpec(
+        name=name,
+        manufacturer="Hiking",
+        phases=1,
+        tables=(table,),
+        writes=writes,
+        has_relay=relay,
+        silent_functions=frozenset({0x06}),
+        turnaround_ms=15.0,
+        aliases=(name.replace("DDS238-2 ", "DDS238-2-"), name.replace(" ", "")),
+        notes="Ignores function 06 (no reply); writing 0 to 0x0000 clears the counters.",
+    )
+
+
+def _fineco(name: str, phases: int, input_table: RegisterTable) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        manufacturer="Fineco",
+        phases=phases,
+        tables=(input_table,),
+        writes=(WriteRule(0x10, 0x0566, 2, WriteAction.FINECO_RELAY),),
+        has_relay=True,
+        relay_on=0x5555,
+        relay_off=0xAAAA,
+        turnaround_ms=10.0,
+        notes="Relay command needs key ((sn >> 24) + (sn >> 8)) & 0x1234; a wrong key gets 0x03.",
+    )
+
+
+EM115 = _fineco(
+    "EM115",
+    1,
+    RegisterTable(
+        0x04,
+        ((0x0000, 0x0010), (0x0160, 0x016C), (0x0566, 0x0567), (0xFF00, 0xFF02)),
+        (
+            Field(0x0002, "voltage", F32),
+            Field(0x0004, "frequency", F32),
+            Field(0x0006, "current", F32),
+            Field(0x0008, "power", F32),
+            Field(0x000E, "pf", F32),
+            Field(0x0160, "import_kwh", F32),
+            Field(0x016A, "total_kwh", F32),
+            Field(0x0566, "relay", U16),
+            Field(0xFF00, "serial", U32),
+        ),
+    ),
+)
+
+EM737 = _fineco(
+    "EM737",
+    3,
+    RegisterTable(
+        0x04,
+        ((0x0010, 0x0042), (0x0700, 0x0702), (0x0800, 0x0802), (0x0566, 0x0567), (0xFF00, 0xFF02)),
+        (
+            Field(0x0010, "voltage_l1", F32),
+            Field(0x0016, "current_l1", F32),
+            Field(0x0026, "power", F32),
+            Field(0x003E, "pf", F32),
+            Field(0x0040, "frequency", F32),
+            Field(0x0800, "import_kwh", F32),
+            Field(0x0700, "total_kwh", F32),
+            Field(0x0566, "relay", U16),
+            Field(0xFF00, "serial", U32),
+        ),
+    ),
+)
+
+OR_WE_514 = ModelSpec(
+    name="OR-WE-514",
+    manufacturer="Orno",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x03,
+            ((0x0130, 0x015A), (0xA000, 0xA002)),
+            (
+                Field(0x0130, "frequency", U16, 100),
+                Field(0x0131, "voltage", U16, 100),
+                Field(0x0139, "current", U32, 1000),
+                Field(0x0140, "power", U32),
+                Field(0x0158, "pf", U16, 1000),
+                Field(0xA000, "total_kwh", U32, 100),
+            ),
+        ),
+    ),
+    parity="E",
+    aliases=("OR-WE-515",),
+    notes="9600 8E1.",
+)
+
+OR_WE_516 = ModelSpec(
+    name="OR-WE-516",
+    manufacturer="Orno",
+    phases=3,
+    tables=(
+        RegisterTable(
+            0x03,
+            ((0x0100, 0x010A),),
+            (Field(0x0100, "total_kwh", F32), Field(0x0108, "import_kwh", F32)),
+        ),
+    ),
+    parity="O",
+    notes="9600 8O1.",
+)
+
+FINDER_7M = ModelSpec(
+    name="7M.24",
+    manufacturer="Finder",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x04,
+            ((2500, 2586), (2752, 2754)),
+            (
+                Field(2500, "voltage", F32),
+                Field(2516, "current", F32),
+                Field(2536, "power", F32),
+                Field(2560, "pf", F32),
+                Field(2584, "frequency", F32),
+                Field(2752, "import_kwh", F32),
+            ),
+        ),
+    ),
+    aliases=("7M.38",),
+)
+
+EM111 = ModelSpec(
+    name="EM111",
+    manufacturer="Carlo Gavazzi",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x04,
+            ((0x0000, 0x0020),),
+            (Field(0x0004, "power", I32_LE, 10), Field(0x0010, "import_kwh", I32_LE, 10)),
+        ),
+    ),
+    aliases=("EM112",),
+    notes="32-bit values low word first.",
+)
+
+DDSY1352 = ModelSpec(
+    name="DDSY1352",
+    manufacturer="Acrel",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x03,
+            ((0x0000, 0x0011),),
+            (
+                Field(0x0000, "total_kwh", U32, 100),
+                Field(0x0002, "tariff_1_kwh", U32, 100),
+                Field(0x0004, "tariff_2_kwh", U32, 100),
+                Field(0x0006, "tariff_3_kwh", U32, 100),
+                Field(0x0008, "tariff_4_kwh", U32, 100),
+                Field(0x000B, "voltage", U16, 10),
+                Field(0x000C, "current", U16, 100),
+                Field(0x000D, "power", I16, 1),  # x0.001 kW = W
+                Field(0x0010, "pf", U16, 1000),
+            ),
+        ),
+    ),
+    notes="Relay and prepaid registers are not public: measurement only.",
+)
+
+METER_MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        _sdm_1phase("SDM120", 0x20),
+        _sdm_1phase("SDM230", 0x2B),
+        SDM630,
+        DDSU666,
+        _dds238("DDS238-2 ZN/S", relay=False),
+        _dds238("DDS238-2 ZN/SR", relay=True),
+        EM115,
+        EM737,
+        OR_WE_514,
+        OR_WE_516,
+        FINDER_7M,
+        EM111,
+        DDSY1352,
+    )
+}
+
+RELAY_BOARD = "relay_board"
+RELAY_BOARD_TURNAROUND_MS = 5.0
+
+
+def _normalise(name: str) -> str:
+    return name.upper().replace(" ", "").replace("-", "").replace("_", "")
+
+
+_LOOKUP: dict[str, ModelSpec] = {}
+for _spec in METER_MODELS.values():
+    for _name in (_spec.name, *_spec.aliases):
+        _LOOKUP[_normalise(_name)] = _spec
+
+
+def find_model(name: str) -> ModelSpec | None:
+    """The model called `name` (case, spaces, hyphens and aliases tolerated)."""
+    return _LOOKUP.get(_normalise(name))
+
+
+def known_models() -> list[str]:
+    """Canonical names of every simulated meter model."""
+    return sorted(METER_MODELS)
