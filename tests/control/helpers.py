@@ -43,7 +43,9 @@ def inputs(balance: str = "10.00", now: datetime = T0, **kwargs: object) -> Supp
 class Room:
     """A room evaluated step by step, carrying memory like the HA layer does."""
 
-    def __init__(self, settings: SupplySettings = SETTINGS, memory: SupplyMemory | None = None) -> None:
+    def __init__(
+        self, settings: SupplySettings = SETTINGS, memory: SupplyMemory | None = None
+    ) -> None:
         self.settings = settings
         self.memory = memory or SupplyMemory()
         self.now = T0

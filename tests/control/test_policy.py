@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -311,7 +311,11 @@ def test_automation_mode_declares_the_cut_and_leaves_the_relay() -> None:
     # The automation cuts through set_supply off: the sensor stays due until paid.
     room.memory = set_supply(room.memory, SupplyCommand.OFF, "unpaid")
     cut = room.at("-3.00", after=MINUTE)
-    assert (cut.state, cut.relay, cut.cut_off_due) == (SupplyState.FORCED_OFF, RelayTarget.OPEN, True)
+    assert (cut.state, cut.relay, cut.cut_off_due) == (
+        SupplyState.FORCED_OFF,
+        RelayTarget.OPEN,
+        True,
+    )
     # After the top-up the cut is no longer due; the automation returns the room to auto.
     paid = room.at("20.00", after=MINUTE)
     assert not paid.cut_off_due
@@ -465,3 +469,19 @@ def test_first_evaluation_fires_no_supply_changed() -> None:
     decision = evaluate(SupplySettings(), inputs("1.00"), SupplyMemory())
     assert EventKind.SUPPLY_CHANGED not in {event.kind for event in decision.events}
     assert decision.memory.last_state is SupplyState.LOW
+
+
+def test_grace_period_lasts_its_duration_across_a_dst_change() -> None:
+    # Berlin, 25 Oct 2026: 03:00 CEST -> 02:00 CET. Local times given in, UTC kept.
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    settings = replace(SETTINGS, grace_period=timedelta(minutes=30), warning_cut_level=None)
+    start = datetime(2026, 10, 25, 2, 45, tzinfo=berlin)  # first 02:45 (CEST)
+    first = evaluate(settings, inputs("-3.00", start), SupplyMemory())
+    assert first.next_evaluation == start.astimezone(UTC) + timedelta(minutes=30)
+    # 02:15 CET (fold=1) is 30 minutes later in real time, though earlier on the wall.
+    later = datetime(2026, 10, 25, 2, 15, tzinfo=berlin, fold=1)
+    assert evaluate(settings, inputs("-3.00", later), first.memory).state is SupplyState.CUT_OFF
+    just_before = later - timedelta(seconds=1)  # wall-clock arithmetic: 02:14:59 CET
+    assert evaluate(settings, inputs("-3.00", just_before), first.memory).state is (SupplyState.LOW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
@@ -207,6 +207,9 @@ class SupplyInputs:
     def __post_init__(self) -> None:
         """Reject the two mistakes that would silently corrupt decisions."""
         require_aware(self.now)
+        # Aware datetimes sharing a tzinfo compare and subtract as wall clocks; in UTC a
+        # 30-minute grace period lasts 30 minutes across a DST change too.
+        object.__setattr__(self, "now", self.now.astimezone(UTC))
         if not isinstance(cast(object, self.balance), Decimal):
             msg = f"balance must be a Decimal, got {type(self.balance).__name__}"
             raise TypeError(msg)
@@ -272,6 +275,7 @@ class SupplyMemory:
             if value is not None and f.name in datetimes:
                 value = datetime.fromisoformat(value)
                 require_aware(value, f.name)
+                value = value.astimezone(UTC)
             elif value is not None and f.name == "last_state":
                 value = SupplyState(value)
             elif f.name == "emergency_credit_outstanding":

@@ -8,7 +8,7 @@ raise `SupplyOperationError` with a stable reason usable as a translation key.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -137,7 +137,7 @@ def grant_grace(memory: SupplyMemory, duration: timedelta, now: datetime) -> Sup
     require_aware(now)
     if duration <= timedelta(0):
         raise SupplyOperationError(ERROR_INVALID_DURATION)
-    return replace(memory, grace_until=now + duration)
+    return replace(memory, grace_until=now.astimezone(UTC) + duration)
 
 
 def reset_overload(memory: SupplyMemory) -> SupplyMemory:

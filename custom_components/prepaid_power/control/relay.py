@@ -13,7 +13,7 @@ policy's `actuator_fault` input; a landlord "try again" (repair flow) is a fresh
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from .model import EventKind, RelayTarget, SupplyEvent, require_aware
@@ -91,6 +91,7 @@ def relay_want(
 ) -> RelayStep:
     """The policy wants `target`; `observed` is the last known relay state (None: unknown)."""
     require_aware(now)
+    now = now.astimezone(UTC)
     config = config or RelayConfig()
     if tracker.phase is RelayPhase.FAULT:
         # Nothing can be done until the relay is seen in its target state or reset; the
@@ -113,6 +114,7 @@ def relay_read_back(
 ) -> RelayStep:
     """The read-back after a command: confirm, retry with the next delay, or give up (fault)."""
     require_aware(now)
+    now = now.astimezone(UTC)
     config = config or RelayConfig()
     if tracker.phase is not RelayPhase.PENDING or tracker.target is None:
         return RelayStep(tracker)
@@ -148,6 +150,7 @@ def relay_observe(
 ) -> RelayStep:
     """A routine reading of the relay: correct a wrong state, or recover from a fault."""
     require_aware(now)
+    now = now.astimezone(UTC)
     config = config or RelayConfig()
     if tracker.target is None or tracker.phase is RelayPhase.PENDING:
         return RelayStep(tracker, read_back_at=tracker.read_back_at)
