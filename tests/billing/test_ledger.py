@@ -1,0 +1,226 @@
+"""The SQLite ledger: append-only, derived balance, idempotent top-ups, schema migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+import sqlite3
+
+import pytest
+
+from custom_components.prepaid_power.billing import errors
+from custom_components.prepaid_power.billing.errors import BillingError
+from custom_components.prepaid_power.billing.ledger import MIGRATIONS, Ledger, NewEntry
+from custom_components.prepaid_power.billing.money import Currency
+
+from .conftest import World, occupied
+
+AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
+
+
+def test_storage_is_wal_and_synchronous_full(world: World) -> None:
+    assert world.ledger.execute("PRAGMA journal_mode")[0][0] == "wal"
+    assert world.ledger.execute("PRAGMA synchronous")[0][0] == 2  # FULL
+    assert world.ledger.schema_version == len(MIGRATIONS) == 1
+
+
+def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
+    occupied(world)
+    entry, _ = world.core.top_up("r1", "10", method="cash", who="landlord")
+    with pytest.raises(sqlite3.IntegrityError, match="never edited"):
+        world.ledger.execute("UPDATE entries SET amount_minor = 1 WHERE entry_id = ?", (entry.entry_id,))
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        world.ledger.execute("DELETE FROM entries")
+    assert world.ledger.entry(entry.entry_id).amount == Decimal("10.00")
+
+
+def test_every_entry_records_when_who_and_why(world: World) -> None:
+    occupied(world)
+    entry, _ = world.core.top_up("r1", "10", method="transfer", who="user-7", why="January")
+    assert (entry.who, entry.why, entry.at, entry.method) == ("user-7", "January", world.clock.now, "transfer")
+
+
+def test_same_reference_twice_is_one_top_up(world: World) -> None:
+    occupied(world)
+    first, created = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
+    again, created_again = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="b")
+    assert created and not created_again
+    assert again == first
+    assert world.core.balance("r1") == Decimal("20.00")
+
+
+def test_reference_reused_for_another_amount_is_refused(world: World) -> None:
+    occupied(world)
+    world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.top_up("r1", "25", method="app", reference="PAY-1", who="a")
+    assert caught.value.key == errors.TOP_UP_REFERENCE_CONFLICT
+    assert world.counts() == before
+
+
+def test_unique_index_backs_up_reference_idempotency(world: World) -> None:
+    occupied(world)
+    account = world.core.tenancy_of("r1")
+    assert account is not None
+    entry = NewEntry(account.account_id, "top_up", AT, Decimal(5), "a", "x", method="cash", reference="R")
+    world.ledger.append(entry)
+    with pytest.raises(sqlite3.IntegrityError):
+        world.ledger.append(entry)
+
+
+def test_reversal_undoes_one_top_up_only_once(world: World) -> None:
+    occupied(world)
+    top_up, _ = world.core.top_up("r1", "20", method="cash", who="a")
+    reversal = world.core.reverse_top_up("r1", top_up.entry_id, who="a", why="bounced")
+    assert reversal.amount == Decimal("-20.00")
+    assert reversal.reverses_id == top_up.entry_id
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.reverse_top_up("r1", top_up.entry_id, who="a")
+    assert caught.value.key == errors.TOP_UP_ALREADY_REVERSED
+    assert world.counts() == before
+
+
+def test_reversal_may_take_balance_below_zero(world: World) -> None:
+    occupied(world)
+    top_up, _ = world.core.top_up("r1", "20", method="cash", who="a")
+    world.core.refund("r1", "15", who="a")
+    world.core.reverse_top_up("r1", top_up.entry_id, who="a")
+    assert world.core.balance("r1") == Decimal("-15.00")
+
+
+def test_only_top_ups_can_be_reversed(world: World) -> None:
+    occupied(world)
+    fee = world.core.add_fee("r1", "2", why="standing charge")
+    with pytest.raises(BillingError) as caught:
+        world.core.reverse_top_up("r1", fee.entry_id, who="a")
+    assert caught.value.key == errors.NOT_A_TOP_UP
+    with pytest.raises(BillingError) as caught:
+        world.core.reverse_top_up("r1", 999, who="a")
+    assert caught.value.key == errors.UNKNOWN_ENTRY
+
+
+def test_refund_never_beyond_balance(world: World) -> None:
+    occupied(world)
+    world.core.top_up("r1", "20", method="cash", who="a")
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.refund("r1", "20.01", who="a")
+    assert caught.value.key == errors.REFUND_EXCEEDS_BALANCE
+    assert caught.value.placeholders == {"amount": "20.01", "balance": "20.00"}
+    assert world.counts() == before
+    world.core.refund("r1", "20", who="a")
+    assert world.core.balance("r1") == 0
+
+
+def test_adjustment_needs_a_reason_and_may_be_either_sign(world: World) -> None:
+    occupied(world)
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.adjust("r1", "5", reason="  ", who="a")
+    assert caught.value.key == errors.REASON_REQUIRED
+    assert world.counts() == before
+    world.core.adjust("r1", "5", reason="meter fault credit", who="a")
+    world.core.adjust("r1", "-2.5", reason="cleaning", who="a")
+    assert world.core.balance("r1") == Decimal("2.50")
+
+
+def test_payment_method_is_checked(world: World) -> None:
+    occupied(world)
+    with pytest.raises(BillingError) as caught:
+        world.core.top_up("r1", "5", method="bitcoin", who="a")
+    assert caught.value.key == errors.PAYMENT_METHOD_INVALID
+
+
+@pytest.mark.parametrize("amount", ["NaN", "inf", "-1", "0", "1.234", "2000000"])
+def test_invalid_amounts_change_nothing(world: World, amount: str) -> None:
+    occupied(world)
+    before = world.counts()
+    actions = [
+        lambda: world.core.top_up("r1", amount, method="cash", who="a"),
+        lambda: world.core.refund("r1", amount, who="a"),
+        lambda: world.core.add_fee("r1", amount, why="x"),
+    ]
+    if amount != "-1":  # a negative adjustment is legitimate
+        actions.append(lambda: world.core.adjust("r1", amount, reason="x", who="a"))
+    for action in actions:
+        with pytest.raises(BillingError):
+            action()
+    assert world.counts() == before
+
+
+def test_unknown_room_and_room_without_tenancy(world: World) -> None:
+    occupied(world)
+    world.core.upsert_room("empty", world.core.room_config("r1"))
+    with pytest.raises(BillingError) as caught:
+        world.core.top_up("nope", "5", method="cash", who="a")
+    assert caught.value.key == errors.UNKNOWN_ROOM
+    with pytest.raises(BillingError) as caught:
+        world.core.top_up("empty", "5", method="cash", who="a")
+    assert caught.value.key == errors.ROOM_HAS_NO_TENANCY
+
+
+def test_balance_cache_is_checked_against_the_sum(world: World) -> None:
+    occupied(world)
+    world.core.top_up("r1", "5", method="cash", who="a")
+    world.ledger.verify()
+    world.ledger.execute("UPDATE accounts SET balance_minor = balance_minor + 1")
+    with pytest.raises(BillingError) as caught:
+        world.ledger.verify()
+    assert caught.value.key == errors.LEDGER_INCONSISTENT
+
+
+def test_failed_transaction_leaves_nothing(world: World) -> None:
+    occupied(world)
+    account = world.core.tenancy_of("r1")
+    assert account is not None
+    before = world.counts()
+    with pytest.raises(RuntimeError), world.ledger.transaction():
+        world.ledger.append(NewEntry(account.account_id, "fee", AT, Decimal(-1), "a", "x"))
+        raise RuntimeError
+    assert world.counts() == before
+
+
+def test_migrations_run_once_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    Ledger(path, Currency()).close()
+    applied: list[int] = []
+
+    def v2(conn: sqlite3.Connection) -> None:
+        applied.append(2)
+        conn.execute("ALTER TABLE rooms ADD COLUMN area TEXT")
+
+    with Ledger(path, Currency(), migrations=(*MIGRATIONS, v2)) as ledger:
+        assert ledger.schema_version == 2
+        ledger.execute("SELECT area FROM rooms")
+    with Ledger(path, Currency(), migrations=(*MIGRATIONS, v2)) as ledger:
+        assert ledger.schema_version == 2
+    assert applied == [2]
+    with pytest.raises(BillingError) as caught:
+        Ledger(path, Currency())
+    assert caught.value.key == errors.SCHEMA_TOO_NEW
+
+
+def test_failed_migration_rolls_back(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    Ledger(path, Currency()).close()
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE rooms ADD COLUMN area TEXT")
+        raise sqlite3.OperationalError("boom")
+
+    with pytest.raises(sqlite3.OperationalError):
+        Ledger(path, Currency(), migrations=(*MIGRATIONS, broken))
+    with Ledger(path, Currency()) as ledger:
+        assert ledger.schema_version == 1
+        assert "area" not in {row[1] for row in ledger.execute("PRAGMA table_info(rooms)")}
+
+
+def test_currency_cannot_change_under_an_existing_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    Ledger(path, Currency("EUR")).close()
+    with pytest.raises(BillingError) as caught:
+        Ledger(path, Currency("JPY", 0))
+    assert caught.value.key == errors.CURRENCY_MISMATCH
