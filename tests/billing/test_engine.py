@@ -1,0 +1,266 @@
+"""Energy to charges: postings, rounding carry, counter backwards, suspect jumps, restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from custom_components.prepaid_power.billing import errors
+from custom_components.prepaid_power.billing.core import (
+    ISSUE_COUNTER_BACKWARDS,
+    ISSUE_PRICE_ABOVE_CAP,
+    ISSUE_SUSPECT_READING,
+)
+from custom_components.prepaid_power.billing.errors import BillingError
+
+from .conftest import TOU, World, add_room, d, occupied
+
+
+def feed(world: World, room: str, start: Decimal, kwh_per_step: Decimal, steps: int, minutes: float = 5) -> Decimal:
+    reading = start
+    for _ in range(steps):
+        world.clock.advance(minutes=minutes)
+        reading += kwh_per_step
+        world.core.process_reading(room, reading)
+    return reading
+
+
+def charges(world: World, room: str = "r1") -> list:  # type: ignore[type-arg]
+    return world.ledger.entries(room_id=room, kinds=["charge"])
+
+
+def test_charge_is_energy_times_price(world: World) -> None:
+    occupied(world)
+    world.core.top_up("r1", "50", method="cash", who="a")
+    world.clock.advance(hours=2)
+    result = world.core.process_reading("r1", "110")
+    assert result.status == "posted"
+    (charge,) = result.posted
+    assert (charge.kwh, charge.price, charge.amount) == (d("10"), d("0.25"), d("-2.50"))
+    assert (charge.reading_from, charge.reading_to, charge.period) == (d("100"), d("110"), "standard")
+    assert world.core.balance("r1") == d("47.50")
+
+
+def test_postings_are_at_least_hourly_and_live_balance_includes_accrual(world: World) -> None:
+    occupied(world)
+    world.core.top_up("r1", "50", method="cash", who="a")
+    world.clock.advance(minutes=20)
+    result = world.core.process_reading("r1", "104")
+    assert result.status == "accrued"
+    assert result.posted == ()
+    assert world.core.balance("r1") == d("50.00")
+    assert world.core.live_balance("r1") == result.live_balance == d("49.00")
+    assert result.unposted_kwh == 4
+    feed(world, "r1", d("104"), d("0.5"), 12)  # one more hour in 5-minute steps
+    posted = charges(world)
+    assert len(posted) == 1
+    assert posted[0].at - world.ledger.tenancies()[0].moved_in_at == timedelta(hours=1)
+
+
+def test_rounding_remainder_is_carried(world: World) -> None:
+    occupied(world, tariff={"kind": "flat", "price": "0.3333"})
+    exact = Decimal(0)
+    reading = d("100")
+    for _ in range(30):
+        world.clock.advance(hours=1, minutes=1)
+        reading += d("0.07")
+        world.core.process_reading("r1", reading)
+        exact += d("0.07") * d("0.3333")
+    charged = -sum(e.amount for e in charges(world))
+    assert 0 <= exact - charged < d("0.01")
+    assert charged > 0  # without the carry every 0.023331 would round to nothing
+
+
+def test_posting_at_every_tou_boundary(world: World) -> None:
+    # 2026-01-12 is a Monday; 07:00 Berlin = 06:00 UTC.
+    world.clock.now = datetime(2026, 1, 12, 5, 40, tzinfo=UTC)
+    occupied(world, tariff=TOU)
+    reading = feed(world, "r1", d("100"), d("1"), 4, minutes=10)  # 05:50 ... 06:20 UTC
+    assert len(charges(world)) == 1  # posted at the 06:00 reading
+    world.core.flush("r1")
+    posted = charges(world)
+    assert [(c.period, c.kwh) for c in posted] == [("valley", d("2")), ("peak", d("2"))]
+    assert posted[0].at == datetime(2026, 1, 12, 6, 0, tzinfo=UTC)
+    assert reading == d("104")
+
+
+def test_threshold_crossing_posts_immediately(world: World) -> None:
+    occupied(world, thresholds=(d("5"),))
+    world.core.top_up("r1", "6", method="cash", who="a")
+    world.clock.advance(minutes=5)
+    assert world.core.process_reading("r1", "102").status == "accrued"  # live 5.50
+    world.clock.advance(minutes=5)
+    result = world.core.process_reading("r1", "104")  # live 5.00: crossed
+    assert result.status == "posted"
+    assert world.core.balance("r1") == d("5.00")
+
+
+def test_top_up_posts_the_accrued_charge_first(world: World) -> None:
+    occupied(world)
+    world.clock.advance(minutes=10)
+    world.core.process_reading("r1", "104")
+    world.clock.advance(minutes=1)
+    world.core.top_up("r1", "20", method="cash", who="a")
+    kinds = [e.kind for e in world.ledger.entries(room_id="r1")]
+    assert kinds[-2:] == ["charge", "top_up"]
+    assert world.core.balance("r1") == d("19.00")
+
+
+def test_balance_may_go_below_zero_by_usage(world: World) -> None:
+    occupied(world)
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "120")
+    assert world.core.balance("r1") == d("-5.00")
+
+
+def test_nothing_is_lost_or_doubled_across_restarts(world: World) -> None:
+    occupied(world)
+    world.clock.advance(minutes=30)
+    world.core.process_reading("r1", "104")  # accrued, not posted
+    core = world.restart()
+    assert core.live_balance("r1") == d("0")  # the accrual lived only in memory ...
+    world.clock.advance(minutes=40)
+    core.process_reading("r1", "108")  # ... and is recomputed from the register
+    core.flush("r1")
+    assert sum(c.kwh for c in charges(world)) == 8
+    core = world.restart()
+    world.clock.advance(minutes=1)
+    core.process_reading("r1", "108")
+    core.flush("r1")
+    assert sum(c.kwh for c in charges(world)) == 8
+
+
+def test_usage_while_unread_split_by_time_across_periods(world: World) -> None:
+    world.clock.now = datetime(2026, 1, 12, 4, 0, tzinfo=UTC)  # 05:00 Berlin, valley
+    occupied(world, tariff=TOU)
+    world.clock.now = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)  # 09:00 Berlin: down 4 h
+    world.core.process_reading("r1", "108")
+    posted = charges(world)
+    assert [(c.period, c.kwh) for c in posted] == [("valley", d("4")), ("peak", d("4"))]
+
+
+def test_rollover_at_the_profiles_maximum_is_billed(world: World) -> None:
+    occupied(world, reading="99999.5", rollover_kwh=d("100000"), max_power_kw=d("10"))
+    world.clock.advance(hours=1, minutes=1)
+    result = world.core.process_reading("r1", "1.5")
+    assert result.status == "rollover"
+    (charge,) = result.posted
+    assert charge.kwh == 2
+    assert (charge.reading_from, charge.reading_to) == (d("99999.5"), d("1.5"))
+
+
+def test_counter_backwards_resets_baseline_without_charge(world: World) -> None:
+    occupied(world, rollover_kwh=d("100000"))
+    world.clock.advance(minutes=10)
+    world.core.process_reading("r1", "103")  # good, accrued
+    world.clock.advance(minutes=10)
+    result = world.core.process_reading("r1", "5")  # meter replaced
+    assert result.status == "reset"
+    assert [i.key for i in result.issues] == [ISSUE_COUNTER_BACKWARDS]
+    assert result.issues[0].placeholders == {"billed_reading": "103.000000", "reading": "5.000000"}
+    assert sum(c.kwh for c in charges(world)) == 3  # the good part before the reset
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "7")
+    assert sum(c.kwh for c in charges(world)) == 5
+
+
+def test_implausible_jump_is_held_then_charged_on_request(world: World) -> None:
+    occupied(world, max_power_kw=d("10"))
+    world.clock.advance(minutes=6)
+    result = world.core.process_reading("r1", "600")
+    assert result.status == "suspect"
+    (issue,) = result.issues
+    assert issue.key == ISSUE_SUSPECT_READING
+    assert issue.placeholders["kwh"] == "500.000000"
+    world.clock.advance(minutes=6)
+    again = world.core.process_reading("r1", "601")  # still implausible vs the baseline
+    assert again.issues[0].suspect_id == issue.suspect_id
+    assert charges(world) == []
+    assert issue.suspect_id is not None
+    posted = world.core.resolve_suspect("r1", issue.suspect_id, "charge", who="landlord")
+    assert sum(c.kwh for c in posted) == 501
+    with pytest.raises(BillingError) as caught:
+        world.core.resolve_suspect("r1", issue.suspect_id, "discard", who="landlord")
+    assert caught.value.key == errors.SUSPECT_ALREADY_RESOLVED
+
+
+def test_implausible_jump_discarded_moves_baseline(world: World) -> None:
+    occupied(world, max_power_kw=d("10"))
+    world.clock.advance(minutes=6)
+    suspect = world.core.process_reading("r1", "600").issues[0].suspect_id
+    assert suspect is not None
+    assert world.core.resolve_suspect("r1", suspect, "discard", who="landlord") == ()
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "602")
+    assert sum(c.kwh for c in charges(world)) == 2
+
+
+def test_glitch_is_dismissed_by_the_next_plausible_reading(world: World) -> None:
+    occupied(world, max_power_kw=d("10"))
+    world.clock.advance(minutes=6)
+    suspect = world.core.process_reading("r1", "9999").issues[0].suspect_id
+    world.clock.advance(minutes=6)
+    result = world.core.process_reading("r1", "101")
+    assert result.dismissed_suspect_id == suspect
+    assert world.core.pending_suspect("r1") is None
+    world.clock.advance(hours=1)
+    world.core.process_reading("r1", "102")
+    assert sum(c.kwh for c in charges(world)) == 2
+
+
+def test_stale_readings_are_ignored(world: World) -> None:
+    occupied(world)
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "110")
+    result = world.core.process_reading("r1", "109", world.clock.now - timedelta(hours=1))
+    assert result.status == "ignored"
+    assert sum(c.kwh for c in charges(world)) == 10
+
+
+def test_tariff_change_is_never_retroactive(world: World) -> None:
+    occupied(world)
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.set_tariff("r1", {"kind": "flat", "price": "1"}, effective_from=world.clock.now - timedelta(minutes=1))
+    assert caught.value.key == errors.TARIFF_RETROACTIVE
+    assert world.counts() == before
+    change = world.clock.now + timedelta(minutes=30)
+    world.core.set_tariff("r1", {"kind": "flat", "price": "0.5"}, effective_from=change)
+    world.clock.advance(minutes=20)
+    world.core.process_reading("r1", "102")
+    world.clock.advance(minutes=20)
+    world.core.process_reading("r1", "104")
+    world.core.flush("r1")
+    # Posted up to the last reading before the change, then the rest split by time.
+    assert [(c.price, c.kwh) for c in charges(world)] == [
+        (d("0.25"), d("2")),
+        (d("0.25"), d("1")),
+        (d("0.5"), d("1")),
+    ]
+
+
+def test_bad_tariff_changes_nothing(world: World) -> None:
+    occupied(world)
+    before = world.counts()
+    bad = {"kind": "tou", "prices": {"peak": "1"}, "weekday": [{"start": "00:00", "end": "12:00", "period": "peak"}]}
+    with pytest.raises(BillingError) as caught:
+        world.core.set_tariff("r1", bad)
+    assert caught.value.key == errors.TARIFF_INTERVAL_GAP
+    assert world.counts() == before
+
+
+def test_price_cap_warning(world: World) -> None:
+    add_room(world, supplier_price=d("0.20"), cap_margin_percent=d("10"))
+    issues = world.core.set_tariff("r1", {"kind": "flat", "price": "0.25"})
+    assert [i.key for i in issues] == [ISSUE_PRICE_ABOVE_CAP]
+    assert world.core.set_tariff("r1", {"kind": "flat", "price": "0.22"}) == []
+
+
+def test_current_price_follows_tou_and_tiers(world: World) -> None:
+    world.clock.now = datetime(2026, 1, 12, 7, 0, tzinfo=UTC)  # 08:00 Berlin Monday
+    add_room(world, tariff=TOU)
+    assert world.core.current_price("r1") == d("0.3")
+    world.core.upsert_room("r2", world.core.room_config("r1"))
+    assert world.core.current_price("r2") is None
