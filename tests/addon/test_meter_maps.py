@@ -1,0 +1,303 @@
+"""Every documented register of every simulated model, read over Modbus TCP (METERS.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import math
+import struct
+
+import pytest
+
+from prepaid_power_gateway import Gateway, gateway_config, make_building
+from prepaid_power_gateway.models import known_models
+
+from .modbus_client import ModbusClient, ModbusError, f32, u32
+
+LOAD_W = 1150.0
+ENERGY_KWH = 123.45
+
+# (model, function, address, encoding, quantity, raw -> value multiplier), straight from METERS.md.
+SDM_1PHASE = [
+    (4, 0x0000, "f32", "voltage", 1),
+    (4, 0x0006, "f32", "current", 1),
+    (4, 0x000C, "f32", "power", 1),
+    (4, 0x001E, "f32", "pf", 1),
+    (4, 0x0046, "f32", "frequency", 1),
+    (4, 0x0048, "f32", "import_kwh", 1),
+    (4, 0x004A, "f32", "export_kwh", 1),
+    (4, 0x0156, "f32", "total_kwh", 1),
+    (3, 0xFC00, "u32", "serial", 1),
+    (3, 0xFC02, "u16", "model_code", 1),
+    (3, 0x0014, "f32", "slave_id", 1),
+]
+DDS238 = [
+    (3, 0x0000, "u32", "total_kwh", 0.01),
+    (3, 0x0008, "u32", "export_kwh", 0.01),
+    (3, 0x000A, "u32", "import_kwh", 0.01),
+    (3, 0x000C, "u16", "voltage", 0.1),
+    (3, 0x000D, "u16", "current", 0.01),
+    (3, 0x000E, "i16", "power", 1),
+    (3, 0x0010, "u16", "pf", 0.001),
+    (3, 0x0011, "u16", "frequency", 0.01),
+]
+MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
+    "SDM120": SDM_1PHASE,
+    "SDM230": SDM_1PHASE,
+    "SDM630": [
+        (4, 0x0000, "f32", "voltage_l1", 1),
+        (4, 0x0002, "f32", "voltage_l2", 1),
+        (4, 0x0004, "f32", "voltage_l3", 1),
+        (4, 0x0006, "f32", "current_l1", 1),
+        (4, 0x0008, "f32", "current_l2", 1),
+        (4, 0x000A, "f32", "current_l3", 1),
+        (4, 0x000C, "f32", "power_l1", 1),
+        (4, 0x000E, "f32", "power_l2", 1),
+        (4, 0x0010, "f32", "power_l3", 1),
+        (4, 0x0034, "f32", "power", 1),
+        (4, 0x003E, "f32", "pf", 1),
+        (4, 0x0046, "f32", "frequency", 1),
+        (4, 0x0048, "f32", "import_kwh", 1),
+        (4, 0x0156, "f32", "total_kwh", 1),
+        (3, 0xFC00, "u32", "serial", 1),
+        (3, 0xFC02, "u16", "model_code", 1),
+    ],
+    "DDSU666": [
+        (4, 0x2000, "f32", "voltage", 1),
+        (4, 0x2002, "f32", "current", 1),
+        (4, 0x2004, "f32", "power", 1000),  # kW on the wire
+        (4, 0x200A, "f32", "pf", 1),
+        (4, 0x200E, "f32", "frequency", 1),
+        (4, 0x4000, "f32", "import_kwh", 1),
+        (4, 0x400A, "f32", "export_kwh", 1),
+    ],
+    "DDS238-2 ZN/S": DDS238,
+    "DDS238-2 ZN/SR": [*DDS238, (3, 0x001A, "u16", "relay", 1)],
+    "EM115": [
+        (4, 0x0002, "f32", "voltage", 1),
+        (4, 0x0004, "f32", "frequency", 1),
+        (4, 0x0006, "f32", "current", 1),
+        (4, 0x0008, "f32", "power", 1),
+        (4, 0x000E, "f32", "pf", 1),
+        (4, 0x0160, "f32", "import_kwh", 1),
+        (4, 0x016A, "f32", "total_kwh", 1),
+        (4, 0xFF00, "u32", "serial", 1),
+        (4, 0x0566, "u16", "relay", 1),
+    ],
+    "EM737": [
+        (4, 0x0010, "f32", "voltage_l1", 1),
+        (4, 0x0016, "f32", "current_l1", 1),
+        (4, 0x0026, "f32", "power", 1),
+        (4, 0x003E, "f32", "pf", 1),
+        (4, 0x0040, "f32", "frequency", 1),
+        (4, 0x0800, "f32", "import_kwh", 1),
+        (4, 0x0700, "f32", "total_kwh", 1),
+        (4, 0xFF00, "u32", "serial", 1),
+    ],
+    "OR-WE-514": [
+        (3, 0x0130, "u16", "frequency", 0.01),
+        (3, 0x0131, "u16", "voltage", 0.01),
+        (3, 0x0139, "u32", "current", 0.001),
+        (3, 0x0140, "u32", "power", 1),
+        (3, 0x0158, "u16", "pf", 0.001),
+        (3, 0xA000, "u32", "total_kwh", 0.01),
+    ],
+    "OR-WE-516": [(3, 0x0100, "f32", "total_kwh", 1), (3, 0x0108, "f32", "import_kwh", 1)],
+    "7M.24": [
+        (4, 2500, "f32", "voltage", 1),
+        (4, 2516, "f32", "current", 1),
+        (4, 2536, "f32", "power", 1),
+        (4, 2560, "f32", "pf", 1),
+        (4, 2584, "f32", "frequency", 1),
+        (4, 2752, "f32", "import_kwh", 1),
+    ],
+    "EM111": [(4, 0x0004, "i32le", "power", 0.1), (4, 0x0010, "i32le", "import_kwh", 0.1)],
+    "DDSY1352": [
+        (3, 0x0000, "u32", "total_kwh", 0.01),
+        (3, 0x000B, "u16", "voltage", 0.1),
+        (3, 0x000C, "u16", "current", 0.01),
+        (3, 0x000D, "i16", "power", 1),  # x0.001 kW
+        (3, 0x0010, "u16", "pf", 0.001),
+    ],
+}
+SLAVES = {name: index + 1 for index, name in enumerate(sorted(MAPS))}
+MODEL_CODES = {"SDM120": 0x20, "SDM230": 0x2B, "SDM630": 0x70}
+
+
+def decode(words: list[int], encoding: str) -> float:
+    if encoding == "f32":
+        return f32(words)
+    if encoding == "u16":
+        return words[0]
+    if encoding == "i16":
+        return words[0] - 0x10000 if words[0] & 0x8000 else words[0]
+    if encoding == "u32":
+        return u32(words)
+    value = words[1] << 16 | words[0]  # i32le
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[Gateway]:
+    building = make_building(
+        [
+            {
+                "model": model,
+                "slave": slave,
+                "serial": 0x01020304 + slave,
+                "load_w": LOAD_W,
+                "energy_kwh": ENERGY_KWH,
+            }
+            for model, slave in SLAVES.items()
+        ]
+    )
+    config = gateway_config(building, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.2)
+    async with Gateway(config) as gw:
+        yield gw
+
+
+def test_every_simulated_model_has_a_map_in_this_test() -> None:
+    assert set(known_models()) == set(MAPS)
+
+
+@pytest.mark.parametrize("model", sorted(MAPS))
+async def test_documented_registers(bus: Gateway, model: str) -> None:
+    slave = SLAVES[model]
+    assert bus.simulator is not None
+    meter = bus.simulator.meter(slave)
+    expected = meter.quantities()
+    async with ModbusClient(bus.port) as client:
+        for function, address, encoding, quantity, multiplier in MAPS[model]:
+            count = 1 if encoding in ("u16", "i16") else 2
+            value = decode(await client.read(slave, function, address, count), encoding) * multiplier
+            tolerance = abs(multiplier) / 2 + 1e-4 * abs(expected[quantity])
+            assert math.isclose(value, expected[quantity], abs_tol=tolerance), (model, hex(address), quantity)
+            if quantity == "power":
+                assert math.isclose(value, LOAD_W, abs_tol=tolerance)
+            if quantity == "import_kwh":
+                assert math.isclose(value, ENERGY_KWH, abs_tol=tolerance)
+            if quantity == "serial":
+                assert value == 0x01020304 + slave
+            if quantity == "model_code":
+                assert value == MODEL_CODES[model]
+            if quantity == "voltage":
+                assert 90 <= value <= 270
+
+
+async def test_dds238_identification_and_single_read(bus: Gateway) -> None:
+    slave = SLAVES["DDS238-2 ZN/SR"]
+    async with ModbusClient(bus.port) as client:
+        words = await client.read(slave, 3, 0x0000, 27)  # everything in one read
+        assert words[0x15] >> 8 == slave and words[0x15] & 0xFF == 1
+        assert words[0x1A] == 1  # relay on
+        assert words[0x0E] == LOAD_W
+
+
+async def test_unmapped_address_and_unsupported_function(bus: Gateway) -> None:
+    async with ModbusClient(bus.port) as client:
+        with pytest.raises(ModbusError) as err:
+            await client.read(SLAVES["SDM120"], 4, 0x3000, 2)
+        assert err.value.code == 0x02
+        with pytest.raises(ModbusError) as err:
+            await client.read(SLAVES["SDM120"], 1, 0, 1)  # coils: not a meter function
+        assert err.value.code == 0x01
+        with pytest.raises(ModbusError) as err:
+            await client.read(SLAVES["EM115"], 3, 0, 2)  # Fineco: input registers only
+        assert err.value.code == 0x01
+        with pytest.raises(ModbusError) as err:
+            await client.read(SLAVES["SDM120"], 4, 0, 126)
+        assert err.value.code == 0x03
+
+
+async def test_dds238_ignores_function_06_and_switches_with_16(bus: Gateway) -> None:
+    slave = SLAVES["DDS238-2 ZN/SR"]
+    assert bus.simulator is not None
+    meter = bus.simulator.meter(slave)
+    async with ModbusClient(bus.port) as client:
+        with pytest.raises(ModbusError) as err:
+            await client.write_register(slave, 0x001A, 0)
+        assert err.value.code == 0x0B  # the meter stays silent: the gateway times out
+        assert meter.relay_on is True
+        assert bus.stats.slave(slave).timeouts == 1
+        await client.write_registers(slave, 0x001A, [0])
+        assert meter.relay_on is False
+        assert (await client.read(slave, 3, 0x001A, 1)) == [0]
+        assert (await client.read(slave, 3, 0x000E, 1)) == [0]  # no load without supply
+        await client.write_registers(slave, 0x001A, [1])
+        assert meter.relay_on is True
+        with pytest.raises(ModbusError) as err:
+            await client.write_registers(slave, 0x001A, [7])
+        assert err.value.code == 0x03
+        await client.write_registers(slave, 0x0000, [0, 0])  # clears the counters
+        assert meter.energy_kwh == 0.0
+
+
+async def test_fineco_relay_key(bus: Gateway) -> None:
+    slave = SLAVES["EM115"]
+    serial = 0x01020304 + slave
+    key = ((serial >> 24) + (serial >> 8)) & 0x1234
+    assert bus.simulator is not None
+    meter = bus.simulator.meter(slave)
+    async with ModbusClient(bus.port) as client:
+        with pytest.raises(ModbusError) as err:
+            await client.write_registers(slave, 0x0566, [key ^ 1, 0xAAAA])
+        assert err.value.code == 0x03
+        assert meter.relay_on is True
+        await client.write_registers(slave, 0x0566, [key, 0xAAAA])
+        assert meter.relay_on is False
+        assert await client.read(slave, 4, 0x0566, 1) == [0xAAAA]
+        assert f32(await client.read(slave, 4, 0x0008, 2)) == 0.0
+        await client.write_registers(slave, 0x0566, [key, 0x8888])  # auto counts as on
+        assert await client.read(slave, 4, 0x0566, 1) == [0x5555]
+
+
+async def test_sdm_settings_write_and_read_back(bus: Gateway) -> None:
+    slave = SLAVES["SDM120"]
+    async with ModbusClient(bus.port) as client:
+        assert f32(await client.read(slave, 3, 0x001C, 2)) == 2.0  # 9600 baud code
+        words = list(struct.unpack(">HH", struct.pack(">f", 3.0)))
+        await client.write_registers(slave, 0x001C, words)
+        assert f32(await client.read(slave, 3, 0x001C, 2)) == 3.0
+        with pytest.raises(ModbusError) as err:
+            await client.write_registers(slave, 0x0000, words)
+        assert err.value.code == 0x02
+
+
+async def test_relay_board_coils(gateway: Gateway) -> None:
+    assert gateway.simulator is not None
+    room6 = gateway.simulator.meter(6)
+    async with ModbusClient(gateway.port) as client:
+        assert await client.read_coils(100, 0, 8) == [True] * 8
+        await client.write_coil(100, 0, False)
+        assert await client.read_coils(100, 0, 2) == [False, True]
+        assert room6.supply_on is False and room6.power_w == 0.0
+        pdu = bytes([0x0F, 0, 1, 0, 2, 1, 0b00])  # channels 1 and 2 off
+        assert await client.request(100, pdu) == pdu[:5]
+        assert gateway.simulator.meter(7).supply_on is False
+        assert gateway.simulator.meter(8).supply_on is False
+        with pytest.raises(ModbusError) as err:
+            await client.write_coil(100, 8, True)
+        assert err.value.code == 0x02
+        with pytest.raises(ModbusError) as err:
+            await client.request(100, bytes([5, 0, 0, 0x12, 0x34]))
+        assert err.value.code == 0x03
+        with pytest.raises(ModbusError) as err:
+            await client.read(100, 3, 0, 1)
+        assert err.value.code == 0x01
+
+
+async def test_pymodbus_client_interoperates(gateway: Gateway) -> None:
+    from pymodbus.client import AsyncModbusTcpClient
+
+    client = AsyncModbusTcpClient("127.0.0.1", port=gateway.port, timeout=2, retries=0)
+    await client.connect()
+    try:
+        result = await client.read_holding_registers(0xFC02, count=1, device_id=6)
+        assert not result.isError() and result.registers == [0x20]
+        result = await client.read_holding_registers(0x0015, count=1, device_id=1)
+        assert result.registers[0] >> 8 == 1
+        result = await client.write_coil(3, False, device_id=100)
+        assert not result.isError()
+        assert gateway.simulator is not None
+        assert gateway.simulator.meter(9).supply_on is False
+    finally:
+        client.close()
