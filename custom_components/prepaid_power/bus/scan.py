@@ -116,6 +116,11 @@ def _verdict(candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: 
     return True
 
 
+def _best(matches: Sequence[_Candidate]) -> _Candidate:
+    """The most specific matching profile (most identifying checks)."""
+    return max(matches, key=lambda c: len(c.profile.identify))
+
+
 async def _identify(  # noqa: PLR0917
     bus: ModbusBus,
     slave_id: int,
@@ -130,6 +135,11 @@ async def _identify(  # noqa: PLR0917
     used = 0
     for probe in order:
         undecided = [c for c in candidates if _verdict(c, outcomes, slave_id) is None]
+        matched = [c for c in candidates if _verdict(c, outcomes, slave_id)]
+        if matched:
+            # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S).
+            checks = set(_best(matched).profile.identify)
+            undecided = [c for c in undecided if checks < set(c.profile.identify)]
         if not undecided:
             break
         if not any(probe in c.probes for c in undecided) or _covered(outcomes, probe):
@@ -154,7 +164,7 @@ async def _identify(  # noqa: PLR0917
     matches = [c for c in candidates if _verdict(c, outcomes, slave_id)]
     if not matches:
         return None, answered, used
-    best = max(matches, key=lambda c: len(c.profile.identify))
+    best = _best(matches)
     serial = None
     if (spec := best.profile.serial) is not None:
         words = _words(outcomes, spec.function, spec.address, spec.count)
