@@ -1,0 +1,121 @@
+"""Tenancy lifecycle: move-in baseline, move-out settlement, vacant-room preset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from custom_components.prepaid_power.billing import errors
+from custom_components.prepaid_power.billing.core import ISSUE_VACANT_PRESET_EXHAUSTED, RoomConfig
+from custom_components.prepaid_power.billing.errors import BillingError
+
+from .conftest import World, add_room, d
+
+
+def test_move_in_baseline_means_earlier_usage_is_not_the_tenants(world: World) -> None:
+    add_room(world)
+    world.core.process_reading("r1", "50")
+    world.clock.advance(days=3)
+    world.core.process_reading("r1", "80")  # vacant usage
+    world.clock.advance(hours=1)
+    tenancy = world.core.move_in("r1", "Bob", "90", who="landlord", first_top_up="30", reference="T1")
+    assert tenancy.opening_reading == 90
+    assert world.core.balance("r1") == d("30.00")
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "94")
+    tenant_charges = world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"])
+    assert sum(c.kwh for c in tenant_charges) == 4
+    vacant = world.ledger.vacant_account("r1")
+    assert sum(c.kwh for c in world.ledger.entries(account_id=vacant, kinds=["charge"])) == 40
+    assert world.ledger.balance(vacant) == 0  # landlord-paid, no money
+
+
+def test_move_in_refusals_change_nothing(world: World) -> None:
+    world.core.upsert_room("r1", RoomConfig(name="r1"))
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.move_in("r1", "Bob", "10", who="a")
+    assert caught.value.key == errors.ROOM_HAS_NO_TARIFF
+    world.core.set_tariff("r1", {"kind": "flat", "price": "0.2"})
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.move_in("r1", "Bob", "10", who="a", first_top_up="1.001")
+    assert caught.value.key == errors.AMOUNT_TOO_MANY_DECIMALS
+    assert world.counts() == before
+    world.core.move_in("r1", "Bob", "10", who="a")
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.move_in("r1", "Carol", "10", who="a")
+    assert caught.value.key == errors.ROOM_OCCUPIED
+    assert world.counts() == before
+
+
+@pytest.mark.parametrize(("usage", "refund", "debt"), [("20", "5.00", "0"), ("100", "0", "15.00")])
+def test_move_out_settles_to_zero(world: World, usage: str, refund: str, debt: str) -> None:
+    add_room(world)
+    tenancy = world.core.move_in("r1", "Bob", "100", who="a", first_top_up="10")
+    world.clock.advance(days=2)
+    result = world.core.move_out("r1", Decimal(100) + Decimal(usage), who="a")
+    assert sum(c.kwh for c in result.final_charges) == Decimal(usage)
+    assert (result.refund_owed, result.debt) == (Decimal(refund), Decimal(debt))
+    assert result.settlement is not None
+    assert result.settlement.kind == "settlement"
+    assert world.ledger.balance(tenancy.account_id) == 0
+    assert result.tenancy.moved_out_at == world.clock.now
+    assert world.core.tenancy_of("r1") is None
+    # History stays queryable.
+    assert world.ledger.tenancy(tenancy.tenancy_id).closing_reading == Decimal(100) + Decimal(usage)
+    assert len(world.ledger.entries(account_id=tenancy.account_id)) >= 3
+    with pytest.raises(BillingError) as caught:
+        world.core.move_out("r1", "500", who="a")
+    assert caught.value.key == errors.ROOM_HAS_NO_TENANCY
+
+
+def test_next_tenant_starts_fresh(world: World) -> None:
+    add_room(world)
+    world.core.move_in("r1", "Bob", "100", who="a", first_top_up="10")
+    world.clock.advance(days=1)
+    world.core.move_out("r1", "110", who="a")
+    world.clock.advance(days=1)
+    world.core.process_reading("r1", "112")  # vacant usage
+    tenancy = world.core.move_in("r1", "Carol", "113", who="a")
+    assert world.core.balance("r1") == 0
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "115")
+    assert sum(c.kwh for c in world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"])) == 2
+    assert len(world.ledger.tenancies("r1")) == 2
+
+
+def test_vacant_preset_is_landlord_paid_and_beyond_it_is_flagged(world: World) -> None:
+    add_room(world)
+    world.core.process_reading("r1", "100")
+    preset = world.core.preset_vacant_energy("r1", "5", who="landlord")
+    assert preset.kind == "allowance"
+    world.clock.advance(hours=2)
+    result = world.core.process_reading("r1", "103")
+    assert result.issues == ()
+    assert world.core.vacant_preset_left("r1") == 2
+    world.clock.advance(hours=2)
+    result = world.core.process_reading("r1", "108")
+    assert [i.key for i in result.issues] == [ISSUE_VACANT_PRESET_EXHAUSTED]
+    assert world.core.vacant_preset_left("r1") == 0
+    vacant = world.ledger.vacant_account("r1")
+    assert world.ledger.balance(vacant) == 0
+    world.core.move_in("r1", "Bob", "108", who="a")
+    with pytest.raises(BillingError) as caught:
+        world.core.preset_vacant_energy("r1", "5", who="landlord")
+    assert caught.value.key == errors.ROOM_OCCUPIED
+
+
+def test_move_out_time_before_last_billing_is_refused(world: World) -> None:
+    add_room(world)
+    world.core.move_in("r1", "Bob", "100", who="a")
+    world.clock.advance(hours=3)
+    world.core.process_reading("r1", "103")
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.move_out("r1", "103", at=world.clock.now - timedelta(hours=1), who="a")
+    assert caught.value.key == errors.TIME_BEFORE_LAST_BILLING
+    assert world.counts() == before
