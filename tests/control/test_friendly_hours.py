@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.prepaid_power.control import (
@@ -174,3 +175,39 @@ def test_interval_validation() -> None:
         WeeklyInterval(7, time(1), time(2))
     with pytest.raises(ValueError, match="tzinfo"):
         WeeklyInterval(1, time(1, tzinfo=UTC), time(2))
+
+
+ZONES = [BERLIN, SYDNEY, SANTIAGO, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]
+CONFIGS = [
+    NIGHTS_WEEKENDS,
+    FriendlyHours(daily(time(0, 30), time(3))),  # inside the usual DST hours
+    FriendlyHours((WeeklyInterval(SATURDAY, time(23), time(1)),), frozenset({date(2026, 4, 5)})),
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.integers(0, 366 * 24 * 3600).map(
+        lambda s: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=s)
+    ),
+    st.sampled_from(ZONES),
+    st.sampled_from(CONFIGS),
+)
+def test_status_agrees_with_itself_at_its_boundaries(
+    now: datetime, tz: ZoneInfo, config: FriendlyHours
+) -> None:
+    result = friendly_hours_status(config, now, tz)
+    second = timedelta(seconds=1)
+    if result.active:
+        assert result.ends_at is not None
+        assert result.ends_at > now
+        assert friendly_hours_status(config, result.ends_at - second, tz).active
+        assert not friendly_hours_status(config, result.ends_at, tz).active
+    else:
+        assert result.starts_at is not None
+        assert result.starts_at > now
+        assert not friendly_hours_status(config, result.starts_at - second, tz).active
+        at_start = friendly_hours_status(config, result.starts_at, tz)
+        assert at_start.active
