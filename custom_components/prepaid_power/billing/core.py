@@ -338,7 +338,7 @@ class BillingCore:
             if (
                 wrapped is not None
                 and rollover is not None
-                and wrapped < rollover / 2
+                and 0 <= wrapped < rollover / 2
                 and (trusted or self._plausible(room, wrapped, at - state.billed_at))
             ):
                 delta, status = wrapped, "rollover"

@@ -1,0 +1,196 @@
+"""Invariants under arbitrary histories (hypothesis).
+
+- the balance is the sum of the entries (and the cached balance agrees);
+- Σ charges reconciles with Σ kWh × price within one minor unit per cycle;
+- allowance used ≤ allowance credited, per cycle;
+- any sequence of readings (gaps, resets, rollovers, glitches, restarts) charges every kWh
+  actually used exactly once: Σ charged kWh == true consumption.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+import os
+from pathlib import Path
+import tempfile
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.prepaid_power.billing.cycle import CycleCalendar
+from custom_components.prepaid_power.billing.tariff import (
+    TariffSchedule,
+    TariffVersion,
+    split_usage,
+    tariff_from_dict,
+)
+
+from .conftest import BERLIN, FLAT, TOU, World, add_room, make_world
+
+# More examples on demand: BILLING_EXAMPLES=2000 pytest tests/billing/test_properties.py
+EXAMPLES = int(os.environ.get("BILLING_EXAMPLES", "40"))
+ROLLOVER = Decimal(1000)
+MAX_POWER = Decimal(10)
+TIERED = {
+    "kind": "tiered",
+    "blocks": [
+        {"up_to_kwh": "30", "price": "0.1111"},
+        {"up_to_kwh": "80", "price": "0.2222"},
+        {"up_to_kwh": None, "price": "0.3333"},
+    ],
+}
+ODD_TOU = {
+    "kind": "tou",
+    "prices": {"spike": "0.4567", "peak": "0.3333", "flat": "0.1999", "valley": "0.0777"},
+    "weekday": [
+        {"start": "22:00", "end": "06:30", "period": "valley"},
+        {"start": "06:30", "end": "11:00", "period": "peak"},
+        {"start": "11:00", "end": "12:15", "period": "spike"},
+        {"start": "12:15", "end": "18:00", "period": "flat"},
+        {"start": "18:00", "end": "22:00", "period": "peak"},
+    ],
+    "weekend": [{"start": "00:00", "end": "00:00", "period": "flat"}],
+}
+
+minutes = st.one_of(
+    st.integers(min_value=1, max_value=90),
+    st.integers(min_value=90, max_value=3 * 24 * 60),  # outages, month ends
+)
+step = st.one_of(
+    st.tuples(st.just("use"), minutes, st.integers(min_value=0, max_value=1000)),  # ‰ of max
+    st.tuples(st.just("glitch"), minutes, st.integers(min_value=2000, max_value=9000)),
+    st.tuples(st.just("reset"), minutes, st.integers(min_value=0, max_value=100)),
+    st.tuples(st.just("top_up"), st.integers(min_value=1, max_value=5000), st.integers(0, 5)),
+    st.tuples(st.just("restart"), st.just(0), st.just(0)),
+)
+
+
+@dataclass
+class Meter:
+    counter: Decimal
+    used: Decimal = Decimal(0)
+
+
+def run_history(world: World, steps: list[tuple[str, int, int]]) -> Meter:
+    meter = Meter(Decimal(100))
+    world.core.move_in("r1", "Bob", meter.counter, who="a")
+    for kind, a, b in steps:
+        core = world.core
+        if kind == "use":
+            world.clock.advance(minutes=a)
+            # At most the meter's maximum power: always plausible.
+            kwh = (MAX_POWER * a / 60 * b / 1000).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+            meter.used += kwh
+            meter.counter = (meter.counter + kwh) % ROLLOVER
+            core.process_reading("r1", meter.counter)
+        elif kind == "glitch":
+            world.clock.advance(minutes=a)
+            core.process_reading("r1", meter.counter + b)
+        elif kind == "reset":
+            # Meter replaced by one reading far lower (never mistakable for a rollover).
+            if Decimal(101) <= meter.counter <= Decimal(400):
+                world.clock.advance(minutes=a)
+                meter.counter = Decimal(b) * (meter.counter - 101) / 100
+                meter.counter = meter.counter.quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+                core.process_reading("r1", meter.counter)
+        elif kind == "top_up":
+            core.top_up("r1", Decimal(a) / 100, method="app", reference=f"ref-{a}-{b}", who="a")
+        else:
+            world.restart()
+    world.clock.advance(minutes=1)
+    world.core.process_reading("r1", meter.counter)
+    world.core.flush("r1")
+    return meter
+
+
+def check_invariants(world: World, meter: Meter) -> None:
+    ledger = world.ledger
+    ledger.verify()
+    for account_id in ledger.account_ids():
+        entries = ledger.entries(account_id=account_id)
+        assert ledger.balance(account_id) == sum((e.amount for e in entries), Decimal(0))
+        by_cycle: dict[str, list[Any]] = defaultdict(list)
+        for entry in entries:
+            if entry.cycle is not None:
+                by_cycle[entry.cycle].append(entry)
+        for cycle_entries in by_cycle.values():
+            charges = [e for e in cycle_entries if e.kind == "charge"]
+            charged = -sum((e.amount for e in charges), Decimal(0))
+            exact = sum((e.exact_amount for e in charges), Decimal(0))
+            paid_kwh_value = sum(((e.kwh - e.allowance_kwh) * e.price for e in charges), Decimal(0))
+            assert exact == paid_kwh_value
+            assert abs(charged - exact) < ledger.currency.minor_unit
+            credited = sum((e.kwh for e in cycle_entries if e.kind == "allowance"), Decimal(0))
+            used = sum((e.allowance_kwh for e in charges), Decimal(0))
+            assert used <= credited
+            assert all(0 <= e.allowance_kwh <= e.kwh for e in charges)
+    charged_kwh = sum((e.kwh for e in ledger.entries(kinds=["charge"])), Decimal(0))
+    assert charged_kwh == meter.used
+    references = [e.reference for e in ledger.entries(kinds=["top_up"])]
+    assert len(references) == len(set(references))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(step, min_size=1, max_size=40),
+    tariff=st.sampled_from([FLAT, TOU, TIERED, ODD_TOU]),
+    allowance=st.sampled_from(["0", "3", "25.5"]),
+    start_day=st.sampled_from([1, 15, 28]),
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2027, 1, 1),  # noqa: DTZ001
+    ),
+)
+def test_any_history_keeps_the_invariants(
+    steps: list[tuple[str, int, int]],
+    tariff: dict[str, Any],
+    allowance: str,
+    start_day: int,
+    start: datetime,
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        world = make_world(Path(directory) / "l.sqlite3", start=start.replace(tzinfo=UTC))
+        try:
+            add_room(
+                world,
+                tariff=tariff,
+                allowance_kwh=Decimal(allowance),
+                cycle_start_day=start_day,
+                max_power_kw=MAX_POWER,
+                rollover_kwh=ROLLOVER,
+                thresholds=(Decimal(0), Decimal(5)),
+            )
+            meter = run_history(world, steps)
+            check_invariants(world, meter)
+        finally:
+            world.ledger.close()
+
+
+@settings(max_examples=5 * EXAMPLES, deadline=None)
+@given(
+    kwh=st.decimals(min_value=0, max_value=10_000, places=3),
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)),  # noqa: DTZ001
+    seconds=st.integers(min_value=0, max_value=40 * 24 * 3600),
+    tariff=st.sampled_from([FLAT, TOU, TIERED, ODD_TOU]),
+)
+def test_split_never_creates_or_loses_energy(
+    kwh: Decimal, start: datetime, seconds: int, tariff: dict[str, Any]
+) -> None:
+    schedule = TariffSchedule()
+    schedule.add(TariffVersion(datetime(2020, 1, 1, tzinfo=UTC), tariff_from_dict(tariff)))
+    begin = start.replace(tzinfo=UTC)
+    pieces = split_usage(
+        kwh,
+        begin,
+        begin + timedelta(seconds=seconds),
+        schedule,
+        CycleCalendar(BERLIN),
+        cycle_kwh=lambda _cycle: Decimal(0),
+    )
+    assert sum((p.kwh for p in pieces), Decimal(0)) == kwh
+    assert all(p.kwh >= 0 and p.start <= p.end for p in pieces)
+    # Pieces are in time order and within one cycle each.
+    assert [p.start for p in pieces] == sorted(p.start for p in pieces)
