@@ -211,3 +211,9 @@ def test_status_agrees_with_itself_at_its_boundaries(
         assert not friendly_hours_status(config, result.starts_at - second, tz).active
         at_start = friendly_hours_status(config, result.starts_at, tz)
         assert at_start.active
+
+
+def test_holiday_beyond_the_horizon_is_not_announced() -> None:
+    config = FriendlyHours(holidays=frozenset({date(2028, 12, 25)}))
+    result = status(at(BERLIN, 2026, 6, 1, 12, 0), config=config)
+    assert (result.active, result.ends_at, result.starts_at) == (False, None, None)

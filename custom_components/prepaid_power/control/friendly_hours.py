@@ -118,26 +118,17 @@ def friendly_hours_status(config: FriendlyHours, now: datetime, tz: tzinfo) -> F
     instant = now.astimezone(UTC)
     # Start a day early: last night's interval is still running this morning.
     first = now.astimezone(tz).date() - timedelta(days=1)
-    days = _FIRST_HORIZON_DAYS
-    while True:
-        spans = _merged_spans(config, first, days, tz)
+    current: tuple[datetime, datetime] | None = None
+    for days in (_FIRST_HORIZON_DAYS, _MAX_HORIZON_DAYS):
         horizon = _instant(first + timedelta(days=days), time(0), tz)
-        for start, end in spans:
-            if end <= instant:
-                continue
-            if start > instant:
-                return FriendlyHoursStatus(False, None, start.astimezone(tz))
-            if end < horizon:
-                return FriendlyHoursStatus(True, end.astimezone(tz), None)
-            break
-        else:
-            if not config.intervals and not any(h >= first for h in config.holidays):
-                return FriendlyHoursStatus(False, None, None)
-            if days >= _MAX_HORIZON_DAYS:
-                return FriendlyHoursStatus(False, None, None)
-            days = _MAX_HORIZON_DAYS
-            continue
-        # The current span reaches the horizon: look further, or give up (always friendly).
-        if days >= _MAX_HORIZON_DAYS:
-            return FriendlyHoursStatus(True, None, None)
-        days = _MAX_HORIZON_DAYS
+        spans = _merged_spans(config, first, days, tz)
+        current = next(((start, end) for start, end in spans if end > instant), None)
+        if current is None:
+            continue  # nothing friendly ahead in this horizon: look further
+        start, end = current
+        if start > instant:
+            return FriendlyHoursStatus(False, None, start.astimezone(tz))
+        if end < horizon:
+            return FriendlyHoursStatus(True, end.astimezone(tz), None)
+    # Nothing friendly within the longest horizon, or friendly all the way through it.
+    return FriendlyHoursStatus(current is not None, None, None)
