@@ -89,7 +89,11 @@ def relay_want(
     now: datetime,
     config: RelayConfig | None = None,
 ) -> RelayStep:
-    """The policy wants `target`; `observed` is the last known relay state (None: unknown)."""
+    """The policy wants `target`; `observed` is the last known relay state (None: unknown).
+
+    `observed` only spares a command when the target changes; drift from an unchanged
+    target is `relay_observe`'s job.
+    """
     require_aware(now)
     now = now.astimezone(UTC)
     config = config or RelayConfig()
