@@ -53,13 +53,18 @@ def test_full_allowance_on_move_in_by_default(world: World) -> None:
 @pytest.mark.parametrize(
     ("tz", "boundary"),
     [
-        (ZoneInfo("Europe/Berlin"), datetime(2026, 3, 31, 22, tzinfo=UTC)),  # April, after DST start
+        (
+            ZoneInfo("Europe/Berlin"),
+            datetime(2026, 3, 31, 22, tzinfo=UTC),
+        ),  # April, after DST start
         (LONDON, datetime(2026, 10, 31, 23, 59, tzinfo=UTC)),  # November, after DST end
         (SYDNEY, datetime(2026, 3, 31, 13, tzinfo=UTC)),  # 1 April 00:00 AEDT
         (SYDNEY, datetime(2026, 9, 30, 14, tzinfo=UTC)),  # 1 October 00:00 AEST, DST starts 4 Oct
     ],
 )
-def test_exactly_once_across_restarts_and_downtime(world_factory: WorldFactory, tz: ZoneInfo, boundary: datetime) -> None:
+def test_exactly_once_across_restarts_and_downtime(
+    world_factory: WorldFactory, tz: ZoneInfo, boundary: datetime
+) -> None:
     world = world_factory(start=boundary - timedelta(days=20), tz=tz)
     add_room(world, allowance_kwh=d("10"))
     world.core.move_in("r1", "Bob", "100", who="a")

@@ -35,7 +35,9 @@ def test_start_day_is_configurable() -> None:
     assert cycle.start_date == date(2025, 12, 15)
     assert calendar.next_boundary(datetime(2026, 1, 10, tzinfo=UTC)) == cycle.end
     assert cycle.end.astimezone(BERLIN).date() == date(2026, 1, 15)
-    december = CycleCalendar(BERLIN, start_day=28).cycle_containing(datetime(2026, 12, 30, tzinfo=UTC))
+    december = CycleCalendar(BERLIN, start_day=28).cycle_containing(
+        datetime(2026, 12, 30, tzinfo=UTC)
+    )
     assert december.end.astimezone(BERLIN).date() == date(2027, 1, 28)
 
 
@@ -72,4 +74,4 @@ def test_micros_round_trip() -> None:
     moment = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
     assert from_micros(to_micros(moment)) == moment
     with pytest.raises(ValueError, match="naive"):
-        to_micros(datetime(2026, 1, 1))  # noqa: DTZ001
+        to_micros(datetime(2026, 1, 1))

@@ -18,7 +18,9 @@ from custom_components.prepaid_power.billing.errors import BillingError
 from .conftest import TOU, World, add_room, d, occupied
 
 
-def feed(world: World, room: str, start: Decimal, kwh_per_step: Decimal, steps: int, minutes: float = 5) -> Decimal:
+def feed(
+    world: World, room: str, start: Decimal, kwh_per_step: Decimal, steps: int, minutes: float = 5
+) -> Decimal:
     reading = start
     for _ in range(steps):
         world.clock.advance(minutes=minutes)
@@ -39,7 +41,11 @@ def test_charge_is_energy_times_price(world: World) -> None:
     assert result.status == "posted"
     (charge,) = result.posted
     assert (charge.kwh, charge.price, charge.amount) == (d("10"), d("0.25"), d("-2.50"))
-    assert (charge.reading_from, charge.reading_to, charge.period) == (d("100"), d("110"), "standard")
+    assert (charge.reading_from, charge.reading_to, charge.period) == (
+        d("100"),
+        d("110"),
+        "standard",
+    )
     assert world.core.balance("r1") == d("47.50")
 
 
@@ -223,7 +229,11 @@ def test_tariff_change_is_never_retroactive(world: World) -> None:
     occupied(world)
     before = world.counts()
     with pytest.raises(BillingError) as caught:
-        world.core.set_tariff("r1", {"kind": "flat", "price": "1"}, effective_from=world.clock.now - timedelta(minutes=1))
+        world.core.set_tariff(
+            "r1",
+            {"kind": "flat", "price": "1"},
+            effective_from=world.clock.now - timedelta(minutes=1),
+        )
     assert caught.value.key == errors.TARIFF_RETROACTIVE
     assert world.counts() == before
     change = world.clock.now + timedelta(minutes=30)
@@ -244,7 +254,11 @@ def test_tariff_change_is_never_retroactive(world: World) -> None:
 def test_bad_tariff_changes_nothing(world: World) -> None:
     occupied(world)
     before = world.counts()
-    bad = {"kind": "tou", "prices": {"peak": "1"}, "weekday": [{"start": "00:00", "end": "12:00", "period": "peak"}]}
+    bad = {
+        "kind": "tou",
+        "prices": {"peak": "1"},
+        "weekday": [{"start": "00:00", "end": "12:00", "period": "peak"}],
+    }
     with pytest.raises(BillingError) as caught:
         world.core.set_tariff("r1", bad)
     assert caught.value.key == errors.TARIFF_INTERVAL_GAP

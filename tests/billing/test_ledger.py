@@ -29,7 +29,9 @@ def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
     occupied(world)
     entry, _ = world.core.top_up("r1", "10", method="cash", who="landlord")
     with pytest.raises(sqlite3.IntegrityError, match="never edited"):
-        world.ledger.execute("UPDATE entries SET amount_minor = 1 WHERE entry_id = ?", (entry.entry_id,))
+        world.ledger.execute(
+            "UPDATE entries SET amount_minor = 1 WHERE entry_id = ?", (entry.entry_id,)
+        )
     with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
         world.ledger.execute("DELETE FROM entries")
     assert world.ledger.entry(entry.entry_id).amount == Decimal("10.00")
@@ -38,14 +40,20 @@ def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
 def test_every_entry_records_when_who_and_why(world: World) -> None:
     occupied(world)
     entry, _ = world.core.top_up("r1", "10", method="transfer", who="user-7", why="January")
-    assert (entry.who, entry.why, entry.at, entry.method) == ("user-7", "January", world.clock.now, "transfer")
+    assert (entry.who, entry.why, entry.at, entry.method) == (
+        "user-7",
+        "January",
+        world.clock.now,
+        "transfer",
+    )
 
 
 def test_same_reference_twice_is_one_top_up(world: World) -> None:
     occupied(world)
     first, created = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
     again, created_again = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="b")
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert again == first
     assert world.core.balance("r1") == Decimal("20.00")
 
@@ -64,7 +72,9 @@ def test_unique_index_backs_up_reference_idempotency(world: World) -> None:
     occupied(world)
     account = world.core.tenancy_of("r1")
     assert account is not None
-    entry = NewEntry(account.account_id, "top_up", AT, Decimal(5), "a", "x", method="cash", reference="R")
+    entry = NewEntry(
+        account.account_id, "top_up", AT, Decimal(5), "a", "x", method="cash", reference="R"
+    )
     world.ledger.append(entry)
     with pytest.raises(sqlite3.IntegrityError):
         world.ledger.append(entry)
@@ -177,9 +187,14 @@ def test_failed_transaction_leaves_nothing(world: World) -> None:
     account = world.core.tenancy_of("r1")
     assert account is not None
     before = world.counts()
-    with pytest.raises(RuntimeError), world.ledger.transaction():
-        world.ledger.append(NewEntry(account.account_id, "fee", AT, Decimal(-1), "a", "x"))
-        raise RuntimeError
+
+    def failing_write() -> None:
+        with world.ledger.transaction():
+            world.ledger.append(NewEntry(account.account_id, "fee", AT, Decimal(-1), "a", "x"))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing_write()
     assert world.counts() == before
 
 

@@ -51,7 +51,10 @@ def interval(start: str, end: str, period: str = "peak") -> dict[str, str]:
         ([interval("00:00", "12:00"), interval("13:00", "00:00")], errors.TARIFF_INTERVAL_GAP),
         ([interval("00:00", "23:00")], errors.TARIFF_INTERVAL_GAP),
         ([interval("01:00", "00:00")], errors.TARIFF_INTERVAL_GAP),
-        ([interval("00:00", "12:00"), interval("12:00", "00:00", "nope")], errors.TARIFF_UNKNOWN_PERIOD),
+        (
+            [interval("00:00", "12:00"), interval("12:00", "00:00", "nope")],
+            errors.TARIFF_UNKNOWN_PERIOD,
+        ),
         ([interval("00:00", "25:00")], errors.TARIFF_INVALID),
         ([], errors.TARIFF_TOO_MANY_INTERVALS),
         (
@@ -61,7 +64,9 @@ def interval(start: str, end: str, period: str = "peak") -> dict[str, str]:
         ),
     ],
 )
-def test_tou_intervals_must_cover_the_day_exactly(intervals: list[dict[str, str]], key: str) -> None:
+def test_tou_intervals_must_cover_the_day_exactly(
+    intervals: list[dict[str, str]], key: str
+) -> None:
     with pytest.raises(BillingError) as caught:
         tariff_from_dict({"kind": "tou", "prices": {"peak": "0.3"}, "weekday": intervals})
     assert caught.value.key == key
@@ -71,7 +76,9 @@ def test_tou_accepts_14_intervals_and_wrapping_night() -> None:
     fourteen = [interval(f"{h:02d}:00", f"{h + 1:02d}:00") for h in range(13)] + [
         interval("13:00", "00:00")
     ]
-    assert isinstance(tariff_from_dict({"kind": "tou", "prices": {"peak": "1"}, "weekday": fourteen}), TouTariff)
+    assert isinstance(
+        tariff_from_dict({"kind": "tou", "prices": {"peak": "1"}, "weekday": fourteen}), TouTariff
+    )
     tariff = tariff_from_dict(TOU)
     assert isinstance(tariff, TouTariff)
     assert tariff.period_at(datetime(2026, 1, 5, 23, 30, tzinfo=BERLIN)) == "valley"
@@ -94,7 +101,11 @@ def test_weekend_set() -> None:
         [],
         [{"up_to_kwh": "50", "price": "0.2"}],  # the last block must be open-ended
         [{"up_to_kwh": None, "price": "0.2"}, {"up_to_kwh": None, "price": "0.3"}],
-        [{"up_to_kwh": "50", "price": "0.2"}, {"up_to_kwh": "40", "price": "0.3"}, {"up_to_kwh": None, "price": "0.4"}],
+        [
+            {"up_to_kwh": "50", "price": "0.2"},
+            {"up_to_kwh": "40", "price": "0.3"},
+            {"up_to_kwh": None, "price": "0.4"},
+        ],
     ],
 )
 def test_tier_blocks_are_validated(blocks: list[dict[str, Any]]) -> None:
@@ -117,7 +128,9 @@ def test_usage_while_unread_is_split_in_proportion_to_time() -> None:
     calendar = CycleCalendar(BERLIN)
     # 06:00 to 08:00 local (winter, UTC+1): one hour valley, one hour peak.
     start = datetime(2026, 1, 5, 5, tzinfo=UTC)
-    pieces = split_usage(Decimal(3), start, start + timedelta(hours=2), schedule, calendar, cycle_kwh=no_usage)
+    pieces = split_usage(
+        Decimal(3), start, start + timedelta(hours=2), schedule, calendar, cycle_kwh=no_usage
+    )
     assert [(p.period, p.kwh, p.price) for p in pieces] == [
         ("valley", Decimal("1.5"), Decimal("0.1")),
         ("peak", Decimal("1.5"), Decimal("0.3")),
@@ -129,7 +142,14 @@ def test_split_is_exact_for_awkward_shares() -> None:
     schedule = schedule_of((EPOCH, TOU))
     calendar = CycleCalendar(BERLIN)
     start = datetime(2026, 1, 5, 5, 17, 13, tzinfo=UTC)
-    pieces = split_usage(Decimal("10.01"), start, start + timedelta(days=3, minutes=7), schedule, calendar, cycle_kwh=no_usage)
+    pieces = split_usage(
+        Decimal("10.01"),
+        start,
+        start + timedelta(days=3, minutes=7),
+        schedule,
+        calendar,
+        cycle_kwh=no_usage,
+    )
     assert sum(p.kwh for p in pieces) == Decimal("10.01")
     assert len({p.period for p in pieces}) == 3
 
@@ -150,18 +170,38 @@ def test_tou_split_follows_local_time_across_dst() -> None:
 def test_tiers_fill_from_cycle_to_date_usage_and_reset_each_cycle() -> None:
     tiered = {
         "kind": "tiered",
-        "blocks": [{"up_to_kwh": "50", "price": "0.1"}, {"up_to_kwh": "100", "price": "0.2"}, {"up_to_kwh": None, "price": "0.3"}],
+        "blocks": [
+            {"up_to_kwh": "50", "price": "0.1"},
+            {"up_to_kwh": "100", "price": "0.2"},
+            {"up_to_kwh": None, "price": "0.3"},
+        ],
     }
     schedule = schedule_of((EPOCH, tiered))
     calendar = CycleCalendar(BERLIN)
     start = datetime(2026, 1, 10, tzinfo=UTC)
-    pieces = split_usage(Decimal(30), start, start + timedelta(hours=1), schedule, calendar, cycle_kwh=lambda _c: Decimal(40))
+    pieces = split_usage(
+        Decimal(30),
+        start,
+        start + timedelta(hours=1),
+        schedule,
+        calendar,
+        cycle_kwh=lambda _c: Decimal(40),
+    )
     assert [(p.period, p.kwh) for p in pieces] == [("tier_1", Decimal(10)), ("tier_2", Decimal(20))]
-    pieces = split_usage(Decimal(200), start, start + timedelta(hours=1), schedule, calendar, cycle_kwh=no_usage)
+    pieces = split_usage(
+        Decimal(200), start, start + timedelta(hours=1), schedule, calendar, cycle_kwh=no_usage
+    )
     assert [(p.period, p.kwh) for p in pieces] == [("tier_1", 50), ("tier_2", 50), ("tier_3", 100)]
     # Across a cycle boundary the second cycle starts again at tier 1.
     boundary = calendar.next_boundary(start)
-    pieces = split_usage(Decimal(20), boundary - timedelta(hours=1), boundary + timedelta(hours=1), schedule, calendar, cycle_kwh=lambda c: Decimal(45) if c == "2026-01-01" else Decimal(0))
+    pieces = split_usage(
+        Decimal(20),
+        boundary - timedelta(hours=1),
+        boundary + timedelta(hours=1),
+        schedule,
+        calendar,
+        cycle_kwh=lambda c: Decimal(45) if c == "2026-01-01" else Decimal(0),
+    )
     assert [(p.cycle, p.period, p.kwh) for p in pieces] == [
         ("2026-01-01", "tier_1", Decimal(5)),
         ("2026-01-01", "tier_2", Decimal(5)),
@@ -171,15 +211,31 @@ def test_tiers_fill_from_cycle_to_date_usage_and_reset_each_cycle() -> None:
 
 def test_tariff_versions_split_at_effective_from() -> None:
     change = datetime(2026, 1, 10, 12, tzinfo=UTC)
-    schedule = schedule_of((EPOCH, {"kind": "flat", "price": "0.2"}), (change, {"kind": "flat", "price": "0.4"}))
+    schedule = schedule_of(
+        (EPOCH, {"kind": "flat", "price": "0.2"}), (change, {"kind": "flat", "price": "0.4"})
+    )
     calendar = CycleCalendar(BERLIN)
-    pieces = split_usage(Decimal(4), change - timedelta(hours=1), change + timedelta(hours=1), schedule, calendar, cycle_kwh=no_usage)
+    pieces = split_usage(
+        Decimal(4),
+        change - timedelta(hours=1),
+        change + timedelta(hours=1),
+        schedule,
+        calendar,
+        cycle_kwh=no_usage,
+    )
     assert [(p.price, p.kwh) for p in pieces] == [(Decimal("0.2"), 2), (Decimal("0.4"), 2)]
     assert next_price_boundary(schedule, calendar, change - timedelta(hours=1)) == change
 
 
 def test_no_tariff_means_no_price() -> None:
-    pieces = split_usage(Decimal(1), EPOCH, EPOCH + timedelta(hours=1), TariffSchedule(), CycleCalendar(BERLIN), cycle_kwh=no_usage)
+    pieces = split_usage(
+        Decimal(1),
+        EPOCH,
+        EPOCH + timedelta(hours=1),
+        TariffSchedule(),
+        CycleCalendar(BERLIN),
+        cycle_kwh=no_usage,
+    )
     assert pieces[0].price == 0
 
 

@@ -20,7 +20,9 @@ def test_move_in_baseline_means_earlier_usage_is_not_the_tenants(world: World) -
     world.clock.advance(days=3)
     world.core.process_reading("r1", "80")  # vacant usage
     world.clock.advance(hours=1)
-    tenancy = world.core.move_in("r1", "Bob", "90", who="landlord", first_top_up="30", reference="T1")
+    tenancy = world.core.move_in(
+        "r1", "Bob", "90", who="landlord", first_top_up="30", reference="T1"
+    )
     assert tenancy.opening_reading == 90
     assert world.core.balance("r1") == d("30.00")
     world.clock.advance(hours=2)
@@ -84,7 +86,10 @@ def test_next_tenant_starts_fresh(world: World) -> None:
     assert world.core.balance("r1") == 0
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "115")
-    assert sum(c.kwh for c in world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"])) == 2
+    assert (
+        sum(c.kwh for c in world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"]))
+        == 2
+    )
     assert len(world.ledger.tenancies("r1")) == 2
 
 
