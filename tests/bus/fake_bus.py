@@ -183,7 +183,6 @@ def device_for(
         "eastron_sdm630": (3, 0xFC02, 0x70),
         "hiking_dds238_2_zn_s": (3, 0x0015, (slave_id << 8) | 1),
         "hiking_dds238_2_zn_sr": (3, 0x0015, (slave_id << 8) | 1),
-        "generic_relay_board": (3, 0x4000, slave_id),
     }.get(profile.id)
     if identity is not None:
         device.set(identity[0], identity[1], [identity[2]])

@@ -255,12 +255,16 @@ async def test_scan_finds_exactly_the_present_meters() -> None:
         result = await scan_bus(bus, PROFILES.values(), range(1, 17), timeout_s=0.1)
     assert result.meters == (
         FoundMeter(1, "eastron_sdm120", "Eastron", "SDM120", 120120),
-        FoundMeter(2, "hiking_dds238_2_zn_sr", "Hiking", "DDS238-2 ZN/SR", None),
+        FoundMeter(
+            2, "hiking_dds238_2_zn_sr", "Hiking", "DDS238-2 ZN/SR", None, ("hiking_dds238_2_zn_s",)
+        ),
         FoundMeter(4, "chint_ddsu666", "Chint", "DDSU666", None),
         FoundMeter(5, "fineco_em115", "Fineco", "EM115", FINECO_SERIAL),
         FoundMeter(7, "generic_relay_board", "Generic", "Modbus relay board (8 channels)", None),
         FoundMeter(11, "eastron_sdm630", "Eastron", "SDM630", 630630),
-        FoundMeter(12, "hiking_dds238_2_zn_s", "Hiking", "DDS238-2 ZN/S", None),
+        FoundMeter(
+            12, "hiking_dds238_2_zn_s", "Hiking", "DDS238-2 ZN/S", None, ("hiking_dds238_2_zn_sr",)
+        ),
         FoundMeter(13, "orno_or_we_514", "Orno", "OR-WE-514", None),
     )
     assert result.unidentified == (9,)

@@ -80,6 +80,7 @@ def test_builtin_maps_follow_meters_md() -> None:
     assert (dds.relay.write.function, dds.relay.write.address) == (16, 0x001A)
     assert dds.is_readable(3, 0x0000, 0x001A)
     assert profiles["hiking_dds238_2_zn_s"].relay is None
+    assert profiles["hiking_dds238_2_zn_s"].alternatives == ("hiking_dds238_2_zn_sr",)
 
     ddsu = profiles["chint_ddsu666"]
     assert ddsu.register("power").scale == 1000

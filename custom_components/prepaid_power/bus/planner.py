@@ -136,6 +136,8 @@ def plan_group(
         for i in range(j, 0, -1):
             start = spans[i - 1].start
             if end - start + 1 > limit:
+                if i == j:
+                    raise ValueError(f"{profile.id}: overlapping registers at {start}..{end}")
                 break
             if not _readable(profile, function, start, end):
                 if i == j:

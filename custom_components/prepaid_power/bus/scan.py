@@ -36,6 +36,7 @@ class FoundMeter:
     manufacturer: str
     model: str
     serial: int | None
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,12 @@ async def _identify(  # noqa: PLR0917
         if words is not None:
             serial = int(decode_words(words, spec.data_type, spec.word_order))
     profile = best.profile
-    return FoundMeter(slave_id, profile.id, profile.manufacturer, profile.model, serial), True, used
+    known = {c.profile.id for c in candidates}
+    alternatives = tuple(a for a in profile.alternatives if a in known)
+    meter = FoundMeter(
+        slave_id, profile.id, profile.manufacturer, profile.model, serial, alternatives
+    )
+    return meter, True, used
 
 
 async def scan_bus(

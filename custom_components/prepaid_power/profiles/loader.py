@@ -211,6 +211,7 @@ PROFILE_SCHEMA = vol.Schema(
         vol.Optional("energy_max_kwh"): vol.All(_number, vol.Range(min=0)),
         vol.Optional("quirks", default={}): _QUIRKS,
         vol.Optional("identify", default=[]): [_CHECK],
+        vol.Optional("alternatives", default=[]): [_KEY],
         vol.Optional("serial"): _SERIAL,
         vol.Optional("readable", default=[]): [_BLOCK],
         vol.Optional("energy_key"): _KEY,
@@ -365,6 +366,7 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Profile:
         energy_max_kwh=data.get("energy_max_kwh"),
         phases=data["phases"],
         energy_key=data.get("energy_key"),
+        alternatives=tuple(data["alternatives"]),
         source=source,
         builtin=builtin,
     )

@@ -218,6 +218,8 @@ class Profile:
     energy_max_kwh: float | None = None
     phases: int = 1
     energy_key: str | None = None
+    # Models that look the same on the bus; the scan offers them as alternatives.
+    alternatives: tuple[str, ...] = ()
     source: Path | None = field(default=None, compare=False)
     builtin: bool = field(default=True, compare=False)
 
