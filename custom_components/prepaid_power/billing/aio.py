@@ -1,0 +1,63 @@
+"""Async access to the billing core for Home Assistant.
+
+Contract: every database call runs on ONE dedicated worker thread (a single-thread
+executor owned by `AsyncBilling`), never on the event loop and never on HA's shared pool:
+sqlite3 connections belong to the thread that opened them, and one writer keeps the
+ledger's transactions strictly ordered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .core import BillingCore
+from .ledger import Ledger
+from .money import Currency
+
+THREAD_NAME = "prepaid_power_ledger"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AsyncBilling:
+    """Owns the worker thread and the `BillingCore` living on it."""
+
+    def __init__(self, executor: ThreadPoolExecutor, core: BillingCore) -> None:
+        self._executor = executor
+        self._core = core
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        currency: Currency,
+        tz: ZoneInfo,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> AsyncBilling:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
+
+        def build() -> BillingCore:
+            return BillingCore(Ledger(path, currency, now=now), tz, now=now)
+
+        try:
+            core = await asyncio.get_running_loop().run_in_executor(executor, build)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(executor, core)
+
+    async def run[T](self, call: Callable[[BillingCore], T]) -> T:
+        """Run `call(core)` on the ledger thread; BillingError propagates unchanged."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call, self._core)
+
+    async def close(self) -> None:
+        await self.run(lambda core: core.ledger.close())
+        await asyncio.to_thread(self._executor.shutdown, True)
