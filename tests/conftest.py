@@ -4,10 +4,33 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator
 import socket
+from typing import Any
 
+from homeassistant.helpers import device_registry as dr
 from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
 from pymodbus.server import ModbusTcpServer
 import pytest
+
+from prepaid_power_gateway import BuildingConfig, Gateway, gateway_config, make_building
+
+# Options for deterministic simulated gateways: frozen simulated clock, no bus gaps, and a
+# short per-request timeout so absent slave ids answer 0x0B quickly.
+FAST_GATEWAY: dict[str, Any] = {
+    "time_scale": 0,
+    "min_gap_ms": 0,
+    "id_switch_gap_ms": 0,
+    "request_timeout": 0.2,
+}
+
+# A small building: four models, empty ids between them, and relay boards elsewhere.
+SMALL_BUILDING = make_building(
+    [
+        {"model": "SDM120", "slave": 1, "serial": 12000001, "load_w": 500},
+        {"model": "DDS238-2 ZN/SR", "slave": 3, "serial": 23800003, "load_w": 800},
+        {"model": "EM115", "slave": 4, "serial": 11500004, "load_w": 300, "energy_kwh": 87.25},
+        {"model": "DDSU666", "slave": 7, "load_w": 1200},
+    ]
+)
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +65,26 @@ async def modbus_server() -> AsyncIterator[tuple[str, int]]:
     await server.serve_forever(background=True)
     yield "127.0.0.1", port
     await server.shutdown()
+
+
+@pytest.fixture
+def building() -> BuildingConfig:
+    """The building the `simulated_gateway` fixture simulates (override per test module)."""
+    return SMALL_BUILDING
+
+
+@pytest.fixture
+async def simulated_gateway(building: BuildingConfig) -> AsyncIterator[Gateway]:
+    """The add-on's gateway, in simulator mode, serving Modbus TCP on loopback."""
+    async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
+        yield gateway
+
+
+def device_with_identifier(
+    registry: dr.DeviceRegistry, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """The entry's device with an identifier (works on both HA lines)."""
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        if identifier in device.identifiers:
+            return device
+    return None

@@ -2,48 +2,170 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.framer import FramerType
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 
-from .const import CONF_FRAMING, CONNECT_TIMEOUT, DOMAIN, FRAMING_RTU_OVER_TCP
+from .bus.client import ModbusBus
+from .bus.planner import MeterRequest
+from .bus.poll import Poller
+from .bus.scan import ConnectionStatus, check_connection
+from .const import (
+    CONF_METERS,
+    CONF_POLL_INTERVAL,
+    CONF_PROFILE,
+    CONF_SERIAL_NUMBER,
+    CONF_SLAVE_ID,
+    DEFAULT_POLL_INTERVAL,
+    DOMAIN,
+    USER_PROFILES_DIR,
+)
+from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry, PrepaidPowerRuntimeData
+from .entity import gateway_device_info, gateway_identifier, meter_identifier, meter_unique_id
+from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .profiles import ProfileSet, load_profiles
 
-
-@dataclass(slots=True)
-class PrepaidPowerRuntimeData:
-    """What a gateway entry holds while it is loaded."""
-
-    client: AsyncModbusTcpClient
-
-
-type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:
-    """Connect to the gateway."""
-    framer = (
-        FramerType.RTU if entry.data[CONF_FRAMING] == FRAMING_RTU_OVER_TCP else FramerType.SOCKET
+    """Connect to the gateway, plan the reads of its meters and start polling."""
+    profile_set = await hass.async_add_executor_job(
+        load_profiles, Path(hass.config.path(USER_PROFILES_DIR))
     )
-    client = AsyncModbusTcpClient(
-        entry.data[CONF_HOST], port=entry.data[CONF_PORT], framer=framer, timeout=CONNECT_TIMEOUT
-    )
-    if not await client.connect():
-        client.close()
+    _async_report_profile_problems(hass, profile_set)
+    meters = _meters(hass, entry, profile_set)
+
+    endpoint = endpoint_from_data(entry.data)
+    status = await check_connection(endpoint)
+    if status is not ConnectionStatus.OK:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"host": entry.data[CONF_HOST]},
+            translation_key="gateway_unreachable",
+            translation_placeholders={"error": f"{endpoint_title(entry.data)}: {status}"},
         )
-    entry.runtime_data = PrepaidPowerRuntimeData(client=client)
+
+    gateway_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **gateway_device_info(entry)
+    )
+    bus = ModbusBus(endpoint, bus_settings(entry.data, entry.options))
+    bus.start()
+    entry.async_on_unload(bus.close)
+    poller = Poller(bus, [_request(hass, entry, meter) for meter in meters.values()])
+    coordinator = GatewayCoordinator(
+        hass,
+        entry,
+        poller,
+        timedelta(seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)),
+    )
+    entry.runtime_data = PrepaidPowerRuntimeData(
+        bus=bus,
+        coordinator=coordinator,
+        meters=meters,
+        profile_set=profile_set,
+        gateway_device_id=gateway_device.id,
+    )
+    await coordinator.async_config_entry_first_refresh()
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:
-    """Disconnect from the gateway."""
-    entry.runtime_data.client.close()
-    return True
+    """Stop polling; the bus closes through the entry's unload callbacks."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PrepaidPowerConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the landlord delete a meter that is gone from the bus; never the gateway itself."""
+    for meter in entry.data[CONF_METERS]:
+        if meter_identifier(entry, meter[CONF_SLAVE_ID]) in device.identifiers:
+            hass.config_entries.async_update_entry(
+                entry,
+                data={
+                    **entry.data,
+                    CONF_METERS: [m for m in entry.data[CONF_METERS] if m is not meter],
+                },
+            )
+            return True
+    return gateway_identifier(entry) not in device.identifiers
+
+
+async def _async_reload(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> None:
+    """Options or meters changed: start again with the new plan."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+def _meters(
+    hass: HomeAssistant, entry: PrepaidPowerConfigEntry, profile_set: ProfileSet
+) -> dict[int, Meter]:
+    """The entry's meters whose profile is known; the others get a repair issue."""
+    meters: dict[int, Meter] = {}
+    for item in entry.data[CONF_METERS]:
+        profile = profile_set.profiles.get(item[CONF_PROFILE])
+        issue_id = f"unknown_profile_{entry.entry_id}_{item[CONF_SLAVE_ID]}"
+        if profile is None:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="unknown_profile",
+                translation_placeholders={
+                    "profile": item[CONF_PROFILE],
+                    "slave_id": str(item[CONF_SLAVE_ID]),
+                    "gateway": entry.title,
+                },
+            )
+            continue
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        meters[item[CONF_SLAVE_ID]] = Meter(
+            slave_id=item[CONF_SLAVE_ID], profile=profile, serial_number=item[CONF_SERIAL_NUMBER]
+        )
+    return meters
+
+
+def _request(hass: HomeAssistant, entry: PrepaidPowerConfigEntry, meter: Meter) -> MeterRequest:
+    """What to read from a meter: its relay, and the registers whose entity is enabled."""
+    registry = er.async_get(hass)
+    keys: set[str] = set(meter.profile.default_keys) - {r.key for r in meter.profile.registers}
+    for register in meter.profile.registers:
+        entity_id = registry.async_get_entity_id(
+            Platform.SENSOR, DOMAIN, meter_unique_id(entry, meter.slave_id, register.key)
+        )
+        entity = registry.async_get(entity_id) if entity_id else None
+        if (entity is None and register.enabled_by_default) or (
+            entity is not None and not entity.disabled
+        ):
+            keys.add(register.key)
+    if meter.profile.energy_key:
+        # Billing needs the energy counter even when its sensor is disabled.
+        keys.add(meter.profile.energy_key)
+    return MeterRequest(meter.slave_id, meter.profile, frozenset(keys))
+
+
+@callback
+def _async_report_profile_problems(hass: HomeAssistant, profile_set: ProfileSet) -> None:
+    """One repair issue per broken profile file, naming the file and the field."""
+    for problem in profile_set.problems:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"profile_{problem.file}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="broken_profile",
+            translation_placeholders={
+                "file": problem.file,
+                "field": problem.field or "-",
+                "message": problem.message,
+            },
+        )

@@ -2,23 +2,47 @@
 
 HA 2026 validates with ``probatio`` (API-compatible with voluptuous); HA 2025.4 with
 ``voluptuous``. Schemas handed to HA (flows, actions) must be built with the library HA uses.
+Parent devices are linked by device id on HA 2026, by identifier on 2025.4. HA 2026 moved
+``BinarySensorDeviceClass`` to the platform's ``const`` module.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
+
+from homeassistant.helpers.device_registry import DeviceInfo
 
 if TYPE_CHECKING:
-    # Each supported HA line has its own Python: type-check against the library it ships.
+    # Each supported HA line has its own Python: type-check against what that line ships.
     if sys.version_info >= (3, 14):
+        from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
         import probatio as vol
     else:
+        from homeassistant.components.binary_sensor import BinarySensorDeviceClass
         import voluptuous as vol
 else:
+    # HA 2026 moved the class to .const and still re-exports it from the package.
+    from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+
     try:
         import probatio as vol
     except ImportError:
         import voluptuous as vol
 
-__all__ = ["vol"]
+# HA 2026 links a device to its parent by device id (``via_device`` is deprecated there);
+# HA 2025.4 only knows the parent's identifier.
+VIA_DEVICE_ID = "via_device_id" in DeviceInfo.__annotations__
+
+
+def with_parent(info: DeviceInfo, parent_id: str, parent_identifier: tuple[str, str]) -> DeviceInfo:
+    """Device info linked to its parent device, in the way this HA line expects."""
+    linked: dict[str, Any] = dict(info)
+    if VIA_DEVICE_ID:
+        linked["via_device_id"] = parent_id
+    else:
+        linked["via_device"] = parent_identifier
+    return cast(DeviceInfo, linked)
+
+
+__all__ = ["VIA_DEVICE_ID", "BinarySensorDeviceClass", "vol", "with_parent"]

@@ -1,11 +1,22 @@
-"""Config flow for Prepaid Power."""
+"""Config flow: gateways by add-on discovery, Modbus TCP or serial port; then a bus scan."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -15,71 +26,378 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
     TextSelector,
 )
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.framer import FramerType
+from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
+from .bus.client import ModbusBus
+from .bus.scan import ConnectionStatus, FoundMeter, ScanResult, check_connection, scan_bus
 from .compat import vol
 from .const import (
+    BAUDRATES,
+    CONF_ADDON_SLUG,
+    CONF_BAUDRATE,
+    CONF_BYTESIZE,
+    CONF_CONNECTION,
+    CONF_FIRST_ID,
     CONF_FRAMING,
-    CONNECT_TIMEOUT,
+    CONF_GAP_MS,
+    CONF_LAST_ID,
+    CONF_METERS,
+    CONF_PARITY,
+    CONF_POLL_INTERVAL,
+    CONF_PROFILE,
+    CONF_SERIAL_NUMBER,
+    CONF_SERIAL_PORT,
+    CONF_SLAVE_ID,
+    CONF_STOPBITS,
+    CONF_TIMEOUT_MS,
+    CONNECTION_SERIAL,
+    CONNECTION_TCP,
+    DEFAULT_BAUDRATE,
+    DEFAULT_FIRST_ID,
+    DEFAULT_LAST_ID,
+    DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
+    DEFAULT_TIMEOUT_MS,
     DOMAIN,
-    FRAMING_RTU_OVER_TCP,
     FRAMING_TCP,
     FRAMINGS,
+    MAX_SLAVE_ID,
+    PARITIES,
+    SCAN_TIMEOUT_S,
+    USER_PROFILES_DIR,
 )
+from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .profiles import load_profiles
+
+
+def _number(minimum: int, maximum: int, unit: str | None = None) -> Callable[[Any], Any]:
+    config = NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return vol.All(NumberSelector(config), vol.Coerce(int), vol.Range(min=minimum, max=maximum))
+
+
+def _select(options: list[str], key: str) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(options=options, translation_key=key, mode=SelectSelectorMode.DROPDOWN)
+    )
+
 
 TCP_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_PORT, default=DEFAULT_PORT): vol.All(
-            NumberSelector(
-                NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
-            ),
-            vol.Coerce(int),
-        ),
-        vol.Required(CONF_FRAMING, default=FRAMING_TCP): SelectSelector(
-            SelectSelectorConfig(
-                options=list(FRAMINGS),
-                translation_key=CONF_FRAMING,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        ),
+        vol.Required(CONF_PORT, default=DEFAULT_PORT): _number(1, 65535),
+        vol.Required(CONF_FRAMING, default=FRAMING_TCP): _select(list(FRAMINGS), CONF_FRAMING),
     }
 )
 
+SCAN_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_FIRST_ID, default=DEFAULT_FIRST_ID): _number(1, MAX_SLAVE_ID),
+        vol.Required(CONF_LAST_ID, default=DEFAULT_LAST_ID): _number(1, MAX_SLAVE_ID),
+    }
+)
 
-async def _async_gateway_answers(host: str, port: int, framing: str) -> bool:
-    """Return whether a Modbus TCP endpoint accepts a connection."""
-    framer = FramerType.RTU if framing == FRAMING_RTU_OVER_TCP else FramerType.SOCKET
-    client = AsyncModbusTcpClient(host, port=port, framer=framer, timeout=CONNECT_TIMEOUT)
-    try:
-        return await client.connect()
-    finally:
-        client.close()
+CONNECTION_ERRORS = {
+    ConnectionStatus.REFUSED: "connection_refused",
+    ConnectionStatus.UNREACHABLE: "cannot_connect",
+    ConnectionStatus.TIMEOUT: "timeout",
+    ConnectionStatus.WRONG_FRAMING: "wrong_framing",
+}
+
+
+def _serial_schema(ports: list[str]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_SERIAL_PORT): SelectSelector(
+                SelectSelectorConfig(
+                    options=ports, custom_value=True, mode=SelectSelectorMode.DROPDOWN
+                )
+            ),
+            vol.Required(CONF_BAUDRATE, default=str(DEFAULT_BAUDRATE)): vol.All(
+                _select([str(rate) for rate in BAUDRATES], CONF_BAUDRATE), vol.Coerce(int)
+            ),
+            vol.Required(CONF_PARITY, default="N"): _select(list(PARITIES), CONF_PARITY),
+            vol.Required(CONF_STOPBITS, default="1"): vol.All(
+                _select(["1", "2"], CONF_STOPBITS), vol.Coerce(int)
+            ),
+            vol.Required(CONF_BYTESIZE, default="8"): vol.All(
+                _select(["7", "8"], CONF_BYTESIZE), vol.Coerce(int)
+            ),
+        }
+    )
+
+
+def _list_serial_ports() -> list[str]:
+    """Serial ports, stable /dev/serial/by-id paths first (blocking)."""
+    from serial.tools import list_ports
+
+    by_id = Path("/dev/serial/by-id")
+    stable = sorted(str(path) for path in by_id.iterdir()) if by_id.is_dir() else []
+    return stable + sorted(port.device for port in list_ports.comports())
+
+
+def meters_data(meters: tuple[FoundMeter, ...]) -> list[dict[str, Any]]:
+    """Entry data of found meters."""
+    return [
+        {CONF_SLAVE_ID: m.slave_id, CONF_PROFILE: m.profile_id, CONF_SERIAL_NUMBER: m.serial}
+        for m in meters
+    ]
+
+
+def describe_meters(meters: tuple[FoundMeter, ...]) -> str:
+    """One line per found meter for the result form."""
+    return "\n".join(
+        f"- {m.slave_id}: {m.manufacturer} {m.model}"
+        + ("" if m.serial is None else f" (serial {m.serial})")
+        for m in meters
+    )
+
+
+async def async_scan(
+    hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any], first: int, last: int
+) -> ScanResult:
+    """Scan a gateway's bus for meters with the built-in and the user's profiles."""
+    profile_set = await hass.async_add_executor_job(
+        load_profiles, Path(hass.config.path(USER_PROFILES_DIR))
+    )
+    async with ModbusBus(endpoint_from_data(data), bus_settings(data, options)) as bus:
+        return await scan_bus(
+            bus, profile_set.profiles.values(), range(first, last + 1), SCAN_TIMEOUT_S
+        )
 
 
 class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up a gateway."""
+    """Set up a gateway and find the meters on its bus."""
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        """Start with nothing known."""
+        self._data: dict[str, Any] = {}
+        self._addon_name = ""
+        self._scan_task: asyncio.Task[ScanResult] | None = None
+        self._scan_range = (DEFAULT_FIRST_ID, DEFAULT_LAST_ID)
+        self._result: ScanResult | None = None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> GatewayOptionsFlow:
+        """Poll interval and bus timing."""
+        return GatewayOptionsFlow()
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a Modbus TCP gateway by host and port."""
+        """Choose how the RS485 bus is reached."""
+        return self.async_show_menu(step_id="user", menu_options=["tcp", "serial"])
+
+    async def async_step_tcp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A Modbus TCP (or RTU over TCP) gateway."""
+        errors: dict[str, str] = {}
+        reconfiguring = self.source == SOURCE_RECONFIGURE
+        if user_input is not None:
+            data = {
+                CONF_CONNECTION: CONNECTION_TCP,
+                CONF_HOST: user_input[CONF_HOST].strip(),
+                CONF_PORT: user_input[CONF_PORT],
+                CONF_FRAMING: user_input[CONF_FRAMING],
+            }
+            self._abort_if_other_entry_matches(data)
+            if not (error := await self._async_check(data)):
+                if reconfiguring:
+                    return self.async_update_reload_and_abort(
+                        self._get_reconfigure_entry(),
+                        unique_id=endpoint_title(data),
+                        title=endpoint_title(data),
+                        data_updates=data,
+                    )
+                await self.async_set_unique_id(endpoint_title(data))
+                self._abort_if_unique_id_configured()
+                self._data = data
+                return await self.async_step_scan()
+            errors["base"] = error
+        suggested = user_input or (self._get_reconfigure_entry().data if reconfiguring else None)
+        return self.async_show_form(
+            step_id="tcp",
+            data_schema=self.add_suggested_values_to_schema(TCP_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    async def async_step_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A serial port of this machine with the RS485 bus on it."""
+        errors: dict[str, str] = {}
+        reconfiguring = self.source == SOURCE_RECONFIGURE
+        if user_input is not None:
+            data = {CONF_CONNECTION: CONNECTION_SERIAL, **user_input}
+            self._abort_if_other_entry_matches(data)
+            if not (error := await self._async_check(data)):
+                if reconfiguring:
+                    return self.async_update_reload_and_abort(
+                        self._get_reconfigure_entry(),
+                        unique_id=data[CONF_SERIAL_PORT],
+                        title=endpoint_title(data),
+                        data_updates=data,
+                    )
+                await self.async_set_unique_id(data[CONF_SERIAL_PORT])
+                self._abort_if_unique_id_configured()
+                self._data = data
+                return await self.async_step_scan()
+            errors["base"] = error
+        ports = await self.hass.async_add_executor_job(_list_serial_ports)
+        suggested = dict(
+            user_input or (self._get_reconfigure_entry().data if reconfiguring else {})
+        )
+        for key in (CONF_BAUDRATE, CONF_STOPBITS, CONF_BYTESIZE):
+            if key in suggested:
+                suggested[key] = str(suggested[key])
+        return self.async_show_form(
+            step_id="serial",
+            data_schema=self.add_suggested_values_to_schema(_serial_schema(ports), suggested),
+            errors=errors,
+        )
+
+    async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:
+        """The Prepaid Power add-on announced itself."""
+        data = {
+            CONF_CONNECTION: CONNECTION_TCP,
+            CONF_HOST: discovery_info.config[CONF_HOST],
+            CONF_PORT: int(discovery_info.config[CONF_PORT]),
+            CONF_FRAMING: FRAMING_TCP,
+            CONF_ADDON_SLUG: discovery_info.slug,
+        }
+        await self.async_set_unique_id(f"addon-{discovery_info.slug}")
+        # The add-on moved (new host name or port): follow it.
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}
+        )
+        self._data = data
+        self._addon_name = discovery_info.name
+        self.context["title_placeholders"] = {"name": discovery_info.name}
+        return await self.async_step_hassio_confirm()
+
+    async def async_step_hassio_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before connecting to the add-on."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            host: str = user_input[CONF_HOST].strip()
-            port: int = user_input[CONF_PORT]
-            await self.async_set_unique_id(f"{host}:{port}")
-            self._abort_if_unique_id_configured()
-            if await _async_gateway_answers(host, port, user_input[CONF_FRAMING]):
-                return self.async_create_entry(
-                    title=f"Gateway {host}:{port}",
-                    data={CONF_HOST: host, CONF_PORT: port, CONF_FRAMING: user_input[CONF_FRAMING]},
-                )
-            errors["base"] = "cannot_connect"
+            if not (error := await self._async_check(self._data)):
+                return await self.async_step_scan()
+            errors["base"] = error
         return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(TCP_SCHEMA, user_input),
+            step_id="hassio_confirm",
+            description_placeholders={"addon": self._addon_name},
             errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change how an existing gateway is reached."""
+        if self._get_reconfigure_entry().data[CONF_CONNECTION] == CONNECTION_SERIAL:
+            return await self.async_step_serial()
+        return await self.async_step_tcp()
+
+    async def async_step_scan(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the slave ids to probe, then probe them while the user watches."""
+        if self._scan_task is None:
+            errors: dict[str, str] = {}
+            if user_input is not None:
+                first, last = user_input[CONF_FIRST_ID], user_input[CONF_LAST_ID]
+                if first <= last:
+                    self._scan_range = (first, last)
+                    self._scan_task = self.hass.async_create_task(
+                        async_scan(self.hass, self._data, {}, first, last), eager_start=False
+                    )
+                else:
+                    errors["base"] = "invalid_range"
+            if self._scan_task is None:
+                return self.async_show_form(
+                    step_id="scan",
+                    data_schema=self.add_suggested_values_to_schema(SCAN_SCHEMA, user_input),
+                    errors=errors,
+                )
+        if not self._scan_task.done():
+            return self.async_show_progress(
+                progress_action="scan",
+                progress_task=self._scan_task,
+                description_placeholders={
+                    "first": str(self._scan_range[0]),
+                    "last": str(self._scan_range[1]),
+                },
+            )
+        task, self._scan_task = self._scan_task, None
+        try:
+            self._result = task.result()
+        except Exception:
+            return self.async_show_progress_done(next_step_id="scan_failed")
+        return self.async_show_progress_done(next_step_id="scan_result")
+
+    async def async_step_scan_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The gateway stopped answering during the scan."""
+        return self.async_abort(reason="scan_failed")
+
+    async def async_step_scan_result(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show what was found; saving creates the gateway with those meters."""
+        assert self._result is not None
+        meters = self._result.meters
+        if user_input is not None:
+            first, last = self._scan_range
+            return self.async_create_entry(
+                title=self._addon_name or f"Gateway {endpoint_title(self._data)}",
+                data={
+                    **self._data,
+                    CONF_METERS: meters_data(meters),
+                    CONF_FIRST_ID: first,
+                    CONF_LAST_ID: last,
+                },
+            )
+        return self.async_show_form(
+            step_id="scan_result",
+            description_placeholders={
+                "count": str(len(meters)),
+                "meters": describe_meters(meters) or "-",
+                "unidentified": ", ".join(str(i) for i in self._result.unidentified) or "-",
+            },
+        )
+
+    def _abort_if_other_entry_matches(self, data: Mapping[str, Any]) -> None:
+        """Abort when another gateway entry already reaches the same host:port or port."""
+        own = self._get_reconfigure_entry().entry_id if self.source == SOURCE_RECONFIGURE else None
+        title = endpoint_title(data)
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.entry_id != own and endpoint_title(entry.data) == title:
+                raise AbortFlow("already_configured")
+
+    async def _async_check(self, data: Mapping[str, Any]) -> str | None:
+        """The form error for a gateway that does not answer properly, or None."""
+        status = await check_connection(endpoint_from_data(data))
+        return CONNECTION_ERRORS.get(status)
+
+
+class GatewayOptionsFlow(OptionsFlow):
+    """Poll interval and bus timing of a gateway."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form for all options."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): _number(
+                    2, 3600, "s"
+                ),
+                vol.Required(CONF_TIMEOUT_MS, default=DEFAULT_TIMEOUT_MS): _number(50, 10000, "ms"),
+                vol.Required(
+                    CONF_GAP_MS,
+                    default=bus_settings(self.config_entry.data, {}).inter_frame_gap_ms,
+                ): _number(0, 2000, "ms"),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )

@@ -8,20 +8,58 @@ from typing import Final
 DOMAIN: Final = "prepaid_power"
 LOGGER = logging.getLogger(__package__)
 
+# Gateway entry data.
+CONF_CONNECTION: Final = "connection"
+CONNECTION_TCP: Final = "tcp"
+CONNECTION_SERIAL: Final = "serial"
 CONF_FRAMING: Final = "framing"
 FRAMING_TCP: Final = "tcp"
 FRAMING_RTU_OVER_TCP: Final = "rtu_over_tcp"
 FRAMINGS: Final = (FRAMING_TCP, FRAMING_RTU_OVER_TCP)
+CONF_SERIAL_PORT: Final = "serial_port"
+CONF_BAUDRATE: Final = "baudrate"
+CONF_PARITY: Final = "parity"
+CONF_STOPBITS: Final = "stopbits"
+CONF_BYTESIZE: Final = "bytesize"
+CONF_METERS: Final = "meters"
+CONF_SLAVE_ID: Final = "slave_id"
+CONF_PROFILE: Final = "profile"
+CONF_SERIAL_NUMBER: Final = "serial_number"
+CONF_FIRST_ID: Final = "first_id"
+CONF_LAST_ID: Final = "last_id"
+CONF_ADDON_SLUG: Final = "addon_slug"
+
+# Gateway options.
+CONF_POLL_INTERVAL: Final = "poll_interval"
+CONF_TIMEOUT_MS: Final = "timeout_ms"
+CONF_GAP_MS: Final = "inter_frame_gap_ms"
 
 DEFAULT_PORT: Final = 502
+DEFAULT_BAUDRATE: Final = 9600
+BAUDRATES: Final = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+PARITIES: Final = ("N", "E", "O")
+DEFAULT_FIRST_ID: Final = 1
+DEFAULT_LAST_ID: Final = 32
+MAX_SLAVE_ID: Final = 247
+DEFAULT_POLL_INTERVAL: Final = 10
+DEFAULT_TIMEOUT_MS: Final = 1000
+DEFAULT_GAP_MS: Final = 0
+DEFAULT_SERIAL_GAP_MS: Final = 30
 CONNECT_TIMEOUT: Final = 3.0
+# A scan waits longer than the add-on's own per-request timeout would take to answer 0x0B,
+# so that one absent id never leaves the gateway busy for the next probe.
+SCAN_TIMEOUT_S: Final = 0.6
 
+# Where users put their own meter profiles, relative to the HA config folder.
+USER_PROFILES_DIR: Final = "prepaid_power/profiles"
 # Events (the contract with blueprints and automations; payloads documented in README).
 # Every room event carries: room_id (subentry id), room (name), device_id (room device),
 # balance (decimal string), currency.
 EVENT_TOP_UP: Final = f"{DOMAIN}_top_up"  # + amount, method, reference
 EVENT_BALANCE_LOW: Final = f"{DOMAIN}_balance_low"  # + level, days_left (number or None)
-EVENT_SUPPLY_CHANGED: Final = f"{DOMAIN}_supply_changed"  # + old_state, new_state, reason, supply_on, was_on
+EVENT_SUPPLY_CHANGED: Final = (
+    f"{DOMAIN}_supply_changed"  # + old_state, new_state, reason, supply_on, was_on
+)
 EVENT_CUT_OFF_DUE: Final = f"{DOMAIN}_cut_off_due"  # + reason
 EVENT_STATEMENT_READY: Final = f"{DOMAIN}_statement_ready"  # + cycle_start, cycle_end, statement
 EVENT_FAULT: Final = f"{DOMAIN}_fault"  # + kind (meter_offline | relay_fault), message

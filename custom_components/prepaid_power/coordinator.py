@@ -1,0 +1,82 @@
+"""The gateway coordinator: all polling of one gateway in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .bus.client import ModbusBus
+from .bus.errors import BusConnectionError
+from .bus.poll import MeterReading, Poller
+from .const import DOMAIN, LOGGER
+from .profiles import Profile, ProfileSet
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """A meter configured on a gateway's bus."""
+
+    slave_id: int
+    profile: Profile
+    serial_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayData:
+    """What one poll cycle produced."""
+
+    readings: Mapping[int, MeterReading] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PrepaidPowerRuntimeData:
+    """What a gateway entry holds while it is loaded."""
+
+    bus: ModbusBus
+    coordinator: GatewayCoordinator
+    meters: Mapping[int, Meter]
+    profile_set: ProfileSet
+    gateway_device_id: str
+
+
+type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]
+
+
+class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
+    """Polls every meter of one gateway through the read planner's transactions."""
+
+    config_entry: PrepaidPowerConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PrepaidPowerConfigEntry,
+        poller: Poller,
+        update_interval: timedelta,
+    ) -> None:
+        """Poll through the given poller."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=update_interval,
+        )
+        self.poller = poller
+
+    async def _async_update_data(self) -> GatewayData:
+        """Read every meter; a gateway that cannot be reached fails the whole cycle."""
+        try:
+            readings = await self.poller.poll()
+        except BusConnectionError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="gateway_unreachable",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        return GatewayData(readings=readings)

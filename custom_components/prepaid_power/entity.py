@@ -1,0 +1,92 @@
+"""Base entities: one for the gateway device, one for each meter device."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .bus.poll import MeterReading
+from .compat import with_parent
+from .const import DOMAIN
+from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
+
+
+def gateway_identifier(entry: PrepaidPowerConfigEntry) -> tuple[str, str]:
+    """Device registry identifier of a gateway."""
+    return (DOMAIN, entry.entry_id)
+
+
+def gateway_device_info(entry: PrepaidPowerConfigEntry) -> DeviceInfo:
+    """The gateway's device."""
+    return DeviceInfo(
+        identifiers={gateway_identifier(entry)},
+        manufacturer="Prepaid Power",
+        model="Modbus gateway",
+        name=entry.title,
+    )
+
+
+def meter_identifier(entry: PrepaidPowerConfigEntry, slave_id: int) -> tuple[str, str]:
+    """Device registry identifier of a meter on a gateway."""
+    return (DOMAIN, f"{entry.entry_id}-meter-{slave_id}")
+
+
+def meter_unique_id(entry: PrepaidPowerConfigEntry, slave_id: int, key: str) -> str:
+    """Unique id of a meter's entity."""
+    return f"{entry.entry_id}-meter-{slave_id}-{key}"
+
+
+class GatewayEntity(CoordinatorEntity[GatewayCoordinator]):
+    """An entity of the gateway device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: GatewayCoordinator, description: EntityDescription) -> None:
+        """Attach to the gateway device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}-{description.key}"
+        self._attr_device_info = gateway_device_info(entry)
+
+
+class MeterEntity(CoordinatorEntity[GatewayCoordinator]):
+    """An entity of one meter's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: GatewayCoordinator, meter: Meter, description: EntityDescription
+    ) -> None:
+        """Attach to the meter's device, which hangs off the gateway."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        profile = meter.profile
+        self.meter = meter
+        self.entity_description = description
+        self._attr_unique_id = meter_unique_id(entry, meter.slave_id, description.key)
+        self._attr_device_info = with_parent(
+            DeviceInfo(
+                identifiers={meter_identifier(entry, meter.slave_id)},
+                manufacturer=profile.manufacturer,
+                model=profile.model,
+                model_id=profile.id,
+                serial_number=None if meter.serial_number is None else str(meter.serial_number),
+                translation_key="meter",
+                translation_placeholders={"slave_id": str(meter.slave_id), "model": profile.model},
+            ),
+            entry.runtime_data.gateway_device_id,
+            gateway_identifier(entry),
+        )
+
+    @property
+    def reading(self) -> MeterReading | None:
+        """This meter's reading of the last poll cycle."""
+        return self.coordinator.data.readings.get(self.meter.slave_id)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the gateway or this meter does not answer."""
+        reading = self.reading
+        return super().available and reading is not None and reading.available
