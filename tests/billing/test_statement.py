@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 import threading
 
+import pytest
+
 from custom_components.prepaid_power.billing.aio import THREAD_NAME, AsyncBilling
 from custom_components.prepaid_power.billing.core import BillingCore
 from custom_components.prepaid_power.billing.errors import BillingError
@@ -140,12 +142,9 @@ def test_async_wrapper_runs_everything_on_one_worker_thread(tmp_path: Path) -> N
             assert results == ["EUR"] * 20
             assert len(threads) == 1
             assert next(iter(threads)).startswith(THREAD_NAME)
-            try:
+            with pytest.raises(BillingError) as caught:
                 await billing.run(lambda core: core.top_up("nope", "1", method="cash", who="a"))
-            except BillingError as error:
-                assert error.key == "unknown_room"
-            else:
-                raise AssertionError("expected BillingError")
+            assert caught.value.key == "unknown_room"
         finally:
             await billing.close()
 

@@ -130,6 +130,7 @@ def statement_data(
         "cycle": cycle.key,
         "cycle_start": cycle.start.astimezone(core.tz).isoformat(),
         "cycle_end": cycle.end.astimezone(core.tz).isoformat(),
+        "cycle_last_day": (cycle.end.astimezone(core.tz).date() - timedelta(days=1)).isoformat(),
         "moved_in_at": tenancy.moved_in_at.astimezone(core.tz).isoformat(),
         "moved_out_at": None
         if tenancy.moved_out_at is None
