@@ -23,6 +23,7 @@ from .planner import ReadItem, plan_group
 from .timing import BusTiming
 
 DEFAULT_SCAN_IDS = range(1, 33)
+ILLEGAL_FUNCTION = 0x01
 SCAN_TIMEOUT_S = 0.1
 _SERIAL_ITEM = "serial"
 
@@ -101,6 +102,15 @@ def _covered(outcomes: dict[_Probe, _Outcome], probe: _Probe) -> bool:
 def _verdict(candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: int) -> bool | None:
     """True: all checks pass; False: excluded; None: not all probes read yet."""
     profile = candidate.profile
+    functions = {probe[0] for probe in candidate.probes}
+    for (function, _, _), outcome in outcomes.items():
+        # "Illegal function" rules out every model that needs that function code.
+        if (
+            function in functions
+            and isinstance(outcome, DeviceExceptionError)
+            and outcome.code == ILLEGAL_FUNCTION
+        ):
+            return False
     for probe in candidate.probes:
         if not _covered(outcomes, probe):
             if any(isinstance(outcomes.get(p), BusError) for p in candidate.probes):
@@ -115,6 +125,23 @@ def _verdict(candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: 
         if not check.passes(decode_words(words, check.data_type, check.word_order), slave_id):
             return False
     return True
+
+
+def _usefulness(probe: _Probe, undecided: Sequence[_Candidate]) -> tuple[int, int]:
+    """How many undecided models one read informs: directly, then by its function code.
+
+    An "illegal function" answer rules out every model using that function.
+    """
+    function, address, count = probe
+    served = sum(
+        any(
+            fc == function and address <= start and start + n <= address + count
+            for fc, start, n in c.probes
+        )
+        for c in undecided
+    )
+    same_function = sum(any(fc == function for fc, _, _ in c.probes) for c in undecided)
+    return served, same_function
 
 
 def _best(matches: Sequence[_Candidate]) -> _Candidate:
@@ -134,17 +161,17 @@ async def _identify(  # noqa: PLR0917
     outcomes: dict[_Probe, _Outcome] = {}
     answered = False
     used = 0
-    for probe in order:
+    while True:
         undecided = [c for c in candidates if _verdict(c, outcomes, slave_id) is None]
         matched = [c for c in candidates if _verdict(c, outcomes, slave_id)]
         if matched:
             # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S).
             checks = set(_best(matched).profile.identify)
             undecided = [c for c in undecided if checks < set(c.profile.identify)]
-        if not undecided:
+        pending = [p for p in order if p not in outcomes and any(p in c.probes for c in undecided)]
+        if not pending:
             break
-        if not any(probe in c.probes for c in undecided) or _covered(outcomes, probe):
-            continue
+        probe = max(pending, key=lambda p: _usefulness(p, undecided))
         function, address, count = probe
         used += 1
         try:
