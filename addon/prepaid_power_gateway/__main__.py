@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = config_from_environment(args.config)
     except ConfigError as err:
-        _LOGGER.error("config error: %s", err)
+        _LOGGER.error("config error: %s", " ".join(str(err).split()))
         return 2
     level = (args.log_level or config.log_level).upper()
     logging.getLogger().setLevel(level)

@@ -94,6 +94,12 @@ class Gateway:
                 self.discovery.announce(), name="supervisor-discovery"
             )
 
+    async def announced(self) -> str | None:
+        """Wait for the Supervisor discovery attempt; its uuid (None: failed or standalone)."""
+        if self._discovery_task is None:
+            return None
+        return await asyncio.shield(self._discovery_task)
+
     async def _start_web(self, host: str, port: int) -> None:
         self._runner = web.AppRunner(create_app(self, self.web_allowed_peers), access_log=None)
         await self._runner.setup()

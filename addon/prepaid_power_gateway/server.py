@@ -197,6 +197,9 @@ class ModbusTcpServer:
             response = await self._transact(request)
             if response is not None:
                 request.client.send(request.transaction_id, request.unit, response)
+            # A fast upstream (the simulator) may complete without suspending: yield so new
+            # requests from other clients are read and the round-robin can include them.
+            await asyncio.sleep(0)
 
     async def _wait_for_gap(self, unit: int) -> None:
         gap = self.min_gap

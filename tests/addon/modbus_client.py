@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 from typing import Self
 
@@ -34,10 +35,8 @@ class ModbusClient:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
 
     def send(self, unit: int, pdu: bytes, tid: int | None = None) -> int:
         if tid is None:
@@ -46,17 +45,17 @@ class ModbusClient:
         self.writer.write(struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu)
         return tid
 
-    async def receive(self, timeout: float = 5.0) -> tuple[int, int, bytes]:
-        async with asyncio.timeout(timeout):
+    async def receive(self, wait_s: float = 5.0) -> tuple[int, int, bytes]:
+        async with asyncio.timeout(wait_s):
             header = await self.reader.readexactly(7)
             tid, protocol, length, unit = struct.unpack(">HHHB", header)
             assert protocol == 0
             return tid, unit, await self.reader.readexactly(length - 1)
 
-    async def request(self, unit: int, pdu: bytes, timeout: float = 5.0) -> bytes:
+    async def request(self, unit: int, pdu: bytes, wait_s: float = 5.0) -> bytes:
         tid = self.send(unit, pdu)
         await self.writer.drain()
-        got_tid, got_unit, response = await self.receive(timeout)
+        got_tid, got_unit, response = await self.receive(wait_s)
         assert (got_tid, got_unit) == (tid, unit)
         if response[0] & 0x80:
             assert response[0] & 0x7F == pdu[0]
@@ -65,7 +64,8 @@ class ModbusClient:
 
     async def read(self, unit: int, function: int, address: int, count: int) -> list[int]:
         response = await self.request(unit, struct.pack(">BHH", function, address, count))
-        assert response[0] == function and response[1] == 2 * count
+        assert response[0] == function
+        assert response[1] == 2 * count
         return [int.from_bytes(response[2 + 2 * i : 4 + 2 * i], "big") for i in range(count)]
 
     async def read_coils(self, unit: int, address: int, count: int) -> list[bool]:

@@ -150,7 +150,9 @@ async def bus() -> AsyncIterator[Gateway]:
             for model, slave in SLAVES.items()
         ]
     )
-    config = gateway_config(building, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.2)
+    config = gateway_config(
+        building, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.2
+    )
     async with Gateway(config) as gw:
         yield gw
 
@@ -168,9 +170,15 @@ async def test_documented_registers(bus: Gateway, model: str) -> None:
     async with ModbusClient(bus.port) as client:
         for function, address, encoding, quantity, multiplier in MAPS[model]:
             count = 1 if encoding in ("u16", "i16") else 2
-            value = decode(await client.read(slave, function, address, count), encoding) * multiplier
+            value = (
+                decode(await client.read(slave, function, address, count), encoding) * multiplier
+            )
             tolerance = abs(multiplier) / 2 + 1e-4 * abs(expected[quantity])
-            assert math.isclose(value, expected[quantity], abs_tol=tolerance), (model, hex(address), quantity)
+            assert math.isclose(value, expected[quantity], abs_tol=tolerance), (
+                model,
+                hex(address),
+                quantity,
+            )
             if quantity == "power":
                 assert math.isclose(value, LOAD_W, abs_tol=tolerance)
             if quantity == "import_kwh":
@@ -187,7 +195,8 @@ async def test_dds238_identification_and_single_read(bus: Gateway) -> None:
     slave = SLAVES["DDS238-2 ZN/SR"]
     async with ModbusClient(bus.port) as client:
         words = await client.read(slave, 3, 0x0000, 27)  # everything in one read
-        assert words[0x15] >> 8 == slave and words[0x15] & 0xFF == 1
+        assert words[0x15] >> 8 == slave
+        assert words[0x15] & 0xFF == 1
         assert words[0x1A] == 1  # relay on
         assert words[0x0E] == LOAD_W
 
@@ -269,7 +278,8 @@ async def test_relay_board_coils(gateway: Gateway) -> None:
         assert await client.read_coils(100, 0, 8) == [True] * 8
         await client.write_coil(100, 0, False)
         assert await client.read_coils(100, 0, 2) == [False, True]
-        assert room6.supply_on is False and room6.power_w == 0.0
+        assert room6.supply_on is False
+        assert room6.power_w == 0.0
         pdu = bytes([0x0F, 0, 1, 0, 2, 1, 0b00])  # channels 1 and 2 off
         assert await client.request(100, pdu) == pdu[:5]
         assert gateway.simulator.meter(7).supply_on is False
@@ -292,7 +302,8 @@ async def test_pymodbus_client_interoperates(gateway: Gateway) -> None:
     await client.connect()
     try:
         result = await client.read_holding_registers(0xFC02, count=1, device_id=6)
-        assert not result.isError() and result.registers == [0x20]
+        assert not result.isError()
+        assert result.registers == [0x20]
         result = await client.read_holding_registers(0x0015, count=1, device_id=1)
         assert result.registers[0] >> 8 == 1
         result = await client.write_coil(3, False, device_id=100)

@@ -45,7 +45,8 @@ def test_relay_board_channel_cuts_its_room_only() -> None:
     sim.clock.advance(3600)
     assert sim.meter(1).energy_kwh == pytest.approx(1.0)
     assert sim.meter(2).energy_kwh == pytest.approx(2.0)
-    assert sim.meter(1).supply_on is False and sim.meter(1).relay_on is None
+    assert sim.meter(1).supply_on is False
+    assert sim.meter(1).relay_on is None
 
 
 def test_load_profile_is_reproducible_and_has_a_daily_rhythm() -> None:
@@ -64,7 +65,9 @@ def test_load_profile_is_reproducible_and_has_a_daily_rhythm() -> None:
 
 
 def test_time_scale_runs_faster_than_real_time() -> None:
-    sim = Simulator(make_building([{"model": "SDM120", "slave": 1, "load_w": 3600}]), time_scale=3600)
+    sim = Simulator(
+        make_building([{"model": "SDM120", "slave": 1, "load_w": 3600}]), time_scale=3600
+    )
     before = sim.meter(1).energy_kwh
     time.sleep(0.05)
     after = sim.meter(1).energy_kwh
@@ -78,7 +81,10 @@ def test_counter_reset_fault_and_offline_windows() -> None:
             "slave": 1,
             "load_w": 1000,
             "energy_kwh": 500,
-            "faults": {"counter_reset_at": [3600], "offline_windows": [{"start": 100, "duration": 50}]},
+            "faults": {
+                "counter_reset_at": [3600],
+                "offline_windows": [{"start": 100, "duration": 50}],
+            },
         }
     )
     meter = sim.meter(1)
@@ -95,7 +101,9 @@ def test_counter_reset_fault_and_offline_windows() -> None:
 
 
 def test_timeout_and_crc_rates() -> None:
-    sim = simulator({"model": "SDM120", "slave": 1, "seed": 3, "faults": {"timeout_rate": 0.3, "crc_rate": 0.2}})
+    sim = simulator(
+        {"model": "SDM120", "slave": 1, "seed": 3, "faults": {"timeout_rate": 0.3, "crc_rate": 0.2}}
+    )
     kinds = [sim.handle(1, bytes([4, 0, 0, 0, 2])).kind for _ in range(2000)]
     silent = kinds.count(ReplyKind.SILENT) / 2000
     corrupt = kinds.count(ReplyKind.CORRUPT) / 2000
@@ -104,7 +112,9 @@ def test_timeout_and_crc_rates() -> None:
 
 
 def test_relay_that_ignores_commands() -> None:
-    sim = simulator({"model": "DDS238-2 ZN/SR", "slave": 1, "faults": {"relay_ignores_commands": True}})
+    sim = simulator(
+        {"model": "DDS238-2 ZN/SR", "slave": 1, "faults": {"relay_ignores_commands": True}}
+    )
     reply = sim.handle(1, bytes([0x10, 0, 0x1A, 0, 1, 2, 0, 0]))
     assert reply.kind is ReplyKind.ANSWER
     assert sim.meter(1).relay_on is True

@@ -50,7 +50,8 @@ async def exercise(gw: Gateway, sim: Simulator) -> None:
         assert u32(await client.read(1, 3, 0xFC00, 2)) == 1001
         assert f32(await client.read(1, 4, 0x000C, 2)) == 500.0
         words = await client.read(2, 3, 0x0000, 27)
-        assert words[0x0E] == 800 and words[0x15] >> 8 == 2
+        assert words[0x0E] == 800
+        assert words[0x15] >> 8 == 2
         await client.write_registers(2, 0x001A, [0])
         assert sim.meter(2).relay_on is False
         key = ((0x12345678 >> 24) + (0x12345678 >> 8)) & 0x1234
@@ -123,18 +124,22 @@ async def test_rtu_over_tcp_gateway_upstream() -> None:
 
 
 async def test_modbus_tcp_gateway_upstream() -> None:
-    upstream_config = gateway_config(BUILDING, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.1)
+    upstream_config = gateway_config(
+        BUILDING, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.1
+    )
     async with Gateway(upstream_config) as far:
         assert far.simulator is not None
-        async with bridged(TcpSettings("127.0.0.1", far.port, "tcp")) as gw:
-            async with ModbusClient(gw.port) as client:
-                assert u32(await client.read(1, 3, 0xFC00, 2)) == 1001
-                await client.write_coil(9, 0, False)
-                assert far.simulator.meter(4).supply_on is False
-                far.simulator.meter(1).set_faults(offline=True)
-                with pytest.raises(ModbusError) as err:
-                    await client.read(1, 4, 0, 2)
-                assert err.value.code == 0x0B  # the far gateway's 0x0B passes through
+        async with (
+            bridged(TcpSettings("127.0.0.1", far.port, "tcp")) as gw,
+            ModbusClient(gw.port) as client,
+        ):
+            assert u32(await client.read(1, 3, 0xFC00, 2)) == 1001
+            await client.write_coil(9, 0, False)
+            assert far.simulator.meter(4).supply_on is False
+            far.simulator.meter(1).set_faults(offline=True)
+            with pytest.raises(ModbusError) as err:
+                await client.read(1, 4, 0, 2)
+            assert err.value.code == 0x0B  # the far gateway's 0x0B passes through
 
 
 async def test_unreachable_tcp_gateway_answers_0x0a() -> None:

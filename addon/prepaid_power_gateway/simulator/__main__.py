@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         building = resolve_building(args.building)
     except ConfigError as err:
-        _LOGGER.error("config error: %s", err)
+        _LOGGER.error("config error: %s", " ".join(str(err).split()))
         return 2
     seconds = char_time(args.baudrate, 8, args.parity, 1)
     wire = WireTiming(seconds) if args.wire_time else None

@@ -1,0 +1,67 @@
+"""`python -m prepaid_power_gateway --config FILE` starts quickly, serves, and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import yaml
+
+ADDON = Path(__file__).resolve().parents[2] / "addon"
+STARTUP_BOUND_S = 5.0  # the requirement is 2 s; the bound is generous for a loaded CI machine
+
+
+def start(config: Path) -> tuple[subprocess.Popen[str], float, int, str]:
+    """Spawn the gateway; return it, the seconds until it answered over TCP, its port, log line."""
+    env = {k: v for k, v in os.environ.items() if k != "SUPERVISOR_TOKEN"}
+    env["PYTHONPATH"] = str(ADDON)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prepaid_power_gateway", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    match = re.search(r"Modbus TCP on 127\.0\.0\.1:(\d+)", line)
+    assert match, line
+    port = int(match.group(1))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(struct.pack(">HHHB", 1, 0, 6, 6) + struct.pack(">BHH", 3, 0xFC02, 1))
+        answer = sock.recv(64)
+    elapsed = time.monotonic() - started
+    assert answer == struct.pack(">HHHB", 1, 0, 5, 6) + bytes([3, 2, 0, 0x20])
+    return process, elapsed, port, line
+
+
+def test_starts_serving_the_sample_building_quickly(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "building": str(ADDON / "buildings" / "sample.yaml"),
+                "listen_host": "127.0.0.1",
+                "listen_port": 0,
+                "status_host": "127.0.0.1",
+                "status_port": 0,
+            }
+        )
+    )
+    process, elapsed, _port, line = start(config)
+    try:
+        assert elapsed < STARTUP_BOUND_S
+        assert "simulator 'Sample house'" in line
+        assert "standalone: no Supervisor discovery" in line
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr is not None
+        process.stderr.close()
