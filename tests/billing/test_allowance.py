@@ -29,7 +29,7 @@ def test_allowance_is_used_before_money_and_expires(world: World) -> None:
     assert [(c.kwh, c.allowance_kwh, c.amount) for c in result.posted] == [(8, 6, d("-0.50"))]
     # January 10 -> February: 2 kWh of January would have been left; none is carried over.
     world.clock.now = datetime(2026, 2, 2, tzinfo=UTC)
-    world.core.ensure_allowances()
+    world.core.ensure_cycle_entries()
     tenancy = world.core.tenancy_of("r1")
     assert tenancy is not None
     assert world.ledger.allowance_left(tenancy.account_id, "2026-02-01") == 10
@@ -75,11 +75,11 @@ def test_exactly_once_across_restarts_and_downtime(
     reading = Decimal(100)
     for _ in range(5):
         core = world.restart()
-        core.ensure_allowances()
+        core.ensure_cycle_entries()
         world.clock.advance(minutes=7)
         reading += 1
         core.process_reading("r1", reading)
-        core.ensure_allowances()
+        core.ensure_cycle_entries()
     new_cycle = [a for a in allowances(world) if a[0] == cycle.key]
     assert new_cycle == [(cycle.key, d("10"), cycle.start)]  # once, dated at the boundary
     world.ledger.verify()
@@ -95,10 +95,26 @@ def test_frozen_clock_month_by_month(world_factory: WorldFactory) -> None:
         reading += d("0.25")
         world.core.process_reading("r1", reading)
         if world.clock.now.minute == 0 and world.clock.now.hour == 0:
-            world.restart().ensure_allowances()
+            world.restart().ensure_cycle_entries()
     world.clock.now = datetime(2026, 4, 15, tzinfo=UTC)  # a long outage over three boundaries
     world.restart().process_reading("r1", reading + 10)
     keys = [a[0] for a in allowances(world)]
     assert keys == ["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
     for cycle, _, at in allowances(world)[1:]:
         assert at == world.core.calendar("r1").cycle_by_key(str(cycle)).start
+
+
+def test_cycle_fee_once_per_cycle_dated_at_the_boundary(world: World) -> None:
+    add_room(world, cycle_fee=d("4.00"), allowance_pro_rata=True)
+    # Move in on 2026-01-21 00:00 Berlin: 11 of 31 days, pro-rata fee 1.41 (rounded down).
+    world.clock.now = datetime(2026, 1, 20, 23, tzinfo=UTC)
+    world.core.move_in("r1", "Bob", "100", who="a", first_top_up="20")
+    fees = world.ledger.entries(kinds=["fee"])
+    assert [(f.amount, f.cycle) for f in fees] == [(d("-1.41"), "2026-01-01")]
+    world.clock.now = datetime(2026, 2, 1, 8, tzinfo=UTC)  # down over the boundary
+    for _ in range(3):
+        world.restart().ensure_cycle_entries()
+        world.core.process_reading("r1", "101")
+    fees = world.ledger.entries(kinds=["fee"])
+    boundary = world.core.calendar("r1").cycle_by_key("2026-02-01").start
+    assert [(f.amount, f.at) for f in fees[1:]] == [(d("-4.00"), boundary)]

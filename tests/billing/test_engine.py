@@ -278,3 +278,31 @@ def test_current_price_follows_tou_and_tiers(world: World) -> None:
     assert world.core.current_price("r1") == d("0.3")
     world.core.upsert_room("r2", world.core.room_config("r1"))
     assert world.core.current_price("r2") is None
+
+
+def test_summary_for_entities(world: World) -> None:
+    occupied(world, allowance_kwh=d("3"))
+    world.core.top_up("r1", "10", method="cash", who="a")
+    world.clock.advance(days=2)
+    world.core.process_reading("r1", "108")  # 8 kWh in 2 days: 3 free, 5 x 0.25 = 1.25
+    world.clock.advance(minutes=30)
+    world.core.process_reading("r1", "110")  # 2 kWh accrued, 0.50, not posted
+    summary = world.core.summary("r1")
+    assert summary.balance == d("8.75")
+    assert summary.live_balance == d("8.25")
+    assert summary.energy_this_cycle_kwh == 10
+    assert summary.cost_this_cycle == d("1.75")
+    assert summary.allowance_left_kwh == 0
+    assert summary.current_price == d("0.25")
+    # 1.75 over 2.02 days -> 0.866/day; 8.25 / 0.866 = 9.5 days.
+    assert summary.days_of_credit_left == d("9.5")
+    world.core.move_out("r1", "110", who="a")
+    vacant = world.core.summary("r1")
+    assert (vacant.tenancy_id, vacant.balance, vacant.days_of_credit_left) == (None, None, None)
+
+
+def test_room_settings_are_validated(world: World) -> None:
+    for bad in ({"allowance_kwh": d("-1")}, {"cycle_fee": d("NaN")}, {"cycle_start_day": 30}):
+        with pytest.raises(BillingError):
+            add_room(world, **bad)
+    assert world.core.room_ids() == []

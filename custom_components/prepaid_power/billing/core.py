@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from .cycle import CycleCalendar, utc
 from .errors import (
+    AMOUNT_NEGATIVE,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -62,6 +63,7 @@ class RoomConfig:
     plausibility_slack_kwh: Decimal = Decimal("0.1")
     rollover_kwh: Decimal | None = None
     thresholds: tuple[Decimal, ...] = ()
+    cycle_fee: Decimal = Decimal(0)
     supplier_price: Decimal | None = None
     cap_margin_percent: Decimal = Decimal(0)
 
@@ -79,6 +81,7 @@ class RoomConfig:
             "plausibility_slack_kwh": str(self.plausibility_slack_kwh),
             "rollover_kwh": opt(self.rollover_kwh),
             "thresholds": [str(t) for t in self.thresholds],
+            "cycle_fee": str(self.cycle_fee),
             "supplier_price": opt(self.supplier_price),
             "cap_margin_percent": str(self.cap_margin_percent),
         }
@@ -98,6 +101,7 @@ class RoomConfig:
             plausibility_slack_kwh=Decimal(str(data.get("plausibility_slack_kwh", "0.1"))),
             rollover_kwh=opt(data.get("rollover_kwh")),
             thresholds=tuple(Decimal(str(t)) for t in data.get("thresholds", ())),
+            cycle_fee=Decimal(str(data.get("cycle_fee", 0))),
             supplier_price=opt(data.get("supplier_price")),
             cap_margin_percent=Decimal(str(data.get("cap_margin_percent", 0))),
         )
@@ -136,6 +140,22 @@ class MoveOutResult:
     refund_owed: Decimal
     debt: Decimal
     final_charges: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSummary:
+    """What a room's entities show (live: includes the accrued, unposted usage)."""
+
+    room_id: str
+    cycle: str
+    tenancy_id: int | None
+    balance: Decimal | None
+    live_balance: Decimal | None
+    energy_this_cycle_kwh: Decimal
+    cost_this_cycle: Decimal
+    allowance_left_kwh: Decimal
+    current_price: Decimal | None
+    days_of_credit_left: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +216,10 @@ class BillingCore:
 
     def upsert_room(self, room_id: str, config: RoomConfig) -> None:
         CycleCalendar(self.tz, config.cycle_start_day)  # validates the start day
+        for name in ("allowance_kwh", "cycle_fee", "max_power_kw", "rollover_kwh"):
+            value = getattr(config, name)
+            if value is not None and (not value.is_finite() or value < 0):
+                raise BillingError(AMOUNT_NEGATIVE, {"field": name, "value": str(value)})
         self.ledger.upsert_room(room_id, config.name, config.to_dict())
         pending = self._rooms[room_id].pending if room_id in self._rooms else None
         self._load_room(room_id, config).pending = pending
@@ -297,6 +321,61 @@ class BillingCore:
         tenancy = self._require_tenancy(room_id)
         return self.ledger.balance(tenancy.account_id) - self._unposted_amount(
             self._room(room_id), tenancy
+        )
+
+    def summary(self, room_id: str, at: datetime | None = None) -> RoomSummary:
+        """Balance, this cycle's energy and cost, allowance left, price, days of credit left
+        (at the average daily cost of the last 7 days, or since move-in if shorter)."""
+        room = self._room(room_id)
+        moment = self._at(at)
+        cycle = room.calendar.cycle_containing(moment)
+        tenancy = self.ledger.open_tenancy_of(room_id)
+        account = tenancy.account_id if tenancy else self.ledger.vacant_account(room_id)
+        pending: list[NewEntry] = []
+        if room.pending is not None and room.pending.delta > 0:
+            pending, _, _ = self._charges(
+                room, tenancy, account, self._state(room), room.pending, write=False
+            )
+        charges = [
+            (e.at, e.amount, e.kwh or Decimal(0), e.allowance_kwh or Decimal(0), e.cycle)
+            for e in self.ledger.entries(
+                account_id=account,
+                start=min(cycle.start, moment - timedelta(days=7)),
+                kinds=["charge"],
+            )
+        ] + [
+            (e.at, e.amount, e.kwh or Decimal(0), e.allowance_kwh or Decimal(0), e.cycle)
+            for e in pending
+        ]
+        in_cycle = [c for c in charges if c[4] == cycle.key]
+        energy = sum((c[2] for c in in_cycle), Decimal(0))
+        cost = -sum((c[1] for c in in_cycle), Decimal(0))
+        allowance_left = self.ledger.allowance_left(account, cycle.key if tenancy else None) - sum(
+            (e.allowance_kwh or 0 for e in pending if tenancy is None or e.cycle == cycle.key),
+            Decimal(0),
+        )
+        balance = live = days = None
+        if tenancy is not None:
+            balance = self.ledger.balance(account)
+            live = balance + sum((e.amount for e in pending), Decimal(0))
+            since = max(moment - timedelta(days=7), tenancy.moved_in_at)
+            span_days = max(Decimal(str((moment - since).total_seconds())) / 86400, Decimal(1))
+            recent = -sum((c[1] for c in charges if c[0] >= since), Decimal(0))
+            if live <= 0:
+                days = Decimal(0)
+            elif recent > 0:
+                days = (live / (recent / span_days)).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+        return RoomSummary(
+            room_id=room_id,
+            cycle=cycle.key,
+            tenancy_id=None if tenancy is None else tenancy.tenancy_id,
+            balance=balance,
+            live_balance=live,
+            energy_this_cycle_kwh=energy,
+            cost_this_cycle=cost,
+            allowance_left_kwh=max(allowance_left, Decimal(0)),
+            current_price=self.current_price(room_id, moment),
+            days_of_credit_left=days,
         )
 
     # --- readings ----------------------------------------------------------------------------
@@ -467,37 +546,44 @@ class BillingCore:
             cycle_kwh=lambda cycle: self.ledger.kwh_totals(account_id, cycle)[0],
         )
 
-    def _allowance_due(
+    def _cycle_share(
         self, room: _Room, tenancy: Tenancy, cycle_key: str
     ) -> tuple[Decimal, datetime] | None:
-        """The allowance credit owed for a cycle (kWh, dated at), or None."""
-        config = room.config
-        if config.allowance_kwh <= 0:
-            return None
+        """Which share of a cycle's allowance and fee the tenancy gets (1 unless it moved in
+        mid-cycle with pro-rata), and the date to book them at; None outside the tenancy."""
         cycle = room.calendar.cycle_by_key(cycle_key)
         moved_in = tenancy.moved_in_at
         if cycle.end <= moved_in or (tenancy.moved_out_at and cycle.start >= tenancy.moved_out_at):
             return None
         if moved_in <= cycle.start:
-            return config.allowance_kwh, cycle.start
-        kwh = config.allowance_kwh
-        if tenancy.allowance_pro_rata:
-            share = Decimal(str((cycle.end - moved_in).total_seconds())) / Decimal(
-                str((cycle.end - cycle.start).total_seconds())
-            )
-            kwh = (kwh * share).quantize(KWH_QUANTUM, rounding=ROUND_FLOOR)
-        return kwh, moved_in
+            return Decimal(1), cycle.start
+        if not tenancy.allowance_pro_rata:
+            return Decimal(1), moved_in
+        share = Decimal(str((cycle.end - moved_in).total_seconds())) / Decimal(
+            str((cycle.end - cycle.start).total_seconds())
+        )
+        return share, moved_in
 
-    def _ensure_allowance(self, room: _Room, tenancy: Tenancy, cycle_key: str) -> Entry | None:
-        """Credit a cycle's allowance exactly once (a unique index backs this up)."""
-        if self.ledger.allowance_credited(tenancy.account_id, cycle_key):
-            return None
-        due = self._allowance_due(room, tenancy, cycle_key)
-        if due is None:
-            return None
-        kwh, at = due
-        try:
-            return self.ledger.append(
+    def _allowance_due(self, room: _Room, tenancy: Tenancy, cycle_key: str) -> Decimal:
+        share = self._cycle_share(room, tenancy, cycle_key)
+        if share is None or room.config.allowance_kwh <= 0:
+            return Decimal(0)
+        return (room.config.allowance_kwh * share[0]).quantize(KWH_QUANTUM, rounding=ROUND_FLOOR)
+
+    def _ensure_cycle_entries(self, room: _Room, tenancy: Tenancy, cycle_key: str) -> list[Entry]:
+        """Book a cycle's allowance and cycle fee exactly once each (unique indexes back this
+        up), dated at the cycle start even when booked later (HA was down at the boundary)."""
+        share = self._cycle_share(room, tenancy, cycle_key)
+        if share is None:
+            return []
+        fraction, at = share
+        booked: list[Entry] = []
+        config = room.config
+        wanted: list[NewEntry] = []
+        if config.allowance_kwh > 0 and not self.ledger.cycle_entry_exists(
+            tenancy.account_id, "allowance", cycle_key
+        ):
+            wanted.append(
                 NewEntry(
                     account_id=tenancy.account_id,
                     kind="allowance",
@@ -505,28 +591,33 @@ class BillingCore:
                     amount=Decimal(0),
                     who=SYSTEM,
                     why="allowance",
-                    kwh=kwh,
+                    kwh=self._allowance_due(room, tenancy, cycle_key),
                     cycle=cycle_key,
                 )
             )
-        except sqlite3.IntegrityError:
-            return None
+        fee = self.currency.round_down(config.cycle_fee * fraction)
+        if fee > 0 and not self.ledger.cycle_entry_exists(tenancy.account_id, "fee", cycle_key):
+            wanted.append(
+                NewEntry(tenancy.account_id, "fee", at, -fee, SYSTEM, "cycle fee", cycle=cycle_key)
+            )
+        for entry in wanted:
+            try:
+                booked.append(self.ledger.append(entry))
+            except sqlite3.IntegrityError:
+                continue
+        return booked
 
-    def ensure_allowances(self, at: datetime | None = None) -> list[Entry]:
-        """Credit every open tenancy's allowance of the current cycle (call at start-up and at
-        each cycle boundary; safe to call any number of times)."""
+    def ensure_cycle_entries(self, at: datetime | None = None) -> list[Entry]:
+        """Book every open tenancy's allowance and cycle fee of the current cycle. Call at
+        start-up and at each cycle boundary; safe to call any number of times."""
         moment = self._at(at)
-        credited: list[Entry] = []
+        booked: list[Entry] = []
         for room in self._rooms.values():
             tenancy = self.ledger.open_tenancy_of(room.room_id)
-            if tenancy is None:
-                continue
-            entry = self._ensure_allowance(
-                room, tenancy, room.calendar.cycle_containing(moment).key
-            )
-            if entry is not None:
-                credited.append(entry)
-        return credited
+            if tenancy is not None:
+                key = room.calendar.cycle_containing(moment).key
+                booked += self._ensure_cycle_entries(room, tenancy, key)
+        return booked
 
     def _charges(
         self,
@@ -549,15 +640,14 @@ class BillingCore:
             key = piece.cycle if tenancy is not None else None
             if key not in left:
                 if tenancy is not None and write:
-                    self._ensure_allowance(room, tenancy, piece.cycle)
+                    self._ensure_cycle_entries(room, tenancy, piece.cycle)
                 available = self.ledger.allowance_left(account_id, key)
                 if (
                     tenancy is not None
                     and not write
-                    and not self.ledger.allowance_credited(account_id, piece.cycle)
+                    and not self.ledger.cycle_entry_exists(account_id, "allowance", piece.cycle)
                 ):
-                    due = self._allowance_due(room, tenancy, piece.cycle)
-                    available += due[0] if due else 0
+                    available += self._allowance_due(room, tenancy, piece.cycle)
                 left[key] = available
             use = min(left[key], piece.kwh)
             left[key] -= use
@@ -693,7 +783,7 @@ class BillingCore:
             tenancy = self.ledger.open_tenancy(
                 room_id, tenant, moment, reading, allowance_pro_rata=pro_rata
             )
-            self._ensure_allowance(room, tenancy, room.calendar.cycle_containing(moment).key)
+            self._ensure_cycle_entries(room, tenancy, room.calendar.cycle_containing(moment).key)
             if amount is not None:
                 self.ledger.top_up(
                     tenancy.account_id,

@@ -132,6 +132,8 @@ CREATE UNIQUE INDEX top_up_reference ON entries(reference)
 CREATE UNIQUE INDEX reversal_once ON entries(reverses_id) WHERE kind = 'reversal';
 CREATE UNIQUE INDEX allowance_once_per_cycle ON entries(account_id, cycle)
     WHERE kind = 'allowance' AND cycle IS NOT NULL;
+CREATE UNIQUE INDEX cycle_fee_once_per_cycle ON entries(account_id, cycle)
+    WHERE kind = 'fee' AND cycle IS NOT NULL;
 CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
     BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
 CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
@@ -810,11 +812,12 @@ class Ledger:
             params = (account_id, cycle)
         return micro_to_kwh(self._conn.execute(sql, params).fetchone()[0])
 
-    def allowance_credited(self, account_id: int, cycle: str) -> bool:
+    def cycle_entry_exists(self, account_id: int, kind: EntryKind, cycle: str) -> bool:
+        """Whether the once-per-cycle entry (allowance or cycle fee) of a cycle is booked."""
         return (
             self._conn.execute(
-                "SELECT 1 FROM entries WHERE account_id = ? AND kind = 'allowance' AND cycle = ?",
-                (account_id, cycle),
+                "SELECT 1 FROM entries WHERE account_id = ? AND kind = ? AND cycle = ?",
+                (account_id, kind, cycle),
             ).fetchone()
             is not None
         )
