@@ -187,6 +187,8 @@ async def test_statement_delivery_with_landlord_copy(
 
     for calls in (tenant, landlord, entity):
         assert len(calls) == 1
-        assert calls[0].data["title"] == "Room 3: electricity statement 2026-10-01 – 2026-10-31"
+        assert (
+            calls[0].data["title"] == "Room 3: electricity statement 2026-10-01 \u2013 2026-10-31"
+        )
         assert calls[0].data["message"] == STATEMENT
     assert entity[0].data["entity_id"] == ["notify.room_3_email"]
