@@ -812,6 +812,46 @@ class Ledger:
             params = (account_id, cycle)
         return micro_to_kwh(self._conn.execute(sql, params).fetchone()[0])
 
+    def charge_totals(
+        self, account_id: int, start: datetime, end: datetime
+    ) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+        """Charges in [start, end) by tariff period: (period, kWh, allowance kWh, money)."""
+        rows = self._conn.execute(
+            "SELECT COALESCE(period, ''), SUM(kwh_micro), SUM(COALESCE(allowance_micro, 0)),"
+            " SUM(amount_minor) FROM entries"
+            " WHERE account_id = ? AND at >= ? AND at < ? AND kind = 'charge'"
+            " GROUP BY period ORDER BY period",
+            (account_id, to_micros(start), to_micros(end)),
+        )
+        return [
+            (period, micro_to_kwh(kwh), micro_to_kwh(free), self.currency.from_minor(minor))
+            for period, kwh, free, minor in rows
+        ]
+
+    def charge_spans(
+        self, account_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, int, int]]:
+        """Charges in [start, end) as (span start µs, end µs, micro-kWh), for daily usage."""
+        return list(
+            self._conn.execute(
+                "SELECT COALESCE(span_start, at), at, kwh_micro FROM entries"
+                " WHERE account_id = ? AND at >= ? AND at < ? AND kind = 'charge'",
+                (account_id, to_micros(start), to_micros(end)),
+            )
+        )
+
+    def amount_between(self, account_id: int, start: datetime, end: datetime) -> Decimal:
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries"
+            " WHERE account_id = ? AND at >= ? AND at < ?",
+            (account_id, to_micros(start), to_micros(end)),
+        ).fetchone()
+        return self.currency.from_minor(row[0])
+
+    def room_name(self, room_id: str) -> str:
+        row = self._conn.execute("SELECT name FROM rooms WHERE room_id = ?", (room_id,)).fetchone()
+        return room_id if row is None else str(row[0])
+
     def cycle_entry_exists(self, account_id: int, kind: EntryKind, cycle: str) -> bool:
         """Whether the once-per-cycle entry (allowance or cycle fee) of a cycle is booked."""
         return (

@@ -6,23 +6,24 @@ Statement data is JSON-able (money and kWh as strings) so it can be action respo
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_right
 import csv
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import jinja2
 
 from .core import BillingCore
-from .cycle import BillingCycle, utc
-from .ledger import Entry
-from .money import KWH_QUANTUM
+from .cycle import BillingCycle, local_midnight, to_micros, utc
+from .money import micro_to_kwh
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
+LISTED_KINDS = ("top_up", "reversal", "refund", "allowance", "fee", "adjustment", "settlement")
 CSV_COLUMNS = (
     "entry_id",
     "at",
@@ -50,28 +51,30 @@ def _kwh(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.001")))
 
 
-def _daily_usage(charges: list[Entry], core: BillingCore, usage: dict[date, Decimal]) -> None:
-    """Spread each charge's kWh over the local days of its span, in proportion to time."""
-    tz = core.tz
-    for charge in charges:
-        kwh = charge.kwh or Decimal(0)
-        start = charge.span_start or charge.at
-        end = charge.at
-        first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
-        if first == last or end <= start:
-            usage[last] += kwh
+def _daily_usage(
+    spans: list[tuple[int, int, int]], cycle: BillingCycle, tz: ZoneInfo
+) -> list[tuple[date, int]]:
+    """Micro-kWh per local day; a charge spanning midnights is spread in proportion to time."""
+    days = [cycle.start.astimezone(tz).date()]
+    while local_midnight(days[-1], tz) < cycle.end:
+        days.append(days[-1] + timedelta(days=1))
+    # Charges of a cycle may start before it (the span of its first posting).
+    days.insert(0, days[0] - timedelta(days=1))
+    edges = [to_micros(local_midnight(day, tz)) for day in days]
+    usage = [0] * len(days)
+    for begin, finish, kwh in spans:
+        first = max(bisect_right(edges, begin) - 1, 0)
+        last = max(bisect_right(edges, max(finish - 1, begin)) - 1, 0)
+        if first == last:
+            usage[first] += kwh
             continue
-        total = Decimal(str((end - start).total_seconds()))
-        cursor, day, spread = start, first, Decimal(0)
-        while day < last:
-            midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-            share = (kwh * Decimal(str((utc(midnight) - cursor).total_seconds())) / total).quantize(
-                KWH_QUANTUM
-            )
-            usage[day] += share
+        spread = 0
+        for index in range(first, last):
+            share = kwh * (edges[index + 1] - max(begin, edges[index])) // (finish - begin)
+            usage[index] += share
             spread += share
-            cursor, day = utc(midnight), day + timedelta(days=1)
         usage[last] += kwh - spread
+    return [(day, kwh) for day, kwh in zip(days, usage, strict=True) if kwh]
 
 
 def statement_data(
@@ -88,8 +91,11 @@ def statement_data(
         cycle: BillingCycle = calendar.cycle_containing(moment)
     else:
         cycle = calendar.cycle_by_key(cycle_key)
-    entries = ledger.entries(account_id=tenancy.account_id, start=cycle.start, end=cycle.end)
+    entries = ledger.entries(
+        account_id=tenancy.account_id, start=cycle.start, end=cycle.end, kinds=LISTED_KINDS
+    )
     opening = ledger.balance_at(tenancy.account_id, cycle.start)
+    closing = opening + ledger.amount_between(tenancy.account_id, cycle.start, cycle.end)
     money = currency.format
 
     def listed(kind: str) -> list[dict[str, Any]]:
@@ -106,21 +112,12 @@ def statement_data(
             if e.kind == kind
         ]
 
-    by_period: dict[str, dict[str, Decimal]] = {}
-    charges = [e for e in entries if e.kind == "charge"]
-    for charge in charges:
-        row = by_period.setdefault(
-            charge.period or "",
-            {"kwh": Decimal(0), "allowance_kwh": Decimal(0), "amount": Decimal(0)},
-        )
-        row["kwh"] += charge.kwh or 0
-        row["allowance_kwh"] += charge.allowance_kwh or 0
-        row["amount"] -= charge.amount
-    usage: dict[date, Decimal] = defaultdict(Decimal)
-    _daily_usage(charges, core, usage)
-    total = sum((e.amount for e in entries), Decimal(0))
-    energy_cost = -sum((c.amount for c in charges), Decimal(0))
-    name, _ = ledger.rooms().get(tenancy.room_id, (tenancy.room_id, {}))
+    by_period = ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)
+    daily = _daily_usage(
+        ledger.charge_spans(tenancy.account_id, cycle.start, cycle.end), cycle, core.tz
+    )
+    energy_cost = -sum((amount for _, _, _, amount in by_period), Decimal(0))
+    name = ledger.room_name(tenancy.room_id)
     return {
         "room_id": tenancy.room_id,
         "room": name,
@@ -136,7 +133,7 @@ def statement_data(
         if tenancy.moved_out_at is None
         else tenancy.moved_out_at.astimezone(core.tz).isoformat(),
         "opening_balance": money(opening),
-        "closing_balance": money(opening + total),
+        "closing_balance": money(closing),
         "top_ups": listed("top_up"),
         "reversals": listed("reversal"),
         "refunds": listed("refund"),
@@ -146,22 +143,20 @@ def statement_data(
         "charges_by_period": [
             {
                 "period": period,
-                "kwh": _kwh(row["kwh"]),
-                "allowance_kwh": _kwh(row["allowance_kwh"]),
-                "amount": money(row["amount"]),
+                "kwh": _kwh(kwh),
+                "allowance_kwh": _kwh(free),
+                "amount": money(-amount),
             }
-            for period, row in sorted(by_period.items())
+            for period, kwh, free, amount in by_period
         ],
-        "energy_kwh": _kwh(sum((c.kwh or Decimal(0) for c in charges), Decimal(0))),
+        "energy_kwh": _kwh(sum((kwh for _, kwh, _, _ in by_period), Decimal(0))),
         "energy_cost": money(energy_cost),
         "allowance_credited_kwh": _kwh(
             sum((e.kwh or Decimal(0) for e in entries if e.kind == "allowance"), Decimal(0))
         ),
-        "allowance_used_kwh": _kwh(
-            sum((c.allowance_kwh or Decimal(0) for c in charges), Decimal(0))
-        ),
+        "allowance_used_kwh": _kwh(sum((free for _, _, free, _ in by_period), Decimal(0))),
         "daily_usage": [
-            {"date": day.isoformat(), "kwh": _kwh(kwh)} for day, kwh in sorted(usage.items())
+            {"date": day.isoformat(), "kwh": _kwh(micro_to_kwh(kwh))} for day, kwh in daily
         ],
     }
 
