@@ -9,7 +9,7 @@ import shutil
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -126,3 +126,43 @@ async def settle(hass: HomeAssistant) -> None:
     """
     for _ in range(30):
         await asyncio.sleep(0)
+
+
+SUPPLY_STATES = [
+    "on",
+    "low",
+    "warning_cut",
+    "cut_off",
+    "friendly_hold",
+    "protected",
+    "scheduled_off",
+    "forced_off",
+    "overload",
+    "fault",
+]
+
+
+def set_supply_state(hass: HomeAssistant, room: dr.DeviceEntry, state: str) -> str:
+    """Give the room a supply state sensor (an enum sensor of its device) in `state`."""
+    entity_id = (
+        er.async_get(hass)
+        .async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{room.id}-supply",
+            device_id=room.id,
+            suggested_object_id=f"{(room.name or 'room').lower().replace(' ', '_')}_supply",
+        )
+        .entity_id
+    )
+    # A reason sensor of the same room, whose values overlap with supply states.
+    reason_id = (
+        er.async_get(hass)
+        .async_get_or_create("sensor", DOMAIN, f"{room.id}-reason", device_id=room.id)
+        .entity_id
+    )
+    hass.states.async_set(entity_id, state, {"device_class": "enum", "options": SUPPLY_STATES})
+    hass.states.async_set(
+        reason_id, "forced_off", {"device_class": "enum", "options": ["forced_off", "protected"]}
+    )
+    return entity_id
