@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -395,6 +395,8 @@ def resolve_building(
     path = Path(value)
     if not path.is_absolute() and base is not None:
         candidates.append(base / path)
+        if not path.suffix:
+            candidates.append(base / f"{value}.yaml")
     candidates.append(path)
     for candidate in candidates:
         if candidate.is_file():
@@ -434,7 +436,6 @@ __all__ = [
     "OfflineWindow",
     "Profile",
     "RelayBoardConfig",
-    "field",
     "make_building",
     "parse_building",
     "resolve_building",

@@ -37,6 +37,7 @@ from .errors import ConfigError
 BAUD_RATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_STATUS_PORT = 8099
+ADDON_CONFIG_DIR = Path("/config")  # the add-on's own config folder (map: addon_config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +231,12 @@ def addon_options_to_config(options: Mapping[str, Any]) -> dict[str, Any]:
     """Flat add-on options -> the standalone configuration mapping."""
     config: dict[str, Any] = {}
     kind = options.get("upstream", "serial")
-    for key, value in options.items():
-        if key == "upstream" or value is None or value == "":
+    for key, raw in options.items():
+        if key == "upstream" or raw is None or raw == "":
             continue
+        value = raw
+        if key in ("baudrate", "stopbits", "bytesize") and isinstance(raw, str) and raw.isdigit():
+            value = int(raw)  # the add-on UI offers them as lists of strings
         path = ADDON_OPTION_PATHS.get(key)
         if path is None:
             config[key] = value
@@ -240,11 +244,12 @@ def addon_options_to_config(options: Mapping[str, Any]) -> dict[str, Any]:
         if path[1] != kind:
             continue
         config.setdefault("upstream", {}).setdefault(path[1], {})[path[2]] = value
-    if kind == "serial" and "baudrate" in options:
-        config.setdefault("upstream", {}).setdefault("serial", {})["baudrate"] = options["baudrate"]
+    if kind == "serial" and "baudrate" in config:
+        config.setdefault("upstream", {}).setdefault("serial", {})["baudrate"] = config["baudrate"]
     if not options.get("simulate", True):
-        upstream = config.setdefault("upstream", {})
-        upstream.setdefault(kind, {})
+        config.setdefault("upstream", {}).setdefault(kind, {})
+    elif not options.get("serial_port" if kind == "serial" else "tcp_host"):
+        config.pop("upstream", None)  # simulating without a bus configured
     config["status_port"] = DEFAULT_STATUS_PORT
     return config
 
@@ -260,7 +265,7 @@ def load_addon_options(path: Path) -> GatewayConfig:
     if not isinstance(options, dict):
         raise ConfigError("options", "must be a JSON object")
     try:
-        return parse_config(addon_options_to_config(options))
+        return parse_config(addon_options_to_config(options), base=ADDON_CONFIG_DIR)
     except ConfigError as err:
         field = err.field
         for name, option_path in ADDON_OPTION_PATHS.items():
