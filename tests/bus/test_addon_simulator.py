@@ -94,3 +94,20 @@ async def test_poll_sample_building_equals_simulator() -> None:
             assert gw.simulator.meter(1).relay_on is False
             assert gw.simulator.meter(4).relay_on is False
             assert gw.simulator.meter(6).supply_on is False
+
+
+async def test_scan_through_gateway_slower_than_our_timeout() -> None:
+    """The add-on answers 0x0B after its own timeout (0.3 s), later than ours (0.1 s)."""
+    config = gateway_module.gateway_config(
+        "sample", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.3
+    )
+    async with gateway_module.Gateway(config) as gw:
+        gw.simulator.meter(5).set_faults(timeout_rate=0.0)
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port)) as bus:
+            result = await scan_bus(bus, PROFILES.values(), [20, 6, 21, 22, 5, 100], timeout_s=0.1)
+    assert [(m.slave_id, m.profile_id) for m in result.meters] == [
+        (6, "eastron_sdm120"),
+        (5, "fineco_em115"),
+        (100, "generic_relay_board"),
+    ]
+    assert result.unidentified == ()

@@ -34,7 +34,7 @@ from custom_components.prepaid_power.profiles import Profile, load_profiles
 from .fake_bus import FakeBus, FakeDevice, device_for, fineco_write_hook, float_words
 
 PROFILES = load_profiles().profiles
-FAST = BusSettings(timeout_s=0.3, connect_timeout_s=1.0)
+FAST = BusSettings(timeout_s=0.3, connect_timeout_s=1.0, late_answer_wait_s=0.2)
 
 SDM120_VALUES = {
     "voltage": 231.5,

@@ -72,6 +72,11 @@ class BusSettings:
     connect_timeout_s: float = 3.0
     inter_frame_gap_ms: float = 0.0
     id_switch_pause_ms: float = 0.0
+    # Modbus TCP gateways may keep working on a request we gave up on and answer it late
+    # (their own timeout may be longer than ours). After a timeout, wait up to this long
+    # for that answer before the next request, so answers do not drift out of step; a
+    # gateway that once stays silent is not waited for again.
+    late_answer_wait_s: float = 1.5
 
 
 class Priority(IntEnum):
@@ -139,6 +144,26 @@ class _Job:
     future: asyncio.Future[list[int]]
 
 
+def _crc16(data: bytes) -> bytes:
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc.to_bytes(2, "little")
+
+
+def _stale(data: bytes, sent: bytes, *, mbap: bool) -> bool:
+    """A well-formed answer to an earlier request (it came after we gave up), not garbage.
+
+    Gateways answer late when their own timeout is longer than ours; such frames must not
+    be mistaken for a garbled answer to the current request.
+    """
+    if mbap:
+        return len(data) >= 8 and data[2:4] == b"\0\0" and data[:2] != sent[:2]
+    return len(data) >= 5 and bool(sent) and data[0] != sent[0] and _crc16(data[:-2]) == data[-2:]
+
+
 class ModbusBus:
     """Queue of transactions for one endpoint, executed one at a time by priority.
 
@@ -154,6 +179,11 @@ class ModbusBus:
         self._worker: asyncio.Task[None] | None = None
         self._client: compat.Client | None = None
         self._received = 0
+        self._sent = b""
+        self._mbap = isinstance(endpoint, TcpEndpoint) and endpoint.framing is Framing.TCP
+        self._late_answer = asyncio.Event()
+        self._owed_answer = False
+        self._answers_late: bool | None = None
         self._last_end = 0.0
         self._last_slave: int | None = None
 
@@ -266,6 +296,16 @@ class ModbusBus:
                     job.future.set_result(result)
 
     async def _pause_before(self, job: _Job) -> None:
+        if self._owed_answer and self._answers_late is not False:
+            try:
+                async with asyncio.timeout(self.settings.late_answer_wait_s):
+                    await self._late_answer.wait()
+            except TimeoutError:
+                # Learned once per connection: this gateway stays silent instead.
+                self._answers_late = False
+            else:
+                self._answers_late = True
+        self._owed_answer = False
         gap_ms = self.settings.inter_frame_gap_ms
         if job.slave_id != self._last_slave:
             gap_ms = max(gap_ms, self.settings.id_switch_pause_ms, job.pause_ms)
@@ -274,7 +314,12 @@ class ModbusBus:
             await asyncio.sleep(wait)
 
     def _trace(self, sending: bool, data: bytes) -> bytes:
-        if not sending:
+        if sending:
+            self._sent = data
+        elif self._owed_answer or _stale(data, self._sent, mbap=self._mbap):
+            self._answers_late = True
+            self._late_answer.set()
+        else:
             self._received += len(data)
         return data
 
@@ -307,6 +352,8 @@ class ModbusBus:
             client.close()
             raise BusConnectionError(f"cannot connect to {self.endpoint}")
         self._client = client
+        self._answers_late = None
+        self._owed_answer = False
         return client
 
     def _disconnect(self) -> None:
@@ -347,6 +394,9 @@ class ModbusBus:
                 error = BusFramingError(f"invalid answer: {err}", job.slave_id)
             else:
                 error = BusTimeoutError(f"no answer within {job.timeout_s} s", job.slave_id)
+                if self._mbap:
+                    self._late_answer.clear()
+                    self._owed_answer = True
             self._count_error(stats, error)
             raise error from None
         finally:
