@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from custom_components.prepaid_power.billing.core import BillingCore, RoomConfig
-from custom_components.prepaid_power.billing.ledger import Ledger
+from custom_components.prepaid_power.billing.ledger import Entry, Ledger
 from custom_components.prepaid_power.billing.money import Currency
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -128,6 +128,11 @@ def occupied(world: World, room_id: str = "r1", reading: str = "100", **config: 
     tariff = config.pop("tariff", None)
     add_room(world, room_id, tariff, **config)
     world.core.move_in(room_id, "Alice", reading, who="landlord")
+
+
+def kwh_of(entries: Iterable[Entry]) -> Decimal:
+    """Total kWh of charge or allowance entries."""
+    return sum((e.kwh or Decimal(0) for e in entries), Decimal(0))
 
 
 def d(value: str) -> Decimal:

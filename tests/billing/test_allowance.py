@@ -23,10 +23,12 @@ def test_allowance_is_used_before_money_and_expires(world: World) -> None:
     world.core.move_in("r1", "Bob", "100", who="a", first_top_up="20")
     world.clock.advance(hours=2)
     result = world.core.process_reading("r1", "104")
-    assert [(c.kwh, c.allowance_kwh, c.amount) for c in result.posted] == [(4, 4, 0)]
+    assert [(c.kwh, c.allowance_kwh, c.amount) for c in result.posted] == [(d("4"), d("4"), d("0"))]
     world.clock.advance(hours=2)
     result = world.core.process_reading("r1", "112")
-    assert [(c.kwh, c.allowance_kwh, c.amount) for c in result.posted] == [(8, 6, d("-0.50"))]
+    assert [(c.kwh, c.allowance_kwh, c.amount) for c in result.posted] == [
+        (d("8"), d("6"), d("-0.50"))
+    ]
     # January 10 -> February: 2 kWh of January would have been left; none is carried over.
     world.clock.now = datetime(2026, 2, 2, tzinfo=UTC)
     world.core.ensure_cycle_entries()

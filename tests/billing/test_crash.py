@@ -16,7 +16,7 @@ from custom_components.prepaid_power.billing.core import BillingCore, RoomConfig
 from custom_components.prepaid_power.billing.ledger import Ledger
 from custom_components.prepaid_power.billing.money import Currency
 
-from .conftest import BERLIN, FLAT, Clock
+from .conftest import BERLIN, FLAT, Clock, kwh_of
 
 CHILD = Path(__file__).with_name("crash_child.py")
 KILLS = 30
@@ -76,10 +76,7 @@ def check(path: Path, acknowledged: list[str]) -> None:
         assert state is not None
         charges = ledger.entries(account_id=tenancy.account_id, kinds=["charge"])
         # Charges chain without gap or overlap from the opening reading to the billed reading.
-        assert (
-            sum((c.kwh for c in charges), Decimal(0))
-            == state.billed_reading - tenancy.opening_reading
-        )
+        assert kwh_of(charges) == state.billed_reading - tenancy.opening_reading
         for before, after in itertools.pairwise(charges):
             assert before.reading_to == after.reading_from
         top_ups = sum((e.amount for e in ledger.entries(kinds=["top_up"])), Decimal(0))

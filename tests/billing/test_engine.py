@@ -15,7 +15,7 @@ from custom_components.prepaid_power.billing.core import (
 )
 from custom_components.prepaid_power.billing.errors import BillingError
 
-from .conftest import TOU, World, add_room, d, occupied
+from .conftest import TOU, World, add_room, d, kwh_of, occupied
 
 
 def feed(
@@ -130,12 +130,12 @@ def test_nothing_is_lost_or_doubled_across_restarts(world: World) -> None:
     world.clock.advance(minutes=40)
     core.process_reading("r1", "108")  # ... and is recomputed from the register
     core.flush("r1")
-    assert sum(c.kwh for c in charges(world)) == 8
+    assert kwh_of(charges(world)) == 8
     core = world.restart()
     world.clock.advance(minutes=1)
     core.process_reading("r1", "108")
     core.flush("r1")
-    assert sum(c.kwh for c in charges(world)) == 8
+    assert kwh_of(charges(world)) == 8
 
 
 def test_usage_while_unread_split_by_time_across_periods(world: World) -> None:
@@ -166,10 +166,10 @@ def test_counter_backwards_resets_baseline_without_charge(world: World) -> None:
     assert result.status == "reset"
     assert [i.key for i in result.issues] == [ISSUE_COUNTER_BACKWARDS]
     assert result.issues[0].placeholders == {"billed_reading": "103.000000", "reading": "5.000000"}
-    assert sum(c.kwh for c in charges(world)) == 3  # the good part before the reset
+    assert kwh_of(charges(world)) == 3  # the good part before the reset
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "7")
-    assert sum(c.kwh for c in charges(world)) == 5
+    assert kwh_of(charges(world)) == 5
 
 
 def test_implausible_jump_is_held_then_charged_on_request(world: World) -> None:
@@ -186,7 +186,7 @@ def test_implausible_jump_is_held_then_charged_on_request(world: World) -> None:
     assert charges(world) == []
     assert issue.suspect_id is not None
     posted = world.core.resolve_suspect("r1", issue.suspect_id, "charge", who="landlord")
-    assert sum(c.kwh for c in posted) == 501
+    assert kwh_of(posted) == 501
     with pytest.raises(BillingError) as caught:
         world.core.resolve_suspect("r1", issue.suspect_id, "discard", who="landlord")
     assert caught.value.key == errors.SUSPECT_ALREADY_RESOLVED
@@ -200,7 +200,7 @@ def test_implausible_jump_discarded_moves_baseline(world: World) -> None:
     assert world.core.resolve_suspect("r1", suspect, "discard", who="landlord") == ()
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "602")
-    assert sum(c.kwh for c in charges(world)) == 2
+    assert kwh_of(charges(world)) == 2
 
 
 def test_glitch_is_dismissed_by_the_next_plausible_reading(world: World) -> None:
@@ -213,7 +213,7 @@ def test_glitch_is_dismissed_by_the_next_plausible_reading(world: World) -> None
     assert world.core.pending_suspect("r1") is None
     world.clock.advance(hours=1)
     world.core.process_reading("r1", "102")
-    assert sum(c.kwh for c in charges(world)) == 2
+    assert kwh_of(charges(world)) == 2
 
 
 def test_stale_readings_are_ignored(world: World) -> None:
@@ -222,7 +222,7 @@ def test_stale_readings_are_ignored(world: World) -> None:
     world.core.process_reading("r1", "110")
     result = world.core.process_reading("r1", "109", world.clock.now - timedelta(hours=1))
     assert result.status == "ignored"
-    assert sum(c.kwh for c in charges(world)) == 10
+    assert kwh_of(charges(world)) == 10
 
 
 def test_tariff_change_is_never_retroactive(world: World) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -148,7 +149,7 @@ def test_payment_method_is_checked(world: World) -> None:
 def test_invalid_amounts_change_nothing(world: World, amount: str) -> None:
     occupied(world)
     before = world.counts()
-    actions = [
+    actions: list[Callable[[], object]] = [
         lambda: world.core.top_up("r1", amount, method="cash", who="a"),
         lambda: world.core.refund("r1", amount, who="a"),
         lambda: world.core.add_fee("r1", amount, why="x"),

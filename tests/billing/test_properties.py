@@ -28,7 +28,7 @@ from custom_components.prepaid_power.billing.tariff import (
     tariff_from_dict,
 )
 
-from .conftest import BERLIN, FLAT, TOU, World, add_room, make_world
+from .conftest import BERLIN, FLAT, TOU, World, add_room, kwh_of, make_world
 
 # More examples on demand: BILLING_EXAMPLES=2000 pytest tests/billing/test_properties.py
 EXAMPLES = int(os.environ.get("BILLING_EXAMPLES", "40"))
@@ -133,11 +133,11 @@ def check_invariants(world: World, meter: Meter) -> None:
             paid_kwh_value = sum(((e.kwh - e.allowance_kwh) * e.price for e in charges), Decimal(0))
             assert exact == paid_kwh_value
             assert abs(charged - exact) < ledger.currency.minor_unit
-            credited = sum((e.kwh for e in cycle_entries if e.kind == "allowance"), Decimal(0))
+            credited = kwh_of(e for e in cycle_entries if e.kind == "allowance")
             used = sum((e.allowance_kwh for e in charges), Decimal(0))
             assert used <= credited
             assert all(0 <= e.allowance_kwh <= e.kwh for e in charges)
-    charged_kwh = sum((e.kwh for e in ledger.entries(kinds=["charge"])), Decimal(0))
+    charged_kwh = kwh_of(ledger.entries(kinds=["charge"]))
     assert charged_kwh == meter.used - meter.lost
     references = [e.reference for e in ledger.entries(kinds=["top_up"])]
     assert len(references) == len(set(references))

@@ -191,7 +191,11 @@ def test_tiers_fill_from_cycle_to_date_usage_and_reset_each_cycle() -> None:
     pieces = split_usage(
         Decimal(200), start, start + timedelta(hours=1), schedule, calendar, cycle_kwh=no_usage
     )
-    assert [(p.period, p.kwh) for p in pieces] == [("tier_1", 50), ("tier_2", 50), ("tier_3", 100)]
+    assert [(p.period, p.kwh) for p in pieces] == [
+        ("tier_1", Decimal(50)),
+        ("tier_2", Decimal(50)),
+        ("tier_3", Decimal(100)),
+    ]
     # Across a cycle boundary the second cycle starts again at tier 1.
     boundary = calendar.next_boundary(start)
     pieces = split_usage(
@@ -223,7 +227,10 @@ def test_tariff_versions_split_at_effective_from() -> None:
         calendar,
         cycle_kwh=no_usage,
     )
-    assert [(p.price, p.kwh) for p in pieces] == [(Decimal("0.2"), 2), (Decimal("0.4"), 2)]
+    assert [(p.price, p.kwh) for p in pieces] == [
+        (Decimal("0.2"), Decimal(2)),
+        (Decimal("0.4"), Decimal(2)),
+    ]
     assert next_price_boundary(schedule, calendar, change - timedelta(hours=1)) == change
 
 

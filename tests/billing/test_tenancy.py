@@ -11,7 +11,7 @@ from custom_components.prepaid_power.billing import errors
 from custom_components.prepaid_power.billing.core import ISSUE_VACANT_PRESET_EXHAUSTED, RoomConfig
 from custom_components.prepaid_power.billing.errors import BillingError
 
-from .conftest import World, add_room, d
+from .conftest import World, add_room, d, kwh_of
 
 
 def test_move_in_baseline_means_earlier_usage_is_not_the_tenants(world: World) -> None:
@@ -28,9 +28,9 @@ def test_move_in_baseline_means_earlier_usage_is_not_the_tenants(world: World) -
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "94")
     tenant_charges = world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"])
-    assert sum(c.kwh for c in tenant_charges) == 4
+    assert kwh_of(tenant_charges) == 4
     vacant = world.ledger.vacant_account("r1")
-    assert sum(c.kwh for c in world.ledger.entries(account_id=vacant, kinds=["charge"])) == 40
+    assert kwh_of(world.ledger.entries(account_id=vacant, kinds=["charge"])) == 40
     assert world.ledger.balance(vacant) == 0  # landlord-paid, no money
 
 
@@ -60,7 +60,7 @@ def test_move_out_settles_to_zero(world: World, usage: str, refund: str, debt: s
     tenancy = world.core.move_in("r1", "Bob", "100", who="a", first_top_up="10")
     world.clock.advance(days=2)
     result = world.core.move_out("r1", Decimal(100) + Decimal(usage), who="a")
-    assert sum(c.kwh for c in result.final_charges) == Decimal(usage)
+    assert kwh_of(result.final_charges) == Decimal(usage)
     assert (result.refund_owed, result.debt) == (Decimal(refund), Decimal(debt))
     assert result.settlement is not None
     assert result.settlement.kind == "settlement"
@@ -86,10 +86,7 @@ def test_next_tenant_starts_fresh(world: World) -> None:
     assert world.core.balance("r1") == 0
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "115")
-    assert (
-        sum(c.kwh for c in world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"]))
-        == 2
-    )
+    assert kwh_of(world.ledger.entries(account_id=tenancy.account_id, kinds=["charge"])) == 2
     assert len(world.ledger.tenancies("r1")) == 2
 
 
