@@ -11,7 +11,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from .config import GatewayConfig
+from .config import GatewayConfig, SerialSettings
 from .discovery import Discovery, SupervisorSettings
 from .modbus import char_time
 from .server import ModbusTcpServer
@@ -41,18 +41,11 @@ class Gateway:
         if config.simulate and config.building is not None:
             wire = None
             if config.wire_time:
-                serial = (
-                    config.upstream
-                    if config.upstream and hasattr(config.upstream, "parity")
-                    else None
-                )
+                line = config.upstream if isinstance(config.upstream, SerialSettings) else None
                 wire = WireTiming(
-                    char_time(
-                        config.baudrate,
-                        getattr(serial, "bytesize", 8),
-                        getattr(serial, "parity", "N"),
-                        getattr(serial, "stopbits", 1),
-                    )
+                    char_time(config.baudrate, line.bytesize, line.parity, line.stopbits)
+                    if line
+                    else char_time(config.baudrate)
                 )
             self.simulator = Simulator(config.building, config.time_scale, wire)
         self.upstream: Upstream = make_upstream(config, self.simulator)

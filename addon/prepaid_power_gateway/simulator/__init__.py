@@ -73,14 +73,39 @@ def _mix(*values: int) -> float:
     return (x >> 11) / float(1 << 53)
 
 
+_M64 = 0xFFFFFFFFFFFFFFFF
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix_int(x: int) -> int:
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _M64
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _M64
+    return x ^ (x >> 31)
+
+
+def _slots_energy(profile: Profile, seed: int, first: int, last: int) -> float:
+    """Energy (W x slots) of slots first..last-1: the inner loop of energy integration."""
+    appliances = [(a.power_w, [a.duty * r for r in a.rhythm]) for a in profile.appliances]
+    base = profile.base_w
+    scale = 1.0 / float(1 << 53)
+    slots_per_hour = 3600 / SLOT_SECONDS
+    seed_state = _mix_int(seed & _M64)
+    total = 0.0
+    for slot in range(first, last):
+        state = (seed_state + slot * _GOLDEN) & _M64
+        power = base * (0.9 + 0.2 * (_mix_int(state) >> 11) * scale)
+        hour = int(slot // slots_per_hour) % 24
+        for power_w, chances in appliances:
+            state = (state + _GOLDEN) & _M64
+            if (_mix_int(state) >> 11) * scale < chances[hour]:
+                power += power_w
+        total += power
+    return total
+
+
 def profile_power(profile: Profile, seed: int, slot: int) -> float:
     """The load (W) of a profile in one time slot; the same seed and slot give the same load."""
-    hour = int(slot * SLOT_SECONDS // 3600) % 24
-    power = profile.base_w * (0.9 + 0.2 * _mix(seed, slot, 7))
-    for index, appliance in enumerate(profile.appliances):
-        if _mix(seed, slot, index + 11) < appliance.duty * appliance.rhythm[hour]:
-            power += appliance.power_w
-    return power
+    return _slots_energy(profile, seed, slot, slot + 1)
 
 
 class ReplyKind(Enum):
@@ -219,8 +244,7 @@ class VirtualMeter(Device):
         if now <= start:
             return
         self._updated = now
-        resets = self.config.faults.counter_reset_at or self.faults.counter_reset_at
-        due = [t for t in resets if self._clock.start + t <= now]
+        due = [t for t in self.faults.counter_reset_at if self._clock.start + t <= now]
         if len(due) > self._resets_done:
             reset_at = self._clock.start + max(due)
             self._resets_done = len(due)
@@ -231,15 +255,14 @@ class VirtualMeter(Device):
         if self.load_w is not None:
             self._import_kwh += self.load_w * (now - start) / 3_600_000.0
             return
-        energy_ws = 0.0
-        moment = start
-        while moment < now:
-            slot = int(moment // SLOT_SECONDS)
-            slot_end = min((slot + 1) * SLOT_SECONDS, now)
-            energy_ws += profile_power(self.config.profile, self.config.seed, slot) * (
-                slot_end - moment
-            )
-            moment = slot_end
+        profile, seed = self.config.profile, self.config.seed
+        first, last = int(start // SLOT_SECONDS), int(now // SLOT_SECONDS)
+        if first == last:
+            energy_ws = profile_power(profile, seed, first) * (now - start)
+        else:
+            energy_ws = profile_power(profile, seed, first) * ((first + 1) * SLOT_SECONDS - start)
+            energy_ws += _slots_energy(profile, seed, first + 1, last) * SLOT_SECONDS
+            energy_ws += profile_power(profile, seed, last) * (now - last * SLOT_SECONDS)
         self._import_kwh += energy_ws / 3_600_000.0
 
     @property
