@@ -175,6 +175,17 @@ class _Room:
     schedule: TariffSchedule
     pending: _Pending | None = None
     live_balance: Decimal | None = None
+    # Memos: both are pure functions of what they are keyed on (readings arrive every few s).
+    boundary_memo: tuple[datetime, datetime] | None = None
+    unposted_memo: tuple[_Pending, int, datetime, Decimal] | None = None
+
+    def next_boundary(self, billed_at: datetime) -> datetime:
+        if self.boundary_memo is None or self.boundary_memo[0] != billed_at:
+            self.boundary_memo = (
+                billed_at,
+                next_price_boundary(self.schedule, self.calendar, billed_at),
+            )
+        return self.boundary_memo[1]
 
 
 def _default_now() -> datetime:
@@ -261,6 +272,7 @@ class BillingCore:
             )
         self.ledger.add_tariff_version(room_id, start, tariff_to_dict(tariff), who)
         room.schedule.add(TariffVersion(start, tariff))
+        room.boundary_memo = None
         config = room.config
         if config.supplier_price is not None and exceeds_cap(
             tariff, config.supplier_price, config.cap_margin_percent
@@ -446,7 +458,7 @@ class BillingCore:
             previous = room.pending
             current = _Pending(reading, at, delta)
             room.pending = current
-            boundary = next_price_boundary(room.schedule, room.calendar, state.billed_at)
+            boundary = room.next_boundary(state.billed_at)
             due = force_post or at >= boundary or at - state.billed_at >= POSTING_INTERVAL
             tenancy = self.ledger.open_tenancy_of(room.room_id)
             if not due and tenancy is not None and room.config.thresholds:
@@ -688,10 +700,16 @@ class BillingCore:
         pending = room.pending
         if pending is None or pending.delta == 0:
             return Decimal(0)
+        state = self._state(room)
+        memo = room.unposted_memo
+        if memo is not None and memo[:3] == (pending, tenancy.account_id, state.billed_at):
+            return memo[3]
         entries, _, _ = self._charges(
-            room, tenancy, tenancy.account_id, self._state(room), pending, write=False
+            room, tenancy, tenancy.account_id, state, pending, write=False
         )
-        return -sum((e.amount for e in entries), Decimal(0))
+        amount = -sum((e.amount for e in entries), Decimal(0))
+        room.unposted_memo = (pending, tenancy.account_id, state.billed_at, amount)
+        return amount
 
     def _post(self, room: _Room) -> tuple[tuple[Entry, ...], tuple[Issue, ...]]:
         """Post the pending usage and move the billed reading, in one transaction."""
