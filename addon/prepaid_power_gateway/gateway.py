@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 import contextlib
+from dataclasses import replace
 import logging
 import socket
 from typing import Any, Self
 
 from aiohttp import web
 
+from .building import resolve_building
 from .config import GatewayConfig, SerialSettings
 from .discovery import Discovery, SupervisorSettings
 from .modbus import char_time
@@ -38,7 +40,10 @@ class Gateway:
         self.config = config
         self.stats = BusStats()
         self.simulator: Simulator | None = None
-        if config.simulate and config.building is not None:
+        if config.simulate:
+            if config.building is None:
+                config = self.config = replace(config, building=resolve_building("sample"))
+            assert config.building is not None
             wire = None
             if config.wire_time:
                 line = config.upstream if isinstance(config.upstream, SerialSettings) else None

@@ -96,6 +96,7 @@ class SerialUpstream(Upstream):
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="prepaid-power-rtu")
         self._port: Any = None
         self._closed = False
+        self._last_frame_end = 0.0
 
     async def open(self) -> None:
         """Open the port now so a wrong port shows in the log at start."""
@@ -133,6 +134,9 @@ class SerialUpstream(Upstream):
     def _transact_sync(self, unit: int, pdu: bytes, time_limit: float) -> bytes | None:
         port = self._ensure_open()
         frame = rtu_frame(unit, pdu)
+        silence = self._last_frame_end + 3.5 * self.char_seconds - time.monotonic()
+        if silence > 0:  # RTU needs 3.5 characters of silence between frames
+            time.sleep(silence)
         try:
             port.reset_input_buffer()
             port.write(frame)
@@ -143,6 +147,8 @@ class SerialUpstream(Upstream):
         except serial.SerialException as err:
             self._drop_port()
             raise BusUnavailableError(f"serial port {self.settings.port}: {err}") from None
+        finally:
+            self._last_frame_end = time.monotonic()
         return check_response(unit, pdu, response)
 
     def _read_response(self, port: Any, timeout: float) -> bytes:

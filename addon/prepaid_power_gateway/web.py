@@ -52,6 +52,14 @@ def _gateway(request: web.Request) -> Gateway:
     return gateway
 
 
+def _base_path(request: web.Request) -> str:
+    """Prefix for links: the ingress path when proxied by HA, else relative links."""
+    ingress = request.headers.get("X-Ingress-Path", "").rstrip("/")
+    if ingress.startswith("/") and all(c.isalnum() or c in "/_-" for c in ingress):
+        return f"{ingress}/"
+    return ""
+
+
 async def status_page(request: web.Request) -> web.Response:
     """The HTML status page; links are relative so it works under the ingress path."""
     gateway = _gateway(request)
@@ -60,7 +68,7 @@ async def status_page(request: web.Request) -> web.Response:
         gateway=gateway.summary(),
         stats=gateway.stats.as_dict(),
         simulator=simulator.snapshot() if simulator is not None else None,
-        ingress_path=request.headers.get("X-Ingress-Path", ""),
+        base=_base_path(request),
     )
     return web.Response(text=html, content_type="text/html")
 

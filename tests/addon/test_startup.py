@@ -65,3 +65,42 @@ def test_starts_serving_the_sample_building_quickly(tmp_path: Path) -> None:
         assert process.wait(timeout=10) == 0
         assert process.stderr is not None
         process.stderr.close()
+
+
+def test_simulator_cli_serves_a_pty_to_another_process(tmp_path: Path) -> None:
+    """`python -m prepaid_power_gateway.simulator` on a pty, the gateway on the other end."""
+    env = {k: v for k, v in os.environ.items() if k != "SUPERVISOR_TOKEN"}
+    env["PYTHONPATH"] = str(ADDON)
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "prepaid_power_gateway.simulator", "--building", "sample"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert simulator.stdout is not None
+    try:
+        pty = simulator.stdout.readline().strip()
+        assert pty.startswith("/dev/")
+        config = tmp_path / "gateway.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "simulate": False,
+                    "upstream": {"serial": {"port": pty}},
+                    "listen_host": "127.0.0.1",
+                    "listen_port": 0,
+                    "status_port": None,
+                }
+            )
+        )
+        gateway, _elapsed, _port, line = start(config)
+        assert f"bus serial {pty} 9600 8N1" in line
+        gateway.send_signal(signal.SIGTERM)
+        assert gateway.wait(timeout=10) == 0
+        assert gateway.stderr is not None
+        gateway.stderr.close()
+    finally:
+        simulator.send_signal(signal.SIGTERM)
+        assert simulator.wait(timeout=10) == 0
+        simulator.stdout.close()
