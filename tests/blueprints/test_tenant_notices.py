@@ -58,6 +58,17 @@ async def test_supply_cut_and_restored_to_tenant_only(
     assert len(tenant) == 2
     assert tenant[1].data["title"] == "Room 3: electricity back on"
     assert tenant[1].data["message"] == "The electricity is back on. Balance: 4.20 CNY."
+
+    # Back on for the night (friendly hours): the tenant is told it becomes debt.
+    hass.bus.async_fire(SUPPLY_CHANGED, _supply(room, "on", "cut_off", was_on=True, on=False))
+    hass.bus.async_fire(
+        SUPPLY_CHANGED, _supply(room, "cut_off", "friendly_hold", was_on=False, on=True)
+    )
+    await settle(hass)
+    assert tenant[3].data["message"] == (
+        "The electricity is back on (friendly hours: it stays on for now and what you use "
+        "becomes debt, please top up). Balance: 4.20 CNY."
+    )
     assert landlord == []
 
 
