@@ -306,3 +306,54 @@ def test_room_settings_are_validated(world: World) -> None:
         with pytest.raises(BillingError):
             add_room(world, **bad)
     assert world.core.room_ids() == []
+
+
+def test_posting_splits_at_the_cycle_boundary(world: World) -> None:
+    occupied(world)
+    boundary = world.core.calendar("r1").next_boundary(world.clock.now)
+    world.clock.now = boundary - timedelta(minutes=30)
+    world.core.process_reading("r1", "110")
+    world.clock.now = boundary + timedelta(minutes=30)
+    world.core.process_reading("r1", "112")
+    world.core.flush("r1")
+    posted = charges(world)
+    assert [(c.cycle, c.kwh) for c in posted] == [
+        ("2026-01-01", d("10")),
+        ("2026-01-01", d("1")),
+        ("2026-02-01", d("1")),
+    ]
+    assert posted[1].at < boundary <= posted[2].at
+
+
+def test_tiers_follow_cycle_to_date_energy_across_postings(world: World) -> None:
+    tiered = {
+        "kind": "tiered",
+        "blocks": [{"up_to_kwh": "5", "price": "0.1"}, {"up_to_kwh": None, "price": "0.5"}],
+    }
+    occupied(world, tariff=tiered)
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "104")
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "108")
+    assert [(c.period, c.kwh, c.amount) for c in charges(world)] == [
+        ("tier_1", d("4"), d("-0.40")),
+        ("tier_1", d("1"), d("-0.10")),
+        ("tier_2", d("3"), d("-1.50")),
+    ]
+    world.restart()  # cycle-to-date comes from the ledger, not from memory
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "109")
+    assert charges(world)[-1].period == "tier_2"
+
+
+def test_flush_all_posts_every_room(world: World) -> None:
+    occupied(world, "r1")
+    occupied(world, "r2")
+    world.clock.advance(minutes=10)
+    world.core.process_reading("r1", "101")
+    world.core.process_reading("r2", "102")
+    posted = world.core.flush_all()
+    assert sorted(
+        kwh_of(p for p in posted if world.ledger.account_room(p.account_id) == r)
+        for r in ("r1", "r2")
+    ) == [1, 2]

@@ -8,7 +8,13 @@ import pytest
 
 from custom_components.prepaid_power.billing import errors
 from custom_components.prepaid_power.billing.errors import BillingError
-from custom_components.prepaid_power.billing.money import Currency, parse_kwh, parse_price
+from custom_components.prepaid_power.billing.money import (
+    Currency,
+    fixed_point,
+    micro_to_kwh,
+    parse_kwh,
+    parse_price,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +100,10 @@ def test_error_keys_are_unique_strings() -> None:
     error = BillingError("amount_too_large", {"value": "1", "max": "2"})
     assert error.key == "amount_too_large"
     assert error.placeholders == {"value": "1", "max": "2"}
+
+
+def test_fixed_point_formatting_matches_decimal() -> None:
+    for value in (0, 5, -5, 1205, -1205, 10**9 + 7):
+        assert fixed_point(value, 2) == str(Currency("EUR").from_minor(value))
+        assert fixed_point(value, 6) == str(micro_to_kwh(value))
+        assert fixed_point(value, 0) == str(value)

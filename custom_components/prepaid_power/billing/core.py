@@ -521,6 +521,10 @@ class BillingCore:
         """Post the accrued charge now (before a top-up, at shutdown, on demand)."""
         return self._post_pending(self._room(room_id))
 
+    def flush_all(self) -> list[Entry]:
+        """Post every room's accrued charge (at shutdown, so the split by time stays exact)."""
+        return [entry for room in self._rooms.values() for entry in self._post_pending(room)]
+
     def _result(
         self,
         room: _Room,

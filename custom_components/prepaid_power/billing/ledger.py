@@ -682,9 +682,6 @@ class Ledger:
             sql += " WHERE " + " AND ".join(where)
         yield from self._conn.execute(sql + " ORDER BY at, entry_id", params)
 
-    def entry_from_row(self, row: tuple[Any, ...]) -> Entry:
-        return self._entry_from_row(row)
-
     # --- money operations with their rules ---------------------------------------------------
 
     def top_up(

@@ -126,3 +126,12 @@ def kwh_to_micro(kwh: Decimal) -> int:
 
 def micro_to_kwh(micro: int) -> Decimal:
     return Decimal(micro).scaleb(-KWH_EXPONENT)
+
+
+def fixed_point(value: int, exponent: int) -> str:
+    """An integer count of 10**-exponent units as a decimal string, e.g. (-1205, 2) -> "-12.05"."""
+    if exponent == 0:
+        return str(value)
+    sign = "-" if value < 0 else ""
+    whole, part = divmod(abs(value), 10**exponent)
+    return f"{sign}{whole}.{part:0{exponent}d}"
