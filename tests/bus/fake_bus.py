@@ -63,15 +63,19 @@ class FakeDevice:
 class FakeBus:
     """asyncio server answering for several FakeDevices on one 'bus'."""
 
-    def __init__(self, devices: dict[int, FakeDevice], *, rtu: bool = False) -> None:
+    def __init__(self, devices: dict[int, FakeDevice], *, rtu: bool = False, port: int = 0) -> None:
         self.devices = devices
         self.rtu = rtu
         self.requests: list[tuple[int, int, int]] = []
+        self.times: list[float] = []
+        self._handlers: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
-        self.port = 0
+        self.port = port
 
     async def __aenter__(self) -> FakeBus:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, reuse_address=True
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -81,8 +85,14 @@ class FakeBus:
         with contextlib.suppress(Exception):
             self._server.close_clients()
         await self._server.wait_closed()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
         try:
             while True:
                 if self.rtu:
@@ -115,6 +125,7 @@ class FakeBus:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
+            self._handlers.discard(task)
             writer.close()
 
     async def _answer(self, slave: int, pdu: bytes) -> bytes | None:
@@ -122,6 +133,7 @@ class FakeBus:
         address = int.from_bytes(pdu[1:3], "big")
         quantity = int.from_bytes(pdu[3:5], "big")
         self.requests.append((slave, function, address))
+        self.times.append(asyncio.get_running_loop().time())
         device = self.devices.get(slave)
         if device is None or not device.online or function in device.ignore_functions:
             return None

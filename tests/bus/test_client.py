@@ -1,0 +1,111 @@
+"""Transaction layer details: gaps, pauses, connection reuse, closing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from custom_components.prepaid_power.bus.client import (
+    BusSettings,
+    ModbusBus,
+    Priority,
+    SerialEndpoint,
+    TcpEndpoint,
+)
+from custom_components.prepaid_power.bus.errors import (
+    BusClosedError,
+    BusConnectionError,
+    BusTimeoutError,
+)
+from custom_components.prepaid_power.bus.scan import ConnectionStatus, check_connection
+
+from .fake_bus import FakeBus, FakeDevice
+
+
+def _device() -> FakeDevice:
+    device = FakeDevice()
+    device.set(3, 0, list(range(10)))
+    return device
+
+
+async def test_gaps_and_id_switch_pause() -> None:
+    settings = BusSettings(timeout_s=0.5, inter_frame_gap_ms=20, id_switch_pause_ms=80)
+    async with (
+        FakeBus({1: _device(), 2: _device()}) as fake,
+        ModbusBus(TcpEndpoint("127.0.0.1", fake.port), settings) as bus,
+    ):
+        await bus.read(1, 3, 0, 2)
+        await bus.read(1, 3, 0, 2)
+        await bus.read(2, 3, 0, 2)
+        await bus.read(2, 3, 0, 2, pause_ms=150)  # same slave: no switch pause
+        await bus.read(1, 3, 0, 2, pause_ms=150)  # the meter's own pause wins
+    gaps = [b - a for a, b in zip(fake.times, fake.times[1:], strict=False)]
+    assert 0.019 <= gaps[0] < 0.075
+    assert gaps[1] >= 0.079
+    assert 0.019 <= gaps[2] < 0.075
+    assert gaps[3] >= 0.149
+
+
+async def test_many_timeouts_keep_the_connection() -> None:
+    settings = BusSettings(timeout_s=0.03, late_answer_wait_s=0.05)
+    async with (
+        FakeBus({1: _device()}) as fake,
+        ModbusBus(TcpEndpoint("127.0.0.1", fake.port), settings) as bus,
+    ):
+        for slave_id in range(10, 22):
+            with pytest.raises(BusTimeoutError):
+                await bus.read(slave_id, 3, 0, 1)
+        assert await bus.read(1, 3, 0, 3) == [0, 1, 2]
+    assert bus.stats.connects == 1
+    assert bus.stats.timeouts == 12
+
+
+async def test_close_fails_waiting_requests() -> None:
+    device = _device()
+    device.delay_s = 0.2
+    async with FakeBus({1: device}) as fake:
+        bus = ModbusBus(TcpEndpoint("127.0.0.1", fake.port), BusSettings(timeout_s=1.0))
+        bus.start()
+        first = asyncio.create_task(bus.read(1, 3, 0, 1))
+        queued = asyncio.create_task(bus.read(1, 3, 0, 1, priority=Priority.SCAN))
+        await asyncio.sleep(0.05)
+        await bus.close()
+        with pytest.raises(BusClosedError):
+            await queued
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+    with pytest.raises(BusClosedError):
+        await bus.read(1, 3, 0, 1)
+
+
+async def test_reconnects_after_the_gateway_restarts() -> None:
+    async with FakeBus({1: _device()}) as fake:
+        port = fake.port
+        bus = ModbusBus(TcpEndpoint("127.0.0.1", port), BusSettings(timeout_s=0.3))
+        bus.start()
+        try:
+            assert await bus.read(1, 3, 0, 1) == [0]
+        except BaseException:
+            await bus.close()
+            raise
+    try:
+        # The first request may still go out on the dying connection and time out.
+        with pytest.raises((BusConnectionError, BusTimeoutError)):
+            await bus.read(1, 3, 0, 1)
+        with pytest.raises(BusConnectionError):
+            await bus.read(1, 3, 0, 1)
+        async with FakeBus({1: _device()}, port=port):
+            assert await bus.read(1, 3, 0, 2) == [0, 1]
+    finally:
+        await bus.close()
+    assert bus.stats.connects >= 2
+
+
+async def test_missing_serial_port() -> None:
+    endpoint = SerialEndpoint("/dev/prepaid-power-no-such-port")
+    async with ModbusBus(endpoint, BusSettings(connect_timeout_s=0.5)) as bus:
+        with pytest.raises(BusConnectionError):
+            await bus.read(1, 3, 0, 1)
+    assert await check_connection(endpoint, timeout_s=0.5) is ConnectionStatus.UNREACHABLE
