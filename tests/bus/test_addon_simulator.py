@@ -111,3 +111,34 @@ async def test_scan_through_gateway_slower_than_our_timeout() -> None:
         (100, "generic_relay_board"),
     ]
     assert result.unidentified == ()
+
+
+async def test_meter_offline_and_back_on_the_simulator() -> None:
+    config = gateway_module.gateway_config(
+        "sample", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.1
+    )
+    async with gateway_module.Gateway(config) as gw:
+        for sid in (6, 9):
+            gw.simulator.meter(sid).set_faults(timeout_rate=0.0)
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+            poller = Poller(
+                bus,
+                [MeterRequest(6, PROFILES[SAMPLE[6]]), MeterRequest(9, PROFILES[SAMPLE[9]])],
+                unavailable_after=2,
+                dead_probe_every=1,
+            )
+            assert all(r.available for r in (await poller.poll()).values())
+            gw.simulator.meter(6).set_faults(offline=True)
+            await poller.poll()
+            readings = await poller.poll()
+            assert not readings[6].available
+            assert readings[9].available
+            gw.simulator.meter(6).set_faults(offline=False)
+            readings = await poller.poll()
+            assert readings[6].available
+            assert readings[6].values["power"] == pytest.approx(
+                gw.simulator.meter(6).power_w, abs=0.01
+            )
+            diagnostics = poller.as_dict()
+    assert diagnostics["meters"][6]["available"] is True  # type: ignore[index]
+    assert bus.stats.slaves[6].timeouts == 2

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import logging
 
+from ..profiles.model import RELAY_KEY  # noqa: TID252
 from .client import ModbusBus, Priority
 from .decode import decode_register
 from .errors import BusConnectionError, BusError
@@ -79,6 +80,24 @@ class Poller:
         self.plan = plan_reads(self._meters.values(), self.timing)
         self.health = {sid: self.health.get(sid, MeterHealth()) for sid in self._meters}
 
+    def as_dict(self) -> dict[str, object]:
+        """Plan, availability and bus statistics, for the diagnostics download."""
+        return {
+            "plan": self.plan.as_dict(),
+            "plan_wire_ms": round(self.plan.wire_ms, 1),
+            "meters": {
+                sid: {
+                    "profile": self._meters[sid].profile.id,
+                    "available": h.available,
+                    "consecutive_failures": h.consecutive_failures,
+                    "last_success": h.last_success.isoformat() if h.last_success else None,
+                    "last_error": h.last_error,
+                }
+                for sid, h in self.health.items()
+            },
+            "bus": self.bus.stats.as_dict(),
+        }
+
     async def poll(self) -> dict[int, MeterReading]:
         """One cycle over all meters; raises BusConnectionError if the gateway is gone."""
         readings: dict[int, MeterReading] = {}
@@ -125,7 +144,7 @@ class Poller:
         for item in transaction.items:
             offset = item.address - transaction.address
             chunk = words[offset : offset + item.count]
-            if profile.relay is not None and item.key not in {r.key for r in profile.registers}:
+            if item.key.startswith(RELAY_KEY) and profile.relay is not None:
                 cycle.relays[item.key] = relay_state(profile.relay, chunk[0])
             else:
                 cycle.values[item.key] = decode_register(profile.register(item.key), chunk, profile)
