@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.components.device_automation import DeviceAutomationType
@@ -235,3 +237,21 @@ async def test_triggers_ignore_other_rooms_and_other_transitions(
     )
     await hass.async_block_till_done()
     assert calls == []
+
+
+def test_trigger_types_have_translations() -> None:
+    """Every trigger type has an en and zh-Hans name (section file until the lead merges it)."""
+    root = Path(__file__).parents[1]
+    section = root / "blueprints" / "translations.section.json"
+    if section.exists():
+        languages = json.loads(section.read_text(encoding="utf-8"))
+    else:
+        folder = root / "custom_components" / "prepaid_power" / "translations"
+        languages = {
+            lang: json.loads((folder / f"{lang}.json").read_text(encoding="utf-8"))
+            for lang in ("en", "zh-Hans")
+        }
+    for lang in ("en", "zh-Hans"):
+        names = languages[lang]["device_automation"]["trigger_type"]
+        assert set(names) == set(TRIGGER_TYPES), lang
+        assert all(isinstance(name, str) and name for name in names.values())
