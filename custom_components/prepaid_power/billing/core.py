@@ -303,7 +303,7 @@ class BillingCore:
             moment,
             room.schedule,
             room.calendar,
-            cycle_kwh=lambda cycle: self.ledger.kwh_totals(account, cycle)[0],
+            cycle_kwh=lambda cycle: self.ledger.charged_kwh(account, cycle),
         )
         return None if room.schedule.at(moment) is None else pieces[0].price
 
@@ -559,7 +559,7 @@ class BillingCore:
             pending.at,
             room.schedule,
             room.calendar,
-            cycle_kwh=lambda cycle: self.ledger.kwh_totals(account_id, cycle)[0],
+            cycle_kwh=lambda cycle: self.ledger.charged_kwh(account_id, cycle),
         )
 
     def _cycle_share(

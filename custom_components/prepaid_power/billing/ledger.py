@@ -127,6 +127,7 @@ CREATE TABLE entries (
 );
 CREATE INDEX entries_by_account_time ON entries(account_id, at, amount_minor);
 CREATE INDEX entries_by_time ON entries(at);
+CREATE INDEX entries_by_account_cycle ON entries(account_id, cycle, kind);
 CREATE UNIQUE INDEX top_up_reference ON entries(reference)
     WHERE kind = 'top_up' AND reference IS NOT NULL;
 CREATE UNIQUE INDEX reversal_once ON entries(reverses_id) WHERE kind = 'reversal';
@@ -785,16 +786,14 @@ class Ledger:
 
     # --- energy bookkeeping ------------------------------------------------------------------
 
-    def kwh_totals(self, account_id: int, cycle: str) -> tuple[Decimal, Decimal, Decimal]:
-        """(charged kWh, allowance credited kWh, allowance used kWh) of one cycle."""
+    def charged_kwh(self, account_id: int, cycle: str) -> Decimal:
+        """Energy charged in one cycle (fills tier blocks)."""
         row = self._conn.execute(
-            "SELECT COALESCE(SUM(CASE WHEN kind = 'charge' THEN kwh_micro END), 0),"
-            " COALESCE(SUM(CASE WHEN kind = 'allowance' THEN kwh_micro END), 0),"
-            " COALESCE(SUM(CASE WHEN kind = 'charge' THEN allowance_micro END), 0)"
-            " FROM entries WHERE account_id = ? AND cycle = ?",
+            "SELECT COALESCE(SUM(kwh_micro), 0) FROM entries"
+            " WHERE account_id = ? AND cycle = ? AND kind = 'charge'",
             (account_id, cycle),
         ).fetchone()
-        return micro_to_kwh(row[0]), micro_to_kwh(row[1]), micro_to_kwh(row[2])
+        return micro_to_kwh(row[0])
 
     def allowance_left(self, account_id: int, cycle: str | None) -> Decimal:
         """Allowance kWh not yet used: of one cycle, or over the whole account (cycle None)."""
