@@ -73,8 +73,7 @@ async def test_close_fails_waiting_requests() -> None:
         await bus.close()
         with pytest.raises(BusClosedError):
             await queued
-        first.cancel()
-        with pytest.raises(asyncio.CancelledError):
+        with pytest.raises(BusClosedError):
             await first
     with pytest.raises(BusClosedError):
         await bus.read(1, 3, 0, 1)
@@ -109,3 +108,13 @@ async def test_missing_serial_port() -> None:
         with pytest.raises(BusConnectionError):
             await bus.read(1, 3, 0, 1)
     assert await check_connection(endpoint, timeout_s=0.5) is ConnectionStatus.UNREACHABLE
+
+
+async def test_invalid_requests_rejected_before_the_queue() -> None:
+    async with ModbusBus(TcpEndpoint("127.0.0.1", 9)) as bus:
+        with pytest.raises(ValueError, match="not a read"):
+            await bus.read(1, 16, 0, 1)
+        with pytest.raises(ValueError, match="cannot write"):
+            await bus.write(1, 3, 0, [1])
+        with pytest.raises(ValueError, match="cannot write"):
+            await bus.write(1, 6, 0, [1, 2])

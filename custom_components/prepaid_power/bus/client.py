@@ -17,7 +17,12 @@ from typing import Self
 from pymodbus.exceptions import ConnectionException, ModbusException
 from pymodbus.pdu import ModbusPDU
 
-from ..profiles.model import BIT_READ_FUNCTIONS, READ_FUNCTIONS  # noqa: TID252
+from ..profiles.model import (  # noqa: TID252
+    BIT_READ_FUNCTIONS,
+    READ_FUNCTIONS,
+    WRITE_FUNCTIONS,
+    WRITE_MULTIPLE_REGISTERS,
+)
 from . import compat
 from .errors import (
     GATEWAY_PATH_UNAVAILABLE,
@@ -252,6 +257,10 @@ class ModbusBus:
         pause_ms: float = 0.0,
     ) -> None:
         """Write registers or a coil (function 5: non-zero is on)."""
+        if function not in WRITE_FUNCTIONS or (
+            function != WRITE_MULTIPLE_REGISTERS and len(values) != 1
+        ):
+            raise ValueError(f"function {function} cannot write {len(values)} values")
         await self._submit(
             slave_id, function, address, tuple(values), priority, timeout_s, pause_ms
         )
@@ -288,9 +297,19 @@ class ModbusBus:
                 continue
             try:
                 result = await self._execute(job)
+            except asyncio.CancelledError:
+                if not job.future.done():
+                    job.future.set_exception(BusClosedError("bus closed", job.slave_id))
+                raise
             except BusError as err:
                 if not job.future.done():
                     job.future.set_exception(err)
+            except Exception as err:
+                # The worker must survive anything, or every later request would hang.
+                _LOGGER.exception("Unexpected error in a Modbus transaction")
+                self._disconnect()
+                if not job.future.done():
+                    job.future.set_exception(BusFramingError(f"unexpected: {err!r}", job.slave_id))
             else:
                 if not job.future.done():
                     job.future.set_result(result)
