@@ -75,3 +75,20 @@ def test_micros_round_trip() -> None:
     assert from_micros(to_micros(moment)) == moment
     with pytest.raises(ValueError, match="naive"):
         to_micros(datetime(2026, 1, 1))
+
+
+def test_cycle_starting_on_a_missing_midnight() -> None:
+    santiago = ZoneInfo("America/Santiago")
+    # Find a day whose local midnight does not exist (Chile moves clocks at 24:00).
+    day = date(2026, 8, 1)
+    while True:
+        wall = datetime.combine(day, datetime.min.time(), tzinfo=santiago)
+        if wall.astimezone(UTC).astimezone(santiago).hour != 0:
+            break
+        day += timedelta(days=1)
+    assert day.day <= 28
+    calendar = CycleCalendar(santiago, start_day=day.day)
+    cycle = calendar.cycle_by_key(day.isoformat())
+    assert calendar.cycle_containing(cycle.start) == cycle
+    assert calendar.cycle_containing(cycle.start - timedelta(microseconds=1)).end == cycle.start
+    assert cycle.start.astimezone(santiago).hour == 1  # the first instant of that day

@@ -250,3 +250,16 @@ def test_cap_check() -> None:
     tariff = tariff_from_dict(TOU)
     assert exceeds_cap(tariff, Decimal("0.25"), Decimal(10))  # 0.30 > 0.275
     assert not exceeds_cap(tariff, Decimal("0.25"), Decimal(20))  # 0.30 <= 0.30
+
+
+def test_tou_split_on_the_long_night_when_clocks_go_back() -> None:
+    schedule = schedule_of((EPOCH, TOU))
+    calendar = CycleCalendar(BERLIN)
+    # 25 October 2026: 03:00 CEST -> 02:00 CET. 00:00-07:00 local lasts 8 real hours.
+    start = datetime(2026, 10, 24, 22, tzinfo=UTC)  # 00:00 CEST
+    end = datetime(2026, 10, 25, 7, tzinfo=UTC)  # 08:00 CET
+    pieces = split_usage(Decimal(9), start, end, schedule, calendar, cycle_kwh=no_usage)
+    by_period: dict[str, Decimal] = {}
+    for piece in pieces:
+        by_period[piece.period] = by_period.get(piece.period, Decimal(0)) + piece.kwh
+    assert by_period == {"valley": Decimal(8), "peak": Decimal(1)}
