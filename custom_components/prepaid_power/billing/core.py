@@ -7,7 +7,7 @@ contract. All instants are aware datetimes; the clock is injected for tests.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 import sqlite3
@@ -957,7 +957,3 @@ class BillingCore:
         value = self.currency.parse_amount(amount)
         tenancy = self._require_tenancy(room_id)
         return self.ledger.fee(tenancy.account_id, value, at=self._at(at), who=who, why=why)
-
-    def replace_config(self, room_id: str, **changes: Any) -> None:
-        """Change some room settings (convenience for tests and the HA reconfigure flow)."""
-        self.upsert_room(room_id, replace(self._room(room_id).config, **changes))
