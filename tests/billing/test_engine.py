@@ -357,3 +357,14 @@ def test_flush_all_posts_every_room(world: World) -> None:
         kwh_of(p for p in posted if world.ledger.account_room(p.account_id) == r)
         for r in ("r1", "r2")
     ) == [1, 2]
+
+
+def test_held_jump_is_never_charged_by_waiting(world: World) -> None:
+    occupied(world, max_power_kw=d("10"))
+    world.clock.advance(minutes=6)
+    suspect = world.core.process_reading("r1", "600").issues[0].suspect_id
+    world.clock.advance(days=5)  # 10 kW x 120 h would make 500 kWh "plausible" by now
+    result = world.core.process_reading("r1", "601")
+    assert result.status == "suspect"
+    assert result.issues[0].suspect_id == suspect
+    assert charges(world) == []

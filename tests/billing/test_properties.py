@@ -87,13 +87,19 @@ def run_history(world: World, steps: list[tuple[str, int, int]]) -> Meter:
             world.clock.advance(minutes=a)
             # At most the meter's maximum power: always plausible.
             kwh = (MAX_POWER * a / 60 * b / 1000).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+            # A rollover is recognised only within half the counter range.
+            kwh = min(kwh, ROLLOVER * Decimal("0.45"))
             meter.used += kwh
             meter.counter = (meter.counter + kwh) % ROLLOVER
             core.process_reading("r1", meter.counter)
             meter.read_since_restart = True
         elif kind == "glitch":
+            # A reading more than the meter could have counted since the last billed reading.
             world.clock.advance(minutes=a)
-            core.process_reading("r1", meter.counter + b)
+            state = world.ledger.billing_state("r1")
+            assert state is not None
+            hours = Decimal((world.clock.now - state.billed_at).total_seconds()) / 3600
+            core.process_reading("r1", state.billed_reading + MAX_POWER * hours * 2 + b)
         elif kind == "reset":
             # Meter replaced by one reading far lower (never mistakable for a rollover).
             if Decimal(101) <= meter.counter <= Decimal(400):

@@ -438,7 +438,14 @@ class BillingCore:
         with self.ledger.transaction():
             dismissed = None
             pending_suspect = self.ledger.pending_suspect(room.room_id)
-            if not trusted and not self._plausible(room, delta, at - state.billed_at):
+            # While a jump is held, a reading at or above it is consistent with the jump being
+            # real: keep holding (however much time passed) until the landlord decides.
+            consistent_with_jump = (
+                pending_suspect is not None and reading >= pending_suspect.reading
+            )
+            if not trusted and (
+                consistent_with_jump or not self._plausible(room, delta, at - state.billed_at)
+            ):
                 flushed = self._post_pending(room)
                 suspect = self.ledger.hold_suspect(self._state(room), reading, at)
                 issue = Issue(
