@@ -121,3 +121,18 @@ def test_move_out_time_before_last_billing_is_refused(world: World) -> None:
         world.core.move_out("r1", "103", at=world.clock.now - timedelta(hours=1), who="a")
     assert caught.value.key == errors.TIME_BEFORE_LAST_BILLING
     assert world.counts() == before
+
+
+def test_cycle_start_day_is_locked_during_a_tenancy(world: World) -> None:
+    add_room(world)
+    world.core.move_in("r1", "Bob", "100", who="a")
+    config = world.core.room_config("r1")
+    with pytest.raises(BillingError) as caught:
+        world.core.upsert_room("r1", RoomConfig(name="r1", cycle_start_day=15))
+    assert caught.value.key == errors.CYCLE_START_DAY_LOCKED
+    assert world.core.room_config("r1") == config
+    world.core.upsert_room("r1", RoomConfig(name="Room one"))  # other settings may change
+    world.clock.advance(days=1)
+    world.core.move_out("r1", "101", who="a")
+    world.core.upsert_room("r1", RoomConfig(name="r1", cycle_start_day=15))
+    assert world.core.calendar("r1").start_day == 15

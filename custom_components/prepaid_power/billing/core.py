@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from .cycle import CycleCalendar, utc
 from .errors import (
     AMOUNT_NEGATIVE,
+    CYCLE_START_DAY_LOCKED,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -231,6 +232,14 @@ class BillingCore:
             value = getattr(config, name)
             if value is not None and (not value.is_finite() or value < 0):
                 raise BillingError(AMOUNT_NEGATIVE, {"field": name, "value": str(value)})
+        known = self._rooms.get(room_id)
+        if (
+            known is not None
+            and known.config.cycle_start_day != config.cycle_start_day
+            and self.ledger.open_tenancy_of(room_id) is not None
+        ):
+            # Cycles (allowance, fees, tiers) of a running tenancy must not move.
+            raise BillingError(CYCLE_START_DAY_LOCKED, {"room": room_id})
         self.ledger.upsert_room(room_id, config.name, config.to_dict())
         pending = self._rooms[room_id].pending if room_id in self._rooms else None
         self._load_room(room_id, config).pending = pending

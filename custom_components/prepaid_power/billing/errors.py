@@ -39,6 +39,7 @@ TARIFF_TIERS_INVALID = "tariff_tiers_invalid"
 TARIFF_RETROACTIVE = "tariff_retroactive"
 ROOM_HAS_NO_TARIFF = "room_has_no_tariff"
 CYCLE_START_DAY_INVALID = "cycle_start_day_invalid"
+CYCLE_START_DAY_LOCKED = "cycle_start_day_locked"
 # Storage
 LEDGER_INCONSISTENT = "ledger_inconsistent"
 SCHEMA_TOO_NEW = "schema_too_new"
