@@ -394,10 +394,14 @@ class ModbusBus:
         self.stats.transactions += 1
         stats.transactions += 1
         self._received = 0
-        compat.set_timeout(client, job.timeout_s)
         try:
             response = await compat.request(
-                client, job.function, job.slave_id, job.address, job.payload
+                client,
+                job.function,
+                job.slave_id,
+                job.address,
+                job.payload,
+                timeout_s=job.timeout_s,
             )
             return self._result(job, response)
         except BusError as err:
@@ -408,9 +412,10 @@ class ModbusBus:
             error: BusError = BusConnectionError(f"connection lost: {err}", job.slave_id)
             self._count_error(stats, error)
             raise error from None
-        except ModbusException as err:
+        except (ModbusException, TimeoutError) as err:
             if self._received:
-                error = BusFramingError(f"invalid answer: {err}", job.slave_id)
+                detail = "no valid frame in time" if isinstance(err, TimeoutError) else str(err)
+                error = BusFramingError(f"garbled answer: {detail}", job.slave_id)
             else:
                 error = BusTimeoutError(f"no answer within {job.timeout_s} s", job.slave_id)
                 if self._mbap:

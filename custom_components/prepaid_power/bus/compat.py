@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.client.base import ModbusBaseClient
+from pymodbus.exceptions import ModbusIOException
 from pymodbus.framer import FramerType
 from pymodbus.pdu import ModbusPDU
 
@@ -15,6 +17,7 @@ type Trace = Callable[[bool, bytes], bytes]
 # pymodbus closes a TCP connection after a few unanswered requests in a row; on a
 # shared RS485 bus silent slaves are normal (scans, dead meters), so never do that.
 _NEVER_DISCONNECT = 1_000_000
+_PYMODBUS_TIMEOUT_MARGIN_S = 5.0
 
 
 def tcp_client(
@@ -61,15 +64,41 @@ def serial_client(
     return client
 
 
-def set_timeout(client: ModbusBaseClient, timeout_s: float) -> None:
-    """Per-request timeout: pymodbus only takes one at construction."""
+def _set_pymodbus_timeout(client: ModbusBaseClient, timeout_s: float) -> None:
+    # pymodbus only takes a timeout at construction; it lives in the comm params.
     client.ctx.comm_params.timeout_connect = timeout_s
 
 
 async def request(
+    client: Client,
+    function: int,
+    slave_id: int,
+    address: int,
+    payload: int | Sequence[int],
+    *,
+    timeout_s: float,
+) -> ModbusPDU:
+    """Send one request (payload: a count for reads, values for writes).
+
+    The timeout is ours, not pymodbus': pymodbus logs an ERROR for every request it times
+    out, which on an RS485 bus (scans, a dead meter) would flood the log. Raises
+    TimeoutError when no answer came in time.
+    """
+    _set_pymodbus_timeout(client, timeout_s + _PYMODBUS_TIMEOUT_MARGIN_S)
+    deadline = asyncio.timeout(timeout_s)
+    try:
+        async with deadline:
+            return await _send(client, function, slave_id, address, payload)
+    except ModbusIOException:
+        # pymodbus < 3.12 turns the cancellation into "Request cancelled outside pymodbus".
+        if deadline.expired():
+            raise TimeoutError from None
+        raise
+
+
+async def _send(
     client: Client, function: int, slave_id: int, address: int, payload: int | Sequence[int]
 ) -> ModbusPDU:
-    """Send one request: payload is a count for reads, values for writes."""
     match function, payload:
         case 1, int(count):
             return await client.read_coils(address, count=count, device_id=slave_id)
