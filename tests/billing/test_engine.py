@@ -353,10 +353,8 @@ def test_flush_all_posts_every_room(world: World) -> None:
     world.core.process_reading("r1", "101")
     world.core.process_reading("r2", "102")
     posted = world.core.flush_all()
-    assert sorted(
-        kwh_of(p for p in posted if world.ledger.account_room(p.account_id) == r)
-        for r in ("r1", "r2")
-    ) == [1, 2]
+    accounts = [world.core.account_of(room) for room in ("r1", "r2")]
+    assert [kwh_of(p for p in posted if p.account_id == a) for a in accounts] == [1, 2]
 
 
 def test_held_jump_is_never_charged_by_waiting(world: World) -> None:

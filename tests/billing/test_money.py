@@ -84,6 +84,10 @@ def test_prices_have_four_decimals() -> None:
         with pytest.raises(BillingError) as caught:
             parse_price(bad)
         assert caught.value.key == key
+        assert "value" in caught.value.placeholders
+    with pytest.raises(BillingError) as caught:
+        parse_price("x")
+    assert set(caught.value.placeholders) == {"value", "max"}  # same as for out-of-range
 
 
 def test_energy_readings() -> None:

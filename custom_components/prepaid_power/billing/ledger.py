@@ -500,14 +500,6 @@ class Ledger:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def account_room(self, account_id: int) -> str:
-        row = self._conn.execute(
-            "SELECT room_id FROM accounts WHERE account_id = ?", (account_id,)
-        ).fetchone()
-        if row is None:
-            raise BillingError(UNKNOWN_ENTRY, {"account": str(account_id)})
-        return str(row[0])
-
     def account_ids(self) -> list[int]:
         return [row[0] for row in self._conn.execute("SELECT account_id FROM accounts")]
 

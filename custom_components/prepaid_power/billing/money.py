@@ -102,7 +102,12 @@ class Currency:
 
 def parse_price(value: Number) -> Decimal:
     """Validate a price per kWh: finite, ≥ 0, at most 4 decimals."""
-    price = to_decimal(value, PRICE_INVALID)
+    try:
+        price = to_decimal(value, PRICE_INVALID)
+    except BillingError as error:
+        if error.key != PRICE_INVALID:
+            raise
+        price = Decimal(-1)  # reported below, with the same placeholders as a range error
     if price < 0 or price > MAX_PRICE:
         raise BillingError(PRICE_INVALID, {"value": str(value), "max": str(MAX_PRICE)})
     if _decimals(price) > PRICE_EXPONENT:
