@@ -428,13 +428,16 @@ RELAY_BOARD_TURNAROUND_MS = 5.0
 
 
 def _normalise(name: str) -> str:
-    return name.upper().replace(" ", "").replace("-", "").replace("_", "")
+    return "".join(c for c in name.upper() if c.isalnum())
 
 
+# Also reachable as "<manufacturer> <model>", e.g. the integration's profile ids
+# (eastron_sdm120, hiking_dds238_2_zn_sr, fineco_em115).
 _LOOKUP: dict[str, ModelSpec] = {}
 for _spec in METER_MODELS.values():
     for _name in (_spec.name, *_spec.aliases):
         _LOOKUP[_normalise(_name)] = _spec
+        _LOOKUP[_normalise(f"{_spec.manufacturer} {_name}")] = _spec
 
 
 def find_model(name: str) -> ModelSpec | None:

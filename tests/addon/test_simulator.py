@@ -165,3 +165,28 @@ async def test_energy_over_modbus_rises_then_stops_after_a_relay_command() -> No
         assert math.isclose(gw.simulator.meter(2).power_w, 0.0)
         with pytest.raises(ModbusError):
             await client.write_register(1, 0x001A, 1)  # function 06: silent
+
+
+def test_meter_with_own_relay_on_a_board_channel_needs_both() -> None:
+    sim = simulator(
+        {"model": "EM115", "slave": 1, "load_w": 1000, "supply": {"board": 9, "channel": 0}},
+        boards=({"slave": 9, "channels": 1},),
+    )
+    meter = sim.meter(1)
+    assert meter.supply_on
+    sim.board(9).set_channel(0, False)
+    assert not meter.supply_on
+    assert meter.relay_on is True
+    sim.board(9).set_channel(0, True)
+    meter.set_relay(False)
+    assert not meter.supply_on
+    assert meter.power_w == 0.0
+
+
+def test_convenience_readings_and_model_aliases() -> None:
+    sim = simulator({"model": "hiking_dds238_2_zn_sr", "slave": 1, "load_w": 460})
+    meter = sim.meter(1)
+    assert meter.model.name == "DDS238-2 ZN/SR"
+    assert 228 <= meter.voltage_v <= 234
+    assert meter.current_a == pytest.approx(460 / (meter.voltage_v * meter.power_factor))
+    assert 49.9 < meter.frequency_hz < 50.1

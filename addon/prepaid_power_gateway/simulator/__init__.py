@@ -225,8 +225,8 @@ class VirtualMeter(Device):
     @property
     def supply_on(self) -> bool:
         """Whether the room has power (own relay closed and board channel on)."""
-        if self.supply is not None:
-            return self._bus.channel_on(self.supply)
+        if self.supply is not None and not self._bus.channel_on(self.supply):
+            return False
         return self._relay
 
     def power_at(self, moment: float) -> float:
@@ -275,6 +275,26 @@ class VirtualMeter(Device):
         """Imported energy (kWh) as the meter counts it."""
         self.update()
         return self._import_kwh
+
+    @property
+    def voltage_v(self) -> float:
+        """Voltage (V) as the meter presents it now."""
+        return self.quantities()["voltage"]
+
+    @property
+    def current_a(self) -> float:
+        """Current (A) as the meter presents it now."""
+        return self.quantities()["current"]
+
+    @property
+    def power_factor(self) -> float:
+        """Power factor as the meter presents it now."""
+        return self.quantities()["pf"]
+
+    @property
+    def frequency_hz(self) -> float:
+        """Frequency (Hz) as the meter presents it now."""
+        return self.quantities()["frequency"]
 
     def set_relay(self, on: bool) -> None:
         """Switch the meter's own relay (direct control, ignores fault injection)."""
