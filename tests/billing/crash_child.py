@@ -39,6 +39,7 @@ def main() -> None:
     clock = [datetime.fromisoformat(start)]
     ledger = Ledger(path, Currency("EUR"), now=lambda: clock[0])
     core = BillingCore(ledger, ZoneInfo("Europe/Berlin"), now=lambda: clock[0])
+    print("ready", flush=True)
     if retry != "-":
         # The same payment submitted again after a crash: must not be a second top-up.
         _, created = core.top_up("r1", "1.00", method="app", reference=retry, who="child")

@@ -46,10 +46,17 @@ def test_sigkill_never_loses_or_doubles_money(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(rng.uniform(0.05, 0.6))
+        assert child.stdout is not None
+        assert child.stdout.readline() == "ready\n"  # start-up time varies with machine load
+        time.sleep(rng.uniform(0.0, 0.4))
         child.send_signal(signal.SIGKILL)
-        out, err = child.communicate(timeout=30)
-        assert child.returncode == -signal.SIGKILL, err
+        # Read through the same buffered file as readline() (communicate() would skip its buffer).
+        out = child.stdout.read()
+        err = child.stderr.read() if child.stderr else ""
+        assert child.wait(timeout=30) == -signal.SIGKILL, err
+        child.stdout.close()
+        if child.stderr:
+            child.stderr.close()
         lines = out.split("\n")[:-1]  # a line without its newline was not acknowledged
         run_acks = [line.split()[1] for line in lines if line.startswith("ack ")]
         acked_runs += bool(run_acks)
@@ -57,7 +64,7 @@ def test_sigkill_never_loses_or_doubles_money(tmp_path: Path) -> None:
         if retry != "-" and lines:
             assert lines[0] == f"retry {retry} known"
         check(path, acknowledged)
-    assert acked_runs >= KILLS // 3  # the kills really landed mid-work
+    assert acked_runs >= KILLS // 2  # the kills really landed mid-work
 
 
 def check(path: Path, acknowledged: list[str]) -> None:
