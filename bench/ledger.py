@@ -124,8 +124,12 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="database file to keep (default: temporary)")
     args = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="ledger-bench-")
-    path = args.keep or Path(directory) / "ledger.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as directory:
+        run(Path(directory), args)
+
+
+def run(directory: Path, args: argparse.Namespace) -> None:
+    path = args.keep or directory / "ledger.sqlite3"
     begin = time.perf_counter()
     core = setup(path, args.entries, args.rooms)
     setup_seconds = time.perf_counter() - begin
@@ -154,7 +158,7 @@ def main() -> None:
         f"statements for all {len(rooms)} rooms (data + render, cycle {cycle}):"
         f" median {statistics.median(statements):.3f} s  (target < 2 s)"
     )
-    out_path = Path(directory) / "year.csv"
+    out_path = directory / "year.csv"
 
     def export_year() -> None:
         with out_path.open("w", encoding="utf-8", newline="") as out:
