@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Callable
 import os
 import tty
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
-from prepaid_power_gateway import SerialSettings
+from prepaid_power_gateway import SerialSettings, Simulator, make_building
 from prepaid_power_gateway.errors import BusCrcError, BusTimeoutError
 from prepaid_power_gateway.modbus import (
     crc16,
@@ -17,6 +18,8 @@ from prepaid_power_gateway.modbus import (
     rtu_request_length,
     rtu_response_length,
 )
+from prepaid_power_gateway.simulator import ReplyKind, SimReply
+from prepaid_power_gateway.simulator.rtu import RtuFrameHandler
 from prepaid_power_gateway.stats import SlaveStats
 from prepaid_power_gateway.upstream import SerialUpstream
 
@@ -148,3 +151,62 @@ async def test_broadcast_expects_no_answer(scripted: tuple[ScriptedSlave, Serial
     assert await upstream.transact(0, bytes([5, 0, 1, 0xFF, 0]), 0.5) is None
     await asyncio.sleep(0.05)
     assert slave.requests == [rtu_frame(0, bytes([5, 0, 1, 0xFF, 0]))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    requests=st.lists(
+        st.one_of(
+            st.builds(
+                lambda slave, fc, address, count: rtu_frame(
+                    slave, bytes([fc]) + address.to_bytes(2, "big") + count.to_bytes(2, "big")
+                ),
+                st.integers(1, 247),
+                st.sampled_from([1, 3, 4, 5, 6]),
+                st.integers(0, 0xFFFF),
+                st.integers(1, 125),
+            ),
+            st.builds(
+                lambda slave, values: rtu_frame(
+                    slave,
+                    bytes([0x10, 0, 0, 0, len(values), 2 * len(values)])
+                    + b"".join(v.to_bytes(2, "big") for v in values),
+                ),
+                st.integers(1, 247),
+                st.lists(st.integers(0, 0xFFFF), min_size=1, max_size=10),
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    cuts=st.lists(st.integers(1, 30), max_size=20),
+)
+def test_request_splitting_survives_any_chunking(requests: list[bytes], cuts: list[int]) -> None:
+    """However the byte stream is chunked, the slave side sees exactly the frames sent."""
+    seen: list[bytes] = []
+
+    class Recorder(Simulator):
+        def handle(self, unit: int, pdu: bytes, request_bytes: int | None = None) -> SimReply:
+            seen.append(rtu_frame(unit, pdu))
+            return SimReply(ReplyKind.SILENT)
+
+    async def run() -> None:
+        handler = RtuFrameHandler(
+            Recorder(make_building([{"model": "SDM120", "slave": 1}])), lambda _: None, 1e-4
+        )
+        handler.start()
+        stream = b"".join(requests)
+        position = 0
+        for cut in [*cuts, len(stream)]:
+            handler.feed(stream[position : position + cut])
+            position += cut
+            if position >= len(stream):
+                break
+        for _ in range(100):
+            await asyncio.sleep(0)
+            if len(seen) == len(requests):
+                break
+        await handler.close()
+
+    asyncio.run(run())
+    assert seen == requests
