@@ -31,7 +31,7 @@ def _device() -> FakeDevice:
 
 
 async def test_gaps_and_id_switch_pause() -> None:
-    settings = BusSettings(timeout_s=0.5, inter_frame_gap_ms=20, id_switch_pause_ms=80)
+    settings = BusSettings(timeout_s=0.5, inter_frame_gap_ms=20, id_switch_pause_ms=250)
     async with (
         FakeBus({1: _device(), 2: _device()}) as fake,
         ModbusBus(TcpEndpoint("127.0.0.1", fake.port), settings) as bus,
@@ -39,13 +39,13 @@ async def test_gaps_and_id_switch_pause() -> None:
         await bus.read(1, 3, 0, 2)
         await bus.read(1, 3, 0, 2)
         await bus.read(2, 3, 0, 2)
-        await bus.read(2, 3, 0, 2, pause_ms=150)  # same slave: no switch pause
-        await bus.read(1, 3, 0, 2, pause_ms=150)  # the meter's own pause wins
+        await bus.read(2, 3, 0, 2, pause_ms=400)  # same slave: no switch pause
+        await bus.read(1, 3, 0, 2, pause_ms=400)  # the meter's own pause wins
     gaps = [b - a for a, b in zip(fake.times, fake.times[1:], strict=False)]
-    assert 0.019 <= gaps[0] < 0.075
-    assert gaps[1] >= 0.079
-    assert 0.019 <= gaps[2] < 0.075
-    assert gaps[3] >= 0.149
+    assert 0.019 <= gaps[0] < 0.2
+    assert gaps[1] >= 0.249
+    assert 0.019 <= gaps[2] < 0.2
+    assert gaps[3] >= 0.399
 
 
 async def test_many_timeouts_keep_the_connection(caplog: pytest.LogCaptureFixture) -> None:
