@@ -137,9 +137,20 @@ def test_broken_file_reported_and_skipped(tmp_path: Path) -> None:
         )
     )
     (tmp_path / "notes.txt").write_text("not a profile")
+    (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "list.yaml").write_text("- just\n- a list\n")
     result = load_profiles(tmp_path)
     problems = {p.file: p for p in result.problems}
-    assert set(problems) == {"sdm120.yaml", "syntax.yaml", "badcheck.yaml", "dupe.yaml"}
+    assert set(problems) == {
+        "sdm120.yaml",
+        "syntax.yaml",
+        "badcheck.yaml",
+        "dupe.yaml",
+        "binary.yaml",
+        "list.yaml",
+    }
+    assert problems["binary.yaml"].message == "not UTF-8 text"
+    assert problems["list.yaml"].message == "expected a mapping at the top level"
     bad_type = problems["sdm120.yaml"]
     assert bad_type.field == "registers[2].data_type"
     assert bad_type.message.startswith("not a valid value")

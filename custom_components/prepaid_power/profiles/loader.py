@@ -383,6 +383,8 @@ def load_profile_file(path: Path, *, builtin: bool = False) -> Profile:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise fail("", f"cannot read: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise fail("", "not UTF-8 text") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
