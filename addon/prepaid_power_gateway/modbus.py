@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 import struct
 
 MBAP_HEADER = struct.Struct(">HHHB")
-MAX_PDU = 253
-
-
-class Function(IntEnum):
-    """Function codes the gateway and the simulator know the framing of."""
-
-    READ_COILS = 0x01
-    READ_DISCRETE_INPUTS = 0x02
-    READ_HOLDING_REGISTERS = 0x03
-    READ_INPUT_REGISTERS = 0x04
-    WRITE_SINGLE_COIL = 0x05
-    WRITE_SINGLE_REGISTER = 0x06
-    WRITE_MULTIPLE_COILS = 0x0F
-    WRITE_MULTIPLE_REGISTERS = 0x10
 
 
 class ExceptionCode(IntEnum):
@@ -122,15 +107,6 @@ def wire_time(request_bytes: int, response_bytes: int, char_seconds: float) -> f
     return (request_bytes + response_bytes + 7) * char_seconds
 
 
-@dataclass(frozen=True, slots=True)
-class MbapRequest:
-    """One Modbus TCP request as received from a client."""
-
-    transaction_id: int
-    unit: int
-    pdu: bytes
-
-
 def mbap_frame(transaction_id: int, unit: int, pdu: bytes) -> bytes:
     """Build a Modbus TCP (MBAP) frame."""
     return MBAP_HEADER.pack(transaction_id, 0, len(pdu) + 1, unit) + pdu
@@ -139,34 +115,3 @@ def mbap_frame(transaction_id: int, unit: int, pdu: bytes) -> bytes:
 def pack_registers(values: list[int]) -> bytes:
     """Registers as big-endian 16-bit words."""
     return b"".join((v & 0xFFFF).to_bytes(2, "big") for v in values)
-
-
-def unpack_registers(data: bytes) -> list[int]:
-    """Big-endian 16-bit words as ints."""
-    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)]
-
-
-def read_request(function: int, address: int, count: int) -> bytes:
-    """PDU of a read request (functions 01-04)."""
-    return struct.pack(">BHH", function, address, count)
-
-
-def write_single_request(function: int, address: int, value: int) -> bytes:
-    """PDU of a write-single request (functions 05 and 06)."""
-    return struct.pack(">BHH", function, address, value)
-
-
-def write_registers_request(address: int, values: list[int]) -> bytes:
-    """PDU of a write-multiple-registers request (function 16)."""
-    return struct.pack(">BHHB", 0x10, address, len(values), 2 * len(values)) + pack_registers(
-        values
-    )
-
-
-def write_coils_request(address: int, values: list[bool]) -> bytes:
-    """PDU of a write-multiple-coils request (function 15)."""
-    packed = bytearray((len(values) + 7) // 8)
-    for i, value in enumerate(values):
-        if value:
-            packed[i // 8] |= 1 << (i % 8)
-    return struct.pack(">BHHB", 0x0F, address, len(values), len(packed)) + bytes(packed)

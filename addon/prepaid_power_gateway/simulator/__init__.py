@@ -26,7 +26,7 @@ from prepaid_power_gateway.building import (
     Profile,
     RelayBoardConfig,
 )
-from prepaid_power_gateway.modbus import ExceptionCode, exception_pdu, pack_registers
+from prepaid_power_gateway.modbus import ExceptionCode, exception_pdu, pack_registers, wire_time
 from prepaid_power_gateway.models import (
     RELAY_BOARD,
     RELAY_BOARD_TURNAROUND_MS,
@@ -602,7 +602,7 @@ class Simulator:
         delay = 0.0
         if self.wire is not None:
             sent = request_bytes if request_bytes is not None else len(pdu) + 3
-            delay = (sent + len(answer) + 3 + 7) * self.wire.char_seconds
+            delay = wire_time(sent, len(answer) + 3, self.wire.char_seconds)
             delay += device.turnaround_ms / 1000.0
         return SimReply(fault or ReplyKind.ANSWER, answer, delay)
 
