@@ -68,6 +68,10 @@ async def status_page(request: web.Request) -> web.Response:
         gateway=gateway.summary(),
         stats=gateway.stats.as_dict(),
         simulator=simulator.snapshot() if simulator is not None else None,
+        labels={
+            str(slave): f"{meter.room} · {meter.model.name}"
+            for slave, meter in (simulator.meters.items() if simulator is not None else ())
+        },
         base=_base_path(request),
     )
     return web.Response(text=html, content_type="text/html")
