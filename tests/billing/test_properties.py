@@ -55,6 +55,7 @@ ODD_TOU = {
     "weekend": [{"start": "00:00", "end": "00:00", "period": "flat"}],
 }
 
+TARIFFS: list[dict[str, Any]] = [FLAT, TOU, TIERED, ODD_TOU]
 minutes = st.one_of(
     st.integers(min_value=1, max_value=90),
     st.integers(min_value=90, max_value=3 * 24 * 60),  # outages, month ends
@@ -65,6 +66,8 @@ step = st.one_of(
     st.tuples(st.just("reset"), minutes, st.integers(min_value=0, max_value=100)),
     st.tuples(st.just("top_up"), st.integers(min_value=1, max_value=5000), st.integers(0, 5)),
     st.tuples(st.just("restart"), st.just(0), st.just(0)),
+    st.tuples(st.just("tariff"), st.integers(min_value=0, max_value=3), st.just(0)),
+    st.tuples(st.just("new_tenant"), st.just(0), st.just(0)),
 )
 
 
@@ -112,7 +115,16 @@ def run_history(world: World, steps: list[tuple[str, int, int]]) -> Meter:
                 meter.counter = meter.counter.quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
                 core.process_reading("r1", meter.counter)
         elif kind == "top_up":
-            core.top_up("r1", Decimal(a) / 100, method="app", reference=f"ref-{a}-{b}", who="a")
+            tenancy = core.tenancy_of("r1")
+            assert tenancy is not None
+            reference = f"ref-{tenancy.tenancy_id}-{a}-{b}"  # repeats are the same payment
+            core.top_up("r1", Decimal(a) / 100, method="app", reference=reference, who="a")
+        elif kind == "tariff":
+            core.set_tariff("r1", TARIFFS[a])
+        elif kind == "new_tenant":
+            core.move_out("r1", meter.counter, who="a")
+            core.move_in("r1", "Carol", meter.counter, who="a")
+            meter.read_since_restart = True
         else:
             world.restart()
             meter.read_since_restart = False
@@ -152,7 +164,7 @@ def check_invariants(world: World, meter: Meter) -> None:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     steps=st.lists(step, min_size=1, max_size=40),
-    tariff=st.sampled_from([FLAT, TOU, TIERED, ODD_TOU]),
+    tariff=st.sampled_from(TARIFFS),
     allowance=st.sampled_from(["0", "3", "25.5"]),
     start_day=st.sampled_from([1, 15, 28]),
     start=st.datetimes(
