@@ -12,7 +12,7 @@ import pytest
 
 from custom_components.prepaid_power.billing import errors
 from custom_components.prepaid_power.billing.errors import BillingError
-from custom_components.prepaid_power.billing.ledger import MIGRATIONS, Ledger, NewEntry
+from custom_components.prepaid_power.billing.ledger import ENTRY_KINDS, MIGRATIONS, Ledger, NewEntry
 from custom_components.prepaid_power.billing.money import Currency
 
 from .conftest import World, occupied
@@ -240,3 +240,36 @@ def test_currency_cannot_change_under_an_existing_ledger(tmp_path: Path) -> None
     with pytest.raises(BillingError) as caught:
         Ledger(path, Currency("JPY", 0))
     assert caught.value.key == errors.CURRENCY_MISMATCH
+
+
+def test_every_entry_kind_of_billing_md_is_accepted_by_the_schema(world: World) -> None:
+    occupied(world)
+    tenancy = world.core.tenancy_of("r1")
+    assert tenancy is not None
+    amounts = {
+        "top_up": "1",
+        "charge": "-1",
+        "allowance": "0",
+        "adjustment": "1",
+        "settlement": "1",
+    }
+    for kind in ENTRY_KINDS:
+        if kind == "reversal":
+            continue  # needs a top-up to reverse: covered above
+        amount = Decimal(amounts.get(kind, "-1"))
+        world.ledger.append(
+            NewEntry(
+                tenancy.account_id, kind, AT, amount, "a", "why", method="cash", kwh=Decimal(1)
+            )
+        )
+    assert set(ENTRY_KINDS) == {
+        "top_up",
+        "reversal",
+        "refund",
+        "charge",
+        "allowance",
+        "fee",
+        "adjustment",
+        "settlement",
+    }
+    world.ledger.verify()

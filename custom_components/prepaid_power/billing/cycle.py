@@ -56,9 +56,6 @@ class BillingCycle:
     def key(self) -> str:
         return self.start_date.isoformat()
 
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= utc(moment) < self.end
-
 
 @dataclass(frozen=True, slots=True)
 class CycleCalendar:

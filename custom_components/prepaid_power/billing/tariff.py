@@ -251,10 +251,6 @@ class UsagePiece:
     price: Decimal
     cycle: str
 
-    @property
-    def exact_amount(self) -> Decimal:
-        return self.kwh * self.price
-
 
 @dataclass(slots=True)
 class TariffSchedule:
