@@ -25,6 +25,10 @@ class MeterRequest:
     profile: Profile
     keys: frozenset[str] | None = None
 
+    def __post_init__(self) -> None:
+        if self.keys is not None and (unknown := self.keys - set(self.profile.keys)):
+            raise ValueError(f"{self.profile.id} has no keys {', '.join(sorted(unknown))}")
+
     @property
     def wanted(self) -> frozenset[str]:
         """Keys to read."""

@@ -22,6 +22,13 @@ class BusTiming:
     stop_bits: int = 1
     request_overhead_ms: float = 0.0
 
+    @classmethod
+    def for_serial(
+        cls, baud: int, bytesize: int = 8, parity: str = "N", stopbits: int = 1
+    ) -> BusTiming:
+        """Timing of a serial line given as in the connection settings (parity N/E/O)."""
+        return cls(baud=baud, data_bits=bytesize, parity=parity.upper() != "N", stop_bits=stopbits)
+
     @property
     def char_ms(self) -> float:
         """Milliseconds per character on the wire (start bit included)."""
