@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Generator
 import socket
 from typing import Any
 
+from homeassistant.auth.models import User
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
 from pymodbus.server import ModbusTcpServer
@@ -88,3 +90,9 @@ def device_with_identifier(
         if identifier in device.identifiers:
             return device
     return None
+
+
+@pytest.fixture
+async def tenant_user(hass: HomeAssistant, hass_admin_user: User) -> User:
+    """A non-admin user (the landlord, an admin, exists first and owns the instance)."""
+    return await hass.auth.async_create_user("Tenant", group_ids=["system-users"])

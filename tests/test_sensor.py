@@ -1,0 +1,205 @@
+"""Meter entities against the simulator: values, availability, relays, scan, diagnostics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.auth.models import User
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.prepaid_power.const import CONF_METERS, DOMAIN
+from prepaid_power_gateway import Gateway
+
+from .test_init import gateway_entry, setup_gateway
+
+
+def state_value(hass: HomeAssistant, entity_id: str) -> float:
+    """A sensor's state as a number."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return float(state.state)
+
+
+async def poll(hass: HomeAssistant, cycles: int = 1) -> None:
+    """Run `cycles` poll cycles of every loaded gateway now (time is not frozen: the bus
+    needs real timeouts)."""
+    for _ in range(cycles):
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+            await entry.runtime_data.coordinator.async_refresh()
+        await hass.async_block_till_done()
+
+
+async def test_states_equal_simulator_values(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Every model's decoded measurements equal what the simulated meter holds."""
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    simulator = simulated_gateway.simulator
+    simulator.clock.advance(3600)
+    await poll(hass)
+
+    for slave_id, prefix in (
+        (1, "sensor.meter_1_sdm120"),
+        (3, "sensor.meter_3_dds238_2_zn_sr"),
+        (4, "sensor.meter_4_em115"),
+        (7, "sensor.meter_7_ddsu666"),
+    ):
+        meter = simulator.meter(slave_id)
+        assert state_value(hass, f"{prefix}_power") == pytest.approx(meter.power_w, abs=1)
+        assert state_value(hass, f"{prefix}_voltage") == pytest.approx(meter.voltage_v, abs=0.1)
+        assert state_value(hass, f"{prefix}_energy_imported") == pytest.approx(
+            meter.energy_kwh, abs=0.01
+        )
+    # One hour at 500 W on a fresh SDM120.
+    assert state_value(hass, "sensor.meter_1_sdm120_energy_imported") == pytest.approx(
+        0.5, abs=0.01
+    )
+    energy = hass.states.get("sensor.meter_1_sdm120_energy_imported")
+    assert energy is not None
+    assert energy.attributes["state_class"] == "total_increasing"
+    assert energy.attributes["unit_of_measurement"] == "kWh"
+    assert energy.attributes["device_class"] == "energy"
+
+
+async def test_less_common_values_are_disabled_by_default(
+    hass: HomeAssistant, simulated_gateway: Gateway, entity_registry: er.EntityRegistry
+) -> None:
+    """Frequency, power factor and diagnostics start disabled; power is enabled."""
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    for entity_id, disabled in (
+        ("sensor.meter_1_sdm120_power", False),
+        ("sensor.meter_1_sdm120_frequency", True),
+        ("sensor.meter_1_sdm120_power_factor", True),
+        ("sensor.meter_1_sdm120_transactions", True),
+    ):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None, entity_id
+        assert (entry.disabled_by is not None) is disabled, entity_id
+
+
+async def test_meter_going_offline_and_coming_back(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A silent meter turns unavailable after three failed polls and comes back; others stay."""
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    meter = simulated_gateway.simulator.meter(4)
+    meter.set_faults(offline=True)
+    await poll(hass, 2)
+    assert hass.states.get("sensor.meter_4_em115_power").state != STATE_UNAVAILABLE
+    await poll(hass)
+    assert hass.states.get("sensor.meter_4_em115_power").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.meter_1_sdm120_power").state != STATE_UNAVAILABLE
+
+    meter.set_faults(offline=False)
+    # A dead meter is probed every few cycles, not on every one.
+    await poll(hass, 6)
+    assert hass.states.get("sensor.meter_4_em115_power").state != STATE_UNAVAILABLE
+
+
+async def test_relay_state_follows_the_meter(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """The relay sensor shows what the meter reports; meters without relay have none."""
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    assert hass.states.get("binary_sensor.meter_3_dds238_2_zn_sr_relay").state == STATE_ON
+    assert hass.states.get("binary_sensor.meter_4_em115_relay").state == STATE_ON
+    assert hass.states.get("binary_sensor.meter_1_sdm120_relay") is None
+
+    simulated_gateway.simulator.meter(3).set_relay(False)
+    await poll(hass)
+    assert hass.states.get("binary_sensor.meter_3_dds238_2_zn_sr_relay").state == STATE_OFF
+    assert state_value(hass, "sensor.meter_3_dds238_2_zn_sr_power") == 0
+
+
+async def test_gateway_unreachable_makes_everything_unavailable(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """When the gateway itself goes away, every meter entity is unavailable."""
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    await simulated_gateway.stop()
+    await poll(hass)
+    assert hass.states.get("sensor.meter_1_sdm120_power").state == STATE_UNAVAILABLE
+    assert hass.states.get("binary_sensor.meter_3_dds238_2_zn_sr_relay").state == STATE_UNAVAILABLE
+
+
+async def test_scan_button_adds_new_meters(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """Pressing scan finds a meter not yet configured and adds its device and entities."""
+    entry = gateway_entry(
+        simulated_gateway.port,
+        [{"slave_id": 1, "profile": "eastron_sdm120", "serial_number": 12000001}],
+    )
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "last_id": 8})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.meter_7_ddsu666_power") is None
+
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.test_gateway_scan_for_new_meters"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert [m["slave_id"] for m in entry.data[CONF_METERS]] == [1, 3, 4, 7]
+    assert hass.states.get("sensor.meter_7_ddsu666_power") is not None
+
+
+async def test_scan_button_refuses_tenants(
+    hass: HomeAssistant, simulated_gateway: Gateway, tenant_user: User
+) -> None:
+    """Only the landlord may scan: a non-admin user gets a translated refusal."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "button",
+            "press",
+            {"entity_id": "button.test_gateway_scan_for_new_meters"},
+            blocking=True,
+            context=Context(user_id=tenant_user.id),
+        )
+    assert err.value.translation_key == "landlord_only"
+    assert len(entry.data[CONF_METERS]) == 4
+
+
+async def test_diagnostics(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_client: ClientSessionGenerator
+) -> None:
+    """Diagnostics carry the plan, bus statistics and meter health, with the host redacted."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["data"]["host"] == "**REDACTED**"
+    assert set(diagnostics["meters"]) == {"1", "3", "4", "7"}
+    assert diagnostics["meters"]["1"]["available"] is True
+    plan = diagnostics["plan"]["transactions"]
+    # The DDS238 keeps all its values and its relay in one block: one read.
+    assert [t for t in plan if t["slave_id"] == 3] == [
+        {**t, "function": 3} for t in plan if t["slave_id"] == 3
+    ]
+    assert len([t for t in plan if t["slave_id"] == 3]) == 1
+    assert diagnostics["bus"]["transactions"] >= len(plan)
+    assert diagnostics["plan"]["wire_ms_per_cycle"] > 0
+
+
+async def test_options_change_reloads_with_new_interval(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Saving options reloads the gateway with the new poll interval."""
+    entry: MockConfigEntry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    hass.config_entries.async_update_entry(
+        entry, options={"poll_interval": 30, "timeout_ms": 500, "inter_frame_gap_ms": 0}
+    )
+    await hass.async_block_till_done()
+    runtime = entry.runtime_data
+    assert runtime.coordinator.update_interval == timedelta(seconds=30)
+    assert runtime.bus.settings.timeout_s == 0.5
+    assert DOMAIN == "prepaid_power"
