@@ -48,7 +48,7 @@ if [ -z "$PP_LINE" ]; then
   echo "Python $PP_PY_VERSION ($PP_PYTHON) suits no supported HA line." >&2
   exit 1
 fi
-PP_LOCK="$PP_ROOT/requirements/$PP_LINE.txt"
+PP_LOCK="$PP_ROOT/scripts/requirements/$PP_LINE.txt"
 PP_VENV="$PP_ROOT/.venv/$PP_LINE"
 PP_STAMP="$PP_VENV/.prepaid_power-lock"
 pp_wanted_stamp=$( { sha256sum "$PP_LOCK" | cut -d' ' -f1; echo "$PP_PYTHON $PP_PY_VERSION"; } )
