@@ -13,7 +13,7 @@ building file run with default options):
     baudrate: 9600              # wire-time emulation (defaults to the serial baud rate)
     listen_host: 0.0.0.0
     listen_port: 502
-    request_timeout: 1.0
+    request_timeout: 0.5
     min_gap_ms: 5
     id_switch_gap_ms: 20
     status_port: 8099           # null: no web server
@@ -72,7 +72,7 @@ class GatewayConfig:
     baudrate: int = 9600
     listen_host: str = "0.0.0.0"  # noqa: S104 - the add-on network is the point
     listen_port: int = 502
-    request_timeout: float = 1.0
+    request_timeout: float = 0.5
     min_gap_ms: float = 5.0
     id_switch_gap_ms: float = 20.0
     status_host: str = "0.0.0.0"  # noqa: S104
@@ -131,7 +131,7 @@ CONFIG_SCHEMA = vol.Schema(
         vol.Optional("baudrate"): _baud,
         vol.Optional("listen_host", default="0.0.0.0"): str,  # noqa: S104
         vol.Optional("listen_port", default=502): _PORT,
-        vol.Optional("request_timeout", default=1.0): vol.All(
+        vol.Optional("request_timeout", default=0.5): vol.All(
             vol.Coerce(float), vol.Range(min=0.01, max=60)
         ),
         vol.Optional("min_gap_ms", default=5.0): vol.All(
