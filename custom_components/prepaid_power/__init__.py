@@ -28,6 +28,7 @@ from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry, Pre
 from .entity import gateway_device_info, gateway_identifier, meter_identifier, meter_unique_id
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
+from .rooms import Rooms
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
@@ -56,10 +57,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
     bus.start()
     entry.async_on_unload(bus.close)
     poller = Poller(bus, [_request(hass, entry, meter) for meter in meters.values()])
+    rooms = await Rooms.async_open(
+        hass, entry, {slave: meter.profile for slave, meter in meters.items()}, gateway_device.id
+    )
+    entry.async_on_unload(rooms.async_close)
     coordinator = GatewayCoordinator(
         hass,
         entry,
         poller,
+        rooms,
         timedelta(seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)),
     )
     entry.runtime_data = PrepaidPowerRuntimeData(
@@ -68,6 +74,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         meters=meters,
         profile_set=profile_set,
         gateway_device_id=gateway_device.id,
+        rooms=rooms,
     )
     await coordinator.async_config_entry_first_refresh()
 

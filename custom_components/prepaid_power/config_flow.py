@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,22 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
     OptionsFlow,
+    SubentryFlowResult,
 )
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.data_entry_flow import AbortFlow, section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -32,29 +40,60 @@ from .bus.client import ModbusBus
 from .bus.scan import ConnectionStatus, FoundMeter, ScanResult, check_connection, scan_bus
 from .compat import vol
 from .const import (
+    ACTUATOR_BOARD,
+    ACTUATOR_KINDS,
+    ACTUATOR_METER_RELAY,
+    ACTUATOR_SWITCH,
     BAUDRATES,
+    CONF_ACTUATOR_KIND,
     CONF_ADDON_SLUG,
+    CONF_ALLOWANCE_KWH,
+    CONF_ALLOWANCE_PRO_RATA,
+    CONF_AUTO_RESTORE_MINIMUM,
     CONF_BAUDRATE,
+    CONF_BOARD,
     CONF_BYTESIZE,
+    CONF_CHANNEL,
     CONF_CONNECTION,
+    CONF_CREDIT_LIMIT,
+    CONF_CUT_OFF_MODE,
+    CONF_CYCLE_START_DAY,
+    CONF_EMERGENCY_CREDIT,
     CONF_FIRST_ID,
     CONF_FRAMING,
+    CONF_FRIENDLY_HOURS_ENTITY,
     CONF_GAP_MS,
+    CONF_GRACE_MINUTES,
     CONF_LAST_ID,
+    CONF_LOW_LEVEL,
+    CONF_MAX_RECLOSE_ATTEMPTS,
+    CONF_METER,
     CONF_METERS,
+    CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
     CONF_POLL_INTERVAL,
+    CONF_POWER_LIMIT_W,
+    CONF_PRICE,
     CONF_PROFILE,
+    CONF_RECLOSE_MINUTES,
+    CONF_SCHEDULES,
     CONF_SERIAL_NUMBER,
     CONF_SERIAL_PORT,
     CONF_SLAVE_ID,
     CONF_STOPBITS,
+    CONF_SUPPLY,
+    CONF_SUPPLY_SCHEDULE_ENTITY,
+    CONF_SWITCH_ENTITY,
     CONF_TIMEOUT_MS,
+    CONF_WARNING_CUT_LEVEL,
     CONNECTION_SERIAL,
     CONNECTION_TCP,
+    CUT_OFF_MODES,
     DEFAULT_BAUDRATE,
+    DEFAULT_CREDIT_LIMIT,
     DEFAULT_FIRST_ID,
     DEFAULT_LAST_ID,
+    DEFAULT_LOW_LEVEL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_TIMEOUT_MS,
@@ -64,6 +103,7 @@ from .const import (
     MAX_SLAVE_ID,
     PARITIES,
     SCAN_TIMEOUT_S,
+    SUBENTRY_ROOM,
     USER_PROFILES_DIR,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
@@ -185,6 +225,14 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> GatewayOptionsFlow:
         """Poll interval and bus timing."""
         return GatewayOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Rooms are subentries of the gateway their meter hangs on."""
+        return {SUBENTRY_ROOM: RoomSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose how the RS485 bus is reached."""
@@ -401,3 +449,185 @@ class GatewayOptionsFlow(OptionsFlow):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )
+
+
+def _decimal_text(places: int, *, allow_zero: bool = True) -> Callable[[Any], str]:
+    """Validate a decimal typed as text: finite, not negative, at most `places` decimals."""
+
+    def validate(value: Any) -> str:
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise vol.Invalid("not_a_number") from None
+        if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
+            raise vol.Invalid("out_of_range")
+        if -number.as_tuple().exponent > places:  # type: ignore[operator]
+            raise vol.Invalid("too_many_decimals")
+        return str(number)
+
+    return validate
+
+
+def _money_field(places: int = 2) -> Callable[[Any], str]:
+    return vol.All(TextSelector(), _decimal_text(places))
+
+
+ROOM_SUPPLY_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_LOW_LEVEL, default=str(DEFAULT_LOW_LEVEL)): _money_field(),
+        vol.Optional(CONF_WARNING_CUT_LEVEL): _money_field(),
+        vol.Required(CONF_CREDIT_LIMIT, default=str(DEFAULT_CREDIT_LIMIT)): _money_field(),
+        vol.Required(CONF_GRACE_MINUTES, default=0): _number(0, 10080, "min"),
+        vol.Required(CONF_AUTO_RESTORE_MINIMUM, default="0"): _money_field(),
+        vol.Required(CONF_EMERGENCY_CREDIT, default="0"): _money_field(),
+        vol.Optional(CONF_POWER_LIMIT_W): _number(1, 100000, "W"),
+        vol.Required(CONF_OVERLOAD_SECONDS, default=10): _number(1, 3600, "s"),
+        vol.Required(CONF_RECLOSE_MINUTES, default=1): _number(0, 1440, "min"),
+        vol.Required(CONF_MAX_RECLOSE_ATTEMPTS, default=3): _number(0, 20),
+        vol.Required(CONF_CUT_OFF_MODE, default="automatic"): _select(
+            list(CUT_OFF_MODES), CONF_CUT_OFF_MODE
+        ),
+    }
+)
+
+ROOM_SCHEDULES_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_FRIENDLY_HOURS_ENTITY): EntitySelector(
+            EntitySelectorConfig(domain=["schedule", "binary_sensor", "input_boolean"])
+        ),
+        vol.Optional(CONF_SUPPLY_SCHEDULE_ENTITY): EntitySelector(
+            EntitySelectorConfig(domain=["schedule", "input_boolean"])
+        ),
+    }
+)
+
+
+class RoomSubentryFlow(ConfigSubentryFlow):
+    """Add or change a room: its meter, price, billing cycle, allowance and supply rules."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """A new room."""
+        return await self._async_room_form(user_input, None)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a room; its entities and history stay."""
+        return await self._async_room_form(user_input, self._get_reconfigure_subentry())
+
+    async def _async_room_form(
+        self, user_input: dict[str, Any] | None, current: ConfigSubentry | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        meters = _meter_labels(self.hass, entry)
+        used = {
+            sub.data[CONF_METER]: sub.subentry_id
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_ROOM
+        }
+        own = None if current is None else current.subentry_id
+        free = {slave: label for slave, label in meters.items() if used.get(slave) in (None, own)}
+        if not free:
+            return self.async_abort(reason="no_free_meter")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**user_input, CONF_METER: int(user_input[CONF_METER])}
+            errors = _room_errors(entry, data, own)
+            if not errors:
+                title = data.pop(CONF_NAME)
+                if current is None:
+                    return self.async_create_entry(title=title, data=data)
+                return self.async_update_and_abort(entry, current, title=title, data=data)
+        schema = _room_schema(free, entry)
+        suggested: dict[str, Any] | None = user_input
+        if suggested is None and current is not None:
+            suggested = {
+                **current.data,
+                CONF_NAME: current.title,
+                CONF_METER: str(current.data[CONF_METER]),
+            }
+        return self.async_show_form(
+            step_id="reconfigure" if current is not None else "user",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+        )
+
+
+def _meter_labels(hass: HomeAssistant, entry: ConfigEntry) -> dict[int, str]:
+    """Meters of a gateway that can be billed (not relay boards), by slave id."""
+    profiles = getattr(entry, "runtime_data", None)
+    labels: dict[int, str] = {}
+    for meter in entry.data.get(CONF_METERS, []):
+        profile = None
+        if profiles is not None:
+            profile = profiles.profile_set.profiles.get(meter[CONF_PROFILE])
+        if profile is not None and profile.energy_key is None:
+            continue
+        model = profile.model if profile is not None else meter[CONF_PROFILE]
+        labels[meter[CONF_SLAVE_ID]] = f"{meter[CONF_SLAVE_ID]}: {model}"
+    return labels
+
+
+def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_NAME): TextSelector(),
+            vol.Required(CONF_METER): SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(value=str(slave), label=label)
+                        for slave, label in sorted(free.items())
+                    ],
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(CONF_PRICE): vol.All(TextSelector(), _decimal_text(4, allow_zero=False)),
+            vol.Required(CONF_CYCLE_START_DAY, default=1): _number(1, 28),
+            vol.Required(CONF_ALLOWANCE_KWH, default="0"): _money_field(3),
+            vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
+            vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
+                list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND
+            ),
+            vol.Optional(CONF_BOARD): _number(1, MAX_SLAVE_ID),
+            vol.Optional(CONF_CHANNEL): _number(1, 64),
+            vol.Optional(CONF_SWITCH_ENTITY): EntitySelector(
+                EntitySelectorConfig(domain=["switch", "input_boolean"])
+            ),
+            vol.Required(CONF_SUPPLY): section(ROOM_SUPPLY_SCHEMA, {"collapsed": True}),
+            vol.Required(CONF_SCHEDULES): section(ROOM_SCHEDULES_SCHEMA, {"collapsed": True}),
+        }
+    )
+
+
+def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> dict[str, str]:
+    """Form errors for a room that cannot work as entered."""
+    errors: dict[str, str] = {}
+    for sub in entry.subentries.values():
+        if (
+            sub.subentry_id != own
+            and sub.title.strip().casefold() == data[CONF_NAME].strip().casefold()
+        ):
+            errors[CONF_NAME] = "name_taken"
+    meters = {m[CONF_SLAVE_ID]: m for m in entry.data.get(CONF_METERS, [])}
+    kind = data[CONF_ACTUATOR_KIND]
+    runtime = getattr(entry, "runtime_data", None)
+    if kind == ACTUATOR_METER_RELAY and runtime is not None:
+        meter = runtime.meters.get(data[CONF_METER])
+        if meter is not None and meter.profile.relay is None:
+            errors[CONF_ACTUATOR_KIND] = "meter_has_no_relay"
+    if kind == ACTUATOR_BOARD:
+        board = meters.get(data.get(CONF_BOARD))
+        if board is None or CONF_CHANNEL not in data:
+            errors[CONF_BOARD] = "board_required"
+        elif runtime is not None and (meter := runtime.meters.get(board[CONF_SLAVE_ID])):
+            relay = meter.profile.relay
+            if relay is None or data[CONF_CHANNEL] > relay.channels:
+                errors[CONF_CHANNEL] = "no_such_channel"
+    if kind == ACTUATOR_SWITCH and not data.get(CONF_SWITCH_ENTITY):
+        errors[CONF_SWITCH_ENTITY] = "switch_required"
+    supply = data[CONF_SUPPLY]
+    cut_off = -Decimal(supply[CONF_CREDIT_LIMIT])
+    for level in (CONF_LOW_LEVEL, CONF_WARNING_CUT_LEVEL):
+        if level in supply and Decimal(supply[level]) <= cut_off:
+            errors["base"] = "level_below_cut_off"
+    return errors

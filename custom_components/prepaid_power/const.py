@@ -70,3 +70,44 @@ ROOM_MODEL: Final = "Room"
 def room_identifier(subentry_id: str) -> tuple[str, str]:
     """Device registry identifier of a room device."""
     return (DOMAIN, f"room-{subentry_id}")
+
+
+# Room subentries.
+SUBENTRY_ROOM: Final = "room"
+CONF_METER: Final = "meter"
+CONF_PRICE: Final = "price"
+CONF_CYCLE_START_DAY: Final = "cycle_start_day"
+CONF_ALLOWANCE_KWH: Final = "allowance_kwh"
+CONF_ALLOWANCE_PRO_RATA: Final = "allowance_pro_rata"
+CONF_SUPPLY: Final = "supply"
+CONF_LOW_LEVEL: Final = "low_level"
+CONF_WARNING_CUT_LEVEL: Final = "warning_cut_level"
+CONF_CREDIT_LIMIT: Final = "credit_limit"
+CONF_GRACE_MINUTES: Final = "grace_minutes"
+CONF_AUTO_RESTORE_MINIMUM: Final = "auto_restore_minimum"
+CONF_EMERGENCY_CREDIT: Final = "emergency_credit"
+CONF_POWER_LIMIT_W: Final = "power_limit_w"
+CONF_OVERLOAD_SECONDS: Final = "overload_seconds"
+CONF_RECLOSE_MINUTES: Final = "reclose_minutes"
+CONF_MAX_RECLOSE_ATTEMPTS: Final = "max_reclose_attempts"
+CONF_CUT_OFF_MODE: Final = "cut_off_mode"
+CUT_OFF_MODES: Final = ("automatic", "automation")
+CONF_ACTUATOR: Final = "actuator"
+CONF_ACTUATOR_KIND: Final = "actuator_kind"
+ACTUATOR_METER_RELAY: Final = "meter_relay"
+ACTUATOR_BOARD: Final = "relay_board"
+ACTUATOR_SWITCH: Final = "switch"
+ACTUATOR_NONE: Final = "none"
+ACTUATOR_KINDS: Final = (ACTUATOR_METER_RELAY, ACTUATOR_BOARD, ACTUATOR_SWITCH, ACTUATOR_NONE)
+CONF_BOARD: Final = "board"
+CONF_CHANNEL: Final = "channel"
+CONF_SWITCH_ENTITY: Final = "switch_entity"
+CONF_SCHEDULES: Final = "schedules"
+CONF_FRIENDLY_HOURS_ENTITY: Final = "friendly_hours_entity"
+CONF_SUPPLY_SCHEDULE_ENTITY: Final = "supply_schedule_entity"
+
+DEFAULT_LOW_LEVEL: Final = 10
+DEFAULT_CREDIT_LIMIT: Final = 0
+
+# Where the ledger lives, relative to the HA config folder (inside HA backups, not www/).
+LEDGER_DIR: Final = "prepaid_power"

@@ -15,6 +15,7 @@ from .bus.errors import BusConnectionError
 from .bus.poll import MeterReading, Poller
 from .const import DOMAIN, LOGGER
 from .profiles import Profile, ProfileSet
+from .rooms import Rooms, RoomState
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +29,10 @@ class Meter:
 
 @dataclass(frozen=True, slots=True)
 class GatewayData:
-    """What one poll cycle produced."""
+    """What one poll cycle produced: meter readings, and each room's billing and supply."""
 
     readings: Mapping[int, MeterReading] = field(default_factory=dict)
+    rooms: Mapping[str, RoomState] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -42,6 +44,7 @@ class PrepaidPowerRuntimeData:
     meters: Mapping[int, Meter]
     profile_set: ProfileSet
     gateway_device_id: str
+    rooms: Rooms
 
 
 type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]
@@ -57,9 +60,10 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         hass: HomeAssistant,
         entry: PrepaidPowerConfigEntry,
         poller: Poller,
+        rooms: Rooms,
         update_interval: timedelta,
     ) -> None:
-        """Poll through the given poller."""
+        """Poll through the given poller; bill and control the given rooms."""
         super().__init__(
             hass,
             LOGGER,
@@ -68,6 +72,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
             update_interval=update_interval,
         )
         self.poller = poller
+        self.rooms = rooms
 
     async def _async_update_data(self) -> GatewayData:
         """Read every meter; a gateway that cannot be reached fails the whole cycle."""
@@ -79,4 +84,4 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
                 translation_key="gateway_unreachable",
                 translation_placeholders={"error": str(err)},
             ) from err
-        return GatewayData(readings=readings)
+        return GatewayData(readings=readings, rooms=await self.rooms.async_process(readings))

@@ -8,8 +8,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .bus.poll import MeterReading
 from .compat import with_parent
-from .const import DOMAIN
+from .const import DOMAIN, room_identifier
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
+from .rooms import Room, RoomState
 
 
 def gateway_identifier(entry: PrepaidPowerConfigEntry) -> tuple[str, str]:
@@ -90,3 +91,29 @@ class MeterEntity(CoordinatorEntity[GatewayCoordinator]):
         """Unavailable while the gateway or this meter does not answer."""
         reading = self.reading
         return super().available and reading is not None and reading.available
+
+
+class RoomEntity(CoordinatorEntity[GatewayCoordinator]):
+    """An entity of a room's device (tenant-facing; survives a meter replacement)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: GatewayCoordinator, room: Room, description: EntityDescription
+    ) -> None:
+        """Attach to the room's device."""
+        super().__init__(coordinator)
+        self.room = room
+        self.entity_description = description
+        self._attr_unique_id = f"{room.subentry_id}-{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={room_identifier(room.subentry_id)})
+
+    @property
+    def room_state(self) -> RoomState | None:
+        """The room's billing and supply after the last poll cycle."""
+        return self.coordinator.data.rooms.get(self.room.subentry_id)
+
+    @property
+    def available(self) -> bool:
+        """Available once the room has been billed at least once."""
+        return super().available and self.room_state is not None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,14 +14,17 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
+from .billing.money import Currency
 from .bus.client import SlaveStats
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
-from .entity import MeterEntity
+from .entity import GatewayEntity, MeterEntity, RoomEntity
 from .profiles import Register
+from .rooms import Room, RoomState
 
 # Coordinator-driven: no per-entity polling.
 PARALLEL_UPDATES = 0
@@ -84,6 +89,99 @@ DIAGNOSTICS: tuple[MeterDiagnosticDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class RoomSensorDescription(SensorEntityDescription):
+    """A value shown on a room's device."""
+
+    value_fn: Callable[[RoomState], StateType | Decimal]
+    money: bool = False
+    per_kwh: bool = False
+
+
+def _live_balance(state: RoomState) -> Decimal | None:
+    return state.summary.live_balance
+
+
+ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
+    RoomSensorDescription(
+        key="balance",
+        translation_key="balance",
+        device_class=SensorDeviceClass.MONETARY,
+        money=True,
+        value_fn=_live_balance,
+    ),
+    RoomSensorDescription(
+        key="energy_this_cycle",
+        translation_key="energy_this_cycle",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda state: state.summary.energy_this_cycle_kwh,
+    ),
+    RoomSensorDescription(
+        key="cost_this_cycle",
+        translation_key="cost_this_cycle",
+        device_class=SensorDeviceClass.MONETARY,
+        money=True,
+        value_fn=lambda state: state.summary.cost_this_cycle,
+    ),
+    RoomSensorDescription(
+        key="allowance_left",
+        translation_key="allowance_left",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda state: state.summary.allowance_left_kwh,
+    ),
+    RoomSensorDescription(
+        key="current_price",
+        translation_key="current_price",
+        per_kwh=True,
+        suggested_display_precision=4,
+        value_fn=lambda state: state.summary.current_price,
+    ),
+    RoomSensorDescription(
+        key="days_of_credit_left",
+        translation_key="days_of_credit_left",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        suggested_display_precision=1,
+        value_fn=lambda state: state.summary.days_of_credit_left,
+    ),
+    RoomSensorDescription(
+        key="tenancy",
+        translation_key="tenancy",
+        device_class=SensorDeviceClass.ENUM,
+        options=["occupied", "vacant"],
+        value_fn=lambda state: "vacant" if state.tenant is None else "occupied",
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotalSensorDescription(SensorEntityDescription):
+    """A landlord total on the gateway device."""
+
+    value_fn: Callable[[Mapping[str, Any]], Decimal | None]
+
+
+GATEWAY_TOTALS: tuple[TotalSensorDescription, ...] = (
+    TotalSensorDescription(
+        key="income_this_cycle",
+        translation_key="income_this_cycle",
+        device_class=SensorDeviceClass.MONETARY,
+        value_fn=lambda totals: Decimal(totals["income"]) if totals else None,
+    ),
+    TotalSensorDescription(
+        key="outstanding_debt",
+        translation_key="outstanding_debt",
+        device_class=SensorDeviceClass.MONETARY,
+        value_fn=lambda totals: Decimal(totals["outstanding_debt"]) if totals else None,
+    ),
+)
+
+
 def measurement_description(register: Register) -> SensorEntityDescription:
     """The sensor description of one profile register."""
     device_class = (
@@ -124,7 +222,17 @@ async def async_setup_entry(
             for register in meter.profile.registers
         )
         entities.extend(MeterDiagnosticSensor(coordinator, meter, desc) for desc in DIAGNOSTICS)
+    currency = entry.runtime_data.rooms.currency
+    entities.extend(
+        GatewayTotalSensor(coordinator, description, currency.code)
+        for description in GATEWAY_TOTALS
+    )
     async_add_entities(entities)
+    for room in entry.runtime_data.rooms.rooms.values():
+        async_add_entities(
+            [RoomSensor(coordinator, room, desc, currency) for desc in ROOM_SENSORS],
+            config_subentry_id=room.subentry_id,
+        )
 
 
 class MeasurementSensor(MeterEntity, SensorEntity):
@@ -161,3 +269,48 @@ class MeterDiagnosticSensor(MeterEntity, SensorEntity):
     def native_value(self) -> int | datetime | None:
         """The statistic now."""
         return self.entity_description.value_fn(self._stats.slave(self.meter.slave_id))
+
+
+class RoomSensor(RoomEntity, SensorEntity):
+    """A room's balance, usage, price or tenancy."""
+
+    entity_description: RoomSensorDescription
+
+    def __init__(
+        self,
+        coordinator: GatewayCoordinator,
+        room: Room,
+        description: RoomSensorDescription,
+        currency: Currency,
+    ) -> None:
+        """Money is in HA's currency, to the currency's minor unit."""
+        super().__init__(coordinator, room, description)
+        if description.money:
+            self._attr_native_unit_of_measurement = currency.code
+            self._attr_suggested_display_precision = currency.exponent
+        elif description.per_kwh:
+            self._attr_native_unit_of_measurement = f"{currency.code}/{UnitOfEnergy.KILO_WATT_HOUR}"
+
+    @property
+    def native_value(self) -> StateType | Decimal:
+        """The value after the last poll cycle."""
+        state = self.room_state
+        return None if state is None else self.entity_description.value_fn(state)
+
+
+class GatewayTotalSensor(GatewayEntity, SensorEntity):
+    """Income this cycle or outstanding debt over the gateway's rooms."""
+
+    entity_description: TotalSensorDescription
+
+    def __init__(
+        self, coordinator: GatewayCoordinator, description: TotalSensorDescription, currency: str
+    ) -> None:
+        """Money in HA's currency."""
+        super().__init__(coordinator, description)
+        self._attr_native_unit_of_measurement = currency
+
+    @property
+    def native_value(self) -> Decimal | None:
+        """The total as last computed."""
+        return self.entity_description.value_fn(self.coordinator.rooms.totals)

@@ -1,0 +1,448 @@
+"""Rooms of one gateway: the ledger, billing of readings and the supply policy, wired to HA.
+
+The rules live in the pure `billing` and `control` packages; this module only feeds them
+readings and time, keeps their state, and turns their results into events and repairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .billing.aio import AsyncBilling
+from .billing.core import BillingCore, Issue, RoomConfig, RoomSummary
+from .billing.ledger import SYSTEM, Tenancy
+from .billing.money import Currency
+from .billing.statement import landlord_totals
+from .bus.poll import MeterReading
+from .compat import with_parent
+from .const import (
+    CONF_ALLOWANCE_KWH,
+    CONF_ALLOWANCE_PRO_RATA,
+    CONF_AUTO_RESTORE_MINIMUM,
+    CONF_CREDIT_LIMIT,
+    CONF_CUT_OFF_MODE,
+    CONF_CYCLE_START_DAY,
+    CONF_EMERGENCY_CREDIT,
+    CONF_GRACE_MINUTES,
+    CONF_LOW_LEVEL,
+    CONF_MAX_RECLOSE_ATTEMPTS,
+    CONF_METER,
+    CONF_OVERLOAD_SECONDS,
+    CONF_POWER_LIMIT_W,
+    CONF_PRICE,
+    CONF_RECLOSE_MINUTES,
+    CONF_SUPPLY,
+    CONF_WARNING_CUT_LEVEL,
+    DOMAIN,
+    EVENT_BALANCE_LOW,
+    LEDGER_DIR,
+    LOGGER,
+    ROOM_MODEL,
+    SUBENTRY_ROOM,
+    room_identifier,
+)
+from .control import (
+    CutOffMode,
+    Decision,
+    EventKind,
+    SupplyEvent,
+    SupplyInputs,
+    SupplyMemory,
+    SupplySettings,
+    evaluate,
+)
+from .profiles import Profile
+
+STORAGE_VERSION = 1
+TOTALS_EVERY = timedelta(minutes=5)
+# Currencies whose minor unit is not the cent (ISO 4217 exponents); all others use 2.
+CURRENCY_EXPONENTS: Mapping[str, int] = {
+    "BHD": 3,
+    "CLP": 0,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "OMR": 3,
+    "PYG": 0,
+    "TND": 3,
+    "UGX": 0,
+    "VND": 0,
+    "XAF": 0,
+    "XOF": 0,
+}
+
+
+def currency_of(hass: HomeAssistant) -> Currency:
+    """HA's configured currency with its minor unit."""
+    code = hass.config.currency
+    return Currency(code, CURRENCY_EXPONENTS.get(code, 2))
+
+
+def _decimal(value: Any, default: str | None = None) -> Decimal | None:
+    if value is None or value == "":
+        return None if default is None else Decimal(default)
+    return Decimal(str(value))
+
+
+def supply_settings(data: Mapping[str, Any]) -> SupplySettings:
+    """A room's supply policy from its subentry data."""
+    supply: Mapping[str, Any] = data.get(CONF_SUPPLY, {})
+    power_limit = supply.get(CONF_POWER_LIMIT_W)
+    return SupplySettings(
+        low_level=_decimal(supply.get(CONF_LOW_LEVEL)),
+        warning_cut_level=_decimal(supply.get(CONF_WARNING_CUT_LEVEL)),
+        credit_limit=_decimal(supply.get(CONF_CREDIT_LIMIT), "0") or Decimal(0),
+        grace_period=timedelta(minutes=supply.get(CONF_GRACE_MINUTES, 0)),
+        auto_restore_minimum=_decimal(supply.get(CONF_AUTO_RESTORE_MINIMUM), "0") or Decimal(0),
+        emergency_credit_amount=_decimal(supply.get(CONF_EMERGENCY_CREDIT), "0") or Decimal(0),
+        power_limit_w=None if power_limit is None else float(power_limit),
+        overload_duration=timedelta(seconds=supply.get(CONF_OVERLOAD_SECONDS, 10)),
+        reclose_delay=timedelta(minutes=supply.get(CONF_RECLOSE_MINUTES, 1)),
+        max_reclose_attempts=supply.get(CONF_MAX_RECLOSE_ATTEMPTS, 3),
+        cut_off_mode=CutOffMode(supply.get(CONF_CUT_OFF_MODE, "automatic")),
+    )
+
+
+def room_config(subentry: ConfigSubentry, profile: Profile | None) -> RoomConfig:
+    """A room's billing settings from its subentry and its meter's profile."""
+    data = subentry.data
+    settings = supply_settings(data)
+    thresholds = tuple(
+        sorted(
+            {level for level in (settings.low_level, settings.warning_cut_level) if level}
+            | {settings.cut_off_level},
+            reverse=True,
+        )
+    )
+    max_power = None
+    rollover = None
+    if profile is not None:
+        if profile.max_power_w is not None:
+            max_power = Decimal(str(profile.max_power_w)) / 1000
+        if profile.energy_max_kwh is not None:
+            rollover = Decimal(str(profile.energy_max_kwh))
+    return RoomConfig(
+        name=subentry.title,
+        cycle_start_day=data.get(CONF_CYCLE_START_DAY, 1),
+        allowance_kwh=Decimal(str(data.get(CONF_ALLOWANCE_KWH, "0"))),
+        allowance_pro_rata=data.get(CONF_ALLOWANCE_PRO_RATA, False),
+        max_power_kw=max_power,
+        rollover_kwh=rollover,
+        thresholds=thresholds,
+    )
+
+
+@dataclass(slots=True)
+class Room:
+    """One room subentry while its gateway is loaded."""
+
+    subentry_id: str
+    name: str
+    slave_id: int
+    energy_key: str | None
+    settings: SupplySettings
+    device_id: str
+    memory: SupplyMemory = field(default_factory=SupplyMemory)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomState:
+    """What a room's entities show after a poll cycle."""
+
+    summary: RoomSummary
+    tenant: str | None
+    decision: Decision | None
+    vacant_preset_kwh: Decimal
+
+
+def _event_value(value: object) -> object:
+    """Event data must be JSON: money as text, instants as ISO strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _event_value(v) for k, v in value.items()}
+    return value
+
+
+class Rooms:
+    """All rooms of one gateway entry: billing on the ledger thread, policy on the loop."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        billing: AsyncBilling,
+        store: Store[dict[str, Any]],
+        currency: Currency,
+    ) -> None:
+        """Use `async_open`."""
+        self.hass = hass
+        self.entry = entry
+        self.billing = billing
+        self.currency = currency
+        self._store = store
+        self.rooms: dict[str, Room] = {}
+        self.states: dict[str, RoomState] = {}
+        self._cycle_checked: str | None = None
+        self._applied_price: dict[str, str] = {}
+        # Landlord totals scan a cycle of entries: refreshed after money operations and
+        # every few minutes, not on every poll.
+        self.totals: dict[str, Any] = {}
+        self._totals_at: datetime | None = None
+
+    @classmethod
+    async def async_open(
+        cls,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        profiles: Mapping[int, Profile],
+        gateway_device_id: str,
+    ) -> Rooms:
+        """Open the gateway's ledger and load its rooms."""
+        path = Path(hass.config.path(LEDGER_DIR, f"ledger_{entry.entry_id}.sqlite3"))
+        await hass.async_add_executor_job(lambda: path.parent.mkdir(parents=True, exist_ok=True))
+        currency = currency_of(hass)
+        billing = await AsyncBilling.open(
+            path,
+            currency,
+            ZoneInfo(hass.config.time_zone),
+            now=dt_util.utcnow,
+        )
+        store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.rooms.{entry.entry_id}"
+        )
+        rooms = cls(hass, entry, billing, store, currency)
+        try:
+            await rooms._async_load(profiles, gateway_device_id)
+        except BaseException:
+            await billing.close()
+            raise
+        return rooms
+
+    async def _async_load(self, profiles: Mapping[int, Profile], gateway_device_id: str) -> None:
+        stored = await self._store.async_load() or {}
+        memories: Mapping[str, Any] = stored.get("memory", {})
+        applied: dict[str, str] = dict(stored.get("applied_price", {}))
+        registry = dr.async_get(self.hass)
+        subentries = [
+            sub for sub in self.entry.subentries.values() if sub.subentry_type == SUBENTRY_ROOM
+        ]
+        now = dt_util.utcnow()
+        configs = {
+            sub.subentry_id: room_config(sub, profiles.get(sub.data[CONF_METER]))
+            for sub in subentries
+        }
+
+        def sync(core: BillingCore) -> list[Issue]:
+            issues: list[Issue] = []
+            for sub in subentries:
+                room_id = sub.subentry_id
+                core.upsert_room(room_id, configs[room_id])
+                price = str(sub.data[CONF_PRICE])
+                if not core.tariff_versions(room_id) or applied.get(room_id) != price:
+                    issues += core.set_tariff(room_id, {"kind": "flat", "price": price})
+                    applied[room_id] = price
+            core.ensure_cycle_entries(now)
+            return issues
+
+        issues = await self.billing.run(sync)
+        for sub in subentries:
+            device = registry.async_get_or_create(
+                config_entry_id=self.entry.entry_id,
+                config_subentry_id=sub.subentry_id,
+                **with_parent(
+                    DeviceInfo(
+                        identifiers={room_identifier(sub.subentry_id)},
+                        manufacturer="Prepaid Power",
+                        model=ROOM_MODEL,
+                        name=sub.title,
+                    ),
+                    gateway_device_id,
+                    (DOMAIN, self.entry.entry_id),
+                ),
+            )
+            profile = profiles.get(sub.data[CONF_METER])
+            memory_data = memories.get(sub.subentry_id)
+            self.rooms[sub.subentry_id] = Room(
+                subentry_id=sub.subentry_id,
+                name=sub.title,
+                slave_id=sub.data[CONF_METER],
+                energy_key=None if profile is None else profile.energy_key,
+                settings=supply_settings(sub.data),
+                device_id=device.id,
+                memory=SupplyMemory.from_dict(memory_data) if memory_data else SupplyMemory(),
+            )
+        self._applied_price = applied
+        self._async_raise_issues(issues)
+        self._async_save()
+
+    async def async_close(self) -> None:
+        """Write pending state and close the ledger."""
+        await self._store.async_save(self._store_data())
+        await self.billing.close()
+
+    def room_of_device(self, device_id: str) -> Room | None:
+        """The room whose device this is."""
+        for room in self.rooms.values():
+            if room.device_id == device_id:
+                return room
+        return None
+
+    async def async_process(self, readings: Mapping[int, MeterReading]) -> dict[str, RoomState]:
+        """Bill this cycle's readings, then decide each room's supply."""
+        now = dt_util.utcnow()
+        energy: dict[str, Decimal] = {}
+        for room in self.rooms.values():
+            reading = readings.get(room.slave_id)
+            if reading is None or not reading.complete or room.energy_key is None:
+                continue
+            value = reading.values.get(room.energy_key)
+            if value is not None:
+                energy[room.subentry_id] = Decimal(str(value))
+        room_ids = list(self.rooms)
+
+        def bill(
+            core: BillingCore,
+        ) -> tuple[list[Issue], dict[str, tuple[RoomSummary, Tenancy | None, Decimal]]]:
+            issues: list[Issue] = []
+            for room_id, kwh in energy.items():
+                issues += core.process_reading(room_id, kwh, now).issues
+            cycles = {core.calendar(room_id).cycle_containing(now).key for room_id in room_ids}
+            key = ",".join(sorted(cycles))
+            if key != self._cycle_checked:
+                core.ensure_cycle_entries(now)
+                self._cycle_checked = key
+            if self._totals_at is None or now - self._totals_at >= TOTALS_EVERY:
+                self.totals = landlord_totals(core, now)
+                self._totals_at = now
+            return issues, {
+                room_id: (
+                    core.summary(room_id, now),
+                    core.tenancy_of(room_id),
+                    core.vacant_preset_left(room_id),
+                )
+                for room_id in room_ids
+            }
+
+        issues, results = await self.billing.run(bill)
+        self._async_raise_issues(issues)
+        states: dict[str, RoomState] = {}
+        changed = False
+        for room_id, (summary, tenancy, preset) in results.items():
+            room = self.rooms[room_id]
+            power = None
+            reading = readings.get(room.slave_id)
+            if reading is not None:
+                power = reading.values.get("power")
+            decision = None
+            if tenancy is not None and summary.live_balance is not None:
+                decision = evaluate(
+                    room.settings,
+                    SupplyInputs(now=now, balance=summary.live_balance, power_w=power),
+                    room.memory,
+                )
+                if decision.memory != room.memory:
+                    room.memory = decision.memory
+                    changed = True
+                self._async_fire(room, decision.events, summary)
+            states[room_id] = RoomState(
+                summary=summary,
+                tenant=None if tenancy is None else tenancy.tenant,
+                decision=decision,
+                vacant_preset_kwh=preset,
+            )
+        self.states = states
+        if changed:
+            self._async_save()
+        return states
+
+    def event_data(self, room: Room, balance: Decimal | None, **extra: object) -> dict[str, Any]:
+        """The data every room event carries, plus the event's own."""
+        return {
+            "room_id": room.subentry_id,
+            "room": room.name,
+            "device_id": room.device_id,
+            "balance": None if balance is None else str(balance),
+            "currency": self.currency.code,
+            **{key: _event_value(value) for key, value in extra.items()},
+        }
+
+    def _async_fire(
+        self, room: Room, events: tuple[SupplyEvent, ...], summary: RoomSummary
+    ) -> None:
+        for event in events:
+            if event.kind is EventKind.BALANCE_LOW:
+                days = summary.days_of_credit_left
+                self.hass.bus.async_fire(
+                    EVENT_BALANCE_LOW,
+                    self.event_data(
+                        room,
+                        summary.live_balance,
+                        level=event.data.get("level"),
+                        days_left=None if days is None else float(days),
+                    ),
+                )
+
+    def _async_raise_issues(self, issues: list[Issue]) -> None:
+        for issue in issues:
+            room = self.rooms.get(issue.room_id)
+            placeholders = {**issue.placeholders, "room": room.name if room else issue.room_id}
+            suffix = f"_{issue.suspect_id}" if issue.suspect_id is not None else ""
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"{issue.key}_{issue.room_id}{suffix}",
+                is_fixable=issue.suspect_id is not None,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=issue.key,
+                translation_placeholders=placeholders,
+                data={
+                    "entry_id": self.entry.entry_id,
+                    "room_id": issue.room_id,
+                    "suspect_id": issue.suspect_id,
+                }
+                if issue.suspect_id is not None
+                else None,
+            )
+            LOGGER.warning("Room %s: %s %s", placeholders["room"], issue.key, placeholders)
+
+    def _store_data(self) -> dict[str, Any]:
+        return {
+            "memory": {room_id: room.memory.as_dict() for room_id, room in self.rooms.items()},
+            "applied_price": self._applied_price,
+        }
+
+    def _async_save(self) -> None:
+        self._store.async_delay_save(self._store_data, 5)
+
+    def invalidate_totals(self) -> None:
+        """Money moved: recompute the landlord totals on the next cycle."""
+        self._totals_at = None
+
+    def update_memory(self, room: Room, memory: SupplyMemory) -> None:
+        """A landlord or tenant operation changed a room's supply memory."""
+        room.memory = memory
+        self._async_save()
+
+
+def who(context: Context | None) -> str:
+    """The ledger's `who` of an operation: the HA user, or the system."""
+    return context.user_id if context is not None and context.user_id else SYSTEM
