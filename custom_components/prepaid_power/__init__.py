@@ -8,7 +8,13 @@ from pathlib import Path
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.typing import ConfigType
 
 from .bus.client import ModbusBus
 from .bus.planner import MeterRequest
@@ -29,8 +35,16 @@ from .entity import gateway_device_info, gateway_identifier, meter_identifier, m
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
+from .services import async_setup_services
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once; they find their room among the loaded gateways."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:

@@ -17,13 +17,17 @@ if TYPE_CHECKING:
     # Each supported HA line has its own Python: type-check against what that line ships.
     if sys.version_info >= (3, 14):
         from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+        from homeassistant.components.repairs.models import RepairsFlowResult
         import probatio as vol
     else:
         from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+        from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
         import voluptuous as vol
 else:
+    # Only an annotation: HA 2026 narrowed the repair flows' result type.
     # HA 2026 moved the class to .const and still re-exports it from the package.
     from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+    from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
     try:
         import probatio as vol
@@ -45,4 +49,4 @@ def with_parent(info: DeviceInfo, parent_id: str, parent_identifier: tuple[str, 
     return cast(DeviceInfo, linked)
 
 
-__all__ = ["VIA_DEVICE_ID", "BinarySensorDeviceClass", "vol", "with_parent"]
+__all__ = ["VIA_DEVICE_ID", "BinarySensorDeviceClass", "RepairsFlowResult", "vol", "with_parent"]

@@ -63,6 +63,8 @@ EVENT_SUPPLY_CHANGED: Final = (
 EVENT_CUT_OFF_DUE: Final = f"{DOMAIN}_cut_off_due"  # + reason
 EVENT_STATEMENT_READY: Final = f"{DOMAIN}_statement_ready"  # + cycle_start, cycle_end, statement
 EVENT_FAULT: Final = f"{DOMAIN}_fault"  # + kind (meter_offline | relay_fault), message
+# A landlord action on the ledger, for the logbook: + action and its details.
+EVENT_LANDLORD_ACTION: Final = f"{DOMAIN}_landlord_action"
 
 ROOM_MODEL: Final = "Room"
 

@@ -74,6 +74,13 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         self.poller = poller
         self.rooms = rooms
 
+    async def async_refresh_rooms(self) -> None:
+        """Money moved: bill and decide again from the last readings, without polling."""
+        readings = self.data.readings
+        self.async_set_updated_data(
+            GatewayData(readings=readings, rooms=await self.rooms.async_process(readings))
+        )
+
     async def _async_update_data(self) -> GatewayData:
         """Read every meter; a gateway that cannot be reached fails the whole cycle."""
         try:

@@ -291,7 +291,7 @@ class Rooms:
                 memory=SupplyMemory.from_dict(memory_data) if memory_data else SupplyMemory(),
             )
         self._applied_price = applied
-        self._async_raise_issues(issues)
+        self.raise_issues(issues)
         self._async_save()
 
     async def async_close(self) -> None:
@@ -343,7 +343,7 @@ class Rooms:
             }
 
         issues, results = await self.billing.run(bill)
-        self._async_raise_issues(issues)
+        self.raise_issues(issues)
         states: dict[str, RoomState] = {}
         changed = False
         for room_id, (summary, tenancy, preset) in results.items():
@@ -401,7 +401,7 @@ class Rooms:
                     ),
                 )
 
-    def _async_raise_issues(self, issues: list[Issue]) -> None:
+    def raise_issues(self, issues: list[Issue]) -> None:
         for issue in issues:
             room = self.rooms.get(issue.room_id)
             placeholders = {**issue.placeholders, "room": room.name if room else issue.room_id}

@@ -1,0 +1,62 @@
+"""Repair flows: the landlord decides what to do with an implausible meter jump."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.repairs import RepairsFlow
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+
+
+class SuspectReadingFlow(RepairsFlow):
+    """Charge the jump, or discard it as a glitch."""
+
+    def __init__(self, entry_id: str, room_id: str, suspect_id: int) -> None:
+        """Remember which reading this is about."""
+        self.entry_id = entry_id
+        self.room_id = room_id
+        self.suspect_id = suspect_id
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Offer the two answers."""
+        return self.async_show_menu(step_id="init", menu_options=["charge", "discard"])
+
+    async def async_step_charge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Bill the jump."""
+        return await self._async_resolve("charge")
+
+    async def async_step_discard(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Drop the jump; billing continues from the suspect reading."""
+        return await self._async_resolve("discard")
+
+    async def _async_resolve(self, action: str) -> RepairsFlowResult:
+        entry = self.hass.config_entries.async_get_entry(self.entry_id)
+        if entry is not None and entry.state is ConfigEntryState.LOADED:
+            rooms = entry.runtime_data.rooms
+            user_id = self.context.get("user_id") if self.context else None
+            await rooms.billing.run(
+                lambda core: core.resolve_suspect(
+                    self.room_id,
+                    self.suspect_id,
+                    "charge" if action == "charge" else "discard",
+                    who=str(user_id) if user_id else "system",
+                )
+            )
+            rooms.invalidate_totals()
+            await entry.runtime_data.coordinator.async_refresh_rooms()
+        return self.async_create_entry(data={})
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The fix flow of a suspect-reading issue."""
+    assert data is not None
+    return SuspectReadingFlow(
+        str(data["entry_id"]), str(data["room_id"]), int(str(data["suspect_id"]))
+    )

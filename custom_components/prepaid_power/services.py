@@ -1,0 +1,467 @@
+"""Landlord actions on the ledger: tenancies, money, tariffs, statements, exports.
+
+Every action is admin-only, names its room by the room's device, validates before anything
+is written (the billing core refuses bad input with a translation key) and shows in the
+logbook with the user who did it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+import io
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
+
+from .access import async_require_landlord
+from .billing.core import BillingCore
+from .billing.errors import BillingError
+from .billing.ledger import Entry
+from .billing.statement import export_csv, render_statement, statement_data
+from .compat import vol
+from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
+from .coordinator import PrepaidPowerConfigEntry
+from .rooms import Room, Rooms, who
+
+PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"]
+LANGUAGES = ["en", "zh-Hans"]
+EXPORT_DIR = "exports"
+STATEMENT_DIR = "statements"
+TEMPLATE_DIR = "templates"
+
+
+def _text(value: Any) -> str:
+    """Amounts arrive as numbers or text; the billing core parses them exactly."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise vol.Invalid("expected a number")
+    return str(value).strip()
+
+
+ROOM: dict[Any, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
+SCHEMAS: dict[str, vol.Schema] = {
+    "move_in": vol.Schema(
+        {
+            **ROOM,
+            vol.Required("tenant"): vol.All(cv.string, vol.Length(min=1, max=100)),
+            vol.Optional("opening_reading"): _text,
+            vol.Optional("first_top_up"): _text,
+            vol.Optional("method", default="cash"): vol.In(PAYMENT_METHODS),
+            vol.Optional("reference"): cv.string,
+            vol.Optional("allowance_pro_rata"): cv.boolean,
+        }
+    ),
+    "move_out": vol.Schema({**ROOM, vol.Optional("final_reading"): _text}),
+    "top_up": vol.Schema(
+        {
+            **ROOM,
+            vol.Required("amount"): _text,
+            vol.Optional("method", default="cash"): vol.In(PAYMENT_METHODS),
+            vol.Optional("reference"): vol.All(cv.string, vol.Length(min=1, max=100)),
+        }
+    ),
+    "reverse_top_up": vol.Schema(
+        {**ROOM, vol.Required("entry_id"): vol.Coerce(int), vol.Optional("reason"): cv.string}
+    ),
+    "refund": vol.Schema(
+        {**ROOM, vol.Required("amount"): _text, vol.Optional("reason"): cv.string}
+    ),
+    "adjust": vol.Schema(
+        {**ROOM, vol.Required("amount"): _text, vol.Required("reason"): cv.string}
+    ),
+    "set_tariff": vol.Schema(
+        {
+            **ROOM,
+            vol.Required("tariff"): dict,
+            vol.Optional("effective_from"): cv.datetime,
+        }
+    ),
+    "statement": vol.Schema(
+        {
+            **ROOM,
+            vol.Optional("cycle"): cv.date,
+            vol.Optional("language"): vol.In(LANGUAGES),
+            vol.Optional("save", default=False): cv.boolean,
+        }
+    ),
+    "export_ledger": vol.Schema(
+        {
+            vol.Optional(ATTR_DEVICE_ID): cv.string,
+            vol.Optional("start"): cv.date,
+            vol.Optional("end"): cv.date,
+        }
+    ),
+    "preset_vacant_energy": vol.Schema({**ROOM, vol.Required("kwh"): _text}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The room an action names, with its gateway."""
+
+    entry: PrepaidPowerConfigEntry
+    rooms: Rooms
+    room: Room
+
+
+def _loaded_entries(hass: HomeAssistant) -> list[PrepaidPowerConfigEntry]:
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+    ]
+
+
+def _target(hass: HomeAssistant, device_id: str) -> Target:
+    for entry in _loaded_entries(hass):
+        rooms = entry.runtime_data.rooms
+        if (room := rooms.room_of_device(device_id)) is not None:
+            return Target(entry, rooms, room)
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_room_device",
+        translation_placeholders={"device_id": device_id},
+    )
+
+
+async def _run[T](target: Target, call: Callable[[BillingCore], T]) -> T:
+    """Run on the ledger thread; a refused operation becomes a translated validation error."""
+    try:
+        return await target.rooms.billing.run(call)
+    except BillingError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=err.key,
+            translation_placeholders={**err.placeholders, "room": target.room.name},
+        ) from err
+
+
+def _current_reading(target: Target) -> str:
+    """The room's meter reading now, as the baseline of a move in or out."""
+    data = target.entry.runtime_data.coordinator.data
+    reading = data.readings.get(target.room.slave_id)
+    value = (
+        reading.values.get(target.room.energy_key)
+        if reading is not None and reading.available and target.room.energy_key
+        else None
+    )
+    if value is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="meter_unavailable",
+            translation_placeholders={"room": target.room.name},
+        )
+    return str(value)
+
+
+def _entry_data(entry: Entry) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "kind": entry.kind,
+        "at": entry.at.isoformat(),
+        "amount": str(entry.amount),
+        "who": entry.who,
+        "why": entry.why,
+    }
+
+
+async def _async_after_money(
+    hass: HomeAssistant, target: Target, call: ServiceCall, action: str, **details: object
+) -> None:
+    """Refresh the room from the last readings (restores supply at once), log the action."""
+    target.rooms.invalidate_totals()
+    await target.entry.runtime_data.coordinator.async_refresh_rooms()
+    state = target.rooms.states.get(target.room.subentry_id)
+    balance = None if state is None else state.summary.live_balance
+    hass.bus.async_fire(
+        EVENT_LANDLORD_ACTION,
+        target.rooms.event_data(target.room, balance, action=action, **details),
+        context=call.context,
+    )
+
+
+async def _move_in(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    opening = call.data.get("opening_reading") or _current_reading(target)
+    tenancy = await _run(
+        target,
+        lambda core: core.move_in(
+            target.room.subentry_id,
+            call.data["tenant"],
+            opening,
+            who=who(call.context),
+            allowance_pro_rata=call.data.get("allowance_pro_rata"),
+            first_top_up=call.data.get("first_top_up"),
+            method=call.data["method"],
+            reference=call.data.get("reference"),
+        ),
+    )
+    await _async_after_money(hass, target, call, "move_in", opening_reading=opening)
+    return {"tenancy_id": tenancy.tenancy_id, "opening_reading": str(tenancy.opening_reading)}
+
+
+async def _move_out(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    final = call.data.get("final_reading") or _current_reading(target)
+    room_id = target.room.subentry_id
+    language = hass.config.language if hass.config.language in LANGUAGES else "en"
+    template = _template(hass, language)
+
+    def move_out(core: BillingCore) -> tuple[Any, str, dict[str, Any]]:
+        result = core.move_out(room_id, final, who=who(call.context))
+        data = statement_data(core, result.tenancy.tenancy_id)
+        return result, render_statement(data, language=language, template=template), data
+
+    result, text, data = await _run(target, move_out)
+    await _async_after_money(hass, target, call, "move_out", final_reading=final)
+    return {
+        "tenancy_id": result.tenancy.tenancy_id,
+        "refund_owed": str(result.refund_owed),
+        "debt": str(result.debt),
+        "settlement": None if result.settlement is None else _entry_data(result.settlement),
+        "statement": text,
+        "statement_data": data,
+    }
+
+
+async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    entry, created = await _run(
+        target,
+        lambda core: core.top_up(
+            target.room.subentry_id,
+            call.data["amount"],
+            method=call.data["method"],
+            reference=call.data.get("reference"),
+            who=who(call.context),
+        ),
+    )
+    if created:
+        await _async_after_money(
+            hass, target, call, "top_up", amount=entry.amount, method=entry.method
+        )
+        state = target.rooms.states.get(target.room.subentry_id)
+        hass.bus.async_fire(
+            EVENT_TOP_UP,
+            target.rooms.event_data(
+                target.room,
+                None if state is None else state.summary.live_balance,
+                amount=entry.amount,
+                method=entry.method,
+                reference=entry.reference,
+            ),
+            context=call.context,
+        )
+    return {**_entry_data(entry), "created": created}
+
+
+async def _reverse_top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    entry = await _run(
+        target,
+        lambda core: core.reverse_top_up(
+            target.room.subentry_id,
+            call.data["entry_id"],
+            who=who(call.context),
+            why=call.data.get("reason", ""),
+        ),
+    )
+    await _async_after_money(hass, target, call, "reverse_top_up", amount=entry.amount)
+    return _entry_data(entry)
+
+
+async def _refund(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    entry = await _run(
+        target,
+        lambda core: core.refund(
+            target.room.subentry_id,
+            call.data["amount"],
+            who=who(call.context),
+            why=call.data.get("reason", ""),
+        ),
+    )
+    await _async_after_money(hass, target, call, "refund", amount=entry.amount)
+    return _entry_data(entry)
+
+
+async def _adjust(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    entry = await _run(
+        target,
+        lambda core: core.adjust(
+            target.room.subentry_id,
+            call.data["amount"],
+            reason=call.data["reason"],
+            who=who(call.context),
+        ),
+    )
+    await _async_after_money(
+        hass, target, call, "adjust", amount=entry.amount, reason=call.data["reason"]
+    )
+    return _entry_data(entry)
+
+
+async def _set_tariff(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    effective: datetime | None = call.data.get("effective_from")
+    if effective is not None and effective.tzinfo is None:
+        effective = effective.replace(tzinfo=dt_util.get_default_time_zone())
+    issues = await _run(
+        target,
+        lambda core: core.set_tariff(
+            target.room.subentry_id,
+            call.data["tariff"],
+            effective_from=effective,
+            who=who(call.context),
+        ),
+    )
+    target.rooms.raise_issues(issues)
+    await _async_after_money(hass, target, call, "set_tariff", kind=call.data["tariff"].get("kind"))
+    return {"effective_from": (effective or dt_util.utcnow()).isoformat()}
+
+
+def _template(hass: HomeAssistant, language: str) -> Path | None:
+    """The landlord's own statement template, when there is one (checked off the loop)."""
+    path = Path(hass.config.path(LEDGER_DIR, TEMPLATE_DIR, f"statement.{language}.txt.j2"))
+    return path if path.is_file() else None
+
+
+async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    room_id = target.room.subentry_id
+    cycle: date | None = call.data.get("cycle")
+    language = call.data.get("language") or (
+        hass.config.language if hass.config.language in LANGUAGES else "en"
+    )
+    folder = Path(hass.config.path(LEDGER_DIR, STATEMENT_DIR))
+    save = call.data["save"]
+
+    def build(core: BillingCore) -> tuple[dict[str, Any], str, str | None]:
+        tenancy = core.tenancy_of(room_id) or max(
+            core.ledger.tenancies(room_id), key=lambda t: t.tenancy_id, default=None
+        )
+        if tenancy is None:
+            raise BillingError("room_has_no_tenancy", {"room": room_id})
+        key = (
+            None
+            if cycle is None
+            else core.calendar(room_id)
+            .cycle_containing(datetime.combine(cycle, time(12), tzinfo=core.tz))
+            .key
+        )
+        data = statement_data(core, tenancy.tenancy_id, key)
+        text = render_statement(data, language=language, template=_template(hass, language))
+        path = None
+        if save:
+            folder.mkdir(parents=True, exist_ok=True)
+            file = folder / f"{target.room.name}_{data['cycle']['key']}_{tenancy.tenancy_id}.txt"
+            file.write_text(text, encoding="utf-8")
+            path = str(file)
+        return data, text, path
+
+    data, text, path = await _run(target, build)
+    return {"statement": text, "data": data, "path": path}
+
+
+async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    device_id = call.data.get(ATTR_DEVICE_ID)
+    targets: list[Target] = []
+    if device_id is not None:
+        targets = [_target(hass, device_id)]
+    else:
+        targets = [
+            Target(entry, entry.runtime_data.rooms, room)
+            for entry in _loaded_entries(hass)
+            for room in list(entry.runtime_data.rooms.rooms.values())[:1]
+        ]
+    tz = dt_util.get_default_time_zone()
+    start: date | None = call.data.get("start")
+    end: date | None = call.data.get("end")
+    start_at = None if start is None else datetime.combine(start, time(0), tzinfo=tz)
+    end_at = None if end is None else datetime.combine(end, time(0), tzinfo=tz)
+    folder = Path(hass.config.path(LEDGER_DIR, EXPORT_DIR))
+    stamp = dt_util.now().strftime("%Y%m%d-%H%M%S")
+    files: list[JsonValueType] = []
+    for target in targets:
+        room_id = target.room.subentry_id if device_id is not None else None
+        name = target.room.name if room_id else target.entry.title
+        file = folder / f"ledger_{name}_{stamp}.csv".replace("/", "_").replace(" ", "_")
+
+        def export(core: BillingCore, room_id: str | None = room_id, file: Path = file) -> int:
+            buffer = io.StringIO()
+            rows = export_csv(core, buffer, room_id=room_id, start=start_at, end=end_at)
+            folder.mkdir(parents=True, exist_ok=True)
+            file.write_text(buffer.getvalue(), encoding="utf-8")
+            return rows
+
+        rows = await _run(target, export)
+        files.append({"path": str(file), "rows": rows})
+    return {"files": files}
+
+
+async def _preset_vacant_energy(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    entry = await _run(
+        target,
+        lambda core: core.preset_vacant_energy(
+            target.room.subentry_id, call.data["kwh"], who=who(call.context)
+        ),
+    )
+    await _async_after_money(hass, target, call, "preset_vacant_energy", kwh=entry.kwh)
+    return {"entry_id": entry.entry_id, "kwh": str(entry.kwh)}
+
+
+HANDLERS: dict[str, Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse]]] = {
+    "move_in": _move_in,
+    "move_out": _move_out,
+    "top_up": _top_up,
+    "reverse_top_up": _reverse_top_up,
+    "refund": _refund,
+    "adjust": _adjust,
+    "set_tariff": _set_tariff,
+    "statement": _statement,
+    "export_ledger": _export_ledger,
+    "preset_vacant_energy": _preset_vacant_energy,
+}
+# Actions whose response carries data the landlord asked for.
+RESPONSE_ONLY = {"statement", "export_ledger"}
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the landlord actions (once, for all gateways)."""
+    for name, handler in HANDLERS.items():
+
+        async def handle(
+            call: ServiceCall,
+            handler: Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResponse]] = handler,
+        ) -> ServiceResponse:
+            await async_require_landlord(hass, call.context)
+            response = await handler(hass, call)
+            return response if call.return_response else None
+
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            handle,
+            schema=SCHEMAS[name],
+            supports_response=SupportsResponse.ONLY
+            if name in RESPONSE_ONLY
+            else SupportsResponse.OPTIONAL,
+        )
