@@ -8,6 +8,8 @@ from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
+from .compat import RepairsFlowResult
+
 
 class SuspectReadingFlow(RepairsFlow):
     """Charge the jump, or discard it as a glitch."""
