@@ -1,0 +1,148 @@
+"""`python -m _demo` (run by `scripts/demo`): the demo on a simulated building, until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from pathlib import Path
+import secrets
+import signal
+import sys
+import time
+
+import aiohttp
+
+from .scenario import Login, bring_up, wait_ready
+from .stack import ROOT, Stack, StackConfig, frontend_installed, port_free
+
+DEFAULT_WORKDIR = ROOT / "demo-config"
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="scripts/demo",
+        description="Prepaid Power on a simulated building in a real Home Assistant.",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=60.0,
+        help="simulated seconds per real second (default 60: an hour a minute)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8123, help="Home Assistant's port (default 8123)"
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help=f"throw-away folder (default {DEFAULT_WORKDIR.relative_to(ROOT)}/)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="continue with the existing config folder"
+    )
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="stop once the demo is set up (prints the timings; for checks)",
+    )
+    return parser.parse_args(argv)
+
+
+def _say(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
+    config = StackConfig(workdir=args.workdir.resolve(), time_scale=args.time_scale)
+    config.frontend = frontend_installed(config.python)
+    if not config.frontend:
+        _say("home-assistant-frontend is not installed: no web UI (the APIs still work)")
+    previous = Stack.load_state(config) if args.keep else None
+    keep = previous is not None and (config.config_dir / ".storage").is_dir()
+    if args.keep and not keep:
+        _say(f"nothing to keep in {config.workdir}: starting fresh")
+    if keep and previous is not None:
+        config.ha_port = previous["ha_port"]
+        config.modbus_port = previous["modbus_port"]  # the config entry stores it
+        config.status_port = previous["status_port"]
+    else:
+        config.ha_port = args.port if port_free(args.port) else 0
+    stack = Stack(config)
+    stack.prepare(fresh=not keep)
+    started = time.monotonic()
+    stack.start()
+    _say(
+        f"gateway (pid {stack.gateway.pid if stack.gateway else '?'}) and Home Assistant "
+        f"(pid {stack.hass.pid if stack.hass else '?'}) starting; logs in {config.workdir}"
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            if keep and previous is not None:
+                await wait_ready(session, stack)
+                landlord = Login(**previous["landlord"])
+                tenant = Login(**previous["tenant"])
+                timings = {"demo_ready_s": time.monotonic() - started}
+                notes: list[str] = []
+            else:
+                landlord = Login("Landlord", "landlord", secrets.token_urlsafe(9))
+                tenant = Login("Tenant", "tenant", secrets.token_urlsafe(9))
+                setup = asyncio.create_task(bring_up(session, stack, landlord, tenant, log=_say))
+                waiter = asyncio.create_task(stop.wait())
+                await asyncio.wait({setup, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                if not setup.done():
+                    setup.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await setup
+                    return 130
+                waiter.cancel()
+                demo = setup.result()
+                timings, notes = demo.timings, demo.notes
+                stack.save_state({"landlord": landlord.__dict__, "tenant": tenant.__dict__})
+        for note in notes:
+            _say(f"not yet: {note}")
+        print(
+            "\n"
+            f"  Prepaid Power demo: {stack.ha_url}\n"
+            f"    landlord (admin): {landlord.username} / {landlord.password}\n"
+            f"    tenant:           {tenant.username} / {tenant.password}\n"
+            f"    dashboards:       {stack.ha_url}/prepaid-landlord  "
+            f"{stack.ha_url}/prepaid-tenant\n"
+            f"  Simulated building: {stack.status_url}/ (time x{config.time_scale:g})\n"
+            f"  Ready in {timings.get('demo_ready_s', 0):.1f} s. Ctrl-C stops everything; "
+            "`scripts/demo --keep` continues.\n",
+            flush=True,
+        )
+        if args.setup_only:
+            for key, value in timings.items():
+                print(f"  {key}: {value:.1f}")
+            return 0
+        while not stop.is_set():
+            stack.check_running()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+        return 0
+    except Exception as err:
+        _say(f"demo failed: {err}")
+        for child in (stack.gateway, stack.hass):
+            if child is not None:
+                print(f"--- {child.name} ({child.log_path}):\n{child.tail(30)}", file=sys.stderr)
+        return 1
+    finally:
+        _say("stopping Home Assistant and the gateway")
+        await asyncio.get_running_loop().run_in_executor(None, stack.stop)
+        _say("stopped")
+
+
+async def _main(argv: list[str] | None) -> int:
+    args = _parse(argv)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, stop.set)
+    return await _serve(args, stop)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(_main(sys.argv[1:])))
