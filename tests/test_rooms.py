@@ -1,0 +1,386 @@
+"""Rooms, tenancies and the ledger in Home Assistant, against the simulator over real TCP."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from homeassistant.auth.models import User
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.prepaid_power.const import (
+    DOMAIN,
+    EVENT_LANDLORD_ACTION,
+    EVENT_TOP_UP,
+    room_identifier,
+)
+from prepaid_power_gateway import Gateway
+
+from .conftest import device_with_identifier
+from .test_init import gateway_entry, setup_gateway
+from .test_sensor import poll
+
+ROOM_DATA: dict[str, Any] = {
+    "meter": 1,
+    "price": "0.5",
+    "cycle_start_day": 1,
+    "allowance_kwh": "0",
+    "allowance_pro_rata": False,
+    "actuator_kind": "none",
+    "supply": {"low_level": "10", "credit_limit": "0"},
+    "schedules": {},
+}
+
+
+def entry_with_room(port: int, **data: Any) -> MockConfigEntry:
+    """A gateway entry with one room on meter 1 (SDM120, 500 W in the small building)."""
+    entry = gateway_entry(port)
+    entry_data = {**entry.data}
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data=entry_data,
+        subentries_data=[
+            {
+                "data": {**ROOM_DATA, **data},
+                "subentry_type": "room",
+                "title": "Room 1",
+                "unique_id": None,
+            }
+        ],
+    )
+
+
+def room_subentry(entry: MockConfigEntry) -> ConfigSubentry:
+    """The entry's only room."""
+    (subentry,) = entry.subentries.values()
+    return subentry
+
+
+def room_device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """Device id of the entry's room."""
+    from homeassistant.helpers import device_registry as dr
+
+    device = device_with_identifier(
+        dr.async_get(hass), entry.entry_id, room_identifier(room_subentry(entry).subentry_id)
+    )
+    assert device is not None
+    return device.id
+
+
+async def act(
+    hass: HomeAssistant, action: str, data: dict[str, Any], context: Context | None = None
+) -> Any:
+    """Call a landlord action and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True, context=context
+    )
+
+
+def balance(hass: HomeAssistant) -> Decimal:
+    """The room's balance sensor."""
+    state = hass.states.get("sensor.room_1_balance")
+    assert state is not None
+    return Decimal(state.state)
+
+
+async def use_energy(hass: HomeAssistant, gateway: Gateway, kwh: Decimal) -> None:
+    """Let meter 1 count `kwh` more (at 1 kW) and poll."""
+    gateway.simulator.meter(1).set_load(1000)
+    gateway.simulator.clock.advance(float(kwh) * 3600)
+    await poll(hass)
+
+
+async def ledger_entries(entry: MockConfigEntry) -> int:
+    """How many entries the gateway's ledger holds."""
+    rooms = entry.runtime_data.rooms
+    return len(await rooms.billing.run(lambda core: core.ledger.entries()))
+
+
+@pytest.fixture
+async def room(hass: HomeAssistant, simulated_gateway: Gateway) -> MockConfigEntry:
+    """A loaded gateway with Room 1 on the SDM120, with a tenant who paid 20.00."""
+    hass.config.currency = "CNY"
+    entry = entry_with_room(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    device_id = room_device_id(hass, entry)
+    await act(
+        hass,
+        "move_in",
+        {"device_id": device_id, "tenant": "Alice", "first_top_up": "20", "reference": "R-1"},
+    )
+    return entry
+
+
+async def test_room_device_and_sensors(hass: HomeAssistant, room: MockConfigEntry) -> None:
+    """A room is a device with balance, usage, price and tenancy sensors."""
+    assert balance(hass) == Decimal("20.00")
+    state = hass.states.get("sensor.room_1_balance")
+    assert state is not None
+    assert state.attributes["unit_of_measurement"] == "CNY"
+    assert hass.states.get("sensor.room_1_tenancy").state == "occupied"
+    assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.5")
+    assert hass.states.get("sensor.room_1_current_price").attributes[
+        "unit_of_measurement"
+    ] == "CNY/kWh"
+
+
+async def test_usage_is_charged(
+    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+) -> None:
+    """Six minutes at 1 kW is 0.1 kWh: 0.05 CNY off the balance, shown as this cycle's cost.
+
+    (HA's clock is not advanced with the simulator's, so only jumps a meter could make in a
+    few real seconds plus the plausibility slack are billed; bigger ones are held as suspect.)
+    """
+    await use_energy(hass, simulated_gateway, Decimal("0.1"))
+    assert balance(hass) == Decimal("19.95")
+    assert Decimal(hass.states.get("sensor.room_1_energy_this_cycle").state) == Decimal("0.1")
+    assert Decimal(hass.states.get("sensor.room_1_cost_this_cycle").state) == Decimal("0.05")
+
+
+async def test_top_up_is_idempotent_by_reference(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """The same payment reference twice is one top-up; the event fires once."""
+    events = async_capture_events(hass, EVENT_TOP_UP)
+    device_id = room_device_id(hass, room)
+    first = await act(
+        hass, "top_up", {"device_id": device_id, "amount": "30", "reference": "WX-42"}
+    )
+    second = await act(
+        hass, "top_up", {"device_id": device_id, "amount": "30", "reference": "WX-42"}
+    )
+    assert first["created"] is True
+    assert second["created"] is False
+    assert second["entry_id"] == first["entry_id"]
+    assert balance(hass) == Decimal("50.00")
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data == {
+        "room_id": room_subentry(room).subentry_id,
+        "room": "Room 1",
+        "device_id": device_id,
+        "balance": "50.00",
+        "currency": "CNY",
+        "amount": "30.00",
+        "method": "cash",
+        "reference": "WX-42",
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "key"),
+    [
+        ("top_up", {"amount": "-5"}, "amount_not_positive"),
+        ("top_up", {"amount": "0"}, "amount_not_positive"),
+        ("top_up", {"amount": "NaN"}, "amount_not_finite"),
+        ("top_up", {"amount": "Infinity"}, "amount_not_finite"),
+        ("top_up", {"amount": "1e12"}, "amount_too_large"),
+        ("top_up", {"amount": "1.005"}, "amount_too_many_decimals"),
+        ("top_up", {"amount": "ten"}, "amount_invalid"),
+        ("refund", {"amount": "500"}, "refund_exceeds_balance"),
+        ("reverse_top_up", {"entry_id": 999}, "unknown_entry"),
+        ("move_in", {"tenant": "Bob"}, "room_occupied"),
+        ("set_tariff", {"tariff": {"kind": "flat", "price": "-1"}}, "price_invalid"),
+        (
+            "set_tariff",
+            {
+                "tariff": {
+                    "kind": "tou",
+                    "prices": {"peak": "1", "valley": "0.4"},
+                    "weekday": [
+                        {"start": "08:00", "end": "22:00", "period": "peak"},
+                        {"start": "21:00", "end": "08:00", "period": "valley"},
+                    ],
+                }
+            },
+            "tariff_interval_overlap",
+        ),
+        (
+            "set_tariff",
+            {
+                "tariff": {
+                    "kind": "tou",
+                    "prices": {"peak": "1", "valley": "0.4"},
+                    "weekday": [
+                        {"start": "08:00", "end": "20:00", "period": "peak"},
+                        {"start": "22:00", "end": "08:00", "period": "valley"},
+                    ],
+                }
+            },
+            "tariff_interval_gap",
+        ),
+    ],
+)
+async def test_bad_input_is_refused_and_changes_nothing(
+    hass: HomeAssistant,
+    room: MockConfigEntry,
+    action: str,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """Every refusal is a translated validation error and leaves the ledger untouched."""
+    before = await ledger_entries(room)
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, action, {"device_id": room_device_id(hass, room), **data})
+    assert err.value.translation_key == key
+    assert err.value.translation_domain == DOMAIN
+    assert await ledger_entries(room) == before
+    assert balance(hass) == Decimal("20.00")
+
+
+async def test_reversing_twice_is_refused(hass: HomeAssistant, room: MockConfigEntry) -> None:
+    """A top-up is reversed at most once."""
+    device_id = room_device_id(hass, room)
+    top_up = await act(hass, "top_up", {"device_id": device_id, "amount": "5"})
+    await act(hass, "reverse_top_up", {"device_id": device_id, "entry_id": top_up["entry_id"]})
+    assert balance(hass) == Decimal("20.00")
+    with pytest.raises(ServiceValidationError) as err:
+        await act(
+            hass, "reverse_top_up", {"device_id": device_id, "entry_id": top_up["entry_id"]}
+        )
+    assert err.value.translation_key == "top_up_already_reversed"
+
+
+async def test_unknown_room_and_room_without_tenant(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """An unknown device and a vacant room are refused with their own messages."""
+    entry = entry_with_room(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "top_up", {"device_id": "nope", "amount": "5"})
+    assert err.value.translation_key == "unknown_room_device"
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "top_up", {"device_id": room_device_id(hass, entry), "amount": "5"})
+    assert err.value.translation_key == "room_has_no_tenancy"
+    assert hass.states.get("sensor.room_1_tenancy").state == "vacant"
+
+
+async def test_non_admin_is_refused(
+    hass: HomeAssistant, room: MockConfigEntry, tenant_user: User
+) -> None:
+    """Tenants cannot move money, even through the action API."""
+    before = await ledger_entries(room)
+    with pytest.raises(HomeAssistantError) as err:
+        await act(
+            hass,
+            "top_up",
+            {"device_id": room_device_id(hass, room), "amount": "100"},
+            Context(user_id=tenant_user.id),
+        )
+    assert err.value.translation_key == "landlord_only"
+    assert await ledger_entries(room) == before
+
+
+async def test_adjust_needs_a_reason_and_is_logged_with_the_user(
+    hass: HomeAssistant, room: MockConfigEntry, hass_admin_user: User
+) -> None:
+    """Landlord actions fire a logbook event carrying the user's context and the room."""
+    events: list[Event] = async_capture_events(hass, EVENT_LANDLORD_ACTION)
+    device_id = room_device_id(hass, room)
+    with pytest.raises(ServiceValidationError):
+        await act(hass, "adjust", {"device_id": device_id, "amount": "-3", "reason": " "})
+    await act(
+        hass,
+        "adjust",
+        {"device_id": device_id, "amount": "-3.50", "reason": "meter misread"},
+        Context(user_id=hass_admin_user.id),
+    )
+    assert balance(hass) == Decimal("16.50")
+    await hass.async_block_till_done()
+    adjust = [e for e in events if e.data["action"] == "adjust"]
+    assert len(adjust) == 1
+    assert adjust[0].context.user_id == hass_admin_user.id
+    assert adjust[0].data["room"] == "Room 1"
+    assert adjust[0].data["reason"] == "meter misread"
+    entries = await room.runtime_data.rooms.billing.run(
+        lambda core: core.ledger.entries(kinds=["adjustment"])
+    )
+    assert [(e.amount, e.who) for e in entries] == [(Decimal("-3.50"), hass_admin_user.id)]
+
+
+async def test_statement_and_move_out(
+    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+) -> None:
+    """A statement is returned as response data; moving out settles the account to zero."""
+    await use_energy(hass, simulated_gateway, Decimal("0.1"))
+    device_id = room_device_id(hass, room)
+    response = await act(hass, "statement", {"device_id": device_id, "save": True})
+    assert "Alice" in response["statement"]
+    assert response["data"]["closing_balance"] == "19.95"
+    saved = Path(response["path"])
+    assert await hass.async_add_executor_job(saved.read_text, "utf-8") == response["statement"]
+    assert "www" not in saved.parts
+
+    result = await act(hass, "move_out", {"device_id": device_id})
+    assert result["refund_owed"] == "19.95"
+    assert result["debt"] == "0"
+    assert "Alice" in result["statement"]
+    assert hass.states.get("sensor.room_1_tenancy").state == "vacant"
+
+
+async def test_export_ledger_csv(hass: HomeAssistant, room: MockConfigEntry) -> None:
+    """The ledger export writes a CSV under the config folder and returns its path."""
+    response = await act(hass, "export_ledger", {"device_id": room_device_id(hass, room)})
+    (file,) = response["files"]
+    text = await hass.async_add_executor_job(Path(file["path"]).read_text, "utf-8")
+    assert file["rows"] == len(text.strip().splitlines()) - 1
+    assert "top_up" in text
+    assert Path(file["path"]).is_relative_to(Path(hass.config.path("prepaid_power")))
+
+
+async def test_set_tariff_changes_the_price(hass: HomeAssistant, room: MockConfigEntry) -> None:
+    """A new flat tariff from now shows as the current price."""
+    await act(
+        hass,
+        "set_tariff",
+        {"device_id": room_device_id(hass, room), "tariff": {"kind": "flat", "price": "0.8"}},
+    )
+    assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.8")
+
+
+async def test_room_subentry_flow(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """A room is added from the UI, then its price changed by reconfiguring it."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "room"), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    user_input = {
+        "name": "Room 1",
+        "meter": "1",
+        "price": "0.55",
+        "cycle_start_day": 1,
+        "allowance_kwh": "5",
+        "allowance_pro_rata": False,
+        "actuator_kind": "meter_relay",
+        "supply": {"low_level": "10", "credit_limit": "0"},
+        "schedules": {},
+    }
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    # The SDM120 has no relay of its own.
+    assert result["errors"] == {"actuator_kind": "meter_has_no_relay"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**user_input, "actuator_kind": "none", "price": "0.12345"}
+    )
+    assert result["errors"] == {"price": "too_many_decimals"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**user_input, "actuator_kind": "none"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    subentry = room_subentry(entry)
+    assert subentry.title == "Room 1"
+    assert subentry.data["meter"] == 1
+    assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.55")
+    assert Decimal(hass.states.get("sensor.room_1_allowance_left").state) == Decimal("5")
