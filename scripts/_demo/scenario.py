@@ -41,16 +41,51 @@ class RoomPlan:
     price: str
     tenant: str | None = None
     top_up: str | None = None
+    tariff: dict[str, Any] | None = None  # set with prepaid_power.set_tariff after creation
     actuator: dict[str, Any] = field(default_factory=lambda: {"actuator_kind": "meter_relay"})
     note: str = ""
 
+
+TOU_TARIFF: dict[str, Any] = {
+    "kind": "tou",
+    "prices": {"peak": "0.4200", "valley": "0.1800"},
+    "weekday": [
+        {"start": "07:00", "end": "23:00", "period": "peak"},
+        {"start": "23:00", "end": "07:00", "period": "valley"},
+    ],
+    "weekend": [{"start": "00:00", "end": "00:00", "period": "valley"}],
+}
+TIERED_TARIFF: dict[str, Any] = {
+    "kind": "tiered",
+    "blocks": [
+        {"up_to_kwh": "50", "price": "0.2500"},
+        {"up_to_kwh": "150", "price": "0.3500"},
+        {"up_to_kwh": None, "price": "0.5000"},
+    ],
+}
 
 # The sample building: rooms 1-5 have meters with a relay, 6-12 switch on relay board 100.
 DEMO_ROOMS: tuple[RoomPlan, ...] = (
     RoomPlan("Room 1", 1, "0.3500", tenant="Alice", top_up="50.00", note="flat tariff"),
     RoomPlan("Room 2", 2, "0.3200", tenant="Bob", top_up="0.60", note="near cut-off"),
-    RoomPlan("Room 3", 3, "0.3000", tenant="Chen", top_up="30.00", note="time-of-use tariff"),
-    RoomPlan("Room 4", 4, "0.3000", tenant="Dana", top_up="40.00", note="tiered tariff"),
+    RoomPlan(
+        "Room 3",
+        3,
+        "0.3000",
+        tenant="Chen",
+        top_up="30.00",
+        tariff=TOU_TARIFF,
+        note="time-of-use tariff",
+    ),
+    RoomPlan(
+        "Room 4",
+        4,
+        "0.3000",
+        tenant="Dana",
+        top_up="40.00",
+        tariff=TIERED_TARIFF,
+        note="tiered tariff",
+    ),
     RoomPlan("Room 5", 5, "0.3300", tenant="Emil", top_up="5.00", note="protected"),
     RoomPlan(
         "Room 6",
@@ -154,7 +189,7 @@ async def set_gateway_options(
     return await client.flow(
         "config/config_entries/options/flow",
         entry_id,
-        [{"poll_interval": poll_interval, "timeout_ms": timeout_ms, "gap_ms": 0}],
+        [{"poll_interval": poll_interval, "timeout_ms": timeout_ms, "inter_frame_gap_ms": 0}],
     )
 
 
@@ -298,21 +333,23 @@ async def create_rooms(
     if "move_in" not in actions:
         demo.notes.append("tenancies, top-ups: no prepaid_power.move_in action yet")
         return
-    # The actions landed: tenancies and top-ups (tariffs, protection and schedules follow
-    # the same pattern once their actions exist).
+    # The actions landed: tariffs, tenancies with a first top-up.
     for plan in rooms:
-        if plan.tenant is None or plan.name not in demo.rooms:
+        if plan.name not in demo.rooms:
             continue
         try:
-            await room_action(ws, "move_in", demo, plan.name, tenant=plan.tenant)
-            if plan.top_up and "top_up" in actions:
+            if plan.tariff is not None and "set_tariff" in actions:
+                await room_action(ws, "set_tariff", demo, plan.name, tariff=plan.tariff)
+            if plan.tenant is not None:
+                extra = {} if plan.top_up is None else {"first_top_up": plan.top_up}
                 await room_action(
                     ws,
-                    "top_up",
+                    "move_in",
                     demo,
                     plan.name,
-                    amount=plan.top_up,
-                    reference=f"demo-{plan.slave}",
+                    tenant=plan.tenant,
+                    reference=f"demo-{plan.slave}-1",
+                    **extra,
                 )
         except HassApiError as err:
             demo.notes.append(f"{plan.name}: {err}")
