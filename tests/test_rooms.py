@@ -127,9 +127,10 @@ async def test_room_device_and_sensors(hass: HomeAssistant, room: MockConfigEntr
     assert state.attributes["unit_of_measurement"] == "CNY"
     assert hass.states.get("sensor.room_1_tenancy").state == "occupied"
     assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.5")
-    assert hass.states.get("sensor.room_1_current_price").attributes[
-        "unit_of_measurement"
-    ] == "CNY/kWh"
+    assert (
+        hass.states.get("sensor.room_1_current_price").attributes["unit_of_measurement"]
+        == "CNY/kWh"
+    )
 
 
 async def test_usage_is_charged(
@@ -244,9 +245,7 @@ async def test_reversing_twice_is_refused(hass: HomeAssistant, room: MockConfigE
     await act(hass, "reverse_top_up", {"device_id": device_id, "entry_id": top_up["entry_id"]})
     assert balance(hass) == Decimal("20.00")
     with pytest.raises(ServiceValidationError) as err:
-        await act(
-            hass, "reverse_top_up", {"device_id": device_id, "entry_id": top_up["entry_id"]}
-        )
+        await act(hass, "reverse_top_up", {"device_id": device_id, "entry_id": top_up["entry_id"]})
     assert err.value.translation_key == "top_up_already_reversed"
 
 
@@ -383,4 +382,6 @@ async def test_room_subentry_flow(hass: HomeAssistant, simulated_gateway: Gatewa
     assert subentry.title == "Room 1"
     assert subentry.data["meter"] == 1
     assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.55")
-    assert Decimal(hass.states.get("sensor.room_1_allowance_left").state) == Decimal("5")
+    # Free energy is credited to a tenancy; a vacant room has none.
+    assert Decimal(hass.states.get("sensor.room_1_free_energy_left").state) == 0
+    assert hass.states.get("sensor.room_1_tenancy").state == "vacant"

@@ -451,35 +451,40 @@ class GatewayOptionsFlow(OptionsFlow):
         )
 
 
-def _decimal_text(places: int, *, allow_zero: bool = True) -> Callable[[Any], str]:
-    """Validate a decimal typed as text: finite, not negative, at most `places` decimals."""
-
-    def validate(value: Any) -> str:
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise vol.Invalid("not_a_number") from None
-        if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
-            raise vol.Invalid("out_of_range")
-        if -number.as_tuple().exponent > places:  # type: ignore[operator]
-            raise vol.Invalid("too_many_decimals")
-        return str(number)
-
-    return validate
+def _decimal_error(value: Any, places: int, *, allow_zero: bool = True) -> str | None:
+    """The form error of a decimal typed as text, or None when it is fine."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return "not_a_number"
+    if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
+        return "out_of_range"
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return "too_many_decimals"
+    return None
 
 
-def _money_field(places: int = 2) -> Callable[[Any], str]:
-    return vol.All(TextSelector(), _decimal_text(places))
+# Decimal fields of a room: where they sit, how many decimals, whether zero is allowed.
+ROOM_DECIMALS: tuple[tuple[str | None, str, int, bool], ...] = (
+    (None, CONF_PRICE, 4, False),
+    (None, CONF_ALLOWANCE_KWH, 3, True),
+    (CONF_SUPPLY, CONF_LOW_LEVEL, 2, True),
+    (CONF_SUPPLY, CONF_WARNING_CUT_LEVEL, 2, True),
+    (CONF_SUPPLY, CONF_CREDIT_LIMIT, 2, True),
+    (CONF_SUPPLY, CONF_AUTO_RESTORE_MINIMUM, 2, True),
+    (CONF_SUPPLY, CONF_EMERGENCY_CREDIT, 2, True),
+)
 
 
 ROOM_SUPPLY_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_LOW_LEVEL, default=str(DEFAULT_LOW_LEVEL)): _money_field(),
-        vol.Optional(CONF_WARNING_CUT_LEVEL): _money_field(),
-        vol.Required(CONF_CREDIT_LIMIT, default=str(DEFAULT_CREDIT_LIMIT)): _money_field(),
+        vol.Required(CONF_LOW_LEVEL, default=str(DEFAULT_LOW_LEVEL)): TextSelector(),
+        vol.Optional(CONF_WARNING_CUT_LEVEL): TextSelector(),
+        vol.Required(CONF_CREDIT_LIMIT, default=str(DEFAULT_CREDIT_LIMIT)): TextSelector(),
         vol.Required(CONF_GRACE_MINUTES, default=0): _number(0, 10080, "min"),
-        vol.Required(CONF_AUTO_RESTORE_MINIMUM, default="0"): _money_field(),
-        vol.Required(CONF_EMERGENCY_CREDIT, default="0"): _money_field(),
+        vol.Required(CONF_AUTO_RESTORE_MINIMUM, default="0"): TextSelector(),
+        vol.Required(CONF_EMERGENCY_CREDIT, default="0"): TextSelector(),
         vol.Optional(CONF_POWER_LIMIT_W): _number(1, 100000, "W"),
         vol.Required(CONF_OVERLOAD_SECONDS, default=10): _number(1, 3600, "s"),
         vol.Required(CONF_RECLOSE_MINUTES, default=1): _number(0, 1440, "min"),
@@ -581,9 +586,9 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
                     mode=SelectSelectorMode.DROPDOWN,
                 )
             ),
-            vol.Required(CONF_PRICE): vol.All(TextSelector(), _decimal_text(4, allow_zero=False)),
+            vol.Required(CONF_PRICE): TextSelector(),
             vol.Required(CONF_CYCLE_START_DAY, default=1): _number(1, 28),
-            vol.Required(CONF_ALLOWANCE_KWH, default="0"): _money_field(3),
+            vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
             vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
             vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
                 list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND
@@ -602,6 +607,12 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
 def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> dict[str, str]:
     """Form errors for a room that cannot work as entered."""
     errors: dict[str, str] = {}
+    for section_key, key, places, allow_zero in ROOM_DECIMALS:
+        holder = data if section_key is None else data[section_key]
+        if key in holder and (error := _decimal_error(holder[key], places, allow_zero=allow_zero)):
+            errors[key if section_key is None else section_key] = error
+    if errors:
+        return errors
     for sub in entry.subentries.values():
         if (
             sub.subentry_id != own
@@ -626,8 +637,8 @@ def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> d
     if kind == ACTUATOR_SWITCH and not data.get(CONF_SWITCH_ENTITY):
         errors[CONF_SWITCH_ENTITY] = "switch_required"
     supply = data[CONF_SUPPLY]
-    cut_off = -Decimal(supply[CONF_CREDIT_LIMIT])
+    cut_off = -Decimal(str(supply[CONF_CREDIT_LIMIT]))
     for level in (CONF_LOW_LEVEL, CONF_WARNING_CUT_LEVEL):
-        if level in supply and Decimal(supply[level]) <= cut_off:
+        if level in supply and Decimal(str(supply[level])) <= cut_off:
             errors["base"] = "level_below_cut_off"
     return errors

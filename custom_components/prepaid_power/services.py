@@ -365,12 +365,16 @@ async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
             .cycle_containing(datetime.combine(cycle, time(12), tzinfo=core.tz))
             .key
         )
+        if tenancy.moved_out_at is None:
+            # A statement shows what was used up to now: post the accrued charges first.
+            core.flush(room_id)
         data = statement_data(core, tenancy.tenancy_id, key)
         text = render_statement(data, language=language, template=_template(hass, language))
         path = None
         if save:
             folder.mkdir(parents=True, exist_ok=True)
-            file = folder / f"{target.room.name}_{data['cycle']['key']}_{tenancy.tenancy_id}.txt"
+            name = "".join(c if c.isalnum() else "_" for c in target.room.name)
+            file = folder / f"{name}_{data['cycle']}_{tenancy.tenancy_id}.txt"
             file.write_text(text, encoding="utf-8")
             path = str(file)
         return data, text, path
