@@ -36,14 +36,22 @@ from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
+from .supply_services import async_setup_supply_services
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
     async_setup_services(hass)
+    async_setup_supply_services(hass)
     return True
 
 
@@ -89,6 +97,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         profile_set=profile_set,
         gateway_device_id=gateway_device.id,
         rooms=rooms,
+    )
+    rooms.supply.start(
+        bus,
+        {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
+        coordinator.async_update_listeners,
     )
     await coordinator.async_config_entry_first_refresh()
 

@@ -1,19 +1,64 @@
-"""Binary sensors: the state of each meter relay (or relay-board channel)."""
+"""Binary sensors: each meter relay (or relay-board channel); each room's supply alerts."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compat import BinarySensorDeviceClass
-from .coordinator import PrepaidPowerConfigEntry
-from .entity import MeterEntity
+from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
+from .entity import MeterEntity, RoomEntity
+from .rooms import Room, RoomState
+from .supply import RoomControl
 
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoomBinarySensorDescription(BinarySensorEntityDescription):
+    """A supply alert of a room."""
+
+    value_fn: Callable[[Room, RoomState, RoomControl], bool | None]
+    has_fn: Callable[[RoomControl], bool] = lambda _control: True
+
+
+def _low_balance(room: Room, state: RoomState, _control: RoomControl) -> bool | None:
+    balance, level = state.summary.live_balance, room.settings.low_level
+    if balance is None or level is None:
+        return None
+    return balance <= level
+
+
+ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
+    RoomBinarySensorDescription(
+        key="low_balance",
+        translation_key="low_balance",
+        value_fn=_low_balance,
+    ),
+    RoomBinarySensorDescription(
+        key="cut_off_due",
+        translation_key="cut_off_due",
+        value_fn=lambda _room, state, _control: (
+            None if state.decision is None else state.decision.cut_off_due
+        ),
+    ),
+    RoomBinarySensorDescription(
+        key="relay_fault",
+        translation_key="relay_fault",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda _room, _state, control: control.fault,
+        has_fn=lambda control: control.actuator is not None,
+    ),
+)
 
 
 async def async_setup_entry(
@@ -38,6 +83,17 @@ async def async_setup_entry(
             )
             entities.append(RelaySensor(coordinator, meter, description))
     async_add_entities(entities)
+    rooms = entry.runtime_data.rooms
+    for room in rooms.rooms.values():
+        control = rooms.supply.controls[room.subentry_id]
+        async_add_entities(
+            [
+                RoomBinarySensor(coordinator, room, description, control)
+                for description in ROOM_BINARY_SENSORS
+                if description.has_fn(control)
+            ],
+            config_subentry_id=room.subentry_id,
+        )
 
 
 class RelaySensor(MeterEntity, BinarySensorEntity):
@@ -48,3 +104,28 @@ class RelaySensor(MeterEntity, BinarySensorEntity):
         """Closed relay is on."""
         reading = self.reading
         return None if reading is None else reading.relays.get(self.entity_description.key)
+
+
+class RoomBinarySensor(RoomEntity, BinarySensorEntity):
+    """Low balance, cut-off due or relay fault of a room."""
+
+    entity_description: RoomBinarySensorDescription
+
+    def __init__(
+        self,
+        coordinator: GatewayCoordinator,
+        room: Room,
+        description: RoomBinarySensorDescription,
+        control: RoomControl,
+    ) -> None:
+        """Read the room's supply control too (the relay machine lives there)."""
+        super().__init__(coordinator, room, description)
+        self._control = control
+
+    @property
+    def is_on(self) -> bool | None:
+        """The alert after the last decision."""
+        state = self.room_state
+        if state is None:
+            return None
+        return self.entity_description.value_fn(self.room, state, self._control)

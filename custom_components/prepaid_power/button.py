@@ -1,11 +1,18 @@
-"""Buttons: scan the gateway's bus for meters added since setup."""
+"""Buttons: scan the gateway's bus (landlord); each room's tenant-safe supply controls.
+
+"Restore after warning" and "use emergency credit" are for tenants: every user may press
+them, and the supply policy decides whether they apply.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord
@@ -23,8 +30,11 @@ from .const import (
     LOGGER,
     SCAN_TIMEOUT_S,
 )
+from .control import SupplyOperationError, restore_after_warning
 from .coordinator import PrepaidPowerConfigEntry
-from .entity import GatewayEntity
+from .entity import GatewayEntity, RoomEntity
+from .rooms import Room, who
+from .supply import SupplyControl
 
 PARALLEL_UPDATES = 1
 
@@ -33,13 +43,44 @@ SCAN_DESCRIPTION = ButtonEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class RoomButtonDescription(ButtonEntityDescription):
+    """A tenant-safe supply control: `press_fn(supply, room, user)`."""
+
+    press_fn: Callable[[SupplyControl, Room, str], Awaitable[object]]
+
+
+async def _restore(supply: SupplyControl, room: Room, _user: str) -> None:
+    supply.operate(room, restore_after_warning(room.memory))
+
+
+ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
+    RoomButtonDescription(
+        key="restore_after_warning",
+        translation_key="restore_after_warning",
+        press_fn=_restore,
+    ),
+    RoomButtonDescription(
+        key="use_emergency_credit",
+        translation_key="use_emergency_credit",
+        press_fn=lambda supply, room, user: supply.async_take_emergency_credit(room, user),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PrepaidPowerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the gateway's scan button."""
-    async_add_entities([ScanButton(entry.runtime_data.coordinator, SCAN_DESCRIPTION)])
+    """Add the gateway's scan button and every room's tenant-safe buttons."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities([ScanButton(coordinator, SCAN_DESCRIPTION)])
+    for room in entry.runtime_data.rooms.rooms.values():
+        async_add_entities(
+            [RoomButton(coordinator, room, description) for description in ROOM_BUTTONS],
+            config_subentry_id=room.subentry_id,
+        )
 
 
 class ScanButton(GatewayEntity, ButtonEntity):
@@ -71,3 +112,22 @@ class ScanButton(GatewayEntity, ButtonEntity):
                 entry,
                 data={**entry.data, CONF_METERS: [*entry.data[CONF_METERS], *meters_data(new)]},
             )
+
+
+class RoomButton(RoomEntity, ButtonEntity):
+    """A tenant-safe supply control; refusals are translated validation errors."""
+
+    entity_description: RoomButtonDescription
+
+    async def async_press(self) -> None:
+        """Apply the operation; the policy decides the supply at once."""
+        try:
+            await self.entity_description.press_fn(
+                self.coordinator.rooms.supply, self.room, who(self._context)
+            )
+        except SupplyOperationError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=err.reason,
+                translation_placeholders={"room": self.room.name},
+            ) from err

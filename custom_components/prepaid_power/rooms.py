@@ -47,7 +47,6 @@ from .const import (
     CONF_SUPPLY,
     CONF_WARNING_CUT_LEVEL,
     DOMAIN,
-    EVENT_BALANCE_LOW,
     LEDGER_DIR,
     LOGGER,
     ROOM_MODEL,
@@ -57,14 +56,11 @@ from .const import (
 from .control import (
     CutOffMode,
     Decision,
-    EventKind,
-    SupplyEvent,
-    SupplyInputs,
     SupplyMemory,
     SupplySettings,
-    evaluate,
 )
 from .profiles import Profile
+from .supply import SupplyControl
 
 STORAGE_VERSION = 1
 TOTALS_EVERY = timedelta(minutes=5)
@@ -207,6 +203,7 @@ class Rooms:
         # every few minutes, not on every poll.
         self.totals: dict[str, Any] = {}
         self._totals_at: datetime | None = None
+        self.supply = SupplyControl(hass, self)
 
     @classmethod
     async def async_open(
@@ -296,6 +293,7 @@ class Rooms:
 
     async def async_close(self) -> None:
         """Write pending state and close the ledger."""
+        self.supply.stop()
         await self._store.async_save(self._store_data())
         await self.billing.close()
 
@@ -348,21 +346,12 @@ class Rooms:
         changed = False
         for room_id, (summary, tenancy, preset) in results.items():
             room = self.rooms[room_id]
-            power = None
-            reading = readings.get(room.slave_id)
-            if reading is not None:
-                power = reading.values.get("power")
             decision = None
-            if tenancy is not None and summary.live_balance is not None:
-                decision = evaluate(
-                    room.settings,
-                    SupplyInputs(now=now, balance=summary.live_balance, power_w=power),
-                    room.memory,
-                )
-                if decision.memory != room.memory:
+            if tenancy is not None:
+                decision = self.supply.decide(room, summary, readings, now)
+                if decision is not None and decision.memory != room.memory:
                     room.memory = decision.memory
                     changed = True
-                self._async_fire(room, decision.events, summary)
             states[room_id] = RoomState(
                 summary=summary,
                 tenant=None if tenancy is None else tenancy.tenant,
@@ -384,22 +373,6 @@ class Rooms:
             "currency": self.currency.code,
             **{key: _event_value(value) for key, value in extra.items()},
         }
-
-    def _async_fire(
-        self, room: Room, events: tuple[SupplyEvent, ...], summary: RoomSummary
-    ) -> None:
-        for event in events:
-            if event.kind is EventKind.BALANCE_LOW:
-                days = summary.days_of_credit_left
-                self.hass.bus.async_fire(
-                    EVENT_BALANCE_LOW,
-                    self.event_data(
-                        room,
-                        summary.live_balance,
-                        level=event.data.get("level"),
-                        days_left=None if days is None else float(days),
-                    ),
-                )
 
     def raise_issues(self, issues: list[Issue]) -> None:
         for issue in issues:
@@ -436,6 +409,11 @@ class Rooms:
     def invalidate_totals(self) -> None:
         """Money moved: recompute the landlord totals on the next cycle."""
         self._totals_at = None
+
+    async def async_on_top_up(self, room: Room, amount: Decimal, user: str = SYSTEM) -> Decimal:
+        """Call after posting a new top-up: recovers outstanding emergency credit from it
+        (an adjustment entry) and returns the amount recovered (0 when none was owed)."""
+        return await self.supply.async_on_top_up(room, amount, user)
 
     def update_memory(self, room: Room, memory: SupplyMemory) -> None:
         """A landlord or tenant operation changed a room's supply memory."""

@@ -21,6 +21,7 @@ from homeassistant.helpers.typing import StateType
 
 from .billing.money import Currency
 from .bus.client import SlaveStats
+from .control import SupplyState
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
 from .entity import GatewayEntity, MeterEntity, RoomEntity
 from .profiles import Register
@@ -94,12 +95,21 @@ class RoomSensorDescription(SensorEntityDescription):
     """A value shown on a room's device."""
 
     value_fn: Callable[[RoomState], StateType | Decimal]
+    attributes_fn: Callable[[RoomState], Mapping[str, Any]] | None = None
     money: bool = False
     per_kwh: bool = False
 
 
 def _live_balance(state: RoomState) -> Decimal | None:
     return state.summary.live_balance
+
+
+def _supply_attributes(state: RoomState) -> Mapping[str, Any]:
+    """Why the supply is in its state: the policy's reason and the landlord's own words."""
+    decision = state.decision
+    if decision is None:
+        return {}
+    return {"reason": decision.reason.value, "detail": decision.detail}
 
 
 ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
@@ -148,6 +158,15 @@ ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTime.DAYS,
         suggested_display_precision=1,
         value_fn=lambda state: state.summary.days_of_credit_left,
+    ),
+    RoomSensorDescription(
+        key="supply_state",
+        translation_key="supply_state",
+        device_class=SensorDeviceClass.ENUM,
+        # The blueprints find this sensor by its options (they include "friendly_hold").
+        options=[state.value for state in SupplyState],
+        value_fn=lambda state: None if state.decision is None else state.decision.state.value,
+        attributes_fn=_supply_attributes,
     ),
     RoomSensorDescription(
         key="tenancy",
@@ -296,6 +315,13 @@ class RoomSensor(RoomEntity, SensorEntity):
         """The value after the last poll cycle."""
         state = self.room_state
         return None if state is None else self.entity_description.value_fn(state)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Details some values carry (the supply state's reason)."""
+        state = self.room_state
+        attributes_fn = self.entity_description.attributes_fn
+        return None if state is None or attributes_fn is None else attributes_fn(state)
 
 
 class GatewayTotalSensor(GatewayEntity, SensorEntity):

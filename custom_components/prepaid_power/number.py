@@ -1,0 +1,126 @@
+"""Threshold numbers of a room (landlord only, config category).
+
+A change is validated by the supply policy's own settings check, then written into the room's
+subentry data (the same place the room's reconfigure form edits), which reloads the gateway
+with the new settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .access import async_require_landlord
+from .const import (
+    CONF_CREDIT_LIMIT,
+    CONF_EMERGENCY_CREDIT,
+    CONF_LOW_LEVEL,
+    CONF_SUPPLY,
+    CONF_WARNING_CUT_LEVEL,
+    DOMAIN,
+)
+from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
+from .entity import RoomEntity
+from .rooms import Room
+
+PARALLEL_UPDATES = 1
+MAX_MONEY = 100000
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdDescription(NumberEntityDescription):
+    """One money threshold: its subentry key and its `SupplySettings` field."""
+
+    setting: str
+
+
+THRESHOLDS: tuple[ThresholdDescription, ...] = (
+    ThresholdDescription(key=CONF_LOW_LEVEL, translation_key=CONF_LOW_LEVEL, setting="low_level"),
+    ThresholdDescription(
+        key=CONF_WARNING_CUT_LEVEL,
+        translation_key=CONF_WARNING_CUT_LEVEL,
+        setting="warning_cut_level",
+    ),
+    ThresholdDescription(
+        key=CONF_CREDIT_LIMIT, translation_key=CONF_CREDIT_LIMIT, setting="credit_limit"
+    ),
+    ThresholdDescription(
+        key=CONF_EMERGENCY_CREDIT,
+        translation_key=CONF_EMERGENCY_CREDIT,
+        setting="emergency_credit_amount",
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrepaidPowerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the threshold numbers to every room."""
+    coordinator = entry.runtime_data.coordinator
+    currency = entry.runtime_data.rooms.currency
+    for room in entry.runtime_data.rooms.rooms.values():
+        async_add_entities(
+            [
+                ThresholdNumber(coordinator, room, description, currency.code, currency.exponent)
+                for description in THRESHOLDS
+            ],
+            config_subentry_id=room.subentry_id,
+        )
+
+
+class ThresholdNumber(RoomEntity, NumberEntity):
+    """A money threshold of the room's supply policy."""
+
+    entity_description: ThresholdDescription
+    _attr_entity_category = EntityCategory.CONFIG
+    _attr_mode = NumberMode.BOX
+    _attr_native_min_value = 0
+    _attr_native_max_value = MAX_MONEY
+
+    def __init__(
+        self,
+        coordinator: GatewayCoordinator,
+        room: Room,
+        description: ThresholdDescription,
+        currency: str,
+        exponent: int,
+    ) -> None:
+        """Money in HA's currency, in steps of its minor unit."""
+        super().__init__(coordinator, room, description)
+        self._attr_native_unit_of_measurement = currency
+        self._attr_native_step = float(Decimal(1).scaleb(-exponent))
+        self._exponent = exponent
+
+    @property
+    def native_value(self) -> float | None:
+        """The threshold now (None: the rule is off)."""
+        value = getattr(self.room.settings, self.entity_description.setting)
+        return None if value is None else float(value)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Validate with the policy's settings, then store in the room's subentry."""
+        await async_require_landlord(self.hass, self._context)
+        amount = round(Decimal(str(value)), self._exponent)
+        try:
+            settings = self.room.settings.with_overrides({self.entity_description.setting: amount})
+        except ValueError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_threshold",
+                translation_placeholders={"room": self.room.name, "error": str(err)},
+            ) from err
+        self.room.settings = settings
+        entry = self.coordinator.config_entry
+        subentry = entry.subentries[self.room.subentry_id]
+        supply = {**subentry.data.get(CONF_SUPPLY, {}), self.entity_description.key: str(amount)}
+        self.hass.config_entries.async_update_subentry(
+            entry, subentry, data={**subentry.data, CONF_SUPPLY: supply}
+        )

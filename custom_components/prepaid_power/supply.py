@@ -1,0 +1,600 @@
+"""Supply control in HA: policy inputs from helpers, actuators, relay confirmation, events.
+
+The rules live in the pure `control` package; this module feeds `evaluate` what HA knows
+(balance, power, friendly-hours and schedule helpers, the relay machine's fault), switches
+the room's actuator when the decision's relay target changes - at once, through the bus's
+command priority, not on the next poll - and turns results into events and repair issues.
+
+Relay confirmation is two-layered: an actuator's `async_switch` writes, reads back and
+retries with backoff by itself, so the `RelayTracker` runs with one attempt and turns an
+unconfirmed result straight into `fault`. A landlord `set_supply` (any state) starts a
+fresh tracker: that is the "try again" after a fault is fixed. A relay seen in its target
+state again recovers by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
+from homeassistant.util import dt as dt_util
+
+from .bus.client import ModbusBus
+from .bus.poll import MeterReading
+from .bus.relay import RelayResult, switch_relay
+from .const import (
+    ACTUATOR_BOARD,
+    ACTUATOR_METER_RELAY,
+    ACTUATOR_SWITCH,
+    CONF_ACTUATOR_KIND,
+    CONF_BOARD,
+    CONF_CHANNEL,
+    CONF_FRIENDLY_HOURS_ENTITY,
+    CONF_SCHEDULES,
+    CONF_SUPPLY_SCHEDULE_ENTITY,
+    CONF_SWITCH_ENTITY,
+    DOMAIN,
+    EVENT_BALANCE_LOW,
+    EVENT_CUT_OFF_DUE,
+    EVENT_FAULT,
+    EVENT_SUPPLY_CHANGED,
+    LOGGER,
+)
+from .control import (
+    Decision,
+    EventKind,
+    RelayConfig,
+    RelayPhase,
+    RelayTarget,
+    RelayTracker,
+    SupplyEvent,
+    SupplyInputs,
+    SupplyMemory,
+    SupplyOperationError,
+    SupplyState,
+    evaluate,
+    relay_observe,
+    relay_read_back,
+    relay_want,
+    split_top_up,
+    take_emergency_credit,
+    target_of,
+)
+from .profiles import Profile
+
+if TYPE_CHECKING:
+    from .billing.core import RoomSummary
+    from .rooms import Room, Rooms
+
+# States in which the policy wants the relay closed: the supply is on.
+SUPPLY_ON_STATES = frozenset(
+    {SupplyState.PROTECTED, SupplyState.FRIENDLY_HOLD, SupplyState.LOW, SupplyState.ON}
+)
+# The actuator retries by itself; one tracker attempt = one actuator command with retries.
+TRACKER_CONFIG = RelayConfig(read_back_delays=(timedelta(seconds=0),), max_attempts=1)
+SWITCH_ATTEMPTS = 3
+SWITCH_CONFIRM_S = 2.0
+SWITCH_BACKOFF_S = 0.5
+ISSUE_RELAY_FAULT = "relay_fault"
+# Ledger reasons of the emergency-credit adjustments (landlord-readable, not translated).
+EMERGENCY_CREDIT_TAKEN = "emergency credit taken"
+EMERGENCY_CREDIT_RECOVERED = "emergency credit recovered from a top-up"
+ERROR_NO_TENANCY = "no_tenancy"
+
+
+class Actuator(Protocol):
+    """What switches a room's supply."""
+
+    def observed(self, readings: Mapping[int, MeterReading]) -> tuple[bool | None, datetime | None]:
+        """The actuator's state as last seen (True closed), and when it was read."""
+
+    async def async_switch(self, on: bool) -> RelayResult:
+        """Switch, read back and retry; never raises for a device that does not answer."""
+
+    @property
+    def entity_ids(self) -> tuple[str, ...]:
+        """HA entities whose state changes are the actuator's own readings."""
+
+
+@dataclass(frozen=True, slots=True)
+class BusActuator:
+    """A meter's own relay, or a relay-board channel, on the gateway's bus."""
+
+    bus: ModbusBus
+    slave_id: int
+    profile: Profile
+    channel: int = 0
+    serial: int | None = None
+
+    @property
+    def entity_ids(self) -> tuple[str, ...]:
+        """Read by the poll, not through HA entities."""
+        return ()
+
+    def observed(self, readings: Mapping[int, MeterReading]) -> tuple[bool | None, datetime | None]:
+        """The relay channel as the last poll read it."""
+        reading = readings.get(self.slave_id)
+        relay = self.profile.relay
+        if reading is None or relay is None:
+            return None, None
+        return reading.relays.get(relay.state_key(self.channel)), reading.read_at
+
+    async def async_switch(self, on: bool) -> RelayResult:
+        """Write ahead of polling (Priority.COMMAND) and read back."""
+        return await switch_relay(
+            self.bus, self.slave_id, self.profile, on, self.channel, self.serial
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchActuator:
+    """Any HA switch entity (a smart contactor, a plug): confirmed by its state."""
+
+    hass: HomeAssistant
+    entity_id: str
+
+    @property
+    def entity_ids(self) -> tuple[str, ...]:
+        """The switch itself."""
+        return (self.entity_id,)
+
+    def observed(self, readings: Mapping[int, MeterReading]) -> tuple[bool | None, datetime | None]:
+        """The entity's state: on closed, off open, anything else unknown."""
+        state = self.hass.states.get(self.entity_id)
+        if state is None or state.state not in (STATE_ON, STATE_OFF):
+            return None, None
+        return state.state == STATE_ON, state.last_updated
+
+    async def async_switch(self, on: bool) -> RelayResult:
+        """Call turn_on/turn_off and wait for the state to follow; retry with backoff."""
+        domain = self.entity_id.split(".", 1)[0]
+        error: str | None = None
+        state: bool | None = None
+        for attempt in range(1, SWITCH_ATTEMPTS + 1):
+            try:
+                await self.hass.services.async_call(
+                    domain,
+                    "turn_on" if on else "turn_off",
+                    {"entity_id": self.entity_id},
+                    blocking=True,
+                )
+            except Exception as err:  # any integration's error is a failed try
+                error = f"{type(err).__name__}: {err}"
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + SWITCH_CONFIRM_S
+            while True:
+                state = self.observed({})[0]
+                if state is on:
+                    return RelayResult(True, state, attempt)
+                if loop.time() >= deadline:
+                    break
+                await asyncio.sleep(0.05)
+            error = error or f"state {state}, wanted {on}"
+            if attempt < SWITCH_ATTEMPTS:
+                await asyncio.sleep(SWITCH_BACKOFF_S * 2 ** (attempt - 1))
+        return RelayResult(False, state, SWITCH_ATTEMPTS, error)
+
+
+@dataclass(slots=True)
+class RoomControl:
+    """The HA-side supply state of one room."""
+
+    actuator: Actuator | None
+    friendly_hours_entity: str | None = None
+    schedule_entity: str | None = None
+    tracker: RelayTracker = field(default_factory=RelayTracker)
+    observed: bool | None = None
+    # Readings taken before the last command finished say nothing about its result.
+    commanded_at: datetime | None = None
+    task: asyncio.Task[None] | None = None
+    unsub_timer: CALLBACK_TYPE | None = None
+    fault_error: str | None = None
+
+    @property
+    def fault(self) -> bool:
+        """The actuator did not confirm a command (the policy's `actuator_fault`)."""
+        return self.tracker.phase is RelayPhase.FAULT
+
+
+def supply_on(state: SupplyState | None, relay: RelayTarget, observed: bool | None) -> bool:
+    """Whether the room has power: the target, or what the actuator shows when held."""
+    if relay is RelayTarget.HOLD:
+        return bool(observed)
+    return state in SUPPLY_ON_STATES
+
+
+class SupplyControl:
+    """The supply of every room of one gateway: inputs, decisions, actuators, events."""
+
+    def __init__(self, hass: HomeAssistant, rooms: Rooms) -> None:
+        """Actuators are attached by `async_start`, once the bus exists."""
+        self.hass = hass
+        self._rooms = rooms
+        self.controls: dict[str, RoomControl] = {}
+        self._readings: Mapping[int, MeterReading] = {}
+        self._notify: Callable[[], None] | None = None
+        self._unsubs: list[CALLBACK_TYPE] = []
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(
+        self,
+        bus: ModbusBus,
+        meters: Mapping[int, tuple[Profile, int | None]],
+        notify: Callable[[], None],
+    ) -> None:
+        """Build each room's actuator and follow its helper entities."""
+        self._notify = notify
+        entry = self._rooms.entry
+        watched: dict[str, set[str]] = {}
+        for room_id in self._rooms.rooms:
+            data = entry.subentries[room_id].data
+            actuator = self._actuator(bus, meters, data)
+            schedules: Mapping[str, Any] = data.get(CONF_SCHEDULES, {})
+            control = RoomControl(
+                actuator,
+                friendly_hours_entity=schedules.get(CONF_FRIENDLY_HOURS_ENTITY) or None,
+                schedule_entity=schedules.get(CONF_SUPPLY_SCHEDULE_ENTITY) or None,
+            )
+            self.controls[room_id] = control
+            for entity_id in (
+                control.friendly_hours_entity,
+                control.schedule_entity,
+                *(actuator.entity_ids if actuator else ()),
+            ):
+                if entity_id:
+                    watched.setdefault(entity_id, set()).add(room_id)
+        if watched:
+
+            @callback
+            def changed(event: Event[EventStateChangedData]) -> None:
+                for room_id in watched.get(event.data["entity_id"], ()):
+                    self.reevaluate(room_id)
+
+            self._unsubs.append(async_track_state_change_event(self.hass, list(watched), changed))
+
+    def _actuator(
+        self,
+        bus: ModbusBus,
+        meters: Mapping[int, tuple[Profile, int | None]],
+        data: Mapping[str, Any],
+    ) -> Actuator | None:
+        kind = data.get(CONF_ACTUATOR_KIND, ACTUATOR_METER_RELAY)
+        if kind == ACTUATOR_SWITCH and data.get(CONF_SWITCH_ENTITY):
+            return SwitchActuator(self.hass, data[CONF_SWITCH_ENTITY])
+        if kind == ACTUATOR_METER_RELAY:
+            slave_id, channel = data["meter"], 0
+        elif kind == ACTUATOR_BOARD and data.get(CONF_BOARD) is not None:
+            slave_id, channel = int(data[CONF_BOARD]), int(data.get(CONF_CHANNEL, 1)) - 1
+        else:
+            return None
+        meter = meters.get(slave_id)
+        if meter is None or meter[0].relay is None:
+            LOGGER.warning("No relay on meter %s: the room's supply is not switched", slave_id)
+            return None
+        profile, serial = meter
+        return BusActuator(bus, slave_id, profile, channel, serial)
+
+    def stop(self) -> None:
+        """Stop following helpers and timers (commands in flight finish on their own)."""
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        for control in self.controls.values():
+            if control.unsub_timer is not None:
+                control.unsub_timer()
+                control.unsub_timer = None
+
+    # --- evaluation ---------------------------------------------------------------------
+
+    def _inputs(
+        self, control: RoomControl, now: datetime, balance: Decimal, power: float | None
+    ) -> SupplyInputs:
+        friendly = False
+        if control.friendly_hours_entity:
+            state = self.hass.states.get(control.friendly_hours_entity)
+            friendly = state is not None and state.state == STATE_ON
+        schedule_on: bool | None = None
+        if control.schedule_entity:
+            state = self.hass.states.get(control.schedule_entity)
+            if state is not None and state.state in (STATE_ON, STATE_OFF):
+                schedule_on = state.state == STATE_ON
+        return SupplyInputs(
+            now=now,
+            balance=balance,
+            friendly_hours=friendly,
+            schedule_on=schedule_on,
+            actuator_fault=control.fault,
+            power_w=power,
+        )
+
+    @callback
+    def decide(
+        self,
+        room: Room,
+        summary: RoomSummary,
+        readings: Mapping[int, MeterReading],
+        now: datetime,
+    ) -> Decision | None:
+        """Evaluate a room after billing, fire its events and drive its actuator.
+
+        Returns the decision; the caller stores its memory. None for a room without a
+        tenancy (nothing to decide).
+        """
+        self._readings = readings
+        control = self.controls.get(room.subentry_id)
+        balance = summary.live_balance
+        if control is None or balance is None:
+            return None
+        fresh = self._observe(control, readings)
+        if fresh is not None and control.fault:
+            # Seen in its target state again (fixed at the meter): recover before deciding.
+            self._relay_step(room, control, relay_observe(control.tracker, fresh, now), balance)
+        reading = readings.get(room.slave_id)
+        power = None if reading is None else reading.values.get("power")
+        decision = evaluate(room.settings, self._inputs(control, now, balance, power), room.memory)
+        self._fire(room, control, decision, summary)
+        self._drive(room, control, decision, fresh, now, balance)
+        self._schedule(room, control, decision.next_evaluation)
+        return decision
+
+    def _observe(self, control: RoomControl, readings: Mapping[int, MeterReading]) -> bool | None:
+        """The actuator's state if read after the last command finished, else None."""
+        if control.actuator is None:
+            return None
+        observed, read_at = control.actuator.observed(readings)
+        if observed is None or control.task is not None:
+            return None
+        if control.commanded_at is not None and (read_at is None or read_at < control.commanded_at):
+            return None
+        control.observed = observed
+        return observed
+
+    @callback
+    def reevaluate(self, room_id: str) -> None:
+        """Decide again now, from the last billed balance and readings (helper changed,
+        timer due, landlord or tenant operation)."""
+        room = self._rooms.rooms.get(room_id)
+        state = self._rooms.states.get(room_id)
+        if room is None or state is None or state.decision is None:
+            return
+        decision = self.decide(room, state.summary, self._readings, dt_util.utcnow())
+        if decision is None:
+            return
+        self._rooms.update_memory(room, decision.memory)
+        self._rooms.states[room_id] = replace(state, decision=decision)
+        if self._notify is not None:
+            self._notify()
+
+    def _schedule(self, room: Room, control: RoomControl, when: datetime | None) -> None:
+        if control.unsub_timer is not None:
+            control.unsub_timer()
+            control.unsub_timer = None
+        if when is None:
+            return
+
+        @callback
+        def due(_now: datetime) -> None:
+            control.unsub_timer = None
+            self.reevaluate(room.subentry_id)
+
+        control.unsub_timer = async_track_point_in_utc_time(self.hass, due, when)
+
+    # --- events -------------------------------------------------------------------------
+
+    def _fire(
+        self, room: Room, control: RoomControl, decision: Decision, summary: RoomSummary
+    ) -> None:
+        balance = summary.live_balance
+        for event in decision.events:
+            data = event.data
+            if event.kind is EventKind.SUPPLY_CHANGED:
+                old = SupplyState(str(data["old_state"]))
+                self.hass.bus.async_fire(
+                    EVENT_SUPPLY_CHANGED,
+                    self._rooms.event_data(
+                        room,
+                        balance,
+                        old_state=data["old_state"],
+                        new_state=data["new_state"],
+                        reason=data["reason"],
+                        detail=data.get("detail"),
+                        supply_on=supply_on(decision.state, decision.relay, control.observed),
+                        was_on=old in SUPPLY_ON_STATES
+                        or (old is SupplyState.FAULT and bool(control.observed)),
+                    ),
+                )
+                LOGGER.info(
+                    "Room %s: supply %s -> %s (%s)",
+                    room.name,
+                    data["old_state"],
+                    data["new_state"],
+                    data["reason"],
+                )
+            elif event.kind is EventKind.CUT_OFF_DUE:
+                self.hass.bus.async_fire(
+                    EVENT_CUT_OFF_DUE,
+                    self._rooms.event_data(
+                        room,
+                        balance,
+                        reason=decision.reason.value,
+                        mode=data.get("mode"),
+                        level=data.get("level"),
+                    ),
+                )
+            elif event.kind is EventKind.BALANCE_LOW:
+                days = summary.days_of_credit_left
+                self.hass.bus.async_fire(
+                    EVENT_BALANCE_LOW,
+                    self._rooms.event_data(
+                        room,
+                        balance,
+                        level=data.get("level"),
+                        days_left=None if days is None else float(days),
+                    ),
+                )
+            else:
+                LOGGER.info("Room %s: %s %s", room.name, event.kind.value, dict(data))
+
+    # --- actuator -----------------------------------------------------------------------
+
+    def _drive(  # noqa: PLR0917
+        self,
+        room: Room,
+        control: RoomControl,
+        decision: Decision,
+        fresh: bool | None,
+        now: datetime,
+        balance: Decimal,
+    ) -> None:
+        """Bring the actuator to the decision's target: command now, or correct drift."""
+        if control.actuator is None:
+            return
+        target = target_of(decision.relay)
+        step = relay_want(control.tracker, target, control.observed, now, TRACKER_CONFIG)
+        self._relay_step(room, control, step, balance)
+        if fresh is not None and step.send is None:
+            self._relay_step(
+                room, control, relay_observe(control.tracker, fresh, now, TRACKER_CONFIG), balance
+            )
+        if control.tracker.phase is RelayPhase.PENDING and control.task is None:
+            # Not eager: the command must not re-enter this decision (it may decide again).
+            control.task = self._rooms.entry.async_create_task(
+                self.hass,
+                self._async_command(room, control, balance),
+                f"{DOMAIN} relay {room.name}",
+                eager_start=False,
+            )
+
+    async def _async_command(self, room: Room, control: RoomControl, balance: Decimal) -> None:
+        """Send the tracker's target until confirmed or given up; follows target changes."""
+        actuator = control.actuator
+        assert actuator is not None
+        try:
+            while (
+                control.tracker.phase is RelayPhase.PENDING and control.tracker.target is not None
+            ):
+                target = control.tracker.target
+                result = await actuator.async_switch(target)
+                control.commanded_at = dt_util.utcnow()
+                if result.state is not None:
+                    control.observed = result.state
+                if control.tracker.target != target:
+                    continue
+                control.fault_error = result.error
+                step = relay_read_back(
+                    control.tracker, result.state, control.commanded_at, TRACKER_CONFIG
+                )
+                self._relay_step(room, control, step, balance)
+        finally:
+            control.task = None
+        if control.fault:
+            self.reevaluate(room.subentry_id)
+        elif self._notify is not None:
+            self._notify()
+
+    def _relay_step(
+        self, room: Room, control: RoomControl, step: Any, balance: Decimal | None
+    ) -> None:
+        """Adopt a relay machine step and act on its events."""
+        control.tracker = step.tracker
+        for event in step.events:
+            self._relay_event(room, control, event, balance)
+
+    def _relay_event(
+        self, room: Room, control: RoomControl, event: SupplyEvent, balance: Decimal | None
+    ) -> None:
+        issue_id = f"{ISSUE_RELAY_FAULT}_{room.subentry_id}"
+        data = event.data
+        if event.kind is EventKind.RELAY_FAULT:
+            target = "close" if data.get("target") else "open"
+            message = f"the relay did not {target}: {control.fault_error or 'no answer'}"
+            LOGGER.error("Room %s: %s", room.name, message)
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_RELAY_FAULT,
+                translation_placeholders={"room": room.name, "error": message},
+            )
+            self.hass.bus.async_fire(
+                EVENT_FAULT,
+                self._rooms.event_data(room, balance, kind=ISSUE_RELAY_FAULT, message=message),
+            )
+        elif event.kind in (EventKind.RELAY_RECOVERED, EventKind.RELAY_CONFIRMED):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            LOGGER.debug("Room %s: %s %s", room.name, event.kind.value, dict(data))
+        elif event.kind is EventKind.RELAY_CORRECTED:
+            LOGGER.warning(
+                "Room %s: relay found %s, expected %s (switched at the meter?); correcting",
+                room.name,
+                "closed" if data.get("observed") else "open",
+                "closed" if data.get("expected") else "open",
+            )
+
+    def reset_relay(self, room_id: str) -> None:
+        """Forget a relay fault: the next decision commands the actuator afresh."""
+        control = self.controls.get(room_id)
+        if control is not None and control.fault:
+            control.tracker = RelayTracker()
+            control.commanded_at = None
+            ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_RELAY_FAULT}_{room_id}")
+
+    # --- operations ---------------------------------------------------------------------
+
+    def operate(self, room: Room, memory: SupplyMemory) -> None:
+        """A landlord or tenant operation changed the room's memory: decide again now."""
+        self._rooms.update_memory(room, memory)
+        self.reevaluate(room.subentry_id)
+
+    async def async_refresh_balance(self, room: Room) -> None:
+        """Money moved outside a poll: read the room's balance and decide again now."""
+        state = self._rooms.states.get(room.subentry_id)
+        now = dt_util.utcnow()
+        summary = await self._rooms.billing.run(lambda core: core.summary(room.subentry_id, now))
+        if state is not None:
+            self._rooms.states[room.subentry_id] = replace(state, summary=summary)
+        self._rooms.invalidate_totals()
+        self.reevaluate(room.subentry_id)
+
+    async def async_take_emergency_credit(self, room: Room, user: str) -> Decimal:
+        """The tenant's button: credit the configured amount once, owed back by a top-up."""
+        state = self._rooms.states.get(room.subentry_id)
+        balance = None if state is None else state.summary.live_balance
+        if balance is None:
+            raise SupplyOperationError(ERROR_NO_TENANCY)
+        credit = take_emergency_credit(room.settings, room.memory, balance)
+        await self._rooms.billing.run(
+            lambda core: core.adjust(
+                room.subentry_id, credit.amount, reason=EMERGENCY_CREDIT_TAKEN, who=user
+            )
+        )
+        self._rooms.update_memory(room, credit.memory)
+        await self.async_refresh_balance(room)
+        return credit.amount
+
+    async def async_on_top_up(self, room: Room, amount: Decimal, user: str) -> Decimal:
+        """A top-up was posted: recover outstanding emergency credit from it first."""
+        if amount <= 0 or room.memory.emergency_credit_outstanding <= 0:
+            return Decimal(0)
+        split = split_top_up(amount, room.memory)
+        await self._rooms.billing.run(
+            lambda core: core.adjust(
+                room.subentry_id, -split.recovered, reason=EMERGENCY_CREDIT_RECOVERED, who=user
+            )
+        )
+        self._rooms.update_memory(room, split.memory)
+        return split.recovered

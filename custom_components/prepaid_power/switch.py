@@ -1,0 +1,93 @@
+"""Switches of a room (landlord only): supply allowed, protected ("keep power").
+
+The supply switch is the landlord's override, not a view of the relay: off forces the supply
+off (reason "switched off from the dashboard"), on gives the room back to the policy
+(`set_supply auto`), so it may stay off for a policy reason (shown by the supply-state
+sensor). The protected switch keeps power on regardless of balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .access import async_require_landlord
+from .control import SupplyCommand, SupplyMemory, set_protected, set_supply
+from .coordinator import PrepaidPowerConfigEntry
+from .entity import RoomEntity
+
+PARALLEL_UPDATES = 1
+
+DASHBOARD_REASON = "switched off from the dashboard"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoomSwitchDescription(SwitchEntityDescription):
+    """A landlord override of a room's supply."""
+
+    is_on_fn: Callable[[SupplyMemory], bool]
+    set_fn: Callable[[SupplyMemory, bool], SupplyMemory]
+
+
+SWITCHES: tuple[RoomSwitchDescription, ...] = (
+    RoomSwitchDescription(
+        key="supply",
+        translation_key="supply",
+        is_on_fn=lambda memory: memory.forced_off_reason is None,
+        set_fn=lambda memory, on: set_supply(
+            memory, SupplyCommand.AUTO if on else SupplyCommand.OFF, DASHBOARD_REASON
+        ),
+    ),
+    RoomSwitchDescription(
+        key="protected",
+        translation_key="protected",
+        is_on_fn=lambda memory: memory.protected,
+        set_fn=set_protected,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrepaidPowerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the landlord's switches to every room."""
+    coordinator = entry.runtime_data.coordinator
+    for room in entry.runtime_data.rooms.rooms.values():
+        async_add_entities(
+            [RoomSwitch(coordinator, room, description) for description in SWITCHES],
+            config_subentry_id=room.subentry_id,
+        )
+
+
+class RoomSwitch(RoomEntity, SwitchEntity):
+    """A landlord override; refuses non-admin users."""
+
+    entity_description: RoomSwitchDescription
+
+    @property
+    def is_on(self) -> bool:
+        """The override as the room's memory holds it."""
+        return self.entity_description.is_on_fn(self.room.memory)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch on (landlord only)."""
+        await self._async_set(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch off (landlord only)."""
+        await self._async_set(False)
+
+    async def _async_set(self, on: bool) -> None:
+        await async_require_landlord(self.hass, self._context)
+        supply = self.coordinator.rooms.supply
+        memory = self.entity_description.set_fn(self.room.memory, on)
+        # Any landlord override is also the "try again" after a relay fault.
+        supply.reset_relay(self.room.subentry_id)
+        supply.operate(self.room, memory)

@@ -1,0 +1,510 @@
+"""Supply control in Home Assistant, against the simulator over real TCP.
+
+Room 3 is on the DDS238-2 ZN/SR (slave 3, own relay) of the small building, priced 1 per
+kWh: a tenant paying 0.05 has 0.05 kWh of credit. (Energy jumps stay within the
+billing plausibility slack: HA's clock does not move with the simulator's.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.auth.models import User
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.prepaid_power.const import (
+    DOMAIN,
+    EVENT_CUT_OFF_DUE,
+    EVENT_FAULT,
+    EVENT_SUPPLY_CHANGED,
+    room_identifier,
+)
+from custom_components.prepaid_power.control import SupplyState
+from prepaid_power_gateway import Gateway
+
+from .conftest import device_with_identifier
+from .test_init import gateway_entry, setup_gateway
+from .test_sensor import poll
+
+SUPPLY = "sensor.room_3_supply"
+RELAY_POWER = "sensor.meter_3_dds238_2_zn_sr_power"
+ROOM_DATA: dict[str, Any] = {
+    "meter": 3,
+    "price": "1",
+    "cycle_start_day": 1,
+    "allowance_kwh": "0",
+    "allowance_pro_rata": False,
+    "actuator_kind": "meter_relay",
+    "supply": {"low_level": "1", "credit_limit": "0"},
+    "schedules": {},
+}
+
+
+def room_entry(port: int, supply: dict[str, Any] | None = None, **data: Any) -> MockConfigEntry:
+    """A gateway entry with Room 3 on meter 3."""
+    entry = gateway_entry(port)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data={**entry.data},
+        subentries_data=[
+            {
+                "data": {
+                    **ROOM_DATA,
+                    **data,
+                    "supply": {**ROOM_DATA["supply"], **(supply or {})},
+                },
+                "subentry_type": "room",
+                "title": "Room 3",
+                "unique_id": None,
+            }
+        ],
+    )
+
+
+def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """The room's device id."""
+    (subentry,) = entry.subentries.values()
+    device = device_with_identifier(
+        dr.async_get(hass), entry.entry_id, room_identifier(subentry.subentry_id)
+    )
+    assert device is not None
+    return device.id
+
+
+async def act(
+    hass: HomeAssistant, action: str, data: dict[str, Any], user: User | None = None
+) -> None:
+    """Call an action of the integration (as `user`, or as an automation)."""
+    await hass.services.async_call(
+        DOMAIN,
+        action,
+        data,
+        blocking=True,
+        context=Context(user_id=user.id) if user else None,
+    )
+    await hass.async_block_till_done()
+
+
+def state(hass: HomeAssistant, entity_id: str = SUPPLY) -> str:
+    """An entity's state."""
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+async def setup_room(
+    hass: HomeAssistant, gateway: Gateway, top_up: str = "0.05", **kwargs: Any
+) -> MockConfigEntry:
+    """Room 3 loaded, with Alice moved in; one poll cycle done."""
+    hass.config.currency = "CNY"
+    entry = room_entry(gateway.port, **kwargs)
+    await setup_gateway(hass, entry)
+    await act(
+        hass,
+        "move_in",
+        {"device_id": device_id(hass, entry), "tenant": "Alice", "first_top_up": top_up},
+    )
+    await poll(hass)
+    return entry
+
+
+async def use_energy(hass: HomeAssistant, gateway: Gateway, kwh: float) -> None:
+    """Let meter 3 count `kwh` more at 1 kW, then poll once."""
+    gateway.simulator.meter(3).set_load(1000)
+    gateway.simulator.clock.advance(kwh * 3600)
+    await poll(hass)
+
+
+async def test_balance_runs_out_then_top_up_restores(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Exhausted credit cuts within one poll (the meter's power drops to 0); a top-up
+    restores at once, confirmed by the relay."""
+    changes = async_capture_events(hass, EVENT_SUPPLY_CHANGED)
+    due = async_capture_events(hass, EVENT_CUT_OFF_DUE)
+    entry = await setup_room(hass, simulated_gateway)
+    meter = simulated_gateway.simulator.meter(3)
+    assert state(hass) == SupplyState.LOW
+    assert state(hass, "binary_sensor.room_3_low_balance") == STATE_ON
+    options = hass.states.get(SUPPLY).attributes["options"]
+    assert "friendly_hold" in options
+    assert len(options) == 10
+
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False
+    assert meter.power_w == 0
+    await poll(hass)
+    assert float(state(hass, RELAY_POWER)) == 0
+    assert state(hass, "binary_sensor.meter_3_dds238_2_zn_sr_relay") == STATE_OFF
+    cut = changes[-1].data
+    assert cut["old_state"] == "low"
+    assert cut["new_state"] == "cut_off"
+    assert cut["reason"] == "balance_exhausted"
+    assert cut["supply_on"] is False
+    assert cut["was_on"] is True
+    assert cut["device_id"] == device_id(hass, entry)
+    assert Decimal(cut["balance"]) <= 0
+    assert due[-1].data["mode"] == "automatic"
+    assert state(hass, "binary_sensor.room_3_cut_off_due") == STATE_ON
+
+    await act(hass, "top_up", {"device_id": device_id(hass, entry), "amount": "5"})
+    assert meter.relay_on is True
+    assert state(hass) == SupplyState.ON
+    restored = changes[-1].data
+    assert (restored["new_state"], restored["supply_on"], restored["was_on"]) == (
+        "on",
+        True,
+        False,
+    )
+    assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_OFF
+
+
+async def test_relay_switched_at_the_meter_is_corrected(
+    hass: HomeAssistant, simulated_gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Someone closes the relay of a cut room by hand: the next poll opens it again."""
+    await setup_room(hass, simulated_gateway)
+    meter = simulated_gateway.simulator.meter(3)
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert meter.relay_on is False
+
+    meter.set_relay(True)
+    await poll(hass)
+    assert meter.relay_on is False
+    assert "correcting" in caplog.text
+
+
+async def test_relay_ignoring_commands_is_a_fault(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Unconfirmed after retries: fault state, repair issue, fault event; `set_supply`
+    retries once the relay works again."""
+    faults = async_capture_events(hass, EVENT_FAULT)
+    entry = await setup_room(hass, simulated_gateway)
+    (subentry,) = entry.subentries.values()
+    meter = simulated_gateway.simulator.meter(3)
+    meter.set_faults(relay_ignores_commands=True)
+
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert state(hass) == SupplyState.FAULT
+    assert meter.relay_on is True
+    assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_ON
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"relay_fault_{subentry.subentry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders["room"] == "Room 3"
+    assert faults[-1].data["kind"] == "relay_fault"
+    assert faults[-1].data["room"] == "Room 3"
+
+    meter.set_faults(relay_ignores_commands=False)
+    await act(hass, "set_supply", {"device_id": device_id(hass, entry), "state": "auto"})
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"relay_fault_{subentry.subentry_id}") is None
+
+
+async def test_overload_trips_and_recloses(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """Above the limit for the set time: open, re-close after the delay, lock out after the
+    allowed re-closes."""
+    await setup_room(
+        hass,
+        simulated_gateway,
+        top_up="50",
+        supply={
+            "power_limit_w": 500,
+            "overload_seconds": 1,
+            "reclose_minutes": 0,
+            "max_reclose_attempts": 1,
+        },
+    )
+    meter = simulated_gateway.simulator.meter(3)
+    meter.set_load(1000)
+    await poll(hass)
+    assert state(hass) == SupplyState.ON
+    # The trip is timed by the policy's next evaluation, not by the next poll.
+    await asyncio.sleep(1.2)
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.OVERLOAD
+    assert hass.states.get(SUPPLY).attributes["reason"] == "overload_tripped"
+    assert meter.relay_on is False
+
+    await poll(hass)  # the re-close delay (0) has passed
+    assert state(hass) == SupplyState.ON
+    assert meter.relay_on is True
+
+    await poll(hass)
+    await asyncio.sleep(1.2)
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.OVERLOAD
+    assert hass.states.get(SUPPLY).attributes["reason"] == "overload_locked"
+    assert meter.relay_on is False
+    await poll(hass)
+    assert state(hass) == SupplyState.OVERLOAD
+
+
+async def test_schedule_and_friendly_hours_helpers_apply_at_once(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A supply schedule turning off opens the relay without waiting for a poll; friendly
+    hours hold an exhausted room on, and the cut follows when they end."""
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"lights_out": {}, "friendly": {}}}
+    )
+    await hass.services.async_call(
+        "input_boolean", "turn_on", {"entity_id": "input_boolean.lights_out"}, blocking=True
+    )
+    await setup_room(
+        hass,
+        simulated_gateway,
+        schedules={
+            "friendly_hours_entity": "input_boolean.friendly",
+            "supply_schedule_entity": "input_boolean.lights_out",
+        },
+    )
+    meter = simulated_gateway.simulator.meter(3)
+    assert state(hass) == SupplyState.LOW
+
+    await hass.services.async_call(
+        "input_boolean", "turn_off", {"entity_id": "input_boolean.lights_out"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.SCHEDULED_OFF
+    assert meter.relay_on is False
+    await hass.services.async_call(
+        "input_boolean", "turn_on", {"entity_id": "input_boolean.lights_out"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.LOW
+    assert meter.relay_on is True
+
+    await hass.services.async_call(
+        "input_boolean", "turn_on", {"entity_id": "input_boolean.friendly"}, blocking=True
+    )
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert state(hass) == SupplyState.FRIENDLY_HOLD
+    assert meter.relay_on is True
+    await hass.services.async_call(
+        "input_boolean", "turn_off", {"entity_id": "input_boolean.friendly"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False
+
+
+async def test_switch_entity_as_actuator(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """Any HA switch can be the actuator: switched and confirmed through its state."""
+    assert await async_setup_component(hass, "input_boolean", {"input_boolean": {"contactor": {}}})
+    await hass.services.async_call(
+        "input_boolean", "turn_on", {"entity_id": "input_boolean.contactor"}, blocking=True
+    )
+    await setup_room(
+        hass, simulated_gateway, actuator_kind="switch", switch_entity="input_boolean.contactor"
+    )
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert state(hass) == SupplyState.CUT_OFF
+    assert state(hass, "input_boolean.contactor") == STATE_OFF
+    assert simulated_gateway.simulator.meter(3).relay_on is True
+
+    # Switched back by hand: corrected.
+    await hass.services.async_call(
+        "input_boolean", "turn_on", {"entity_id": "input_boolean.contactor"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert state(hass, "input_boolean.contactor") == STATE_OFF
+
+
+async def test_automation_mode_only_declares_the_cut(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Cut-off mode `automation`: the cut is announced, the relay left alone; `set_supply
+    off` cuts, `grant_grace` postpones."""
+    due = async_capture_events(hass, EVENT_CUT_OFF_DUE)
+    entry = await setup_room(hass, simulated_gateway, supply={"cut_off_mode": "automation"})
+    meter = simulated_gateway.simulator.meter(3)
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert state(hass) == SupplyState.CUT_OFF
+    assert hass.states.get(SUPPLY).attributes["reason"] == "cut_off_due"
+    assert meter.relay_on is True
+    assert state(hass, "binary_sensor.room_3_cut_off_due") == STATE_ON
+    assert due[-1].data["mode"] == "automation"
+    assert due[-1].data["reason"] == "cut_off_due"
+
+    room = device_id(hass, entry)
+    await act(hass, "grant_grace", {"device_id": room, "duration": {"hours": 1}})
+    assert state(hass) == SupplyState.LOW
+    assert hass.states.get(SUPPLY).attributes["reason"] == "grace_period"
+    await act(hass, "set_supply", {"device_id": room, "state": "off", "reason": "Unpaid"})
+    assert state(hass) == SupplyState.FORCED_OFF
+    assert hass.states.get(SUPPLY).attributes["detail"] == "Unpaid"
+    assert meter.relay_on is False
+    await act(hass, "set_supply", {"device_id": room, "state": "on"})
+    assert state(hass) == SupplyState.PROTECTED
+    assert meter.relay_on is True
+    assert state(hass, "switch.room_3_keep_power_on") == STATE_ON
+
+
+async def test_set_supply_validation(
+    hass: HomeAssistant, simulated_gateway: Gateway, tenant_user: User, hass_admin_user: User
+) -> None:
+    """Off needs a reason; tenants are refused; unknown devices are named."""
+    entry = await setup_room(hass, simulated_gateway)
+    room = device_id(hass, entry)
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "set_supply", {"device_id": room, "state": "off"}, hass_admin_user)
+    assert err.value.translation_key == "reason_required"
+    with pytest.raises(HomeAssistantError) as err:
+        await act(
+            hass, "set_supply", {"device_id": room, "state": "off", "reason": "x"}, tenant_user
+        )
+    assert err.value.translation_key == "landlord_only"
+    with pytest.raises(HomeAssistantError) as err:
+        await act(hass, "grant_grace", {"device_id": room, "duration": "01:00:00"}, tenant_user)
+    assert err.value.translation_key == "landlord_only"
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "set_supply", {"device_id": "nope", "state": "auto"}, hass_admin_user)
+    assert err.value.translation_key == "unknown_room_device"
+    assert state(hass) == SupplyState.LOW
+
+
+async def test_landlord_entities_refuse_tenants(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    tenant_user: User,
+    hass_admin_user: User,
+    hass_read_only_user: User,
+) -> None:
+    """Supply and protected switches and thresholds: admins only; read-only users are
+    refused by HA itself."""
+    entry = await setup_room(hass, simulated_gateway)
+    meter = simulated_gateway.simulator.meter(3)
+    calls = (
+        ("switch", "turn_off", {"entity_id": "switch.room_3_supply_allowed"}),
+        ("switch", "turn_on", {"entity_id": "switch.room_3_keep_power_on"}),
+        ("number", "set_value", {"entity_id": "number.room_3_low_balance_level", "value": 3}),
+    )
+    for domain, service, data in calls:
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                domain, service, data, blocking=True, context=Context(user_id=tenant_user.id)
+            )
+        assert err.value.translation_key == "landlord_only"
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                domain,
+                service,
+                data,
+                blocking=True,
+                context=Context(user_id=hass_read_only_user.id),
+            )
+    assert state(hass) == SupplyState.LOW
+    assert meter.relay_on is True
+
+    admin = Context(user_id=hass_admin_user.id)
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.room_3_supply_allowed"},
+        blocking=True,
+        context=admin,
+    )
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.FORCED_OFF
+    assert hass.states.get(SUPPLY).attributes["detail"] == "switched off from the dashboard"
+    assert meter.relay_on is False
+    assert state(hass, "switch.room_3_supply_allowed") == STATE_OFF
+    await hass.services.async_call(
+        "switch",
+        "turn_on",
+        {"entity_id": "switch.room_3_supply_allowed"},
+        blocking=True,
+        context=admin,
+    )
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.LOW
+    assert meter.relay_on is True
+
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.room_3_low_balance_level", "value": 3},
+        blocking=True,
+        context=admin,
+    )
+    await hass.async_block_till_done()
+    (subentry,) = entry.subentries.values()
+    assert subentry.data["supply"]["low_level"] == "3.00"
+    assert float(state(hass, "number.room_3_low_balance_level")) == 3
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.room_3_warning_cut_level", "value": 0},
+            blocking=True,
+            context=admin,
+        )
+    assert err.value.translation_key == "invalid_threshold"
+
+
+async def test_tenant_buttons_and_emergency_credit(
+    hass: HomeAssistant, simulated_gateway: Gateway, tenant_user: User
+) -> None:
+    """A tenant restores after a warning cut and takes emergency credit; the next top-up
+    pays the emergency credit back first."""
+    entry = await setup_room(
+        hass,
+        simulated_gateway,
+        top_up="0.10",
+        supply={"warning_cut_level": "0.05", "emergency_credit": "0.05"},
+    )
+    meter = simulated_gateway.simulator.meter(3)
+    tenant = Context(user_id=tenant_user.id)
+
+    async def press(key: str) -> None:
+        await hass.services.async_call(
+            "button", "press", {"entity_id": f"button.room_3_{key}"}, blocking=True, context=tenant
+        )
+        await hass.async_block_till_done()
+
+    with pytest.raises(ServiceValidationError) as err:
+        await press("restore_after_warning")
+    assert err.value.translation_key == "not_in_warning_cut"
+    with pytest.raises(ServiceValidationError) as err:
+        await press("use_emergency_credit")
+    assert err.value.translation_key == "balance_not_near_cut_off"
+
+    await use_energy(hass, simulated_gateway, 0.06)  # 0.10 - 0.06 = 0.04: warning level
+    assert state(hass) == SupplyState.WARNING_CUT
+    assert meter.relay_on is False
+    await press("restore_after_warning")
+    assert state(hass) == SupplyState.LOW
+    assert meter.relay_on is True
+
+    await use_energy(hass, simulated_gateway, 0.05)
+    assert state(hass) == SupplyState.CUT_OFF
+    await press("use_emergency_credit")
+    assert state(hass) == SupplyState.LOW
+    assert meter.relay_on is True
+    rooms = entry.runtime_data.rooms
+    (room,) = rooms.rooms.values()
+    assert room.memory.emergency_credit_outstanding == Decimal("0.05")
+    with pytest.raises(ServiceValidationError) as err:
+        await press("use_emergency_credit")
+    assert err.value.translation_key == "emergency_credit_outstanding"
+
+    before = rooms.states[room.subentry_id].summary.live_balance
+    assert before is not None
+    recovered = await rooms.async_on_top_up(room, Decimal(5))
+    assert recovered == Decimal("0.05")
+    assert room.memory.emergency_credit_outstanding == 0
+    await rooms.supply.async_refresh_balance(room)
+    assert rooms.states[room.subentry_id].summary.live_balance == before - Decimal("0.05")
