@@ -1,0 +1,224 @@
+"""Command latency benchmark: top-up to confirmed relay close, exhausted credit to confirmed open.
+
+A script that prints figures, not a test. Run from the repository root:
+
+    .venv/ha-2025.4/bin/python bench/command_latency.py [--meters 32] [--samples 40]
+
+Setup: the add-on's simulator in this process with 9600-baud wire-time emulation (every
+request and answer takes its real time on the wire, one transaction at a time), 32
+DDS238-2 ZN/SR meters (own relay) each with a room, a tenant and a little credit, and the
+gateway's coordinator polling all 32 on its own timer every 2 s (the bus is busy polling
+most of the time, the worst case for a command). Home Assistant is the test instance of
+pytest-homeassistant-custom-component with the integration exactly as shipped.
+
+Per sample, round robin over the rooms:
+- cut: the room's meter counts just past its credit (the simulated clock jumps); t0 is that
+  moment. "detected" is when a poll has read and billed it (the `supply_changed` event);
+  "confirmed" is when the relay's read-back confirmed the open relay. Reported: detected ->
+  confirmed (the command path) and t0 -> confirmed (includes waiting for the poll to reach
+  the meter, bounded by the poll cycle).
+- restore: t0 is the `prepaid_power.top_up` action call; confirmed as above, relay closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from decimal import Decimal
+import logging
+from pathlib import Path
+import statistics
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "addon")]
+
+MODEL = "DDS238-2 ZN/SR"
+PROFILE = "hiking_dds238_2_zn_sr"
+POLL_INTERVAL_S = 2
+PRICE = Decimal(1)
+CREDIT = "0.05"
+TIMEOUT_S = 15.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered) + 0.5) - 1))]
+
+
+def report(name: str, values: list[float]) -> None:
+    """Print median, p95 and max in milliseconds."""
+    if not values:
+        print(f"{name:<44} no samples")
+        return
+    print(
+        f"{name:<44} n={len(values):3d}  median {statistics.median(values) * 1000:7.1f} ms"
+        f"  p95 {percentile(values, 0.95) * 1000:7.1f} ms  max {max(values) * 1000:7.1f} ms"
+    )
+
+
+async def wait_for(predicate: Any, limit_s: float = TIMEOUT_S) -> float:
+    """Poll `predicate` every millisecond; the monotonic time it first held."""
+    deadline = time.monotonic() + limit_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            msg = "timed out"
+            raise TimeoutError(msg)
+        await asyncio.sleep(0.001)
+    return time.monotonic()
+
+
+async def measure(meters: int, samples: int) -> dict[str, list[float]]:
+    """Run the benchmark; latencies in seconds by kind."""
+    from homeassistant import loader
+    from homeassistant.const import CONF_HOST, CONF_PORT
+    from homeassistant.core import Event
+    from homeassistant.helpers import device_registry as dr
+    from pytest_homeassistant_custom_component.common import (
+        MockConfigEntry,
+        async_test_home_assistant,
+    )
+
+    from custom_components.prepaid_power.const import (
+        CONF_CONNECTION,
+        CONF_FRAMING,
+        CONF_METERS,
+        CONF_POLL_INTERVAL,
+        DOMAIN,
+        EVENT_SUPPLY_CHANGED,
+        room_identifier,
+    )
+    from custom_components.prepaid_power.control import RelayPhase
+    from prepaid_power_gateway import Gateway, gateway_config
+    from prepaid_power_gateway.building import uniform_building
+
+    building = uniform_building(meters, MODEL, load_w=0)
+    config = gateway_config(building, time_scale=0, wire_time=True, baudrate=9600)
+    results: dict[str, list[float]] = {"detect": [], "cut": [], "cut_total": [], "restore": []}
+    with tempfile.TemporaryDirectory(prefix="pp-latency-") as config_dir:
+        async with (
+            Gateway(config) as gateway,
+            async_test_home_assistant(config_dir=config_dir) as hass,
+        ):
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+            hass.config.currency = "CNY"
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                title="Latency",
+                data={
+                    CONF_CONNECTION: "tcp",
+                    CONF_HOST: "127.0.0.1",
+                    CONF_PORT: gateway.port,
+                    CONF_FRAMING: "tcp",
+                    CONF_METERS: [
+                        {"slave_id": i, "profile": PROFILE, "serial_number": None}
+                        for i in range(1, meters + 1)
+                    ],
+                },
+                options={CONF_POLL_INTERVAL: POLL_INTERVAL_S},
+                subentries_data=[
+                    {
+                        "data": {
+                            "meter": i,
+                            "price": str(PRICE),
+                            "cycle_start_day": 1,
+                            "allowance_kwh": "0",
+                            "actuator_kind": "meter_relay",
+                            "supply": {"low_level": "1", "credit_limit": "0"},
+                            "schedules": {},
+                        },
+                        "subentry_type": "room",
+                        "title": f"Room {i}",
+                        "unique_id": None,
+                    }
+                    for i in range(1, meters + 1)
+                ],
+            )
+            entry.add_to_hass(hass)
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+            rooms = entry.runtime_data.rooms
+
+            devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+            by_slave = {room.slave_id: room for room in rooms.rooms.values()}
+            device_of = {
+                slave: next(
+                    d for d in devices if room_identifier(room.subentry_id) in d.identifiers
+                )
+                for slave, room in by_slave.items()
+            }
+            for slave, device in device_of.items():
+                await hass.services.async_call(
+                    DOMAIN,
+                    "move_in",
+                    {"device_id": device.id, "tenant": f"T{slave}", "first_top_up": CREDIT},
+                    blocking=True,
+                )
+            detected: dict[str, float] = {}
+
+            def changed(event: Event[Any]) -> None:
+                detected[event.data["room_id"]] = time.monotonic()
+
+            hass.bus.async_listen(EVENT_SUPPLY_CHANGED, changed)
+
+            def confirmed(room_id: str, target: bool) -> bool:
+                tracker = rooms.supply.controls[room_id].tracker
+                return tracker.target is target and tracker.phase is RelayPhase.IDLE
+
+            for sample in range(samples):
+                slave = sample % meters + 1
+                room = by_slave[slave]
+                meter = gateway.simulator.meter(slave)
+                device = device_of[slave]
+                await wait_for(lambda room=room: confirmed(room.subentry_id, True))
+                state = rooms.states[room.subentry_id]
+                balance = state.summary.live_balance or Decimal(0)
+                kwh = float((balance + Decimal("0.01")) / PRICE)
+                detected.pop(room.subentry_id, None)
+                meter.set_load(1000)
+                gateway.simulator.clock.advance(kwh * 3600)
+                meter.set_load(0)
+                t0 = time.monotonic()
+                done = await wait_for(lambda room=room: confirmed(room.subentry_id, False))
+                assert meter.relay_on is False
+                t_detect = detected.get(room.subentry_id, t0)
+                results["detect"].append(t_detect - t0)
+                results["cut"].append(done - t_detect)
+                results["cut_total"].append(done - t0)
+
+                t0 = time.monotonic()
+                await hass.services.async_call(
+                    DOMAIN, "top_up", {"device_id": device.id, "amount": CREDIT}, blocking=True
+                )
+                done = await wait_for(lambda room=room: confirmed(room.subentry_id, True))
+                assert meter.relay_on is True
+                results["restore"].append(done - t0)
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+    return results
+
+
+def main() -> None:
+    """Parse arguments, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meters", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=40)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    results = asyncio.run(measure(args.meters, args.samples))
+    print(
+        f"{args.meters} meters polling every {POLL_INTERVAL_S} s, 9600-baud wire time, "
+        f"{args.samples} samples"
+    )
+    report("top-up action -> relay close confirmed", results["restore"])
+    report("cut detected (poll) -> relay open confirmed", results["cut"])
+    report("balance crossed zero -> detected by a poll", results["detect"])
+    report("balance crossed zero -> relay open confirmed", results["cut_total"])
+
+
+if __name__ == "__main__":
+    main()
