@@ -164,7 +164,7 @@ async def add_gateway(
     client: HassClient,
     stack: Stack,
     first_id: int = 1,
-    last_id: int = 12,
+    last_id: int = 100,  # the sample building's relay board is slave 100
     trace: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Add the simulated gateway through the config flow: menu, TCP form, scan, result."""
@@ -308,7 +308,7 @@ async def bring_up(
                 demo.notes.append(f"rooms: {str(err)[:300]}")
         else:
             demo.notes.append("rooms: the integration has no room subentries yet")
-        await create_dashboards(ws, demo)
+        await create_dashboards(ws, demo.entry_id, demo.rooms)
         log("dashboards: /prepaid-landlord and /prepaid-tenant")
     demo.timings["demo_ready_s"] = time.monotonic() - started
     return demo
@@ -355,23 +355,41 @@ async def create_rooms(
             demo.notes.append(f"{plan.name}: {err}")
 
 
-async def room_action(ws: HassWebSocket, action: str, demo: Demo, room: str, **data: Any) -> Any:
-    """A landlord action on a room (room given as its room device)."""
+async def room_device_id(ws: HassWebSocket, subentry_id: str) -> str:
+    """The device id of a room (its subentry's device)."""
     devices = await ws.command("config/device_registry/list")
-    subentry = demo.rooms[room]
-    device_id = next(d["id"] for d in devices if [DOMAIN, f"room-{subentry}"] in d["identifiers"])
-    return await ws.call_service(DOMAIN, action, {"room": device_id, **data})
+    return str(
+        next(d["id"] for d in devices if [DOMAIN, f"room-{subentry_id}"] in d["identifiers"])
+    )
+
+
+async def room_action(
+    ws: HassWebSocket, action: str, demo: Demo, room: str, *, response: bool = False, **data: Any
+) -> Any:
+    """A landlord action on one of the demo's rooms (targets the room's device)."""
+    device_id = await room_device_id(ws, demo.rooms[room])
+    return await ws.call_service(
+        DOMAIN, action, {"device_id": device_id, **data}, response=response
+    )
 
 
 def _entities_card(title: str, entities: list[str]) -> dict[str, Any]:
     return {"type": "entities", "title": title, "entities": entities}
 
 
-async def create_dashboards(ws: HassWebSocket, demo: Demo) -> None:
-    """A landlord dashboard (admin only) and a tenant dashboard, stored like UI-made ones."""
+TENANT_DASHBOARD = "prepaid-tenant"
+LANDLORD_DASHBOARD = "prepaid-landlord"
+
+
+async def create_dashboards(ws: HassWebSocket, entry_id: str, rooms: dict[str, str]) -> list[str]:
+    """A landlord dashboard (admin only) and a tenant dashboard, stored like UI-made ones.
+
+    `rooms`: room name -> subentry id. Returns the tenant dashboard's entities (the first
+    room's; the first meter's while there are no rooms).
+    """
     ids = await entity_ids(ws)
     states = {s["entity_id"]: s for s in await ws.command("get_states")}
-    entry = demo.entry_id
+    entry = entry_id
     meter_cards: list[dict[str, Any]] = []
     for slave in range(1, 13):
         wanted = [
@@ -383,7 +401,7 @@ async def create_dashboards(ws: HassWebSocket, demo: Demo) -> None:
             meter_cards.append(_entities_card(f"Meter {slave}", entities))
     landlord_cards: list[dict[str, Any]] = []
     tenant_cards: list[dict[str, Any]] = []
-    for room, subentry in demo.rooms.items():
+    for room, subentry in rooms.items():
         room_ids = [
             ids[f"{subentry}-{key}"]
             for key in (
@@ -405,7 +423,7 @@ async def create_dashboards(ws: HassWebSocket, demo: Demo) -> None:
     dashboards = {d["url_path"]: d for d in await ws.command("lovelace/dashboards/list")}
     for url_path, title, icon, admin, views in (
         (
-            "prepaid-landlord",
+            LANDLORD_DASHBOARD,
             "Landlord",
             "mdi:home-city",
             True,
@@ -415,7 +433,7 @@ async def create_dashboards(ws: HassWebSocket, demo: Demo) -> None:
             ],
         ),
         (
-            "prepaid-tenant",
+            TENANT_DASHBOARD,
             "My electricity",
             "mdi:flash",
             False,
@@ -433,3 +451,5 @@ async def create_dashboards(ws: HassWebSocket, demo: Demo) -> None:
                 mode="storage",
             )
         await ws.command("lovelace/config/save", url_path=url_path, config={"views": views})
+    entities: list[str] = tenant_cards[0]["entities"] if tenant_cards else []
+    return entities

@@ -183,7 +183,9 @@ class StackConfig:
     status_port: int = 0
     python: Path = field(default_factory=lambda: Path(sys.executable))
     building: Path = SAMPLE_BUILDING
-    fast_bus: bool = False  # no bus gaps, short timeouts (tests)
+    fast_bus: bool = False  # no bus gaps (tests)
+    # The simulator answers at once; absent slave ids cost this long each during a scan.
+    request_timeout: float = 0.1
     frontend: bool = True
     recorder: bool = True
 
@@ -251,10 +253,11 @@ class Stack:
             "listen_port": self.modbus_port,
             "status_host": "127.0.0.1",
             "status_port": self.status_port,
+            "request_timeout": cfg.request_timeout,
             "log_level": "info",
         }
         if cfg.fast_bus:
-            options |= {"min_gap_ms": 0, "id_switch_gap_ms": 0, "request_timeout": 0.2}
+            options |= {"min_gap_ms": 0, "id_switch_gap_ms": 0}
         (cfg.gateway_dir / "options.yaml").write_text(yaml.safe_dump(options, sort_keys=False))
 
     def _write_ha_config(self) -> None:

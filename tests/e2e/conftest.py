@@ -94,7 +94,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
                 tokens = await scenario.onboard(client, LANDLORD, TENANT)
                 timings["onboarded_s"] = time.monotonic() - started
                 trace: list[dict[str, Any]] = []
-                result = await scenario.add_gateway(client, stack, 1, 12, trace=trace)
+                result = await scenario.add_gateway(client, stack, 1, 100, trace=trace)
                 assert result["type"] == "create_entry", result
                 entry_id = result["result"]["entry_id"]
                 async with await client.websocket() as ws:

@@ -16,7 +16,7 @@ from scripts._demo.client import HassApiError, HassClient, HassWebSocket, Simula
 from .conftest import E2E, TENANT
 
 DOMAIN = "prepaid_power"
-SAMPLE_METERS = 12  # addon/buildings/sample.yaml, slave ids 1-12
+SAMPLE_DEVICES = 13  # addon/buildings/sample.yaml: meters 1-12, relay board 100
 
 
 async def wait_states(
@@ -68,7 +68,7 @@ async def test_gateway_added_through_the_flow_api(e2e: E2E, landlord: HassClient
     assert ("form", "scan") in steps
     assert ("progress", "scan") in steps
     result_form = next(step for step in trace if step.get("step_id") == "scan_result")
-    assert result_form["description_placeholders"]["count"] == str(SAMPLE_METERS)
+    assert result_form["description_placeholders"]["count"] == str(SAMPLE_DEVICES)
     assert trace[-1]["type"] == "create_entry"
 
     async with await landlord.websocket() as ws:
