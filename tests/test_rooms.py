@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.prepaid_power.const import (
     DOMAIN,
     EVENT_LANDLORD_ACTION,
+    EVENT_STATEMENT_READY,
     EVENT_TOP_UP,
     room_identifier,
 )
@@ -385,3 +393,46 @@ async def test_room_subentry_flow(hass: HomeAssistant, simulated_gateway: Gatewa
     # Free energy is credited to a tenancy; a vacant room has none.
     assert Decimal(hass.states.get("sensor.room_1_free_energy_left").state) == 0
     assert hass.states.get("sensor.room_1_tenancy").state == "vacant"
+
+
+CYCLE_END_CLOCK = "custom_components.prepaid_power.cycle_end.utcnow"
+
+
+async def test_statement_ready_at_cycle_end(
+    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+) -> None:
+    """After midnight of the new cycle the ended cycle's statement is announced, once."""
+    events = async_capture_events(hass, EVENT_STATEMENT_READY)
+    await use_energy(hass, simulated_gateway, Decimal("0.1"))
+    next_cycle = dt_util.utcnow() + timedelta(days=32)
+    with patch(CYCLE_END_CLOCK, return_value=next_cycle):
+        # Time listeners run as background tasks.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=1, minutes=1))
+        await hass.async_block_till_done(wait_background_tasks=True)
+        # The next midnight of the same new cycle announces nothing again.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=2, minutes=1))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(events) == 1
+    data = events[0].data
+    assert data["room"] == "Room 1"
+    assert data["device_id"] == room_device_id(hass, room)
+    assert data["balance"] == "19.95"
+    assert "Alice" in data["statement"]
+    assert "19.95" in data["statement"]
+
+
+async def test_statement_after_downtime_over_the_boundary(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """HA was down at the boundary: the statement comes on start-up, and only once."""
+    events = async_capture_events(hass, EVENT_STATEMENT_READY)
+    assert await hass.config_entries.async_unload(room.entry_id)
+    later = dt_util.utcnow() + timedelta(days=32)
+    with patch(CYCLE_END_CLOCK, return_value=later):
+        assert await hass.config_entries.async_setup(room.entry_id)
+        await hass.async_block_till_done()
+        assert len(events) == 1
+        assert await hass.config_entries.async_reload(room.entry_id)
+        await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data["closing_balance"] == "20.00"

@@ -37,13 +37,12 @@ from .billing.statement import export_csv, render_statement, statement_data
 from .compat import vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
+from .cycle_end import LANGUAGES, statement_language, statement_template
 from .rooms import Room, Rooms, who
 
 PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"]
-LANGUAGES = ["en", "zh-Hans"]
 EXPORT_DIR = "exports"
 STATEMENT_DIR = "statements"
-TEMPLATE_DIR = "templates"
 
 
 def _text(value: Any) -> str:
@@ -219,8 +218,8 @@ async def _move_out(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
     final = call.data.get("final_reading") or _current_reading(target)
     room_id = target.room.subentry_id
-    language = hass.config.language if hass.config.language in LANGUAGES else "en"
-    template = _template(hass, language)
+    language = statement_language(hass)
+    template = await hass.async_add_executor_job(statement_template, hass, language)
 
     def move_out(core: BillingCore) -> tuple[Any, str, dict[str, Any]]:
         result = core.move_out(room_id, final, who=who(call.context))
@@ -336,19 +335,11 @@ async def _set_tariff(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
     return {"effective_from": (effective or dt_util.utcnow()).isoformat()}
 
 
-def _template(hass: HomeAssistant, language: str) -> Path | None:
-    """The landlord's own statement template, when there is one (checked off the loop)."""
-    path = Path(hass.config.path(LEDGER_DIR, TEMPLATE_DIR, f"statement.{language}.txt.j2"))
-    return path if path.is_file() else None
-
-
 async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
     room_id = target.room.subentry_id
     cycle: date | None = call.data.get("cycle")
-    language = call.data.get("language") or (
-        hass.config.language if hass.config.language in LANGUAGES else "en"
-    )
+    language = statement_language(hass, call.data.get("language"))
     folder = Path(hass.config.path(LEDGER_DIR, STATEMENT_DIR))
     save = call.data["save"]
 
@@ -369,7 +360,9 @@ async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
             # A statement shows what was used up to now: post the accrued charges first.
             core.flush(room_id)
         data = statement_data(core, tenancy.tenancy_id, key)
-        text = render_statement(data, language=language, template=_template(hass, language))
+        text = render_statement(
+            data, language=language, template=statement_template(hass, language)
+        )
         path = None
         if save:
             folder.mkdir(parents=True, exist_ok=True)
