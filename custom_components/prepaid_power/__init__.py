@@ -31,6 +31,7 @@ from .const import (
     USER_PROFILES_DIR,
 )
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry, PrepaidPowerRuntimeData
+from .cycle_end import CycleEndStatements
 from .entity import gateway_device_info, gateway_identifier, meter_identifier, meter_unique_id
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
@@ -104,6 +105,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         coordinator.async_update_listeners,
     )
     await coordinator.async_config_entry_first_refresh()
+
+    statements = CycleEndStatements(hass, rooms, entry.entry_id)
+    await statements.async_start()
+    entry.async_on_unload(statements.async_stop)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
