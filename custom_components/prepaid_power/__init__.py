@@ -32,6 +32,7 @@ from .const import (
 )
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry, PrepaidPowerRuntimeData
 from .cycle_end import CycleEndStatements
+from .dashboard import async_setup_dashboard_services
 from .entity import gateway_device_info, gateway_identifier, meter_identifier, meter_unique_id
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
@@ -52,6 +53,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
     async_setup_services(hass)
+    async_setup_dashboard_services(hass)
     async_setup_supply_services(hass)
     return True
 
