@@ -28,9 +28,9 @@ from custom_components.prepaid_power.const import (
     room_identifier,
 )
 from custom_components.prepaid_power.control import SupplyState
-from prepaid_power_gateway import Gateway
+from prepaid_power_gateway import Gateway, gateway_config, make_building
 
-from .conftest import device_with_identifier
+from .conftest import FAST_GATEWAY, device_with_identifier
 from .test_init import gateway_entry, setup_gateway
 from .test_sensor import poll
 
@@ -48,9 +48,14 @@ ROOM_DATA: dict[str, Any] = {
 }
 
 
-def room_entry(port: int, supply: dict[str, Any] | None = None, **data: Any) -> MockConfigEntry:
-    """A gateway entry with Room 3 on meter 3."""
-    entry = gateway_entry(port)
+def room_entry(
+    port: int,
+    supply: dict[str, Any] | None = None,
+    meters: list[dict[str, object]] | None = None,
+    **data: Any,
+) -> MockConfigEntry:
+    """A gateway entry with Room 3 on meter 3 (by default)."""
+    entry = gateway_entry(port, meters)
     return MockConfigEntry(
         domain=DOMAIN,
         title=entry.title,
@@ -321,6 +326,45 @@ async def test_switch_entity_as_actuator(hass: HomeAssistant, simulated_gateway:
     )
     await hass.async_block_till_done()
     assert state(hass, "input_boolean.contactor") == STATE_OFF
+
+
+async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
+    """A room whose meter has no relay is switched by a relay-board channel on the bus."""
+    building = make_building(
+        [{"model": "SDM120", "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": 2}}],
+        [{"slave": 9, "channels": 8}],
+    )
+    async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
+        hass.config.currency = "CNY"
+        entry = room_entry(
+            gateway.port,
+            meters=[
+                {"slave_id": 1, "profile": "eastron_sdm120", "serial_number": None},
+                {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
+            ],
+            meter=1,
+            actuator_kind="relay_board",
+            board=9,
+            channel=3,
+        )
+        await setup_gateway(hass, entry)
+        room = device_id(hass, entry)
+        await act(hass, "move_in", {"device_id": room, "tenant": "Alice", "first_top_up": "0.05"})
+        await poll(hass)
+        board = gateway.simulator.board(9)
+        meter = gateway.simulator.meter(1)
+        meter.set_load(1000)
+        gateway.simulator.clock.advance(0.06 * 3600)
+        await poll(hass)
+        assert state(hass) == SupplyState.CUT_OFF
+        assert board.channels[2] is False
+        assert board.channels[0] is True
+        assert meter.power_w == 0
+
+        await act(hass, "top_up", {"device_id": room, "amount": "5"})
+        assert state(hass) == SupplyState.ON
+        assert board.channels[2] is True
+        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_automation_mode_only_declares_the_cut(
