@@ -15,7 +15,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import CLIENT_ID, MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 import segno
 import yaml
@@ -249,6 +249,7 @@ async def test_dashboard_loads_in_lovelace(
     rooms: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
     tmp_path: Path,
+    tenant_user: User,
 ) -> None:
     """Saved into a storage dashboard and read back unchanged; the YAML loads as a YAML one."""
     response = await dashboard(hass, {"base_url": BASE_URL})
@@ -290,6 +291,41 @@ async def test_dashboard_loads_in_lovelace(
     result = await client.receive_json()
     assert result["success"], result
     assert result["result"] == response["config"]
+
+    # The tenant's wall tablet logs in as a non-admin user: it reads the dashboard.
+    refresh_token = await hass.auth.async_create_refresh_token(tenant_user, CLIENT_ID)
+    tablet = await hass_ws_client(hass, hass.auth.async_create_access_token(refresh_token))
+    await tablet.send_json_auto_id({"type": "lovelace/config", "url_path": "prepaid-power"})
+    result = await tablet.receive_json()
+    assert result["success"], result
+    assert result["result"] == response["config"]
+
+
+async def test_tenant_buttons_are_not_landlord_only(
+    hass: HomeAssistant, rooms: MockConfigEntry, tenant_user: User
+) -> None:
+    """The buttons of a tenant view work for a non-admin user (the policy may still say no)."""
+    config = (await dashboard(hass, {"kind": "tenant", "base_url": BASE_URL}))["config"]
+    presses = [card for card in cards_of(config["views"][0]) if card["type"] == "button"]
+    assert len(presses) == 2
+    # The supply is on and the room is vacant: the policy's reasons, in the
+    # tenant's language, rather than the landlord-only refusal.
+    reasons = {
+        "button.room_1_restore_after_warning": "not_in_warning_cut",
+        "button.room_1_use_emergency_credit": "no_tenancy",
+    }
+    for card in presses:
+        action = card["tap_action"]
+        domain, service = action["perform_action"].split(".")
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                domain,
+                service,
+                target=action["target"],
+                blocking=True,
+                context=Context(user_id=tenant_user.id),
+            )
+        assert err.value.translation_key == reasons[action["target"]["entity_id"]]
 
 
 async def test_tenant_and_landlord_only(hass: HomeAssistant, rooms: MockConfigEntry) -> None:

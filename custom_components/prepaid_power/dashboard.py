@@ -386,6 +386,10 @@ def landlord_view(
 class _Dumper(yaml.SafeDumper):
     """Multi-line text (markdown cards) as literal blocks, readable in the raw editor."""
 
+    def ignore_aliases(self, data: Any) -> bool:
+        """Repeat shared options in full: no anchors for landlords to untangle."""
+        return True
+
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
