@@ -19,22 +19,29 @@ _LIMITS: dict[str, tuple[float, float]] = {
 _MIN_MAINS_FREQUENCY = 40.0
 
 
+# Built once: decoding runs for every register of every meter on every poll cycle.
+_STRUCTS: dict[DataType, struct.Struct] = {
+    DataType.UINT16: struct.Struct(">H"),
+    DataType.INT16: struct.Struct(">h"),
+    DataType.UINT32: struct.Struct(">I"),
+    DataType.INT32: struct.Struct(">i"),
+    DataType.FLOAT32: struct.Struct(">f"),
+}
+_WIDTHS: dict[DataType, int] = {data_type: data_type.width for data_type in DataType}
+
+
 def decode_words(words: Sequence[int], data_type: DataType, word_order: WordOrder) -> int | float:
     """Decode raw 16-bit words (or one bit) into a number, before scaling."""
-    if len(words) != data_type.width:
+    if len(words) != _WIDTHS[data_type]:
         raise ValueError(f"{data_type} needs {data_type.width} words, got {len(words)}")
     if data_type is DataType.BIT:
         return 1 if words[0] else 0
-    ordered = list(words) if word_order is WordOrder.BIG else list(reversed(words))
-    raw = b"".join(int(word & 0xFFFF).to_bytes(2, "big") for word in ordered)
-    fmt = {
-        DataType.UINT16: ">H",
-        DataType.INT16: ">h",
-        DataType.UINT32: ">I",
-        DataType.INT32: ">i",
-        DataType.FLOAT32: ">f",
-    }[data_type]
-    value: int | float = struct.unpack(fmt, raw)[0]
+    if len(words) == 1:
+        raw = (words[0] & 0xFFFF).to_bytes(2, "big")
+    else:
+        high, low = (words[0], words[1]) if word_order is WordOrder.BIG else (words[1], words[0])
+        raw = ((high & 0xFFFF) << 16 | (low & 0xFFFF)).to_bytes(4, "big")
+    value: int | float = _STRUCTS[data_type].unpack(raw)[0]
     return value
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import logging
 
-from ..profiles.model import RELAY_KEY  # noqa: TID252
+from ..profiles.model import RELAY_KEY, Register  # noqa: TID252
 from .client import ModbusBus, Priority
 from .decode import decode_register
 from .errors import BusConnectionError, BusError
@@ -41,6 +41,19 @@ class MeterHealth:
     last_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """Where one reading key sits in a transaction's answer, and how to decode it."""
+
+    key: str
+    offset: int
+    count: int
+    register: Register | None  # None: a relay channel's state
+
+
+type _Steps = tuple[tuple[Transaction, tuple[_Field, ...]], ...]
+
+
 @dataclass(slots=True)
 class _Cycle:
     values: dict[str, float | None] = field(default_factory=dict)
@@ -71,6 +84,7 @@ class Poller:
         self.dead_probe_every = dead_probe_every
         self.health: dict[int, MeterHealth] = {}
         self._meters: dict[int, MeterRequest] = {}
+        self._steps: dict[int, _Steps] = {}
         self.plan = Plan(())
         self.set_meters(meters)
 
@@ -79,6 +93,14 @@ class Poller:
         self._meters = {meter.slave_id: meter for meter in meters}
         self.plan = plan_reads(self._meters.values(), self.timing)
         self.health = {sid: self.health.get(sid, MeterHealth()) for sid in self._meters}
+        # Each cycle only walks these: no search of the plan or the profile per meter.
+        self._steps = {
+            sid: tuple(
+                (transaction, _fields(meter, transaction))
+                for transaction in self.plan.for_slave(sid)
+            )
+            for sid, meter in self._meters.items()
+        }
 
     def as_dict(self) -> dict[str, object]:
         """Plan, availability and bus statistics, for the diagnostics download."""
@@ -103,21 +125,22 @@ class Poller:
         readings: dict[int, MeterReading] = {}
         for slave_id, meter in self._meters.items():
             health = self.health[slave_id]
-            transactions = self.plan.for_slave(slave_id)
+            steps = self._steps[slave_id]
             if not health.available:
                 health.cycles_since_probe += 1
                 if health.cycles_since_probe < self.dead_probe_every:
                     readings[slave_id] = self._reading(meter, _Cycle(), health, complete=False)
                     continue
                 health.cycles_since_probe = 0
-            cycle = await self._read_meter(meter, transactions)
+            cycle = await self._read_meter(meter, steps)
             self._account(meter, cycle, health)
             readings[slave_id] = self._reading(meter, cycle, health, complete=not cycle.failed)
         return readings
 
-    async def _read_meter(self, meter: MeterRequest, transactions: Sequence[Transaction]) -> _Cycle:
+    async def _read_meter(self, meter: MeterRequest, steps: _Steps) -> _Cycle:
         cycle = _Cycle()
-        for transaction in transactions:
+        pause_ms = meter.profile.quirks.id_switch_pause_ms
+        for transaction, fields in steps:
             try:
                 words = await self.bus.read(
                     meter.slave_id,
@@ -125,7 +148,7 @@ class Poller:
                     transaction.address,
                     transaction.count,
                     priority=Priority.POLL,
-                    pause_ms=meter.profile.quirks.id_switch_pause_ms,
+                    pause_ms=pause_ms,
                 )
             except BusConnectionError:
                 raise
@@ -134,20 +157,8 @@ class Poller:
                 self.health[meter.slave_id].last_error = f"{type(err).__name__}: {err}"
                 # One failure is enough evidence this cycle: skip the meter's other reads.
                 break
-            self._decode(meter, transaction, words, cycle)
+            _decode(meter, fields, words, cycle)
         return cycle
-
-    def _decode(
-        self, meter: MeterRequest, transaction: Transaction, words: Sequence[int], cycle: _Cycle
-    ) -> None:
-        profile = meter.profile
-        for item in transaction.items:
-            offset = item.address - transaction.address
-            chunk = words[offset : offset + item.count]
-            if item.key.startswith(RELAY_KEY) and profile.relay is not None:
-                cycle.relays[item.key] = relay_state(profile.relay, chunk[0])
-            else:
-                cycle.values[item.key] = decode_register(profile.register(item.key), chunk, profile)
 
     def _account(self, meter: MeterRequest, cycle: _Cycle, health: MeterHealth) -> None:
         if cycle.failed:
@@ -181,3 +192,31 @@ class Poller:
             complete=complete,
             read_at=health.last_success if complete else None,
         )
+
+
+def _fields(meter: MeterRequest, transaction: Transaction) -> tuple[_Field, ...]:
+    profile = meter.profile
+    return tuple(
+        _Field(
+            item.key,
+            item.address - transaction.address,
+            item.count,
+            None
+            if item.key.startswith(RELAY_KEY) and profile.relay is not None
+            else profile.register(item.key),
+        )
+        for item in transaction.items
+    )
+
+
+def _decode(
+    meter: MeterRequest, fields: Sequence[_Field], words: Sequence[int], cycle: _Cycle
+) -> None:
+    profile = meter.profile
+    for item in fields:
+        chunk = words[item.offset : item.offset + item.count]
+        if item.register is None:
+            assert profile.relay is not None
+            cycle.relays[item.key] = relay_state(profile.relay, chunk[0])
+        else:
+            cycle.values[item.key] = decode_register(item.register, chunk, profile)
