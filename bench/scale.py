@@ -826,6 +826,54 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
     )
 
 
+async def bus_only(args: argparse.Namespace) -> None:
+    """The bus layer alone (no HA): the same gateways polled by `Poller`s, CPU per cycle.
+
+    For before/after measurements of changes in `bus/` with less noise than the full run.
+    """
+    from custom_components.prepaid_power.bus.client import BusSettings, ModbusBus, TcpEndpoint
+    from custom_components.prepaid_power.bus.planner import MeterRequest
+    from custom_components.prepaid_power.bus.poll import Poller
+    from custom_components.prepaid_power.profiles import load_profiles
+
+    profiles = load_profiles(None).profiles
+    sim = await GatewayProcess.start(args.gateways, args.meters)
+    buses: list[ModbusBus] = []
+    try:
+        pollers = []
+        for gateway in sim.gateways:
+            bus = ModbusBus(TcpEndpoint("127.0.0.1", gateway["port"]), BusSettings())
+            bus.start()
+            buses.append(bus)
+            pollers.append(
+                Poller(
+                    bus,
+                    [
+                        MeterRequest(m["slave_id"], profiles[m["profile"]])
+                        for m in gateway["meters"]
+                    ],
+                )
+            )
+        cpu: list[float] = []
+        for number in range(args.warmup + args.cycles):
+            await sim.command(f"advance {POLL_INTERVAL_S}")
+            with cpu_timer(cpu):
+                await asyncio.gather(*(p.poll() for p in pollers))
+            if number < args.warmup:
+                cpu.pop()
+        meters = args.gateways * args.meters
+        median = statistics.median(cpu)
+        print(
+            f"bus only: {meters} meters, {sum(len(p.plan.transactions) for p in pollers)} "
+            f"transactions per cycle; CPU per cycle median {median * 1000:.1f} ms "
+            f"(min {min(cpu) * 1000:.1f}), per meter {median / meters * 1000:.3f} ms"
+        )
+    finally:
+        for bus in buses:
+            await bus.close()
+        await sim.stop()
+
+
 # --- report -------------------------------------------------------------------------------
 
 
@@ -1002,12 +1050,18 @@ def main(argv: list[str] | None = None) -> int:
         "--hour-step", type=float, default=300.0, help="simulated seconds per cycle, hour phase"
     )
     parser.add_argument("--profile", help="write a cProfile of the measured cycles here")
+    parser.add_argument(
+        "--bus-only", action="store_true", help="measure the bus layer alone (no HA)"
+    )
     parser.add_argument("--serve-gateways", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_gateways:
         asyncio.run(serve_gateways(args.gateways, args.meters))
         return 0
     logging.basicConfig(level=logging.WARNING)
+    if args.bus_only:
+        asyncio.run(bus_only(args))
+        return 0
     runner: Callable[[], Awaitable[Results]] = lambda: measure(args)  # noqa: E731
     results = asyncio.run(runner())
     report(results, args)
