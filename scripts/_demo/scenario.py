@@ -237,9 +237,9 @@ async def supports_rooms(ws: HassWebSocket, entry_id: str) -> bool:
     return False
 
 
-async def add_room(client: HassClient, entry_id: str, plan: RoomPlan) -> dict[str, Any]:
-    """A room through the room subentry flow."""
-    data: dict[str, Any] = {
+def room_form(plan: RoomPlan, schedules: dict[str, str] | None = None) -> dict[str, Any]:
+    """The room form's input for a plan (supply rules collapsed into their section)."""
+    return {
         "name": plan.name,
         "meter": str(plan.slave),
         "price": plan.price,
@@ -248,10 +248,19 @@ async def add_room(client: HassClient, entry_id: str, plan: RoomPlan) -> dict[st
         "allowance_pro_rata": False,
         **plan.actuator,
         "supply": {"low_level": "2", "credit_limit": "0"},
-        "schedules": {},
+        "schedules": schedules or {},
     }
+
+
+async def add_room(
+    client: HassClient, entry_id: str, plan: RoomPlan, schedules: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A room through the room subentry flow."""
     return await client.flow(
-        "config/config_entries/subentries/flow", [entry_id, "room"], [data], within=60
+        "config/config_entries/subentries/flow",
+        [entry_id, "room"],
+        [room_form(plan, schedules)],
+        within=60,
     )
 
 

@@ -99,6 +99,11 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
                 entry_id = result["result"]["entry_id"]
                 async with await client.websocket() as ws:
                     await scenario.wait_entry_loaded(ws, entry_id)
+                # Poll every 2 s (the options flow), so changes show within seconds.
+                options = await scenario.set_gateway_options(client, entry_id, poll_interval=2)
+                assert options["type"] == "create_entry", options
+                async with await client.websocket() as ws:
+                    await scenario.wait_entry_loaded(ws, entry_id)
                 timings["gateway_set_up_s"] = time.monotonic() - started
                 return E2E(stack, tokens, entry_id, trace, timings)
 
