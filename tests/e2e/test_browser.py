@@ -1,0 +1,101 @@
+"""The tenant's view in a real browser: headless Chromium logs in and reads the dashboard.
+
+Needs Debian's `chromium` (installed by `ensure_chromium` when missing and running as root)
+and HA's frontend package; without either the test fails and says what to install.
+`PP_SCREENSHOTS=1` also saves the screenshots under tests/e2e/screenshots/ for the README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import re
+import shutil
+
+import aiohttp
+import pytest
+
+from scripts._demo import scenario
+from scripts._demo.browser import Browser, BrowserError, ensure_chromium
+from scripts._demo.client import HassClient, HassWebSocket
+from scripts._demo.stack import frontend_requirement
+
+from .conftest import E2E, TENANT
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+ROOM = scenario.RoomPlan("Room 4", 4, "0.3500", tenant="Alice", top_up="42.50")
+
+
+def amount(text: str) -> float:
+    """The first number in a displayed value such as '42.50 €' or '€42.50'."""
+    match = re.search(r"-?\d+(?:[.,]\d+)?", text.replace("\u2212", "-"))
+    assert match, f"no number in {text!r}"
+    return float(match.group().replace(",", "."))
+
+
+@pytest.mark.timeout(240)
+async def test_tenant_sees_the_balance(
+    e2e: E2E, landlord: HassClient, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Tenant login in Chromium, tenant dashboard, the balance shown equals the entity state."""
+    if not e2e.stack.config.frontend:
+        pytest.fail(
+            "Home Assistant's frontend is not installed in this environment: add "
+            f"{frontend_requirement(e2e.stack.config.python)} to scripts/requirements/"
+        )
+    try:
+        chromium = ensure_chromium(within=180)
+    except BrowserError as err:
+        pytest.fail(f"the browser test needs Chromium: {err}")
+
+    async with await landlord.websocket() as ws:
+        rooms = await scenario.subentry_ids(ws, e2e.entry_id)
+        if ROOM.name not in rooms:
+            result = await scenario.add_room(landlord, e2e.entry_id, ROOM)
+            assert result["type"] == "create_entry", result
+            rooms = await scenario.subentry_ids(ws, e2e.entry_id)
+            await scenario.wait_entry_loaded(ws, e2e.entry_id)
+        subentry = rooms[ROOM.name]
+        ids = await scenario.wait_for(lambda: _room_entities(ws, subentry), 30, "room entities")
+        device = await scenario.room_device_id(ws, subentry)
+        await ws.call_service(
+            "prepaid_power",
+            "move_in",
+            {"device_id": device, "tenant": ROOM.tenant, "first_top_up": ROOM.top_up},
+        )
+        tenant_entities = await scenario.create_dashboards(ws, e2e.entry_id, {ROOM.name: subentry})
+    balance_entity = ids["balance"]
+    assert tenant_entities[0] == balance_entity
+    await scenario.wait_for(
+        lambda: _state_is(landlord, balance_entity, ROOM.top_up), 30, "balance after move-in"
+    )
+
+    async with Browser(session, chromium, tmp_path) as browser:
+        await browser.login(e2e.stack.ha_url, TENANT.username, TENANT.password)
+        await browser.navigate(f"{e2e.stack.ha_url}/{scenario.TENANT_DASHBOARD}/room")
+        row = await browser.wait_for(
+            f"__pp.rowText({balance_entity!r})", 60, "the balance row on the tenant dashboard"
+        )
+        state = (await landlord.state(balance_entity))["state"]
+        shown = row.split("Balance", 1)[-1] if "Balance" in row else row
+        assert amount(shown) == pytest.approx(float(state), abs=0.001), (row, state)
+        assert float(state) == pytest.approx(float(ROOM.top_up))
+        shot = await browser.screenshot(tmp_path / "tenant-dashboard.png")
+        assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+        if os.environ.get("PP_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            shutil.copyfile(shot, SCREENSHOTS / "tenant-dashboard.png")
+
+
+async def _room_entities(ws: HassWebSocket, subentry: str) -> dict[str, str] | None:
+    ids = await scenario.entity_ids(ws)
+    key = f"{subentry}-balance"
+    return {"balance": ids[key]} if key in ids else None
+
+
+async def _state_is(client: HassClient, entity_id: str, value: str) -> bool:
+    state = (await client.state(entity_id))["state"]
+    try:
+        return float(state) == float(value)
+    except ValueError:
+        return False
