@@ -27,6 +27,7 @@ import asyncio
 from decimal import Decimal
 import logging
 from pathlib import Path
+import random
 import statistics
 import sys
 import tempfile
@@ -41,7 +42,8 @@ PROFILE = "hiking_dds238_2_zn_sr"
 POLL_INTERVAL_S = 2
 PRICE = Decimal(1)
 CREDIT = "0.05"
-TIMEOUT_S = 15.0
+TIMEOUT_S = 30.0
+ENERGY_KEY = "energy_import"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -72,7 +74,9 @@ async def wait_for(predicate: Any, limit_s: float = TIMEOUT_S) -> float:
     return time.monotonic()
 
 
-async def measure(meters: int, samples: int) -> dict[str, list[float]]:
+async def measure(
+    meters: int, samples: int, *, continuous: bool, interval: int
+) -> dict[str, list[float]]:
     """Run the benchmark; latencies in seconds by kind."""
     from homeassistant import loader
     from homeassistant.const import CONF_HOST, CONF_PORT
@@ -97,8 +101,11 @@ async def measure(meters: int, samples: int) -> dict[str, list[float]]:
     from prepaid_power_gateway.building import uniform_building
 
     building = uniform_building(meters, MODEL, load_w=0)
-    config = gateway_config(building, time_scale=0, wire_time=True, baudrate=9600)
+    config = gateway_config(
+        building, time_scale=1 if continuous else 0, wire_time=True, baudrate=9600
+    )
     results: dict[str, list[float]] = {"detect": [], "cut": [], "cut_total": [], "restore": []}
+    rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="pp-latency-") as config_dir:
         async with (
             Gateway(config) as gateway,
@@ -119,7 +126,7 @@ async def measure(meters: int, samples: int) -> dict[str, list[float]]:
                         for i in range(1, meters + 1)
                     ],
                 },
-                options={CONF_POLL_INTERVAL: POLL_INTERVAL_S},
+                options={CONF_POLL_INTERVAL: interval},
                 subentries_data=[
                     {
                         "data": {
@@ -177,13 +184,36 @@ async def measure(meters: int, samples: int) -> dict[str, list[float]]:
                 await wait_for(lambda room=room: confirmed(room.subentry_id, True))
                 state = rooms.states[room.subentry_id]
                 balance = state.summary.live_balance or Decimal(0)
-                kwh = float((balance + Decimal("0.01")) / PRICE)
                 detected.pop(room.subentry_id, None)
-                meter.set_load(1000)
-                gateway.simulator.clock.advance(kwh * 3600)
-                meter.set_load(0)
-                t0 = time.monotonic()
-                done = await wait_for(lambda room=room: confirmed(room.subentry_id, False))
+                if continuous:
+                    # Credit runs out in 3-8 s of real (= simulated) time; t0 is when the
+                    # meter's counter (0.01 kWh resolution) first shows it exhausted.
+                    billed = entry.runtime_data.coordinator.data.readings[slave].values
+                    threshold = float(billed[ENERGY_KEY] or 0) + float(balance / PRICE)
+                    seconds = rng.uniform(3, 8)
+                    meter.set_load(float(balance / PRICE) / (seconds / 3600) * 1000)
+                    crossed: list[float] = []
+
+                    def cut(
+                        room_id: str = room.subentry_id,
+                        meter: Any = meter,
+                        threshold: float = threshold,
+                        crossed: list[float] = crossed,
+                    ) -> bool:
+                        if not crossed and int(meter.energy_kwh * 100 + 1e-6) / 100 >= threshold:
+                            crossed.append(time.monotonic())
+                        return confirmed(room_id, False)
+
+                    done = await wait_for(cut)
+                    meter.set_load(0)
+                    t0 = crossed[0] if crossed else done
+                else:
+                    kwh = float((balance + Decimal("0.01")) / PRICE)
+                    meter.set_load(1000)
+                    gateway.simulator.clock.advance(kwh * 3600)
+                    meter.set_load(0)
+                    t0 = time.monotonic()
+                    done = await wait_for(lambda room=room: confirmed(room.subentry_id, False))
                 assert meter.relay_on is False
                 t_detect = detected.get(room.subentry_id, t0)
                 results["detect"].append(t_detect - t0)
@@ -207,16 +237,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--meters", type=int, default=32)
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--interval", type=int, default=POLL_INTERVAL_S, help="poll interval (s)")
+    parser.add_argument(
+        "--continuous",
+        action="store_true",
+        help="usage runs in real time (early reads near the cut-off); default: counter jumps",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    results = asyncio.run(measure(args.meters, args.samples))
+    results = asyncio.run(
+        measure(args.meters, args.samples, continuous=args.continuous, interval=args.interval)
+    )
+    mode = "usage in real time" if args.continuous else "counter jumps between polls"
     print(
-        f"{args.meters} meters polling every {POLL_INTERVAL_S} s, 9600-baud wire time, "
-        f"{args.samples} samples"
+        f"{args.meters} meters polling every {args.interval} s, 9600-baud wire time, "
+        f"{args.samples} samples, {mode}"
     )
     report("top-up action -> relay close confirmed", results["restore"])
-    report("cut detected (poll) -> relay open confirmed", results["cut"])
-    report("balance crossed zero -> detected by a poll", results["detect"])
+    report("cut decided -> relay open confirmed", results["cut"])
+    report("balance crossed zero -> cut decided", results["detect"])
     report("balance crossed zero -> relay open confirmed", results["cut_total"])
 
 

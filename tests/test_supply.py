@@ -175,6 +175,25 @@ async def test_balance_runs_out_then_top_up_restores(
     assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_OFF
 
 
+async def test_early_read_cuts_between_polls(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """At 15 kW, 0.05 of credit at 5 per kWh lasts 2.4 s, less than the 10 s poll interval:
+    the meter is read just after the projected instant, and cut without waiting for a poll."""
+    await setup_room(hass, simulated_gateway, price="5")
+    meter = simulated_gateway.simulator.meter(3)
+    meter.set_load(15000)
+    await poll(hass)
+    assert state(hass) == SupplyState.LOW
+    simulated_gateway.simulator.clock.advance(4.8)  # the meter counts 0.02 kWh
+    await asyncio.sleep(3)
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False
+    # The meter's relay sensor still shows what the last poll read.
+    assert state(hass, "binary_sensor.meter_3_dds238_2_zn_sr_relay") == STATE_ON
+
+
 async def test_relay_switched_at_the_meter_is_corrected(
     hass: HomeAssistant, simulated_gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -102,9 +102,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         rooms=rooms,
     )
     rooms.supply.start(
+        coordinator,
         bus,
         {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
-        coordinator.async_update_listeners,
     )
     await coordinator.async_config_entry_first_refresh()
 

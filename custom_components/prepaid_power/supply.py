@@ -30,7 +30,10 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from .bus.client import ModbusBus
+from .bus.client import ModbusBus, Priority
+from .bus.decode import decode_register
+from .bus.errors import BusError
+from .bus.planner import MeterRequest, plan_reads
 from .bus.poll import MeterReading
 from .bus.relay import RelayResult, switch_relay
 from .const import (
@@ -75,6 +78,7 @@ from .profiles import Profile
 
 if TYPE_CHECKING:
     from .billing.core import RoomSummary
+    from .coordinator import GatewayCoordinator
     from .rooms import Room, Rooms
 
 # States in which the policy wants the relay closed: the supply is on.
@@ -87,6 +91,10 @@ SWITCH_ATTEMPTS = 3
 SWITCH_CONFIRM_S = 2.0
 SWITCH_BACKOFF_S = 0.5
 ISSUE_RELAY_FAULT = "relay_fault"
+# Early read: when the balance will reach the cut-off level before the next poll, the room's
+# energy register is read (ahead of polling) just after the projected instant.
+EARLY_READ_MARGIN = timedelta(seconds=0.1)
+EARLY_READ_MIN = timedelta(seconds=0.25)
 # Ledger reasons of the emergency-credit adjustments (landlord-readable, not translated).
 EMERGENCY_CREDIT_TAKEN = "emergency credit taken"
 EMERGENCY_CREDIT_RECOVERED = "emergency credit recovered from a top-up"
@@ -199,6 +207,7 @@ class RoomControl:
     commanded_at: datetime | None = None
     task: asyncio.Task[None] | None = None
     unsub_timer: CALLBACK_TYPE | None = None
+    unsub_early_read: CALLBACK_TYPE | None = None
     fault_error: str | None = None
 
     @property
@@ -225,17 +234,23 @@ class SupplyControl:
         self._readings: Mapping[int, MeterReading] = {}
         self._notify: Callable[[], None] | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._coordinator: GatewayCoordinator | None = None
+        self._bus: ModbusBus | None = None
+        self._profiles: dict[int, Profile] = {}
 
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(
         self,
+        coordinator: GatewayCoordinator,
         bus: ModbusBus,
         meters: Mapping[int, tuple[Profile, int | None]],
-        notify: Callable[[], None],
     ) -> None:
         """Build each room's actuator and follow its helper entities."""
-        self._notify = notify
+        self._coordinator = coordinator
+        self._notify = coordinator.async_update_listeners
+        self._bus = bus
+        self._profiles = {slave: profile for slave, (profile, _serial) in meters.items()}
         entry = self._rooms.entry
         watched: dict[str, set[str]] = {}
         for room_id in self._rooms.rooms:
@@ -292,9 +307,11 @@ class SupplyControl:
             unsub()
         self._unsubs.clear()
         for control in self.controls.values():
-            if control.unsub_timer is not None:
-                control.unsub_timer()
-                control.unsub_timer = None
+            for pending in (control.unsub_timer, control.unsub_early_read):
+                if pending is not None:
+                    pending()
+            control.unsub_timer = None
+            control.unsub_early_read = None
 
     # --- evaluation ---------------------------------------------------------------------
 
@@ -347,6 +364,7 @@ class SupplyControl:
         self._fire(room, control, decision, summary)
         self._drive(room, control, decision, fresh, now, balance)
         self._schedule(room, control, decision.next_evaluation)
+        self._plan_early_read(room, control, decision, summary, power, now)
         return decision
 
     def _observe(self, control: RoomControl, readings: Mapping[int, MeterReading]) -> bool | None:
@@ -390,6 +408,103 @@ class SupplyControl:
             self.reevaluate(room.subentry_id)
 
         control.unsub_timer = async_track_point_in_utc_time(self.hass, due, when)
+
+    def _plan_early_read(  # noqa: PLR0917
+        self,
+        room: Room,
+        control: RoomControl,
+        decision: Decision,
+        summary: RoomSummary,
+        power: float | None,
+        now: datetime,
+    ) -> None:
+        """Read the meter when the balance is projected to reach the cut-off level, if
+        that comes before the next poll: the cut then follows the crossing closely."""
+        if control.unsub_early_read is not None:
+            control.unsub_early_read()
+            control.unsub_early_read = None
+        coordinator = self._coordinator
+        balance, price = summary.live_balance, summary.current_price
+        if (
+            coordinator is None
+            or coordinator.update_interval is None
+            or room.energy_key is None
+            or decision.relay is not RelayTarget.CLOSED
+            or balance is None
+            or price is None
+            or price <= 0
+            or power is None
+            or power <= 0
+        ):
+            return
+        kwh_left = (balance - room.settings.cut_off_level) / price
+        if kwh_left <= 0:
+            return
+        wait = timedelta(hours=float(kwh_left) / (power / 1000))
+        if wait >= coordinator.update_interval:
+            return
+
+        @callback
+        def due(_now: datetime) -> None:
+            control.unsub_early_read = None
+            self._rooms.entry.async_create_task(
+                self.hass,
+                self._async_early_read(room),
+                f"{DOMAIN} early read {room.name}",
+                eager_start=False,
+            )
+
+        control.unsub_early_read = async_track_point_in_utc_time(
+            self.hass, due, now + max(wait + EARLY_READ_MARGIN, EARLY_READ_MIN)
+        )
+
+    async def _async_early_read(self, room: Room) -> None:
+        """Read the room's energy ahead of polling, then bill and decide as a poll would."""
+        coordinator = self._coordinator
+        profile = self._profiles.get(room.slave_id)
+        if coordinator is None or coordinator.data is None or profile is None:
+            return
+        data = coordinator.data
+        old = data.readings.get(room.slave_id)
+        if old is None or not old.complete or room.energy_key is None:
+            return
+        try:
+            value = await self._async_read_value(room.slave_id, profile, room.energy_key)
+        except (BusError, KeyError) as err:
+            LOGGER.debug("Room %s: early read failed: %s", room.name, err)
+            return
+        if value is None or coordinator.data is not data:
+            # Unreadable, or a poll finished meanwhile with a newer reading.
+            return
+        values = {**old.values, room.energy_key: value}
+        # Only the energy is new: the relay states are not re-observed from this read.
+        fresh = {**data.readings, room.slave_id: replace(old, values=values, relays={})}
+        states = await self._rooms.async_process(fresh)
+        if coordinator.data is data:
+            readings = {**data.readings, room.slave_id: replace(old, values=values)}
+            coordinator.data = replace(data, readings=readings, rooms=states)
+            coordinator.async_update_listeners()
+
+    async def _async_read_value(self, slave_id: int, profile: Profile, key: str) -> float | None:
+        """One register of a meter, read ahead of polling."""
+        assert self._bus is not None
+        register = profile.register(key)
+        plan = plan_reads([MeterRequest(slave_id, profile, frozenset({key}))])
+        for transaction in plan.for_slave(slave_id):
+            for item in transaction.items:
+                if item.key != key:
+                    continue
+                words = await self._bus.read(
+                    slave_id,
+                    transaction.function,
+                    transaction.address,
+                    transaction.count,
+                    priority=Priority.COMMAND,
+                    pause_ms=profile.quirks.id_switch_pause_ms,
+                )
+                offset = item.address - transaction.address
+                return decode_register(register, words[offset : offset + item.count], profile)
+        return None
 
     # --- events -------------------------------------------------------------------------
 
