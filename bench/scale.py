@@ -37,6 +37,7 @@ import contextlib
 import cProfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 import io
 import json
 import logging
@@ -138,6 +139,7 @@ async def serve_gateways(gateways: int, meters: int) -> None:
             described.append(
                 {
                     "port": gateway.port,
+                    "energy_kwh": {m["slave"]: m["energy_kwh"] for m in items},
                     "meters": [
                         {
                             "slave_id": m["slave"],
@@ -360,6 +362,8 @@ class Results:
     setup_cpu_s: float
     setup_cold_s: float
     tenancies: int
+    history_days: float
+    history_entries: int
     rss_baseline_mb: float
     rss_peak_mb: float
     cycles: list[CycleFigures]
@@ -533,6 +537,111 @@ def stop_timers(entries: Sequence[Any]) -> None:
     for coordinator in coordinators(entries):
         coordinator.update_interval = None
         coordinator._unschedule_refresh()
+
+
+HISTORY_KWH_PER_HOUR = Decimal("0.3")
+HISTORY_PRICE = Decimal("0.2500")
+
+
+def prefill_history(
+    path: Path, rooms: Sequence[tuple[str, str, float]], days: float, tz: str, currency: str
+) -> int:
+    """Tenancies that moved in `days` ago, with hourly charges and weekly top-ups since, in
+    one gateway's ledger (written before HA opens it): the ledger of a building in its
+    steady state, which is what the per-cycle billing queries scale with.
+
+    `rooms` are (room id, name, the meter's reading now). Returns the entries written.
+    """
+    from zoneinfo import ZoneInfo
+
+    from custom_components.prepaid_power.billing.core import BillingCore, RoomConfig
+    from custom_components.prepaid_power.billing.ledger import BillingState, Ledger, NewEntry
+    from custom_components.prepaid_power.billing.money import Currency
+
+    hours = int(days * 24)
+    start = SIM_START - timedelta(hours=hours)
+    clock = [start]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(path, Currency(currency), now=lambda: clock[0])
+    try:
+        core = BillingCore(ledger, ZoneInfo(tz), now=lambda: clock[0])
+        batch: list[NewEntry] = []
+        for number, (room_id, name, now_kwh) in enumerate(rooms):
+            # A little below the meter's counter (float registers read a hair off the value).
+            reading_now = Decimal(str(now_kwh)).quantize(Decimal("0.01")) - Decimal("0.01")
+            per_hour = min(
+                HISTORY_KWH_PER_HOUR,
+                (reading_now / (hours + 1)).quantize(Decimal("0.000001"), rounding="ROUND_DOWN"),
+            )
+            reading = reading_now - per_hour * hours
+            core.upsert_room(room_id, RoomConfig(name=name))
+            core.set_tariff(room_id, {"kind": "flat", "price": str(HISTORY_PRICE)})
+            tenancy = core.move_in(room_id, f"Tenant {number}", reading, first_top_up="50")
+            calendar = core.calendar(room_id)
+            for hour in range(1, hours + 1):
+                at = start + timedelta(hours=hour)
+                exact = per_hour * HISTORY_PRICE
+                batch.append(
+                    NewEntry(
+                        tenancy.account_id,
+                        "charge",
+                        at,
+                        -exact.quantize(Decimal("0.01"), rounding="ROUND_DOWN"),
+                        "system",
+                        "energy",
+                        kwh=per_hour,
+                        allowance_kwh=Decimal(0),
+                        price=HISTORY_PRICE,
+                        reading_from=reading,
+                        reading_to=reading + per_hour,
+                        span_start=at - timedelta(hours=1),
+                        exact_amount=exact,
+                        cycle=calendar.cycle_containing(at).key,
+                    )
+                )
+                reading += per_hour
+                if hour % (24 * 7) == 0:
+                    batch.append(
+                        NewEntry(
+                            tenancy.account_id,
+                            "top_up",
+                            at,
+                            Decimal(20),
+                            "bench",
+                            "top-up",
+                            method="cash",
+                            reference=f"{room_id}-{hour}",
+                        )
+                    )
+            ledger.save_billing_state(
+                BillingState(room_id, reading, start + timedelta(hours=hours))
+            )
+        ledger.append_many(batch)
+        return len(batch)
+    finally:
+        ledger.close()
+
+
+async def prefill_all(bench: Bench, days: float) -> int:
+    """`prefill_history` for every gateway, on threads (before HA sets the entries up)."""
+    from custom_components.prepaid_power.const import CONF_METER
+
+    hass = bench.hass
+    jobs = []
+    for entry, gateway, path in zip(
+        bench.entries, bench.sim.gateways, ledger_paths(bench), strict=True
+    ):
+        energy = {int(k): v for k, v in gateway["energy_kwh"].items()}
+        rooms = [
+            (sub.subentry_id, sub.title, energy[sub.data[CONF_METER]])
+            for sub in entry.subentries.values()
+        ]
+        jobs.append(
+            asyncio.to_thread(
+                prefill_history, path, rooms, days, hass.config.time_zone, hass.config.currency
+            )
+        )
+    return sum(await asyncio.gather(*jobs))
 
 
 async def setup_all(bench: Bench, *, add: bool) -> tuple[float, float, int]:
@@ -771,11 +880,17 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
             for entry in bench.entries:
                 entry.add_to_hass(hass)
 
+            history_entries = 0
+            if rooms and args.history_days > 0:
+                history_entries = await prefill_all(bench, args.history_days)
+
             # --- setup: all entries together, as at HA start --------------------------
             setup_cold, setup_cold_cpu, entities = await setup_all(bench, add=True)
             setup_s, setup_cpu_s = setup_cold, setup_cold_cpu
             tenancies = 0
-            if rooms:
+            if rooms and history_entries:
+                tenancies = len(bench.entries) * args.meters
+            elif rooms:
                 tenancies = await move_in_everyone(bench)
                 await refresh_all(bench)
                 # A restart with every room let: what a landlord's HA does every boot.
@@ -814,6 +929,8 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
         setup_cpu_s=setup_cpu_s,
         setup_cold_s=setup_cold,
         tenancies=tenancies,
+        history_days=args.history_days if history_entries else 0,
+        history_entries=history_entries,
         rss_baseline_mb=rss_baseline,
         rss_peak_mb=sampler.peak,
         cycles=cycles,
@@ -914,6 +1031,11 @@ def report(results: Results, args: argparse.Namespace) -> None:
         f"{len(cycles)} cycles (+{args.warmup} warm-up) driven directly, simulated clock +10 s "
         f"per cycle; building load now {results.power_w / 1000:.1f} kW"
     )
+    if results.history_entries:
+        print(
+            f"ledger history before setup: {results.history_days:g} days of hourly charges, "
+            f"{results.history_entries} entries over {results.tenancies} tenancies"
+        )
     print()
     rows: list[tuple[str, str, str, str]] = [
         (
@@ -1046,6 +1168,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=30, help="measured poll cycles")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured cycles first")
     parser.add_argument("--breakdown", type=int, default=3, help="cycles for the CPU split")
+    parser.add_argument(
+        "--history-days",
+        type=float,
+        default=30,
+        help="ledger history written before setup (0: tenancies start in the run)",
+    )
     parser.add_argument(
         "--hour-step", type=float, default=300.0, help="simulated seconds per cycle, hour phase"
     )
