@@ -436,3 +436,87 @@ async def test_statement_after_downtime_over_the_boundary(
         await hass.async_block_till_done()
     assert len(events) == 1
     assert events[0].data["closing_balance"] == "20.00"
+
+
+ROOM_FORM: dict[str, Any] = {
+    "name": "Room 2",
+    "meter": "3",
+    "price": "0.5",
+    "cycle_start_day": 1,
+    "allowance_kwh": "0",
+    "allowance_pro_rata": False,
+    "actuator_kind": "meter_relay",
+    "supply": {"low_level": "10", "credit_limit": "0"},
+    "schedules": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"name": "room 1"}, {"name": "name_taken"}),
+        ({"price": "abc"}, {"price": "not_a_number"}),
+        ({"price": "0"}, {"price": "out_of_range"}),
+        ({"allowance_kwh": "-1"}, {"allowance_kwh": "out_of_range"}),
+        ({"supply": {"low_level": "1.234", "credit_limit": "0"}}, {"supply": "too_many_decimals"}),
+        ({"actuator_kind": "relay_board"}, {"board": "board_required"}),
+        (
+            {"actuator_kind": "relay_board", "board": 3, "channel": 1},
+            {"board": "not_a_relay_board"},
+        ),
+        ({"actuator_kind": "switch"}, {"switch_entity": "switch_required"}),
+        ({"supply": {"low_level": "-6", "credit_limit": "5"}}, {"base": "level_below_cut_off"}),
+    ],
+)
+async def test_room_form_errors(
+    hass: HomeAssistant, room: MockConfigEntry, changes: dict[str, Any], errors: dict[str, str]
+) -> None:
+    """Each way a room can be entered wrong shows its own error and saves nothing."""
+    result = await hass.config_entries.subentries.async_init(
+        (room.entry_id, "room"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**ROOM_FORM, **changes}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert len(room.subentries) == 1
+
+
+async def test_room_reconfigure_changes_price_from_now(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """Reconfiguring a room keeps its entities and starts a new price version."""
+    result = await hass.config_entries.subentries.async_init(
+        (room.entry_id, "room"),
+        context={"source": "reconfigure", "subentry_id": room_subentry(room).subentry_id},
+    )
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**ROOM_FORM, "name": "Room 1", "meter": "1", "price": "0.7", "actuator_kind": "none"},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.7")
+    assert balance(hass) == Decimal("20.00")
+
+
+async def test_no_free_meter_aborts(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """When every meter has a room, adding another room explains why it cannot."""
+    entry = gateway_entry(
+        simulated_gateway.port,
+        [{"slave_id": 1, "profile": "eastron_sdm120", "serial_number": 12000001}],
+    )
+    await setup_gateway(hass, entry)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(data={**ROOM_DATA}, subentry_type="room", title="Room 1", unique_id=None),
+    )
+    await hass.async_block_till_done()
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "room"), context={"source": "user"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_free_meter"

@@ -451,13 +451,21 @@ class GatewayOptionsFlow(OptionsFlow):
         )
 
 
-def _decimal_error(value: Any, places: int, *, allow_zero: bool = True) -> str | None:
-    """The form error of a decimal typed as text, or None when it is fine."""
+def _decimal_error(value: Any, places: int, minimum: str) -> str | None:
+    """The form error of a decimal typed as text, or None when it is fine.
+
+    `minimum` is "positive", "zero" (not negative) or "any" (balance levels may be negative
+    when the room has a credit limit).
+    """
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         return "not_a_number"
-    if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
+    if (
+        not number.is_finite()
+        or (minimum == "zero" and number < 0)
+        or (minimum == "positive" and number <= 0)
+    ):
         return "out_of_range"
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
@@ -465,15 +473,15 @@ def _decimal_error(value: Any, places: int, *, allow_zero: bool = True) -> str |
     return None
 
 
-# Decimal fields of a room: where they sit, how many decimals, whether zero is allowed.
-ROOM_DECIMALS: tuple[tuple[str | None, str, int, bool], ...] = (
-    (None, CONF_PRICE, 4, False),
-    (None, CONF_ALLOWANCE_KWH, 3, True),
-    (CONF_SUPPLY, CONF_LOW_LEVEL, 2, True),
-    (CONF_SUPPLY, CONF_WARNING_CUT_LEVEL, 2, True),
-    (CONF_SUPPLY, CONF_CREDIT_LIMIT, 2, True),
-    (CONF_SUPPLY, CONF_AUTO_RESTORE_MINIMUM, 2, True),
-    (CONF_SUPPLY, CONF_EMERGENCY_CREDIT, 2, True),
+# Decimal fields of a room: where they sit, how many decimals, their minimum.
+ROOM_DECIMALS: tuple[tuple[str | None, str, int, str], ...] = (
+    (None, CONF_PRICE, 4, "positive"),
+    (None, CONF_ALLOWANCE_KWH, 3, "zero"),
+    (CONF_SUPPLY, CONF_LOW_LEVEL, 2, "any"),
+    (CONF_SUPPLY, CONF_WARNING_CUT_LEVEL, 2, "any"),
+    (CONF_SUPPLY, CONF_CREDIT_LIMIT, 2, "zero"),
+    (CONF_SUPPLY, CONF_AUTO_RESTORE_MINIMUM, 2, "zero"),
+    (CONF_SUPPLY, CONF_EMERGENCY_CREDIT, 2, "zero"),
 )
 
 
@@ -607,9 +615,9 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
 def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> dict[str, str]:
     """Form errors for a room that cannot work as entered."""
     errors: dict[str, str] = {}
-    for section_key, key, places, allow_zero in ROOM_DECIMALS:
+    for section_key, key, places, minimum in ROOM_DECIMALS:
         holder = data if section_key is None else data[section_key]
-        if key in holder and (error := _decimal_error(holder[key], places, allow_zero=allow_zero)):
+        if key in holder and (error := _decimal_error(holder[key], places, minimum)):
             errors[key if section_key is None else section_key] = error
     if errors:
         return errors
@@ -632,7 +640,9 @@ def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> d
             errors[CONF_BOARD] = "board_required"
         elif runtime is not None and (meter := runtime.meters.get(board[CONF_SLAVE_ID])):
             relay = meter.profile.relay
-            if relay is None or data[CONF_CHANNEL] > relay.channels:
+            if relay is None or meter.profile.energy_key is not None:
+                errors[CONF_BOARD] = "not_a_relay_board"
+            elif data[CONF_CHANNEL] > relay.channels:
                 errors[CONF_CHANNEL] = "no_such_channel"
     if kind == ACTUATOR_SWITCH and not data.get(CONF_SWITCH_ENTITY):
         errors[CONF_SWITCH_ENTITY] = "switch_required"
