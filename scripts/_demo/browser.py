@@ -40,6 +40,8 @@ CHROMIUM_FLAGS = (
     "--disable-extensions",
     "--disable-default-apps",
     "--no-first-run",
+    "--disable-breakpad",
+    "--disable-crash-reporter",
     "--no-default-browser-check",
     "--mute-audio",
     "--hide-scrollbars",

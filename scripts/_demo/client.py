@@ -111,6 +111,7 @@ class HassClient:
 
     async def onboard(self, name: str, username: str, password: str) -> Tokens:
         """Create the owner, finish every onboarding step; the client is then logged in."""
+        done = await self.onboarding_steps()
         user = await self.request(
             "POST",
             "/api/onboarding/users",
@@ -131,13 +132,16 @@ class HassClient:
             }
         )
         self.token = tokens.access_token
-        await self.request("POST", "/api/onboarding/core_config", {})
-        await self.request("POST", "/api/onboarding/analytics", {})
-        await self.request(
-            "POST",
-            "/api/onboarding/integration",
-            {"client_id": self.client_id, "redirect_uri": f"{self.base_url}/?auth_callback=1"},
-        )
+        if not done.get("core_config"):
+            await self.request("POST", "/api/onboarding/core_config", {})
+        if not done.get("analytics"):
+            await self.request("POST", "/api/onboarding/analytics", {})
+        if not done.get("integration"):
+            await self.request(
+                "POST",
+                "/api/onboarding/integration",
+                {"client_id": self.client_id, "redirect_uri": f"{self.base_url}/?auth_callback=1"},
+            )
         return tokens
 
     async def login(self, username: str, password: str) -> Tokens:

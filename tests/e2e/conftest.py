@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 import pytest_socket
 
-from scripts._demo import scenario
+from scripts._demo import requirements, scenario
 from scripts._demo.client import HassClient, SimulatorClient, Tokens
 from scripts._demo.scenario import Login
 from scripts._demo.stack import Stack, StackConfig, frontend_installed
@@ -78,6 +78,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     # Session fixtures run before the per-test `socket_enabled`: allow loopback sockets for the
     # set-up, then block them again as the HA test plugin does before every test.
     pytest_socket.enable_socket()
+    requirements.ensure()  # HA's frontend etc., when the pins do not have them yet
     workdir: Path = tmp_path_factory.mktemp("e2e")
     config = StackConfig(workdir=workdir, time_scale=0, fast_bus=True, recorder=False)
     config.frontend = frontend_installed(config.python)
