@@ -40,7 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "addon")]
 MODEL = "DDS238-2 ZN/SR"
 PROFILE = "hiking_dds238_2_zn_sr"
 POLL_INTERVAL_S = 2
-PRICE = Decimal(1)
+PRICE = Decimal(5)
 CREDIT = "0.05"
 TIMEOUT_S = 30.0
 ENERGY_KEY = "energy_import"
@@ -220,9 +220,12 @@ async def measure(
                 results["cut"].append(done - t_detect)
                 results["cut_total"].append(done - t0)
 
+                # Back to about CREDIT, whatever was used after the crossing.
+                owed = -(rooms.states[room.subentry_id].summary.live_balance or Decimal(0))
+                amount = Decimal(CREDIT) + max(owed, Decimal(0))
                 t0 = time.monotonic()
                 await hass.services.async_call(
-                    DOMAIN, "top_up", {"device_id": device.id, "amount": CREDIT}, blocking=True
+                    DOMAIN, "top_up", {"device_id": device.id, "amount": str(amount)}, blocking=True
                 )
                 done = await wait_for(lambda room=room: confirmed(room.subentry_id, True))
                 assert meter.relay_on is True

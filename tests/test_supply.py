@@ -19,6 +19,10 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.prepaid_power.const import (
     DOMAIN,
@@ -384,6 +388,33 @@ async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
         assert state(hass) == SupplyState.ON
         assert board.channels[2] is True
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_metering_only_room_declares_without_switching(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Actuator `none`: the supply state and its events still follow the policy (warnings
+    work), nothing is switched, and there is no relay-fault sensor."""
+    changes = async_capture_events(hass, EVENT_SUPPLY_CHANGED)
+    await setup_room(hass, simulated_gateway, actuator_kind="none")
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert state(hass) == SupplyState.CUT_OFF
+    assert changes[-1].data["supply_on"] is False
+    assert simulated_gateway.simulator.meter(3).relay_on is True
+    assert hass.states.get("binary_sensor.room_3_relay_fault") is None
+
+
+async def test_diagnostics_show_the_relay_machine(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_client: ClientSessionGenerator
+) -> None:
+    """The diagnostics download carries each room's actuator, relay state and memory."""
+    entry = await setup_room(hass, simulated_gateway)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    room = diagnostics["supply"]["Room 3"]
+    assert room["actuator"] == "BusActuator"
+    assert room["relay_phase"] == "idle"
+    assert room["relay_target"] is True
+    assert room["memory"]["last_state"] == "low"
 
 
 async def test_automation_mode_only_declares_the_cut(

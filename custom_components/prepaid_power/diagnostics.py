@@ -44,4 +44,5 @@ async def async_get_config_entry_diagnostics(
             "wire_ms_per_cycle": round(poller.plan.wire_ms, 1),
         },
         "last_update_success": coordinator.last_update_success,
+        "supply": runtime.rooms.supply.as_dict(),
     }

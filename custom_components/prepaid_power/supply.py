@@ -93,8 +93,8 @@ SWITCH_BACKOFF_S = 0.5
 ISSUE_RELAY_FAULT = "relay_fault"
 # Early read: when the balance will reach the cut-off level before the next poll, the room's
 # energy register is read (ahead of polling) just after the projected instant.
-EARLY_READ_MARGIN = timedelta(seconds=0.1)
 EARLY_READ_MIN = timedelta(seconds=0.25)
+EARLY_READ_REPEAT = timedelta(seconds=0.3)
 # Ledger reasons of the emergency-credit adjustments (landlord-readable, not translated).
 EMERGENCY_CREDIT_TAKEN = "emergency credit taken"
 EMERGENCY_CREDIT_RECOVERED = "emergency credit recovered from a top-up"
@@ -208,6 +208,9 @@ class RoomControl:
     task: asyncio.Task[None] | None = None
     unsub_timer: CALLBACK_TYPE | None = None
     unsub_early_read: CALLBACK_TYPE | None = None
+    # The series of early reads around a projected crossing ends here.
+    early_until: datetime | None = None
+    early_reading: bool = False
     fault_error: str | None = None
 
     @property
@@ -364,7 +367,7 @@ class SupplyControl:
         self._fire(room, control, decision, summary)
         self._drive(room, control, decision, fresh, now, balance)
         self._schedule(room, control, decision.next_evaluation)
-        self._plan_early_read(room, control, decision, summary, power, now)
+        self._plan_early_read(room, control, decision, summary, reading, now)
         return decision
 
     def _observe(self, control: RoomControl, readings: Mapping[int, MeterReading]) -> bool | None:
@@ -415,11 +418,16 @@ class SupplyControl:
         control: RoomControl,
         decision: Decision,
         summary: RoomSummary,
-        power: float | None,
+        reading: MeterReading | None,
         now: datetime,
     ) -> None:
-        """Read the meter when the balance is projected to reach the cut-off level, if
-        that comes before the next poll: the cut then follows the crossing closely."""
+        """Read the meter around the instant the balance is projected to reach the cut-off
+        level, if that comes before the next poll: the cut then follows the crossing closely.
+
+        The counter only moves in steps of its resolution, so the projection is uncertain
+        by one step: reads start one step early and repeat until the crossing shows, one
+        step after the projection at the latest.
+        """
         if control.unsub_early_read is not None:
             control.unsub_early_read()
             control.unsub_early_read = None
@@ -433,15 +441,35 @@ class SupplyControl:
             or balance is None
             or price is None
             or price <= 0
-            or power is None
-            or power <= 0
         ):
+            control.early_until = None
             return
-        kwh_left = (balance - room.settings.cut_off_level) / price
+        kwh_left = float((balance - room.settings.cut_off_level) / price)
         if kwh_left <= 0:
+            control.early_until = None
             return
-        wait = timedelta(hours=float(kwh_left) / (power / 1000))
-        if wait >= coordinator.update_interval:
+        at: datetime | None = None
+        if control.early_until is not None and control.early_reading:
+            # Inside a series: the last early read did not show the crossing yet.
+            if now < control.early_until:
+                at = now + EARLY_READ_REPEAT
+        elif (
+            reading is not None
+            and reading.read_at is not None
+            and (power := reading.values.get("power")) is not None
+            and power > 0
+        ):
+            # Projected from the moment the meter was read, whenever this decision runs.
+            kw = power / 1000
+            step = self._resolution(room)
+            first = reading.read_at + timedelta(hours=max(kwh_left - step, 0) / kw)
+            if first - now < coordinator.update_interval:
+                at = max(first, now + EARLY_READ_MIN)
+                control.early_until = (
+                    reading.read_at + timedelta(hours=(kwh_left + step) / kw) + EARLY_READ_REPEAT
+                )
+        if at is None:
+            control.early_until = None
             return
 
         @callback
@@ -449,16 +477,25 @@ class SupplyControl:
             control.unsub_early_read = None
             self._rooms.entry.async_create_task(
                 self.hass,
-                self._async_early_read(room),
+                self._async_early_read(room, control),
                 f"{DOMAIN} early read {room.name}",
                 eager_start=False,
             )
 
-        control.unsub_early_read = async_track_point_in_utc_time(
-            self.hass, due, now + max(wait + EARLY_READ_MARGIN, EARLY_READ_MIN)
-        )
+        control.unsub_early_read = async_track_point_in_utc_time(self.hass, due, at)
 
-    async def _async_early_read(self, room: Room) -> None:
+    def _resolution(self, room: Room) -> float:
+        """The smallest step of the room's energy counter (kWh); 0 for float registers."""
+        profile = self._profiles.get(room.slave_id)
+        if profile is None or room.energy_key is None:
+            return 0.0
+        try:
+            register = profile.register(room.energy_key)
+        except KeyError:
+            return 0.0
+        return 0.0 if register.data_type.value.startswith("float") else register.scale
+
+    async def _async_early_read(self, room: Room, control: RoomControl) -> None:
         """Read the room's energy ahead of polling, then bill and decide as a poll would."""
         coordinator = self._coordinator
         profile = self._profiles.get(room.slave_id)
@@ -479,7 +516,11 @@ class SupplyControl:
         values = {**old.values, room.energy_key: value}
         # Only the energy is new: the relay states are not re-observed from this read.
         fresh = {**data.readings, room.slave_id: replace(old, values=values, relays={})}
-        states = await self._rooms.async_process(fresh)
+        control.early_reading = True
+        try:
+            states = await self._rooms.async_process(fresh)
+        finally:
+            control.early_reading = False
         if coordinator.data is data:
             readings = {**data.readings, room.slave_id: replace(old, values=values)}
             coordinator.data = replace(data, readings=readings, rooms=states)
@@ -659,6 +700,21 @@ class SupplyControl:
                 "closed" if data.get("observed") else "open",
                 "closed" if data.get("expected") else "open",
             )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Each room's actuator, relay machine and policy memory, for diagnostics."""
+        return {
+            self._rooms.rooms[room_id].name: {
+                "actuator": type(control.actuator).__name__ if control.actuator else None,
+                "relay_phase": control.tracker.phase.value,
+                "relay_target": control.tracker.target,
+                "relay_observed": control.observed,
+                "relay_error": control.fault_error,
+                "memory": self._rooms.rooms[room_id].memory.as_dict(),
+            }
+            for room_id, control in self.controls.items()
+            if room_id in self._rooms.rooms
+        }
 
     def reset_relay(self, room_id: str) -> None:
         """Forget a relay fault: the next decision commands the actuator afresh."""
