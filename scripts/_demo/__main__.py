@@ -85,6 +85,7 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
                 tenant = Login(**previous["tenant"])
                 timings = {"demo_ready_s": time.monotonic() - started}
                 notes: list[str] = []
+                tenant_path = previous.get("tenant_path", "/prepaid-tenant")
             else:
                 landlord = Login("Landlord", "landlord", secrets.token_urlsafe(9))
                 tenant = Login("Tenant", "tenant", secrets.token_urlsafe(9))
@@ -99,7 +100,14 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
                 waiter.cancel()
                 demo = setup.result()
                 timings, notes = demo.timings, demo.notes
-                stack.save_state({"landlord": landlord.__dict__, "tenant": tenant.__dict__})
+                tenant_path = demo.tenant_path
+                stack.save_state(
+                    {
+                        "landlord": landlord.__dict__,
+                        "tenant": tenant.__dict__,
+                        "tenant_path": tenant_path,
+                    }
+                )
         for note in notes:
             _say(f"not yet: {note}")
         print(
@@ -107,8 +115,8 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
             f"  Prepaid Power demo: {stack.ha_url}\n"
             f"    landlord (admin): {landlord.username} / {landlord.password}\n"
             f"    tenant:           {tenant.username} / {tenant.password}\n"
-            f"    dashboards:       {stack.ha_url}/prepaid-landlord  "
-            f"{stack.ha_url}/prepaid-tenant\n"
+            f"    landlord's view:  {stack.ha_url}/prepaid-landlord\n"
+            f"    tenant's view:    {stack.ha_url}{tenant_path}\n"
             f"  Simulated building: {stack.status_url}/ (time x{config.time_scale:g})\n"
             f"  Ready in {timings.get('demo_ready_s', 0):.1f} s. Ctrl-C stops everything; "
             "`scripts/demo --keep` continues.\n",

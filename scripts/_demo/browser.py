@@ -120,10 +120,11 @@ window.__pp = {
     return this.all(document, (n) => n.tagName === 'INPUT' &&
       (n.name === name || n.autocomplete === name || n.type === name))[0] || null;
   },
-  rowText(entity) {
-    const rows = this.all(document, (n) => n.config && n.config.entity === entity &&
-      n.tagName.toLowerCase().endsWith('-row'));
-    return rows.length ? this.text(rows[0]) : null;
+  entityText(entity) {
+    // The text of the first row or card showing the entity (entities rows, tiles ...).
+    const found = this.all(document, (n) => n.config && n.config.entity === entity &&
+      /-(row|card)$/.test(n.tagName.toLowerCase()));
+    return found.length ? this.text(found[0]) : null;
   },
 };
 true

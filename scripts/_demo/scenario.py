@@ -43,6 +43,8 @@ class RoomPlan:
     top_up: str | None = None
     tariff: dict[str, Any] | None = None  # set with prepaid_power.set_tariff after creation
     actuator: dict[str, Any] = field(default_factory=lambda: {"actuator_kind": "meter_relay"})
+    protected: bool = False  # the landlord's "keep power" switch
+    dormitory: bool = False  # supply follows the dormitory schedule helper
     note: str = ""
 
 
@@ -67,7 +69,7 @@ TIERED_TARIFF: dict[str, Any] = {
 # The sample building: rooms 1-5 have meters with a relay, 6-12 switch on relay board 100.
 DEMO_ROOMS: tuple[RoomPlan, ...] = (
     RoomPlan("Room 1", 1, "0.3500", tenant="Alice", top_up="50.00", note="flat tariff"),
-    RoomPlan("Room 2", 2, "0.3200", tenant="Bob", top_up="0.60", note="near cut-off"),
+    RoomPlan("Room 2", 2, "0.3200", tenant="Bob", top_up="0.40", note="near cut-off"),
     RoomPlan(
         "Room 3",
         3,
@@ -86,7 +88,7 @@ DEMO_ROOMS: tuple[RoomPlan, ...] = (
         tariff=TIERED_TARIFF,
         note="tiered tariff",
     ),
-    RoomPlan("Room 5", 5, "0.3300", tenant="Emil", top_up="5.00", note="protected"),
+    RoomPlan("Room 5", 5, "0.3300", tenant="Emil", top_up="1.00", protected=True, note="protected"),
     RoomPlan(
         "Room 6",
         6,
@@ -94,6 +96,7 @@ DEMO_ROOMS: tuple[RoomPlan, ...] = (
         tenant="Farah",
         top_up="25.00",
         actuator={"actuator_kind": "relay_board", "board": 100, "channel": 1},
+        dormitory=True,
         note="dormitory lights-out schedule",
     ),
 )
@@ -109,6 +112,7 @@ class Demo:
     tokens: Tokens | None = None
     entry_id: str = ""
     rooms: dict[str, str] = field(default_factory=dict)  # room name -> subentry id
+    tenant_path: str = ""
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -307,6 +311,9 @@ async def bring_up(
         raise HassApiError(f"gateway flow ended with {result}")
     demo.entry_id = result["result"]["entry_id"]
     log(f"gateway added through the config flow: {result['title']}")
+    # Poll every 2 s: simulated time runs fast, and billing holds as suspect any reading that
+    # rose more than the meter's maximum power could in the (real) time since the last one.
+    await set_gateway_options(client, demo.entry_id, poll_interval=2)
     async with await client.websocket() as ws:
         await wait_entry_loaded(ws, demo.entry_id)
         demo.timings["gateway_set_up_s"] = time.monotonic() - started
@@ -317,8 +324,8 @@ async def bring_up(
                 demo.notes.append(f"rooms: {str(err)[:300]}")
         else:
             demo.notes.append("rooms: the integration has no room subentries yet")
-        await create_dashboards(ws, demo.entry_id, demo.rooms)
-        log("dashboards: /prepaid-landlord and /prepaid-tenant")
+        demo.tenant_path = await create_dashboards(ws, demo.entry_id, demo.rooms, stack.ha_url)
+        log(f"dashboards: /{LANDLORD_DASHBOARD} and {demo.tenant_path}")
     demo.timings["demo_ready_s"] = time.monotonic() - started
     return demo
 
@@ -331,8 +338,10 @@ async def create_rooms(
     log: Callable[[str], None],
 ) -> None:
     """Rooms through the subentry flow; tenancies, top-ups and tariffs when the actions exist."""
+    schedule = await dormitory_schedule(ws) if any(p.dormitory for p in rooms) else None
     for plan in rooms:
-        result = await add_room(client, demo.entry_id, plan)
+        schedules = {"supply_schedule_entity": schedule} if plan.dormitory and schedule else None
+        result = await add_room(client, demo.entry_id, plan, schedules)
         if result.get("type") != "create_entry":
             demo.notes.append(f"{plan.name}: room flow ended with {result.get('reason')}")
     demo.rooms = await subentry_ids(ws, demo.entry_id)
@@ -360,8 +369,37 @@ async def create_rooms(
                     reference=f"demo-{plan.slave}-1",
                     **extra,
                 )
+            if plan.protected:
+                ids = await entity_ids(ws)
+                switch = ids.get(f"{demo.rooms[plan.name]}-protected")
+                if switch is None:
+                    demo.notes.append(f"{plan.name}: no protected switch")
+                else:
+                    await ws.call_service("switch", "turn_on", {"entity_id": switch})
         except HassApiError as err:
             demo.notes.append(f"{plan.name}: {err}")
+
+
+DORMITORY_HOURS = [{"from": "06:00:00", "to": "23:00:00"}]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+async def dormitory_schedule(ws: HassWebSocket) -> str:
+    """A `schedule` helper, on 06:00-23:00 (lights-out at night), made as in the UI."""
+    created = await ws.command(
+        "schedule/create",
+        name="Dormitory power hours",
+        icon="mdi:bunk-bed",
+        **dict.fromkeys(WEEKDAYS, DORMITORY_HOURS),
+    )
+    entries = await ws.command("config/entity_registry/list")
+    return str(
+        next(
+            e["entity_id"]
+            for e in entries
+            if e["platform"] == "schedule" and e["unique_id"] == created["id"]
+        )
+    )
 
 
 async def room_device_id(ws: HassWebSocket, subentry_id: str) -> str:
@@ -390,66 +428,91 @@ TENANT_DASHBOARD = "prepaid-tenant"
 LANDLORD_DASHBOARD = "prepaid-landlord"
 
 
-async def create_dashboards(ws: HassWebSocket, entry_id: str, rooms: dict[str, str]) -> list[str]:
+async def create_dashboards(
+    ws: HassWebSocket, entry_id: str, rooms: dict[str, str], base_url: str
+) -> str:
     """A landlord dashboard (admin only) and a tenant dashboard, stored like UI-made ones.
 
-    `rooms`: room name -> subentry id. Returns the tenant dashboard's entities (the first
-    room's; the first meter's while there are no rooms).
+    `rooms`: room name -> subentry id; the tenant dashboard shows the first room. With the
+    `prepaid_power.dashboard_yaml` action the dashboards are what it generates (as a
+    landlord pastes them); without it, or without rooms, simple entities cards. Returns the
+    tenant view's path ("/prepaid-tenant/<view>").
     """
     ids = await entity_ids(ws)
     states = {s["entity_id"]: s for s in await ws.command("get_states")}
-    entry = entry_id
     meter_cards: list[dict[str, Any]] = []
     for slave in range(1, 13):
         wanted = [
-            ids.get(f"{entry}-meter-{slave}-{key}")
+            ids.get(f"{entry_id}-meter-{slave}-{key}")
             for key in ("power", "energy_import", "energy_total", "relay")
         ]
         entities = [e for e in wanted if e is not None and e in states]
         if entities:
             meter_cards.append(_entities_card(f"Meter {slave}", entities))
-    landlord_cards: list[dict[str, Any]] = []
-    tenant_cards: list[dict[str, Any]] = []
-    for room, subentry in rooms.items():
-        room_ids = [
-            ids[f"{subentry}-{key}"]
-            for key in (
-                "balance",
-                "days_of_credit_left",
-                "supply_state",
-                "energy_this_cycle",
-                "cost_this_cycle",
-                "current_price",
-                "tenancy",
-            )
-            if f"{subentry}-{key}" in ids
-        ]
-        landlord_cards.append(_entities_card(room, room_ids))
-        if not tenant_cards and room_ids:
-            tenant_cards.append(_entities_card(f"{room}: my electricity", room_ids))
-    if not tenant_cards and meter_cards:
-        tenant_cards.append({**meter_cards[0], "title": "Room 1: my electricity"})
-    dashboards = {d["url_path"]: d for d in await ws.command("lovelace/dashboards/list")}
-    for url_path, title, icon, admin, views in (
-        (
-            LANDLORD_DASHBOARD,
-            "Landlord",
-            "mdi:home-city",
-            True,
-            [
-                {"title": "Rooms", "path": "rooms", "cards": landlord_cards or meter_cards},
-                {"title": "Meters", "path": "meters", "cards": meter_cards},
-            ],
-        ),
-        (
-            TENANT_DASHBOARD,
-            "My electricity",
-            "mdi:flash",
-            False,
-            [{"title": "My electricity", "path": "room", "cards": tenant_cards}],
-        ),
+    meters_view = {"title": "Meters", "path": "meters", "cards": meter_cards}
+    landlord: dict[str, Any]
+    tenant: dict[str, Any]
+    tenant_path = f"/{TENANT_DASHBOARD}/room"
+    if rooms and "dashboard_yaml" in await services(ws):
+        devices = {name: await room_device_id(ws, sub) for name, sub in rooms.items()}
+        landlord = await ws.call_service(
+            DOMAIN,
+            "dashboard_yaml",
+            {
+                "device_id": list(devices.values()),
+                "kind": "landlord",
+                "dashboard_path": LANDLORD_DASHBOARD,
+                "base_url": base_url,
+            },
+            response=True,
+        )
+        landlord = {**landlord["config"]}
+        landlord["views"] = [*landlord["views"], meters_view]
+        generated = await ws.call_service(
+            DOMAIN,
+            "dashboard_yaml",
+            {
+                "device_id": [next(iter(devices.values()))],
+                "kind": "tenant",
+                "dashboard_path": TENANT_DASHBOARD,
+                "base_url": base_url,
+            },
+            response=True,
+        )
+        tenant = generated["config"]
+        view = next(iter(generated["rooms"].values()))["view_path"]
+        tenant_path = f"/{TENANT_DASHBOARD}/{view}"
+    else:
+        room_cards: list[dict[str, Any]] = []
+        for room, subentry in rooms.items():
+            room_ids = [
+                ids[f"{subentry}-{key}"]
+                for key in (
+                    "balance",
+                    "days_of_credit_left",
+                    "supply_state",
+                    "energy_this_cycle",
+                    "cost_this_cycle",
+                    "current_price",
+                    "tenancy",
+                )
+                if f"{subentry}-{key}" in ids
+            ]
+            room_cards.append(_entities_card(room, room_ids))
+        tenant_cards = room_cards[:1] or meter_cards[:1]
+        landlord = {
+            "views": [
+                {"title": "Rooms", "path": "rooms", "cards": room_cards or meter_cards},
+                meters_view,
+            ]
+        }
+        tenant = {"views": [{"title": "My electricity", "path": "room", "cards": tenant_cards}]}
+    existing = {d["url_path"] for d in await ws.command("lovelace/dashboards/list")}
+    for url_path, title, icon, admin, config in (
+        (LANDLORD_DASHBOARD, "Landlord", "mdi:home-city", True, landlord),
+        (TENANT_DASHBOARD, "My electricity", "mdi:flash", False, tenant),
     ):
-        if url_path not in dashboards:
+        if url_path not in existing:
             await ws.command(
                 "lovelace/dashboards/create",
                 url_path=url_path,
@@ -459,6 +522,5 @@ async def create_dashboards(ws: HassWebSocket, entry_id: str, rooms: dict[str, s
                 show_in_sidebar=True,
                 mode="storage",
             )
-        await ws.command("lovelace/config/save", url_path=url_path, config={"views": views})
-    entities: list[str] = tenant_cards[0]["entities"] if tenant_cards else []
-    return entities
+        await ws.command("lovelace/config/save", url_path=url_path, config=config)
+    return tenant_path

@@ -80,7 +80,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     pytest_socket.enable_socket()
     requirements.ensure()  # HA's frontend etc., when the pins do not have them yet
     workdir: Path = tmp_path_factory.mktemp("e2e")
-    config = StackConfig(workdir=workdir, time_scale=0, fast_bus=True, recorder=False)
+    config = StackConfig(workdir=workdir, time_scale=0, fast_bus=True)
     config.frontend = frontend_installed(config.python)
     stack = Stack(config)
     stack.prepare(fresh=True)

@@ -23,14 +23,22 @@ from scripts._demo.stack import frontend_requirement
 from .conftest import E2E, TENANT
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# Every icon on the page has its SVG path (icons load asynchronously after the values).
+ICONS_DRAWN = """(() => {
+  const icons = __pp.all(document, (n) => n.tagName === 'HA-SVG-ICON');
+  return icons.length > 0 && icons.every((i) => {
+    const path = i.shadowRoot && i.shadowRoot.querySelector('path');
+    return !!(path && path.getAttribute('d'));
+  });
+})()"""
 ROOM = scenario.RoomPlan("Room 4", 4, "0.3500", tenant="Alice", top_up="42.50")
 
 
 def amount(text: str) -> float:
-    """The first number in a displayed value such as '42.50 €' or '€42.50'."""
-    match = re.search(r"-?\d+(?:[.,]\d+)?", text.replace("\u2212", "-"))
-    assert match, f"no number in {text!r}"
-    return float(match.group().replace(",", "."))
+    """The last number in a displayed value such as 'Balance 42.50 €' or 'Balance €42.50'."""
+    numbers = re.findall(r"-?\d+(?:[.,]\d+)?", text.replace("\u2212", "-"))
+    assert numbers, f"no number in {text!r}"
+    return float(numbers[-1].replace(",", "."))
 
 
 @pytest.mark.timeout(240)
@@ -63,23 +71,24 @@ async def test_tenant_sees_the_balance(
             "move_in",
             {"device_id": device, "tenant": ROOM.tenant, "first_top_up": ROOM.top_up},
         )
-        tenant_entities = await scenario.create_dashboards(ws, e2e.entry_id, {ROOM.name: subentry})
+        tenant_path = await scenario.create_dashboards(
+            ws, e2e.entry_id, {ROOM.name: subentry}, e2e.stack.ha_url
+        )
     balance_entity = ids["balance"]
-    assert tenant_entities[0] == balance_entity
     await scenario.wait_for(
         lambda: _state_is(landlord, balance_entity, ROOM.top_up), 30, "balance after move-in"
     )
 
     async with Browser(session, chromium, tmp_path) as browser:
         await browser.login(e2e.stack.ha_url, TENANT.username, TENANT.password)
-        await browser.navigate(f"{e2e.stack.ha_url}/{scenario.TENANT_DASHBOARD}/room")
-        row = await browser.wait_for(
-            f"__pp.rowText({balance_entity!r})", 60, "the balance row on the tenant dashboard"
+        await browser.navigate(e2e.stack.ha_url + tenant_path)
+        shown = await browser.wait_for(
+            f"__pp.entityText({balance_entity!r})", 60, "the balance on the tenant dashboard"
         )
         state = (await landlord.state(balance_entity))["state"]
-        shown = row.split("Balance", 1)[-1] if "Balance" in row else row
-        assert amount(shown) == pytest.approx(float(state), abs=0.001), (row, state)
+        assert amount(shown) == pytest.approx(float(state), abs=0.001), (shown, state)
         assert float(state) == pytest.approx(float(ROOM.top_up))
+        await browser.wait_for(ICONS_DRAWN, 20, "the dashboard's icons")
         shot = await browser.screenshot(tmp_path / "tenant-dashboard.png")
         assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
         if os.environ.get("PP_SCREENSHOTS"):
