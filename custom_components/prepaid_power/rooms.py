@@ -64,6 +64,7 @@ from .supply import SupplyControl
 
 STORAGE_VERSION = 1
 TOTALS_EVERY = timedelta(minutes=5)
+READING_RESOLUTION = Decimal("0.001")
 # Currencies whose minor unit is not the cent (ISO 4217 exponents); all others use 2.
 CURRENCY_EXPONENTS: Mapping[str, int] = {
     "BHD": 3,
@@ -314,7 +315,8 @@ class Rooms:
                 continue
             value = reading.values.get(room.energy_key)
             if value is not None:
-                energy[room.subentry_id] = Decimal(str(value))
+                # Float registers carry binary noise below the meters' resolution.
+                energy[room.subentry_id] = Decimal(str(value)).quantize(READING_RESOLUTION)
         room_ids = list(self.rooms)
 
         def bill(
