@@ -13,7 +13,8 @@ import time
 
 import aiohttp
 
-from .scenario import Login, bring_up, wait_ready
+from .client import HassClient, SimulatorClient
+from .scenario import Login, bring_up, wait_ready, wait_running
 from .stack import ROOT, Stack, StackConfig, frontend_installed, port_free
 
 DEFAULT_WORKDIR = ROOT / "demo-config"
@@ -80,9 +81,13 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
     try:
         async with aiohttp.ClientSession() as session:
             if keep and previous is not None:
-                await wait_ready(session, stack)
+                await wait_ready(session, stack, onboarded=True)
                 landlord = Login(**previous["landlord"])
                 tenant = Login(**previous["tenant"])
+                client = HassClient(session, stack.ha_url)
+                await client.login(landlord.username, landlord.password)
+                async with await client.websocket() as ws:
+                    await wait_running(ws)
                 timings = {"demo_ready_s": time.monotonic() - started}
                 notes: list[str] = []
                 tenant_path = previous.get("tenant_path", "/prepaid-tenant")
@@ -139,8 +144,22 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
         return 1
     finally:
         _say("stopping Home Assistant and the gateway")
+        stopping = time.monotonic()
+        await _save_simulation(stack)
         await asyncio.get_running_loop().run_in_executor(None, stack.stop)
-        _say("stopped")
+        _say(f"stopped in {time.monotonic() - stopping:.1f} s")
+
+
+async def _save_simulation(stack: Stack) -> None:
+    """Keep the simulated counters and clock for `--keep` (best effort)."""
+    if stack.gateway is None or not stack.gateway.running():
+        return
+    try:
+        async with aiohttp.ClientSession() as session:
+            snapshot = await SimulatorClient(session, stack).snapshot()
+        stack.save_simulation(snapshot)
+    except (aiohttp.ClientError, TimeoutError, OSError, KeyError) as err:
+        _say(f"could not save the simulated building: {err!r}")
 
 
 async def _main(argv: list[str] | None) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from .client import HassApiError, HassClient, HassWebSocket, Tokens, wait_http
+from .client import HassApiError, HassClient, HassWebSocket, SimulatorClient, Tokens, wait_http
 from .stack import Stack
 
 DOMAIN = "prepaid_power"
@@ -43,6 +43,7 @@ class RoomPlan:
     top_up: str | None = None
     tariff: dict[str, Any] | None = None  # set with prepaid_power.set_tariff after creation
     actuator: dict[str, Any] = field(default_factory=lambda: {"actuator_kind": "meter_relay"})
+    load_w: float | None = None  # a fixed simulated load instead of the meter's profile
     protected: bool = False  # the landlord's "keep power" switch
     dormitory: bool = False  # supply follows the dormitory schedule helper
     note: str = ""
@@ -69,7 +70,15 @@ TIERED_TARIFF: dict[str, Any] = {
 # The sample building: rooms 1-5 have meters with a relay, 6-12 switch on relay board 100.
 DEMO_ROOMS: tuple[RoomPlan, ...] = (
     RoomPlan("Room 1", 1, "0.3500", tenant="Alice", top_up="50.00", note="flat tariff"),
-    RoomPlan("Room 2", 2, "0.3200", tenant="Bob", top_up="0.40", note="near cut-off"),
+    RoomPlan(
+        "Room 2",
+        2,
+        "0.3200",
+        tenant="Bob",
+        top_up="0.40",
+        load_w=800,  # a heater: at x60 the credit lasts about a minute and a half
+        note="near cut-off",
+    ),
     RoomPlan(
         "Room 3",
         3,
@@ -118,13 +127,15 @@ class Demo:
 
 
 async def wait_ready(
-    session: aiohttp.ClientSession, stack: Stack, within: float = 180
+    session: aiohttp.ClientSession, stack: Stack, within: float = 180, *, onboarded: bool = False
 ) -> dict[str, float]:
     """Wait for the gateway's status port and HA's HTTP API; returns seconds to each."""
     started = time.monotonic()
     await wait_http(session, stack.status_url + "/api/stats", within, stack.check_running)
     gateway_ready = time.monotonic() - started
-    await wait_http(session, stack.ha_url + "/api/onboarding", within, stack.check_running)
+    # Before onboarding only the onboarding API answers; after it, it is gone (404).
+    path = "/auth/providers" if onboarded else "/api/onboarding"
+    await wait_http(session, stack.ha_url + path, within, stack.check_running)
     return {"gateway_ready_s": gateway_ready, "hass_http_ready_s": time.monotonic() - started}
 
 
@@ -339,6 +350,10 @@ async def create_rooms(
 ) -> None:
     """Rooms through the subentry flow; tenancies, top-ups and tariffs when the actions exist."""
     schedule = await dormitory_schedule(ws) if any(p.dormitory for p in rooms) else None
+    simulator = SimulatorClient(client.session, demo.stack)
+    for plan in rooms:
+        if plan.load_w is not None:
+            await simulator.meter(plan.slave, load_w=plan.load_w)
     for plan in rooms:
         schedules = {"supply_schedule_entity": schedule} if plan.dormitory and schedule else None
         result = await add_room(client, demo.entry_id, plan, schedules)
@@ -359,7 +374,7 @@ async def create_rooms(
             if plan.tariff is not None and "set_tariff" in actions:
                 await room_action(ws, "set_tariff", demo, plan.name, tariff=plan.tariff)
             if plan.tenant is not None:
-                extra = {} if plan.top_up is None else {"first_top_up": plan.top_up}
+                extra: dict[str, Any] = {} if plan.top_up is None else {"first_top_up": plan.top_up}
                 await room_action(
                     ws,
                     "move_in",
@@ -386,11 +401,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 async def dormitory_schedule(ws: HassWebSocket) -> str:
     """A `schedule` helper, on 06:00-23:00 (lights-out at night), made as in the UI."""
+    days: dict[str, Any] = dict.fromkeys(WEEKDAYS, DORMITORY_HOURS)
     created = await ws.command(
-        "schedule/create",
-        name="Dormitory power hours",
-        icon="mdi:bunk-bed",
-        **dict.fromkeys(WEEKDAYS, DORMITORY_HOURS),
+        "schedule/create", name="Dormitory power hours", icon="mdi:bunk-bed", **days
     )
     entries = await ws.command("config/entity_registry/list")
     return str(

@@ -243,11 +243,31 @@ class Stack:
         self._write_gateway_options()
         self._write_ha_config()
 
+    @property
+    def continued_building(self) -> Path:
+        """The building as the last run left it (counters, clock), for `--keep`."""
+        return self.config.gateway_dir / "building.yaml"
+
+    def save_simulation(self, snapshot: dict[str, Any]) -> None:
+        """Write the building with the simulator's counters and clock (`/api/simulator`)."""
+        building = yaml.safe_load(self.config.building.read_text())
+        energy = {m["slave"]: m["energy_kwh"] for m in snapshot.get("meters", [])}
+        for meter in building.get("meters", []):
+            if meter.get("slave") in energy:
+                meter["energy_kwh"] = energy[meter["slave"]]
+        building["start"] = snapshot["time"]
+        self.continued_building.write_text(
+            "# Written by scripts/demo when it stopped: the sample building as the simulator\n"
+            "# left it, so `scripts/demo --keep` continues the meters' counters and clock.\n"
+            + yaml.safe_dump(building, sort_keys=False)
+        )
+
     def _write_gateway_options(self) -> None:
         cfg = self.config
+        building = self.continued_building
         options: dict[str, Any] = {
             "simulate": True,
-            "building": str(cfg.building),
+            "building": str(building if building.exists() else cfg.building),
             "time_scale": cfg.time_scale,
             "listen_host": "127.0.0.1",
             "listen_port": self.modbus_port,

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-import pytest_socket
+import pytest_socket  # type: ignore[import-untyped,unused-ignore]
 
 from scripts._demo import requirements, scenario
 from scripts._demo.client import HassClient, SimulatorClient, Tokens

@@ -31,7 +31,8 @@ ICONS_DRAWN = """(() => {
     return !!(path && path.getAttribute('d'));
   });
 })()"""
-ROOM = scenario.RoomPlan("Room 4", 4, "0.3500", tenant="Alice", top_up="42.50")
+TOP_UP = "42.50"
+ROOM = scenario.RoomPlan("Room 4", 4, "0.3500", tenant="Alice", top_up=TOP_UP)
 
 
 def amount(text: str) -> float:
@@ -69,14 +70,14 @@ async def test_tenant_sees_the_balance(
         await ws.call_service(
             "prepaid_power",
             "move_in",
-            {"device_id": device, "tenant": ROOM.tenant, "first_top_up": ROOM.top_up},
+            {"device_id": device, "tenant": ROOM.tenant, "first_top_up": TOP_UP},
         )
         tenant_path = await scenario.create_dashboards(
             ws, e2e.entry_id, {ROOM.name: subentry}, e2e.stack.ha_url
         )
     balance_entity = ids["balance"]
     await scenario.wait_for(
-        lambda: _state_is(landlord, balance_entity, ROOM.top_up), 30, "balance after move-in"
+        lambda: _state_is(landlord, balance_entity, TOP_UP), 30, "balance after move-in"
     )
 
     async with Browser(session, chromium, tmp_path) as browser:
@@ -87,7 +88,7 @@ async def test_tenant_sees_the_balance(
         )
         state = (await landlord.state(balance_entity))["state"]
         assert amount(shown) == pytest.approx(float(state), abs=0.001), (shown, state)
-        assert float(state) == pytest.approx(float(ROOM.top_up))
+        assert float(state) == pytest.approx(float(TOP_UP))
         await browser.wait_for(ICONS_DRAWN, 20, "the dashboard's icons")
         shot = await browser.screenshot(tmp_path / "tenant-dashboard.png")
         assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
