@@ -358,6 +358,7 @@ class Results:
     gateways: int
     meters: int
     entities: int
+    domains: Counter[str]
     setup_s: float
     setup_cpu_s: float
     setup_cold_s: float
@@ -623,7 +624,7 @@ def prefill_history(
 
 
 async def prefill_all(bench: Bench, days: float) -> int:
-    """`prefill_history` for every gateway, on threads (before HA sets the entries up)."""
+    """`prefill_history` for every gateway, in a child process (its memory is not HA's)."""
     from custom_components.prepaid_power.const import CONF_METER
 
     hass = bench.hass
@@ -636,12 +637,29 @@ async def prefill_all(bench: Bench, days: float) -> int:
             (sub.subentry_id, sub.title, energy[sub.data[CONF_METER]])
             for sub in entry.subentries.values()
         ]
-        jobs.append(
-            asyncio.to_thread(
-                prefill_history, path, rooms, days, hass.config.time_zone, hass.config.currency
-            )
-        )
-    return sum(await asyncio.gather(*jobs))
+        jobs.append([str(path), rooms, days, hass.config.time_zone, hass.config.currency])
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--prefill",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate(json.dumps(jobs).encode())
+    if proc.returncode:
+        raise RuntimeError("prefilling the ledgers failed")
+    written: int = json.loads(out)["entries"]
+    return written
+
+
+def prefill_main() -> None:
+    """Child process: the jobs of `prefill_all` from stdin, the entries written to stdout."""
+    jobs = json.loads(sys.stdin.read())
+    written = sum(
+        prefill_history(Path(path), [tuple(r) for r in rooms], days, tz, currency)
+        for path, rooms, days, tz, currency in jobs
+    )
+    _reply({"entries": written})
 
 
 async def setup_all(bench: Bench, *, add: bool) -> tuple[float, float, int]:
@@ -915,6 +933,7 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
             sampler.sample()
             sampler.stop()
             entity_ids = enabled_entity_ids(hass, bench.entries)
+            domains = Counter(entity_id.split(".", 1)[0] for entity_id in entity_ids)
             unavailable = not_available(hass, entity_ids)
             failures = sum(not c.last_update_success for c in coordinators(bench.entries))
             power = (await sim.command("power"))["power_w"]
@@ -925,6 +944,7 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
         gateways=args.gateways,
         meters=args.gateways * args.meters,
         entities=entities,
+        domains=domains,
         setup_s=setup_s,
         setup_cpu_s=setup_cpu_s,
         setup_cold_s=setup_cold,
@@ -1030,6 +1050,10 @@ def report(results: Results, args: argparse.Namespace) -> None:
         f"{results.entities} enabled entities, poll interval {POLL_INTERVAL_S:.0f} s, "
         f"{len(cycles)} cycles (+{args.warmup} warm-up) driven directly, simulated clock +10 s "
         f"per cycle; building load now {results.power_w / 1000:.1f} kW"
+    )
+    print(
+        "enabled entities by platform: "
+        + ", ".join(f"{domain} {count}" for domain, count in results.domains.most_common())
     )
     if results.history_entries:
         print(
@@ -1182,9 +1206,13 @@ def main(argv: list[str] | None = None) -> int:
         "--bus-only", action="store_true", help="measure the bus layer alone (no HA)"
     )
     parser.add_argument("--serve-gateways", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--prefill", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_gateways:
         asyncio.run(serve_gateways(args.gateways, args.meters))
+        return 0
+    if args.prefill:
+        prefill_main()
         return 0
     logging.basicConfig(level=logging.WARNING)
     if args.bus_only:
