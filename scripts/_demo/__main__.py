@@ -18,6 +18,7 @@ from .scenario import Login, bring_up, wait_ready, wait_running
 from .stack import ROOT, Stack, StackConfig, frontend_installed, port_free
 
 DEFAULT_WORKDIR = ROOT / "demo-config"
+DEFAULT_TIME_SCALE = 10.0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -28,8 +29,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--time-scale",
         type=float,
-        default=60.0,
-        help="simulated seconds per real second (default 60: an hour a minute)",
+        default=DEFAULT_TIME_SCALE,
+        help=f"simulated seconds per real second (default {DEFAULT_TIME_SCALE:g}); billing "
+        "holds readings as suspect when a room seems to draw more than its meter could "
+        "(~18 kW x 1.5 in real time), so keep a room's load x scale below ~27 kW",
     )
     parser.add_argument(
         "--port", type=int, default=8123, help="Home Assistant's port (default 8123)"

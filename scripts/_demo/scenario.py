@@ -76,7 +76,7 @@ DEMO_ROOMS: tuple[RoomPlan, ...] = (
         "0.3200",
         tenant="Bob",
         top_up="0.40",
-        load_w=800,  # a heater: at x60 the credit lasts about a minute and a half
+        load_w=2000,  # a heater: at x10 the credit lasts about four minutes
         note="near cut-off",
     ),
     RoomPlan(

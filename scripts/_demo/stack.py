@@ -177,7 +177,7 @@ class StackConfig:
     """Where and how the demo runs."""
 
     workdir: Path
-    time_scale: float = 60.0
+    time_scale: float = 10.0
     ha_port: int = 0  # 0: a free port
     modbus_port: int = 0
     status_port: int = 0
