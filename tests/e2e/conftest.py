@@ -1,4 +1,4 @@
-"""One simulated building and one real Home Assistant process for the whole e2e session.
+"""One simulated building and one real Home Assistant process for all e2e tests.
 
 The processes are started exactly as `scripts/demo` starts them (`scripts/_demo`), with a
 frozen simulated clock (advanced through the simulator API) so the values are exact. Set-up
@@ -72,7 +72,7 @@ def auto_enable_custom_integrations() -> None:
     """No in-process `hass` here: HA runs as its own process (overrides tests/conftest.py)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped after the last e2e test, not at session end
 def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     """Gateway + HA started, HA onboarded, the gateway added through the config-flow API."""
     # Session fixtures run before the per-test `socket_enabled`: allow loopback sockets for the
