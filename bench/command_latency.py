@@ -18,6 +18,11 @@ Per sample, round robin over the rooms:
   confirmed (the command path) and t0 -> confirmed (includes waiting for the poll to reach
   the meter, bounded by the poll cycle).
 - restore: t0 is the `prepaid_power.top_up` action call; confirmed as above, relay closed.
+
+With `--continuous` the simulated clock runs in real time instead: the room's load is set so
+that its credit lasts 10-20 s, t0 is the moment the meter's counter (0.01 kWh steps, rounded) shows
+the credit exhausted, and the integration's early reads (projected from balance and power)
+compete with the poll cycle to notice it.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ MODEL = "DDS238-2 ZN/SR"
 PROFILE = "hiking_dds238_2_zn_sr"
 POLL_INTERVAL_S = 2
 PRICE = Decimal(5)
-CREDIT = "0.05"
+CREDIT = "0.10"
 TIMEOUT_S = 30.0
 ENERGY_KEY = "energy_import"
 
@@ -186,27 +191,33 @@ async def measure(
                 balance = state.summary.live_balance or Decimal(0)
                 detected.pop(room.subentry_id, None)
                 if continuous:
-                    # Credit runs out in 3-8 s of real (= simulated) time; t0 is when the
-                    # meter's counter (0.01 kWh resolution) first shows it exhausted.
+                    # Credit runs out in 10-20 s of real (= simulated) time. t0 is when the
+                    # meter's counter (0.01 kWh steps) showed it exhausted: the first step at
+                    # or past the credit, or the last step before the cut if rounding cut
+                    # one step earlier.
                     billed = entry.runtime_data.coordinator.data.readings[slave].values
-                    threshold = float(billed[ENERGY_KEY] or 0) + float(balance / PRICE)
-                    seconds = rng.uniform(3, 8)
+                    start = float(billed[ENERGY_KEY] or 0)
+                    threshold = start + float(balance / PRICE)
+                    seconds = rng.uniform(10, 20)
                     meter.set_load(float(balance / PRICE) / (seconds / 3600) * 1000)
-                    crossed: list[float] = []
+                    steps: list[tuple[float, float]] = [(time.monotonic(), start)]
 
                     def cut(
                         room_id: str = room.subentry_id,
                         meter: Any = meter,
-                        threshold: float = threshold,
-                        crossed: list[float] = crossed,
+                        steps: list[tuple[float, float]] = steps,
                     ) -> bool:
-                        if not crossed and int(meter.energy_kwh * 100 + 1e-6) / 100 >= threshold:
-                            crossed.append(time.monotonic())
+                        counter = round(meter.energy_kwh * 100) / 100
+                        if counter != steps[-1][1]:
+                            steps.append((time.monotonic(), counter))
                         return confirmed(room_id, False)
 
                     done = await wait_for(cut)
                     meter.set_load(0)
-                    t0 = crossed[0] if crossed else done
+                    past = [at for at, counter in steps if counter >= threshold - 1e-9]
+                    t0 = past[0] if past else steps[-1][0]
+                    used = round(meter.energy_kwh * 100) / 100 - start
+                    owed = Decimal(str(round(used, 2))) * PRICE - balance
                 else:
                     kwh = float((balance + Decimal("0.01")) / PRICE)
                     meter.set_load(1000)
@@ -214,6 +225,7 @@ async def measure(
                     meter.set_load(0)
                     t0 = time.monotonic()
                     done = await wait_for(lambda room=room: confirmed(room.subentry_id, False))
+                    owed = -(rooms.states[room.subentry_id].summary.live_balance or Decimal(0))
                 assert meter.relay_on is False
                 t_detect = detected.get(room.subentry_id, t0)
                 results["detect"].append(t_detect - t0)
@@ -221,7 +233,6 @@ async def measure(
                 results["cut_total"].append(done - t0)
 
                 # Back to about CREDIT, whatever was used after the crossing.
-                owed = -(rooms.states[room.subentry_id].summary.live_balance or Decimal(0))
                 amount = Decimal(CREDIT) + max(owed, Decimal(0))
                 t0 = time.monotonic()
                 await hass.services.async_call(
@@ -230,6 +241,12 @@ async def measure(
                 done = await wait_for(lambda room=room: confirmed(room.subentry_id, True))
                 assert meter.relay_on is True
                 results["restore"].append(done - t0)
+                print(
+                    f"sample {sample + 1}: cut {results['cut_total'][-1]:.3f} s after the "
+                    f"crossing, restore {results['restore'][-1]:.3f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
     return results

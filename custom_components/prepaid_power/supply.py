@@ -95,6 +95,7 @@ ISSUE_RELAY_FAULT = "relay_fault"
 # energy register is read (ahead of polling) just after the projected instant.
 EARLY_READ_MIN = timedelta(seconds=0.25)
 EARLY_READ_REPEAT = timedelta(seconds=0.3)
+EARLY_READ_HORIZON = 3
 # Ledger reasons of the emergency-credit adjustments (landlord-readable, not translated).
 EMERGENCY_CREDIT_TAKEN = "emergency credit taken"
 EMERGENCY_CREDIT_RECOVERED = "emergency credit recovered from a top-up"
@@ -422,7 +423,7 @@ class SupplyControl:
         now: datetime,
     ) -> None:
         """Read the meter around the instant the balance is projected to reach the cut-off
-        level, if that comes before the next poll: the cut then follows the crossing closely.
+        level, if that may come before the next poll: the cut then follows the crossing.
 
         The counter only moves in steps of its resolution, so the projection is uncertain
         by one step: reads start one step early and repeat until the crossing shows, one
@@ -456,6 +457,8 @@ class SupplyControl:
         elif (
             reading is not None
             and reading.read_at is not None
+            # Power read before the last relay command says nothing about the load now.
+            and (control.commanded_at is None or reading.read_at >= control.commanded_at)
             and (power := reading.values.get("power")) is not None
             and power > 0
         ):
@@ -463,7 +466,9 @@ class SupplyControl:
             kw = power / 1000
             step = self._resolution(room)
             first = reading.read_at + timedelta(hours=max(kwh_left - step, 0) / kw)
-            if first - now < coordinator.update_interval:
+            # The next reading of this meter comes a poll interval plus a cycle later;
+            # planning further ahead is harmless: every poll plans afresh.
+            if first - now < EARLY_READ_HORIZON * coordinator.update_interval:
                 at = max(first, now + EARLY_READ_MIN)
                 control.early_until = (
                     reading.read_at + timedelta(hours=(kwh_left + step) / kw) + EARLY_READ_REPEAT
