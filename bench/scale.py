@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 import contextlib
 import cProfile
 from dataclasses import dataclass, field, replace
@@ -469,7 +469,9 @@ def room_subentries(gateway: int, meters: Sequence[dict[str, Any]]) -> list[dict
 def gateway_entries(gateways: Sequence[dict[str, Any]], rooms: bool) -> list[Any]:
     """One config entry per gateway, as the config flow creates them (rooms as subentries)."""
     from homeassistant.const import CONF_HOST, CONF_PORT
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+        MockConfigEntry,
+    )
 
     from custom_components.prepaid_power.const import (
         CONF_CONNECTION,
@@ -1218,8 +1220,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.bus_only:
         asyncio.run(bus_only(args))
         return 0
-    runner: Callable[[], Awaitable[Results]] = lambda: measure(args)  # noqa: E731
-    results = asyncio.run(runner())
+    results = asyncio.run(measure(args))
     report(results, args)
     return 0
 
