@@ -104,12 +104,20 @@ def frontend_requirement(python: Path) -> str:
     return result.stdout.strip()
 
 
+def _load_libc() -> ctypes.CDLL | None:
+    with contextlib.suppress(OSError):
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return None
+
+
+_LIBC = _load_libc()  # resolved here: the child between fork and exec must not spawn ldconfig
+
+
 def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies (Linux), own process group."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(libc_name, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    """In the child, before exec: SIGTERM when the parent dies (Linux PR_SET_PDEATHSIG)."""
+    if _LIBC is not None:
+        with contextlib.suppress(AttributeError):
+            _LIBC.prctl(1, signal.SIGTERM)
 
 
 @dataclass

@@ -2,60 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from typing import Any
 
 import aiohttp
 import pytest
 
 from scripts._demo import scenario
-from scripts._demo.client import HassApiError, HassClient, HassWebSocket, SimulatorClient
+from scripts._demo.client import HassApiError, HassClient, SimulatorClient
 
 from .conftest import E2E, TENANT
+from .helpers import equals, near, wait_states
 
 DOMAIN = "prepaid_power"
 SAMPLE_DEVICES = 13  # addon/buildings/sample.yaml: meters 1-12, relay board 100
-
-
-async def wait_states(
-    ws: HassWebSocket, client: HassClient, expected: dict[str, Any], within: float
-) -> dict[str, dict[str, Any]]:
-    """Wait (on state_changed events) until every entity's state satisfies its check."""
-
-    def satisfied(states: dict[str, dict[str, Any]]) -> bool:
-        return all(check(states[entity]["state"]) for entity, check in expected.items())
-
-    async with ws.subscribe(event_type="state_changed") as events:
-        deadline = time.monotonic() + within
-        while True:
-            states = await client.states()
-            if satisfied(states):
-                return states
-            left = deadline - time.monotonic()
-            if left <= 0:
-                bad = {
-                    e: states[e]["state"]
-                    for e, check in expected.items()
-                    if not check(states[e]["state"])
-                }
-                raise AssertionError(f"states not reached within {within} s: {bad}")
-            # Wake up on the next state change (or re-check after a second).
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(events.get(), min(left, 1.0))
-
-
-def near(value: float, tolerance: float) -> Any:
-    """A state check: a number within `tolerance` of `value`."""
-
-    def check(state: str) -> bool:
-        try:
-            return abs(float(state) - value) <= tolerance
-        except ValueError:
-            return False
-
-    return check
 
 
 async def test_gateway_added_through_the_flow_api(e2e: E2E, landlord: HassClient) -> None:
@@ -134,14 +93,10 @@ async def test_simulated_relay_open_shows_in_home_assistant(
             if unique_id.startswith(f"{e2e.entry_id}-meter-2-relay")
         )
         power = scenario.meter_entity(ids, e2e.entry_id, 2, "power")
-        await wait_states(
-            ws, landlord, {relay: lambda s: s == "off", power: near(0, 0.5)}, within=30
-        )
+        await wait_states(ws, landlord, {relay: equals("off"), power: near(0, 0.5)}, within=30)
         await simulator.meter(2, relay=True)
         await simulator.advance(60)
-        await wait_states(
-            ws, landlord, {relay: lambda s: s == "on", power: near(800, 1.0)}, within=30
-        )
+        await wait_states(ws, landlord, {relay: equals("on"), power: near(800, 1.0)}, within=30)
 
 
 async def test_scan_button_is_landlord_only(

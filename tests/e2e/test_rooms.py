@@ -18,7 +18,7 @@ from scripts._demo import scenario
 from scripts._demo.client import HassClient, HassWebSocket, SimulatorClient
 
 from .conftest import E2E
-from .test_gateway import near, wait_states
+from .helpers import equals, near, wait_states
 
 DOMAIN = "prepaid_power"
 ROOM = "E2E room"
@@ -94,7 +94,7 @@ async def test_room_life(e2e: E2E, landlord: HassClient, simulator: SimulatorCli
 
         # Move in with a first top-up; a second top-up fires the top-up event.
         await ws.call_service(DOMAIN, "move_in", {**room, "tenant": "Erin", "first_top_up": "1.00"})
-        await wait_states(ws, landlord, {entity["tenancy"]: lambda s: s == "occupied"}, 30)
+        await wait_states(ws, landlord, {entity["tenancy"]: equals("occupied")}, 30)
         async with ws.subscribe(event_type=f"{DOMAIN}_top_up") as top_ups:
             await ws.call_service(
                 DOMAIN, "top_up", {**room, "amount": "0.50", "reference": "e2e-top-up-1"}
@@ -123,7 +123,7 @@ async def test_room_life(e2e: E2E, landlord: HassClient, simulator: SimulatorCli
                 landlord,
                 {
                     entity["balance"]: money(balance),
-                    entity["supply_state"]: lambda s: s == "cut_off",
+                    entity["supply_state"]: equals("cut_off"),
                 },
                 30,
             )
@@ -142,7 +142,7 @@ async def test_room_life(e2e: E2E, landlord: HassClient, simulator: SimulatorCli
         await wait_states(
             ws,
             landlord,
-            {entity["balance"]: money(balance), entity["supply_state"]: lambda s: s == "on"},
+            {entity["balance"]: money(balance), entity["supply_state"]: equals("on")},
             30,
         )
         await wait_simulated(simulator, SLAVE, relay=True, power_w=LOAD_W)
@@ -151,4 +151,4 @@ async def test_room_life(e2e: E2E, landlord: HassClient, simulator: SimulatorCli
         result = await ws.call_service(DOMAIN, "move_out", room, response=True)
         assert Decimal(result["refund_owed"]) == balance
         assert "Erin" in result["statement"]
-        await wait_states(ws, landlord, {entity["tenancy"]: lambda s: s == "vacant"}, 30)
+        await wait_states(ws, landlord, {entity["tenancy"]: equals("vacant")}, 30)
