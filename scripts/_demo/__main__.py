@@ -73,6 +73,8 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
         config.status_port = previous["status_port"]
     else:
         config.ha_port = args.port if port_free(args.port) else 0
+        if not config.ha_port:
+            _say(f"port {args.port} is taken: Home Assistant gets a free one")
     stack = Stack(config)
     stack.prepare(fresh=not keep)
     started = time.monotonic()
