@@ -23,7 +23,7 @@ AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
 def test_storage_is_wal_and_synchronous_full(world: World) -> None:
     assert world.ledger.execute("PRAGMA journal_mode")[0][0] == "wal"
     assert world.ledger.execute("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert world.ledger.schema_version == len(MIGRATIONS) == 1
+    assert world.ledger.schema_version == len(MIGRATIONS) == 2
 
 
 def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
@@ -208,15 +208,34 @@ def test_migrations_run_once_in_order(tmp_path: Path) -> None:
         applied.append(2)
         conn.execute("ALTER TABLE rooms ADD COLUMN area TEXT")
 
+    latest = len(MIGRATIONS) + 1
     with Ledger(path, Currency(), migrations=(*MIGRATIONS, v2)) as ledger:
-        assert ledger.schema_version == 2
+        assert ledger.schema_version == latest
         ledger.execute("SELECT area FROM rooms")
     with Ledger(path, Currency(), migrations=(*MIGRATIONS, v2)) as ledger:
-        assert ledger.schema_version == 2
+        assert ledger.schema_version == latest
     assert applied == [2]
     with pytest.raises(BillingError) as caught:
         Ledger(path, Currency())
     assert caught.value.key == errors.SCHEMA_TOO_NEW
+
+
+def test_v1_ledger_gains_the_sum_indexes_and_keeps_its_entries(tmp_path: Path) -> None:
+    """A ledger written by schema 1 is migrated in place: entries and balance unchanged."""
+    path = tmp_path / "l.sqlite3"
+    with Ledger(path, Currency(), migrations=MIGRATIONS[:1]) as old:
+        old.upsert_room("r1", "Room 1", {})
+        tenancy = old.open_tenancy("r1", "Alice", AT, Decimal(0), allowance_pro_rata=False)
+        old.top_up(
+            tenancy.account_id, Decimal("12.34"), method="cash", reference=None, at=AT, who="u"
+        )
+        assert old.schema_version == 1
+    with Ledger(path, Currency()) as ledger:
+        assert ledger.schema_version == len(MIGRATIONS)
+        indexes = {row[1] for row in ledger.execute("PRAGMA index_list(entries)")}
+        assert {"entries_cycle_sums", "entries_time_sums"} <= indexes
+        assert ledger.balance(tenancy.account_id) == Decimal("12.34")
+        ledger.verify()
 
 
 def test_failed_migration_rolls_back(tmp_path: Path) -> None:
@@ -230,7 +249,7 @@ def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError):
         Ledger(path, Currency(), migrations=(*MIGRATIONS, broken))
     with Ledger(path, Currency()) as ledger:
-        assert ledger.schema_version == 1
+        assert ledger.schema_version == len(MIGRATIONS)
         assert "area" not in {row[1] for row in ledger.execute("PRAGMA table_info(rooms)")}
 
 

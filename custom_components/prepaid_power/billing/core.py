@@ -357,20 +357,12 @@ class BillingCore:
             pending, _, _ = self._charges(
                 room, tenancy, account, self._state(room), room.pending, write=False
             )
-        charges = [
-            (e.at, e.amount, e.kwh or Decimal(0), e.allowance_kwh or Decimal(0), e.cycle)
-            for e in self.ledger.entries(
-                account_id=account,
-                start=min(cycle.start, moment - timedelta(days=7)),
-                kinds=["charge"],
-            )
-        ] + [
-            (e.at, e.amount, e.kwh or Decimal(0), e.allowance_kwh or Decimal(0), e.cycle)
-            for e in pending
-        ]
-        in_cycle = [c for c in charges if c[4] == cycle.key]
-        energy = sum((c[2] for c in in_cycle), Decimal(0))
-        cost = -sum((c[1] for c in in_cycle), Decimal(0))
+        # Sums in SQL: materialising a month of hourly charges per room per poll cycle was
+        # the cost that grew with the ledger.
+        posted_kwh, posted_amount = self.ledger.cycle_charge_sums(account, cycle.key)
+        in_cycle = [e for e in pending if e.cycle == cycle.key]
+        energy = posted_kwh + sum((e.kwh or Decimal(0) for e in in_cycle), Decimal(0))
+        cost = -(posted_amount + sum((e.amount for e in in_cycle), Decimal(0)))
         allowance_left = self.ledger.allowance_left(account, cycle.key if tenancy else None) - sum(
             (e.allowance_kwh or 0 for e in pending if tenancy is None or e.cycle == cycle.key),
             Decimal(0),
@@ -381,7 +373,10 @@ class BillingCore:
             live = balance + sum((e.amount for e in pending), Decimal(0))
             since = max(moment - timedelta(days=7), tenancy.moved_in_at)
             span_days = max(Decimal(str((moment - since).total_seconds())) / 86400, Decimal(1))
-            recent = -sum((c[1] for c in charges if c[0] >= since), Decimal(0))
+            recent = -(
+                self.ledger.charge_amount_since(account, since)
+                + sum((e.amount for e in pending if e.at >= since), Decimal(0))
+            )
             if live <= 0:
                 days = Decimal(0)
             elif recent > 0:

@@ -186,8 +186,18 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+def _migrate_v2(conn: sqlite3.Connection) -> None:
+    """Covering indexes: per-cycle and per-period sums read the index only, so the cost of a
+    poll cycle does not grow with the ledger."""
+    conn.execute(
+        "CREATE INDEX entries_cycle_sums ON entries"
+        "(account_id, cycle, kind, kwh_micro, allowance_micro, amount_minor)"
+    )
+    conn.execute("CREATE INDEX entries_time_sums ON entries(account_id, kind, at, amount_minor)")
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1,)
+MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1, _migrate_v2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +521,44 @@ class Ledger:
             "SELECT balance_minor FROM accounts WHERE account_id = ?", (account_id,)
         ).fetchone()
         return self.currency.from_minor(0 if row is None else row[0])
+
+    def cycle_charge_sums(self, account_id: int, cycle: str) -> tuple[Decimal, Decimal]:
+        """Σ kWh and Σ money of an account's charges booked to a billing cycle."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(kwh_micro), 0), COALESCE(SUM(amount_minor), 0) FROM entries"
+            " WHERE account_id = ? AND cycle = ? AND kind = 'charge'",
+            (account_id, cycle),
+        ).fetchone()
+        return micro_to_kwh(row[0]), self.currency.from_minor(row[1])
+
+    def charge_amount_since(self, account_id: int, since: datetime) -> Decimal:
+        """Σ money of an account's charges dated at or after `since`."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries"
+            " WHERE account_id = ? AND at >= ? AND kind = 'charge'",
+            (account_id, to_micros(since)),
+        ).fetchone()
+        return self.currency.from_minor(row[0])
+
+    def room_cycle_totals(
+        self, room_id: str, start: datetime, end: datetime
+    ) -> tuple[Decimal, Decimal, Decimal]:
+        """A room's income (top-ups less reversals and refunds), charged kWh and charged
+        money in [start, end), over all its accounts."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(CASE WHEN kind IN ('top_up', 'reversal', 'refund')"
+            " THEN amount_minor END), 0),"
+            " COALESCE(SUM(CASE WHEN kind = 'charge' THEN kwh_micro END), 0),"
+            " COALESCE(SUM(CASE WHEN kind = 'charge' THEN amount_minor END), 0)"
+            " FROM entries WHERE account_id IN (SELECT account_id FROM accounts WHERE room_id = ?)"
+            " AND at >= ? AND at < ?",
+            (room_id, to_micros(start), to_micros(end)),
+        ).fetchone()
+        return (
+            self.currency.from_minor(row[0]),
+            micro_to_kwh(row[1]),
+            -self.currency.from_minor(row[2]),
+        )
 
     def balance_at(self, account_id: int, before: datetime) -> Decimal:
         """Σ entries dated before `before` (an opening balance)."""

@@ -248,13 +248,7 @@ def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, 
     income_total = energy_total = charged_total = Decimal(0)
     for room_id in core.room_ids():
         cycle = core.calendar(room_id).cycle_containing(moment)
-        income = energy = charged = Decimal(0)
-        for e in ledger.entries(room_id=room_id, start=cycle.start, end=cycle.end):
-            if e.kind in {"top_up", "reversal", "refund"}:
-                income += e.amount
-            elif e.kind == "charge":
-                energy += e.kwh or 0
-                charged -= e.amount
+        income, energy, charged = ledger.room_cycle_totals(room_id, cycle.start, cycle.end)
         rooms[room_id] = {
             "cycle": cycle.key,
             "income": money(income),
