@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from homeassistant.auth.models import User
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -203,3 +203,31 @@ async def test_options_change_reloads_with_new_interval(
     assert runtime.coordinator.update_interval == timedelta(seconds=30)
     assert runtime.bus.settings.timeout_s == 0.5
     assert DOMAIN == "prepaid_power"
+
+
+async def test_unchanged_values_are_not_written_again(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A poll that reads the same values writes no state (the recorder stays quiet)."""
+    from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    await poll(hass)
+    reported: list[Event] = []
+    changed: list[Event] = []
+    # HA refuses unfiltered listeners for state_reported (it is frequent by design).
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED,
+        callback(lambda event: reported.append(event)),  # noqa: PLW0108 - a builtin cannot be marked a callback
+        event_filter=callback(lambda _: True),
+    )
+    hass.bus.async_listen(EVENT_STATE_CHANGED, changed.append)
+    await poll(hass, 2)
+    assert [e for e in reported if e.data["entity_id"].startswith("sensor.meter_")] == []
+    assert [e for e in changed if e.data["entity_id"].startswith("sensor.meter_")] == []
+
+    simulated_gateway.simulator.meter(1).set_load(750)
+    await poll(hass)
+    power = [e for e in changed if e.data["entity_id"] == "sensor.meter_1_sdm120_power"]
+    assert len(power) == 1
+    assert float(power[0].data["new_state"].state) == pytest.approx(750, abs=1)
