@@ -112,11 +112,10 @@ async def ledger_entries(entry: MockConfigEntry) -> int:
     return len(await rooms.billing.run(lambda core: core.ledger.entries()))
 
 
-@pytest.fixture
-async def room(hass: HomeAssistant, simulated_gateway: Gateway) -> MockConfigEntry:
-    """A loaded gateway with Room 1 on the SDM120, with a tenant who paid 20.00."""
+async def make_room(hass: HomeAssistant, gateway: Gateway) -> MockConfigEntry:
+    """A loaded gateway with Room 1 on meter 1, with a tenant who paid 20.00."""
     hass.config.currency = "CNY"
-    entry = entry_with_room(simulated_gateway.port)
+    entry = entry_with_room(gateway.port)
     await setup_gateway(hass, entry)
     device_id = room_device_id(hass, entry)
     await act(
@@ -125,6 +124,12 @@ async def room(hass: HomeAssistant, simulated_gateway: Gateway) -> MockConfigEnt
         {"device_id": device_id, "tenant": "Alice", "first_top_up": "20", "reference": "R-1"},
     )
     return entry
+
+
+@pytest.fixture
+async def room(hass: HomeAssistant, simulated_gateway: Gateway) -> MockConfigEntry:
+    """A loaded gateway with Room 1 on the SDM120, with a tenant who paid 20.00."""
+    return await make_room(hass, simulated_gateway)
 
 
 async def test_room_device_and_sensors(hass: HomeAssistant, room: MockConfigEntry) -> None:
