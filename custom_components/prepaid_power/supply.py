@@ -77,9 +77,12 @@ from .control import (
 from .profiles import Profile
 
 if TYPE_CHECKING:
-    from .billing.core import RoomSummary
+    from .billing.core import BillingCore, Issue, RoomSummary
     from .coordinator import GatewayCoordinator
     from .rooms import Room, Rooms
+
+# Meter readings are billed at 1 Wh, as `Rooms.async_process` does.
+READING_RESOLUTION = Decimal("0.001")
 
 # States in which the policy wants the relay closed: the supply is on.
 SUPPLY_ON_STATES = frozenset(
@@ -501,7 +504,7 @@ class SupplyControl:
         return 0.0 if register.data_type.value.startswith("float") else register.scale
 
     async def _async_early_read(self, room: Room, control: RoomControl) -> None:
-        """Read the room's energy ahead of polling, then bill and decide as a poll would."""
+        """Read the room's energy ahead of polling, then bill and decide that room at once."""
         coordinator = self._coordinator
         profile = self._profiles.get(room.slave_id)
         if coordinator is None or coordinator.data is None or profile is None:
@@ -519,17 +522,33 @@ class SupplyControl:
             # Unreadable, or a poll finished meanwhile with a newer reading.
             return
         values = {**old.values, room.energy_key: value}
+        room_id = room.subentry_id
+        now = dt_util.utcnow()
+        kwh = Decimal(str(value)).quantize(READING_RESOLUTION)
+
+        def bill(core: BillingCore) -> tuple[list[Issue], RoomSummary]:
+            # This room only: the others are billed by the polls.
+            return list(core.process_reading(room_id, kwh, now).issues), core.summary(room_id, now)
+
+        issues, summary = await self._rooms.billing.run(bill)
+        self._rooms.raise_issues(issues)
+        state = self._rooms.states.get(room_id)
+        if coordinator.data is not data or state is None or state.decision is None:
+            return
+        readings = {**data.readings, room.slave_id: replace(old, values=values)}
         # Only the energy is new: the relay states are not re-observed from this read.
-        fresh = {**data.readings, room.slave_id: replace(old, values=values, relays={})}
+        fresh = {**readings, room.slave_id: replace(old, values=values, relays={})}
         control.early_reading = True
         try:
-            states = await self._rooms.async_process(fresh)
+            decision = self.decide(room, summary, fresh, now)
         finally:
             control.early_reading = False
-        if coordinator.data is data:
-            readings = {**data.readings, room.slave_id: replace(old, values=values)}
-            coordinator.data = replace(data, readings=readings, rooms=states)
-            coordinator.async_update_listeners()
+        if decision is None:
+            return
+        self._rooms.update_memory(room, decision.memory)
+        self._rooms.states[room_id] = replace(state, summary=summary, decision=decision)
+        coordinator.data = replace(data, readings=readings)
+        coordinator.async_update_listeners()
 
     async def _async_read_value(self, slave_id: int, profile: Profile, key: str) -> float | None:
         """One register of a meter, read ahead of polling."""
