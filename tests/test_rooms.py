@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.prepaid_power.const import (
     DOMAIN,
+    EVENT_BALANCE_LOW,
     EVENT_LANDLORD_ACTION,
     EVENT_STATEMENT_READY,
     EVENT_TOP_UP,
@@ -525,3 +526,55 @@ async def test_no_free_meter_aborts(hass: HomeAssistant, simulated_gateway: Gate
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_free_meter"
+
+
+async def test_balance_low_fires_once_per_crossing(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Crossing the low-balance level warns once; a top-up above it re-arms the warning."""
+    entry = entry_with_room(
+        simulated_gateway.port, supply={"low_level": "19.96", "credit_limit": "0"}
+    )
+    await setup_gateway(hass, entry)
+    device_id = room_device_id(hass, entry)
+    await act(hass, "move_in", {"device_id": device_id, "tenant": "Alice", "first_top_up": "20"})
+    events = async_capture_events(hass, EVENT_BALANCE_LOW)
+
+    await use_energy(hass, simulated_gateway, Decimal("0.1"))  # 20.00 -> 19.95: crossed
+    await use_energy(hass, simulated_gateway, Decimal("0.02"))  # 19.94: still below
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data["room"] == "Room 1"
+    assert events[0].data["balance"] == "19.95"
+    assert events[0].data["level"] == "19.96"
+
+    await act(hass, "top_up", {"device_id": device_id, "amount": "0.05"})  # 19.99: re-armed
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    await use_energy(hass, simulated_gateway, Decimal("0.1"))  # 19.94: crossed again
+    await hass.async_block_till_done()
+    assert len(events) == 2
+    assert events[1].data["balance"] == "19.94"
+
+
+async def test_landlord_statement_template_overrides_the_shipped_one(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """A template in the config folder replaces the shipped statement layout."""
+    folder = Path(hass.config.path("prepaid_power", "templates"))
+
+    def write() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "statement.en.txt.j2").write_text(
+            "{{ room }} / {{ tenant }} owes nothing: {{ closing_balance }} {{ currency }}",
+            encoding="utf-8",
+        )
+
+    await hass.async_add_executor_job(write)
+    response = await act(hass, "statement", {"device_id": room_device_id(hass, room)})
+    assert response["statement"] == "Room 1 / Alice owes nothing: 20.00 CNY"
+    chinese = await act(
+        hass, "statement", {"device_id": room_device_id(hass, room), "language": "zh-Hans"}
+    )
+    assert "Alice" in chinese["statement"]
+    assert "owes nothing" not in chinese["statement"]
