@@ -5,20 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from datetime import datetime, timedelta
 from pathlib import Path
 import secrets
 import signal
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from .client import HassClient, SimulatorClient
+from .faketime import FaketimeError, ensure_libfaketime, month_end_offset, next_month_end
 from .scenario import Login, bring_up, wait_ready, wait_running
-from .stack import ROOT, Stack, StackConfig, frontend_installed, port_free
+from .stack import ROOT, TIME_ZONE, Stack, StackConfig, frontend_installed, port_free
 
 DEFAULT_WORKDIR = ROOT / "demo-config"
 DEFAULT_TIME_SCALE = 10.0
+DEFAULT_MONTH_END_MINUTES = 5.0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -45,6 +49,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--keep", action="store_true", help="continue with the existing config folder"
+    )
+    parser.add_argument(
+        "--month-end",
+        type=float,
+        nargs="?",
+        const=DEFAULT_MONTH_END_MINUTES,
+        default=None,
+        metavar="MINUTES",
+        help="start Home Assistant with its clock MINUTES (default "
+        f"{DEFAULT_MONTH_END_MINUTES:g}) before the end of the month ({TIME_ZONE}), ticking "
+        "at normal speed, to watch the month end: statements and new allowances "
+        "(libfaketime; installs Debian's faketime when missing, as root)",
     )
     parser.add_argument(
         "--setup-only",
@@ -75,6 +91,27 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
         config.ha_port = args.port if port_free(args.port) else 0
         if not config.ha_port:
             _say(f"port {args.port} is taken: Home Assistant gets a free one")
+    month_end: datetime | None = None  # when the month ends, in real time
+    if keep and previous is not None and previous.get("clock_offset"):
+        # HA's stored data is in its shifted time: keep the clock it had.
+        config.clock_offset = int(previous["clock_offset"])
+        if args.month_end is not None:
+            _say("--month-end is ignored with --keep: Home Assistant keeps its clock")
+    elif args.month_end is not None and not keep:
+        config.clock_offset = month_end_offset(timedelta(minutes=args.month_end), TIME_ZONE)
+    if config.clock_offset:
+        try:
+            config.faketime_library = ensure_libfaketime()
+        except FaketimeError as err:
+            _say(str(err))
+            return 1
+        real_now = datetime.now().astimezone()
+        ha_now = real_now + timedelta(seconds=config.clock_offset)
+        month_end = next_month_end(ha_now, TIME_ZONE) - timedelta(seconds=config.clock_offset)
+        _say(
+            f"Home Assistant's clock: {ha_now.astimezone(month_end.tzinfo):%Y-%m-%d %H:%M:%S} "
+            f"({TIME_ZONE}); the month ends at {month_end.astimezone():%H:%M:%S} real time"
+        )
     stack = Stack(config)
     stack.prepare(fresh=not keep)
     started = time.monotonic()
@@ -116,6 +153,7 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
                         "landlord": landlord.__dict__,
                         "tenant": tenant.__dict__,
                         "tenant_path": tenant_path,
+                        "clock_offset": config.clock_offset,
                     }
                 )
         for note in notes:
@@ -128,6 +166,7 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
             f"    landlord's view:  {stack.ha_url}/prepaid-landlord\n"
             f"    tenant's view:    {stack.ha_url}{tenant_path}\n"
             f"  Simulated building: {stack.status_url}/ (time x{config.time_scale:g})\n"
+            f"{_month_end_banner(config, month_end)}"
             f"  Ready in {timings.get('demo_ready_s', 0):.1f} s. Ctrl-C stops everything; "
             "`scripts/demo --keep` continues.\n",
             flush=True,
@@ -153,6 +192,24 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
         await _save_simulation(stack)
         await asyncio.get_running_loop().run_in_executor(None, stack.stop)
         _say(f"stopped in {time.monotonic() - stopping:.1f} s")
+
+
+def _month_end_banner(config: StackConfig, month_end: datetime | None) -> str:
+    """The banner's lines about Home Assistant's shifted clock, if it has one."""
+    if not config.clock_offset:
+        return ""
+    ha_now = datetime.now().astimezone() + timedelta(seconds=config.clock_offset)
+    line = f"  Home Assistant's clock: {ha_now.astimezone(ZoneInfo(TIME_ZONE)):%Y-%m-%d %H:%M} "
+    if month_end is None or month_end < datetime.now().astimezone():
+        return line + f"({TIME_ZONE}, shifted by libfaketime)\n"
+    left = (month_end - datetime.now().astimezone()).total_seconds()
+    return (
+        line + f"({TIME_ZONE}, libfaketime)\n"
+        f"  MONTH END at {month_end.astimezone():%H:%M:%S} real time (in {left / 60:.1f} min); "
+        "30 s later every tenancy's\n"
+        "    statement (event prepaid_power_statement_ready: Developer tools > Events) and\n"
+        "    the new cycle (Room 1: 5 kWh free energy again).\n"
+    )
 
 
 async def _save_simulation(stack: Stack) -> None:

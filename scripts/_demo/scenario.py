@@ -46,6 +46,7 @@ class RoomPlan:
     load_w: float | None = None  # a fixed simulated load instead of the meter's profile
     protected: bool = False  # the landlord's "keep power" switch
     dormitory: bool = False  # supply follows the dormitory schedule helper
+    allowance_kwh: str = "0"  # free kWh every billing cycle
     note: str = ""
 
 
@@ -69,7 +70,15 @@ TIERED_TARIFF: dict[str, Any] = {
 
 # The sample building: rooms 1-5 have meters with a relay, 6-12 switch on relay board 100.
 DEMO_ROOMS: tuple[RoomPlan, ...] = (
-    RoomPlan("Room 1", 1, "0.3500", tenant="Alice", top_up="50.00", note="flat tariff"),
+    RoomPlan(
+        "Room 1",
+        1,
+        "0.3500",
+        tenant="Alice",
+        top_up="50.00",
+        allowance_kwh="5",
+        note="flat tariff, 5 kWh free every month",
+    ),
     RoomPlan(
         "Room 2",
         2,
@@ -259,7 +268,7 @@ def room_form(plan: RoomPlan, schedules: dict[str, str] | None = None) -> dict[s
         "meter": str(plan.slave),
         "price": plan.price,
         "cycle_start_day": 1,
-        "allowance_kwh": "0",
+        "allowance_kwh": plan.allowance_kwh,
         "allowance_pro_rata": False,
         **plan.actuator,
         "supply": {"low_level": "2", "credit_limit": "0"},

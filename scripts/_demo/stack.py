@@ -26,6 +26,8 @@ from typing import IO, Any
 
 import yaml
 
+from .faketime import faketime_env
+
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "custom_components" / "prepaid_power"
 ADDON = ROOT / "addon"
@@ -62,6 +64,7 @@ HA_INTEGRATIONS = (
     "websocket_api",
 )
 WITHOUT_FRONTEND = ("frontend", "logbook", "energy")  # logbook and energy depend on frontend
+TIME_ZONE = "Europe/Berlin"  # HA's (billing cycles end at its local midnight)
 
 
 def free_port() -> int:
@@ -196,6 +199,10 @@ class StackConfig:
     request_timeout: float = 0.1
     frontend: bool = True
     recorder: bool = True
+    # HA's wall clock runs this many seconds ahead of the real one (libfaketime at
+    # `faketime_library`; see faketime.py); the gateway keeps the real clock.
+    clock_offset: int = 0
+    faketime_library: str | None = None
 
     @property
     def config_dir(self) -> Path:
@@ -305,7 +312,7 @@ class Stack:
             "unit_system": "metric",
             "currency": "EUR",
             "country": "DE",
-            "time_zone": "Europe/Berlin",
+            "time_zone": TIME_ZONE,
         }
         lines = [
             "# Written by scripts/demo: a throw-away Home Assistant for the prepaid_power demo.",
@@ -405,11 +412,14 @@ class Stack:
             self._env(),
         )
         hass = str(Path(python).parent / "hass")
+        env = self._env()
+        if cfg.clock_offset and cfg.faketime_library:
+            env |= faketime_env(cfg.faketime_library, cfg.clock_offset)
         self.hass = spawn(
             "hass",
             [hass, "-c", str(cfg.config_dir), "--skip-pip", "--log-no-color"],
             cfg.workdir / "hass.out",
-            self._env(),
+            env,
         )
 
     def check_running(self) -> None:
