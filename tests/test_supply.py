@@ -29,6 +29,7 @@ from custom_components.prepaid_power.const import (
     EVENT_CUT_OFF_DUE,
     EVENT_FAULT,
     EVENT_SUPPLY_CHANGED,
+    EVENT_TOP_UP,
     room_identifier,
 )
 from custom_components.prepaid_power.control import SupplyState
@@ -597,8 +598,17 @@ async def test_tenant_buttons_and_emergency_credit(
 
     before = rooms.states[room.subentry_id].summary.live_balance
     assert before is not None
-    recovered = await rooms.async_on_top_up(room, Decimal(5))
-    assert recovered == Decimal("0.05")
+    events = async_capture_events(hass, EVENT_TOP_UP)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "top_up",
+        {"device_id": room.device_id, "amount": "5"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["emergency_credit_recovered"] == "0.05"
     assert room.memory.emergency_credit_outstanding == 0
-    await rooms.supply.async_refresh_balance(room)
-    assert rooms.states[room.subentry_id].summary.live_balance == before - Decimal("0.05")
+    assert rooms.states[room.subentry_id].summary.live_balance == before + Decimal("4.95")
+    await hass.async_block_till_done()
+    assert events[0].data["emergency_credit_recovered"] == "0.05"

@@ -250,7 +250,10 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
             who=who(call.context),
         ),
     )
+    recovered = Decimal(0)
     if created:
+        # Emergency credit taken earlier is paid back first from this top-up.
+        recovered = await target.rooms.async_on_top_up(target.room, entry.amount, who(call.context))
         await _async_after_money(
             hass, target, call, "top_up", amount=entry.amount, method=entry.method
         )
@@ -263,10 +266,15 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
                 amount=entry.amount,
                 method=entry.method,
                 reference=entry.reference,
+                emergency_credit_recovered=recovered,
             ),
             context=call.context,
         )
-    return {**_entry_data(entry), "created": created}
+    return {
+        **_entry_data(entry),
+        "created": created,
+        "emergency_credit_recovered": str(recovered),
+    }
 
 
 async def _reverse_top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
