@@ -612,3 +612,37 @@ async def test_tenant_buttons_and_emergency_credit(
     assert rooms.states[room.subentry_id].summary.live_balance == before + Decimal("4.95")
     await hass.async_block_till_done()
     assert events[0].data["emergency_credit_recovered"] == "0.05"
+
+
+async def test_vacant_room_is_off_unless_the_landlord_presets_energy(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A room without a tenant has no supply; a landlord-paid preset powers it while it lasts;
+    a move-in hands it to the balance rules, and a move-out cuts it again."""
+    meter = simulated_gateway.simulator.meter(3)
+    entry = room_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    await poll(hass)
+    assert state(hass) == SupplyState.CUT_OFF
+    assert hass.states.get(SUPPLY).attributes["reason"] == "vacant"
+    assert meter.relay_on is False
+
+    room = device_id(hass, entry)
+    await act(hass, "preset_vacant_energy", {"device_id": room, "kwh": "0.05"})
+    assert state(hass) == SupplyState.ON
+    assert hass.states.get(SUPPLY).attributes["reason"] == "vacant_preset"
+    await poll(hass)
+    assert meter.relay_on is True
+
+    await use_energy(hass, simulated_gateway, 0.06)  # the preset is used up
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False
+
+    await act(hass, "move_in", {"device_id": room, "tenant": "Bob", "first_top_up": "5"})
+    assert state(hass) == SupplyState.ON
+    await poll(hass)
+    assert meter.relay_on is True
+    await act(hass, "move_out", {"device_id": room})
+    await poll(hass)
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False

@@ -348,12 +348,10 @@ class Rooms:
         changed = False
         for room_id, (summary, tenancy, preset) in results.items():
             room = self.rooms[room_id]
-            decision = None
-            if tenancy is not None:
-                decision = self.supply.decide(room, summary, readings, now)
-                if decision is not None and decision.memory != room.memory:
-                    room.memory = decision.memory
-                    changed = True
+            decision = self.supply.decide(room, summary, readings, now)
+            if decision is not None and decision.memory != room.memory:
+                room.memory = decision.memory
+                changed = True
             states[room_id] = RoomState(
                 summary=summary,
                 tenant=None if tenancy is None else tenancy.tenant,

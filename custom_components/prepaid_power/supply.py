@@ -67,6 +67,7 @@ from .control import (
     SupplyOperationError,
     SupplyState,
     evaluate,
+    evaluate_vacant,
     relay_observe,
     relay_read_back,
     relay_want,
@@ -358,9 +359,20 @@ class SupplyControl:
         """
         self._readings = readings
         control = self.controls.get(room.subentry_id)
-        balance = summary.live_balance
-        if control is None or balance is None:
+        if control is None:
             return None
+        balance = summary.live_balance
+        if balance is None:
+            # Vacant: off, or on while the landlord-paid preset (the vacant account's
+            # allowance) lasts.
+            fresh = self._observe(control, readings)
+            decision = evaluate_vacant(
+                self._inputs(control, now, Decimal(0), None),
+                room.memory,
+                summary.allowance_left_kwh,
+            )
+            self._drive(room, control, decision, fresh, now, Decimal(0))
+            return decision
         fresh = self._observe(control, readings)
         if fresh is not None and control.fault:
             # Seen in its target state again (fixed at the meter): recover before deciding.

@@ -39,7 +39,7 @@ from .operations import (
     split_top_up,
     take_emergency_credit,
 )
-from .policy import evaluate, in_cut_off_zone
+from .policy import evaluate, evaluate_vacant, in_cut_off_zone
 from .relay import (
     RelayConfig,
     RelayPhase,
@@ -78,6 +78,7 @@ __all__ = [
     "daily",
     "emergency_credit_available",
     "evaluate",
+    "evaluate_vacant",
     "force_off",
     "friendly_hours_status",
     "grant_grace",

@@ -71,6 +71,9 @@ class Reason(StrEnum):
     GRACE_PERIOD = "grace_period"
     BALANCE_LOW = "balance_low"
     BALANCE_OK = "balance_ok"
+    # A room without a tenancy: off, or on while the landlord-paid preset lasts.
+    VACANT = "vacant"
+    VACANT_PRESET = "vacant_preset"
 
 
 class EventKind(StrEnum):

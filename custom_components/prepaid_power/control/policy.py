@@ -322,3 +322,23 @@ def _overload_step(
     )
     reason = Reason.OVERLOAD_LOCKED if locked else Reason.OVERLOAD_TRIPPED
     return _Overload(memory, reason, tuple(events), next_reclose)
+
+
+def evaluate_vacant(inputs: SupplyInputs, memory: SupplyMemory, preset_kwh: Decimal) -> Decision:
+    """A room without a tenancy: supply off, or on while the landlord-paid preset lasts.
+
+    The landlord's overrides and the supply schedule still come first; nobody's balance is
+    involved, so no balance events fire.
+    """
+    state, relay, reason = SupplyState.CUT_OFF, RelayTarget.OPEN, Reason.VACANT
+    if inputs.actuator_fault:
+        state, relay, reason = SupplyState.FAULT, RelayTarget.HOLD, Reason.ACTUATOR_FAULT
+    elif memory.protected:
+        state, relay, reason = SupplyState.PROTECTED, RelayTarget.CLOSED, Reason.PROTECTED
+    elif memory.forced_off_reason is not None:
+        state, relay, reason = SupplyState.FORCED_OFF, RelayTarget.OPEN, Reason.FORCED_OFF
+    elif inputs.schedule_on is False:
+        state, relay, reason = SupplyState.SCHEDULED_OFF, RelayTarget.OPEN, Reason.SCHEDULE_OFF
+    elif preset_kwh > 0:
+        state, relay, reason = SupplyState.ON, RelayTarget.CLOSED, Reason.VACANT_PRESET
+    return Decision(state=state, relay=relay, reason=reason, memory=memory)
