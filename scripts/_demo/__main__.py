@@ -60,7 +60,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="start Home Assistant with its clock MINUTES (default "
         f"{DEFAULT_MONTH_END_MINUTES:g}) before the end of the month ({TIME_ZONE}), ticking "
         "at normal speed, to watch the month end: statements and new allowances "
-        "(libfaketime; installs Debian's faketime when missing, as root)",
+        "(libfaketime; installs Debian's faketime when missing, as root); set-up takes "
+        "about a minute, so leave more than that",
     )
     parser.add_argument(
         "--setup-only",
@@ -110,7 +111,7 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
         month_end = next_month_end(ha_now, TIME_ZONE) - timedelta(seconds=config.clock_offset)
         _say(
             f"Home Assistant's clock: {ha_now.astimezone(month_end.tzinfo):%Y-%m-%d %H:%M:%S} "
-            f"({TIME_ZONE}); the month ends at {month_end.astimezone():%H:%M:%S} real time"
+            f"({TIME_ZONE}); the month ends {_when(month_end)}"
         )
     stack = Stack(config)
     stack.prepare(fresh=not keep)
@@ -194,19 +195,26 @@ async def _serve(args: argparse.Namespace, stop: asyncio.Event) -> int:
         _say(f"stopped in {time.monotonic() - stopping:.1f} s")
 
 
+def _when(moment: datetime) -> str:
+    """'at 14:48:53 UTC real time (in 4.3 min)', with the date when it is not within the hour."""
+    left = (moment - datetime.now().astimezone()).total_seconds()
+    if left < 3600:
+        return f"at {moment.astimezone():%H:%M:%S %Z} real time (in {left / 60:.1f} min)"
+    return f"at {moment.astimezone():%Y-%m-%d %H:%M %Z} real time (in {left / 86400:.1f} days)"
+
+
 def _month_end_banner(config: StackConfig, month_end: datetime | None) -> str:
     """The banner's lines about Home Assistant's shifted clock, if it has one."""
     if not config.clock_offset:
         return ""
     ha_now = datetime.now().astimezone() + timedelta(seconds=config.clock_offset)
     line = f"  Home Assistant's clock: {ha_now.astimezone(ZoneInfo(TIME_ZONE)):%Y-%m-%d %H:%M} "
-    if month_end is None or month_end < datetime.now().astimezone():
+    now = datetime.now().astimezone()
+    if month_end is None or not now < month_end < now + timedelta(hours=1):
         return line + f"({TIME_ZONE}, shifted by libfaketime)\n"
-    left = (month_end - datetime.now().astimezone()).total_seconds()
     return (
         line + f"({TIME_ZONE}, libfaketime)\n"
-        f"  MONTH END at {month_end.astimezone():%H:%M:%S} real time (in {left / 60:.1f} min); "
-        "30 s later every tenancy's\n"
+        f"  MONTH END {_when(month_end)}; 30 s later every tenancy's\n"
         "    statement (event prepaid_power_statement_ready: Developer tools > Events) and\n"
         "    the new cycle (Room 1: 5 kWh free energy again).\n"
     )
