@@ -51,7 +51,9 @@ fi
 PP_LOCK="$PP_ROOT/scripts/requirements/$PP_LINE.txt"
 PP_VENV="$PP_ROOT/.venv/$PP_LINE"
 PP_STAMP="$PP_VENV/.prepaid_power-lock"
-pp_wanted_stamp=$( { sha256sum "$PP_LOCK" | cut -d' ' -f1; echo "$PP_PYTHON $PP_PY_VERSION"; } )
+# The interpreter by its real path: python, python3 and python3.13 of one install are one.
+pp_real_python=$("$PP_PYTHON" -c 'import os, sys; print(os.path.realpath(sys.executable))')
+pp_wanted_stamp=$( { sha256sum "$PP_LOCK" | cut -d' ' -f1; echo "$pp_real_python $PP_PY_VERSION"; } )
 
 if [ ! -f "$PP_STAMP" ] || [ "$(cat "$PP_STAMP")" != "$pp_wanted_stamp" ]; then
   echo "==> Creating $PP_VENV (Python $PP_PY_VERSION, $PP_LINE)" >&2

@@ -14,7 +14,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.prepaid_power import logbook
-from custom_components.prepaid_power.const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP
+from custom_components.prepaid_power.const import (
+    DOMAIN,
+    EVENT_LANDLORD_ACTION,
+    EVENT_STATEMENT_READY,
+    EVENT_TOP_UP,
+)
 from prepaid_power_gateway import BuildingConfig, Gateway, make_building
 
 from .test_init import gateway_entry, setup_gateway
@@ -146,6 +151,21 @@ def test_logbook_describes_landlord_actions_and_top_ups(hass: HomeAssistant) -> 
         Event(EVENT_TOP_UP, {"room": "Room 1", "balance": "50.00", "currency": "CNY"})
     )
     assert receipt["message"] == "balance 50.00 CNY after a top-up"
+    statement = describers[EVENT_STATEMENT_READY](
+        Event(
+            EVENT_STATEMENT_READY,
+            {
+                "room": "Room 1",
+                "cycle_start": "2026-11-01T00:00:00+01:00",
+                "closing_balance": "19.95",
+                "currency": "CNY",
+            },
+        )
+    )
+    assert statement == {
+        "name": "Room 1",
+        "message": "statement ready for the cycle from 2026-11-01: closing balance 19.95 CNY",
+    }
 
 
 async def test_room_device_ids_are_stable(hass: HomeAssistant, room: MockConfigEntry) -> None:

@@ -13,6 +13,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -155,8 +156,10 @@ async def test_usage_is_charged(
     (HA's clock is not advanced with the simulator's, so only jumps a meter could make in a
     few real seconds plus the plausibility slack are billed; bigger ones are held as suspect.)
     """
+    await poll(hass)  # the same reading as at move-in: nothing to bill, nothing backwards
     await use_energy(hass, simulated_gateway, Decimal("0.1"))
     assert balance(hass) == Decimal("19.95")
+    assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
     assert Decimal(hass.states.get("sensor.room_1_energy_this_cycle").state) == Decimal("0.1")
     assert Decimal(hass.states.get("sensor.room_1_cost_this_cycle").state) == Decimal("0.05")
 

@@ -1,4 +1,4 @@
-"""Logbook: landlord actions and top-ups, with the room (HA adds the user from the context)."""
+"""Logbook: landlord actions, top-ups and statements, with the room (HA adds the user)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
 from homeassistant.core import Event, HomeAssistant, callback
 
-from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP
+from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_STATEMENT_READY, EVENT_TOP_UP
 
 ACTION_WORDS = {
     "move_in": "moved a tenant in",
@@ -49,5 +49,17 @@ def async_describe_events(
             ),
         }
 
+    @callback
+    def describe_statement(event: Event) -> dict[str, str]:
+        data = event.data
+        return {
+            LOGBOOK_ENTRY_NAME: str(data.get("room")),
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"statement ready for the cycle from {str(data.get('cycle_start'))[:10]}:"
+                f" closing balance {data.get('closing_balance')} {data.get('currency')}"
+            ),
+        }
+
     async_describe_event(DOMAIN, EVENT_LANDLORD_ACTION, describe_action)
+    async_describe_event(DOMAIN, EVENT_STATEMENT_READY, describe_statement)
     async_describe_event(DOMAIN, EVENT_TOP_UP, describe_top_up)

@@ -97,6 +97,12 @@ def _decimal(value: Any, default: str | None = None) -> Decimal | None:
     return Decimal(str(value))
 
 
+def reading_kwh(value: float) -> Decimal:
+    """A meter's energy register as billed: float registers carry binary noise below the
+    meters' resolution, so readings are kept to 1 Wh (the same everywhere a reading is used)."""
+    return Decimal(str(value)).quantize(READING_RESOLUTION)
+
+
 def supply_settings(data: Mapping[str, Any]) -> SupplySettings:
     """A room's supply policy from its subentry data."""
     supply: Mapping[str, Any] = data.get(CONF_SUPPLY, {})
@@ -315,8 +321,7 @@ class Rooms:
                 continue
             value = reading.values.get(room.energy_key)
             if value is not None:
-                # Float registers carry binary noise below the meters' resolution.
-                energy[room.subentry_id] = Decimal(str(value)).quantize(READING_RESOLUTION)
+                energy[room.subentry_id] = reading_kwh(value)
         room_ids = list(self.rooms)
 
         def bill(

@@ -38,7 +38,7 @@ from .compat import vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
 from .cycle_end import LANGUAGES, statement_language, statement_template
-from .rooms import Room, Rooms, who
+from .rooms import Room, Rooms, reading_kwh, who
 
 PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"]
 EXPORT_DIR = "exports"
@@ -165,7 +165,7 @@ def _current_reading(target: Target) -> str:
             translation_key="meter_unavailable",
             translation_placeholders={"room": target.room.name},
         )
-    return str(value)
+    return str(reading_kwh(value))
 
 
 def _entry_data(entry: Entry) -> dict[str, Any]:
