@@ -105,7 +105,11 @@ async def test_broken_user_profile_is_reported_and_skipped(
         "  - {key: power, function: 4, address: 0, data_type: float99}\n",
     )
     entry = gateway_entry(simulated_gateway.port)
-    await setup_gateway(hass, entry)
+    try:
+        await setup_gateway(hass, entry)
+    finally:
+        # The config folder outlives the test: leave no broken profile for the next ones.
+        await hass.async_add_executor_job(broken.unlink)
     assert entry.state is ConfigEntryState.LOADED
     issue = issue_registry.async_get_issue(DOMAIN, "profile_my_meter.yaml")
     assert issue is not None
