@@ -139,15 +139,25 @@ def _target(hass: HomeAssistant, device_id: str) -> Target:
 
 
 async def _run[T](target: Target, call: Callable[[BillingCore], T]) -> T:
-    """Run on the ledger thread; a refused operation becomes a translated validation error."""
+    """Run on the room's ledger thread (see `_run_on`)."""
+    return await _run_on(target.rooms, target.room.name, call)
+
+
+async def _run_on[T](rooms: Rooms, name: str, call: Callable[[BillingCore], T]) -> T:
+    """Run on a gateway's ledger thread; a refusal becomes a translated validation error."""
     try:
-        return await target.rooms.billing.run(call)
+        return await rooms.billing.run(call)
     except BillingError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key=err.key,
-            translation_placeholders={**err.placeholders, "room": target.room.name},
+            translation_placeholders={**err.placeholders, "room": name},
         ) from err
+
+
+def _file_name(name: str) -> str:
+    """A room's or gateway's name as a safe part of a file name."""
+    return "".join(c if c.isalnum() else "_" for c in name)
 
 
 def _current_reading(target: Target) -> str:
@@ -374,7 +384,7 @@ async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         path = None
         if save:
             folder.mkdir(parents=True, exist_ok=True)
-            name = "".join(c if c.isalnum() else "_" for c in target.room.name)
+            name = _file_name(target.room.name)
             file = folder / f"{name}_{data['cycle']}_{tenancy.tenancy_id}.txt"
             file.write_text(text, encoding="utf-8")
             path = str(file)
@@ -386,15 +396,13 @@ async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 
 async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     device_id = call.data.get(ATTR_DEVICE_ID)
-    targets: list[Target] = []
+    # (the gateway's rooms, one room or None for all of them, the name in the file name)
+    jobs: list[tuple[Rooms, str | None, str]]
     if device_id is not None:
-        targets = [_target(hass, device_id)]
+        target = _target(hass, device_id)
+        jobs = [(target.rooms, target.room.subentry_id, target.room.name)]
     else:
-        targets = [
-            Target(entry, entry.runtime_data.rooms, room)
-            for entry in _loaded_entries(hass)
-            for room in list(entry.runtime_data.rooms.rooms.values())[:1]
-        ]
+        jobs = [(entry.runtime_data.rooms, None, entry.title) for entry in _loaded_entries(hass)]
     tz = dt_util.get_default_time_zone()
     start: date | None = call.data.get("start")
     end: date | None = call.data.get("end")
@@ -403,10 +411,8 @@ async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     folder = Path(hass.config.path(LEDGER_DIR, EXPORT_DIR))
     stamp = dt_util.now().strftime("%Y%m%d-%H%M%S")
     files: list[JsonValueType] = []
-    for target in targets:
-        room_id = target.room.subentry_id if device_id is not None else None
-        name = target.room.name if room_id else target.entry.title
-        file = folder / f"ledger_{name}_{stamp}.csv".replace("/", "_").replace(" ", "_")
+    for rooms, room_id, name in jobs:
+        file = folder / f"ledger_{_file_name(name)}_{stamp}.csv"
 
         def export(core: BillingCore, room_id: str | None = room_id, file: Path = file) -> int:
             buffer = io.StringIO()
@@ -415,7 +421,7 @@ async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
             file.write_text(buffer.getvalue(), encoding="utf-8")
             return rows
 
-        rows = await _run(target, export)
+        rows = await _run_on(rooms, name, export)
         files.append({"path": str(file), "rows": rows})
     return {"files": files}
 

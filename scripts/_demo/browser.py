@@ -15,10 +15,8 @@ import base64
 import contextlib
 import itertools
 import json
-import os
 from pathlib import Path
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from .apt import apt_install
 from .stack import Child, spawn
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -66,26 +65,7 @@ def ensure_chromium(within: float = 600) -> str:
     """Chromium's path; installs Debian's `chromium` when missing and we are root."""
     if path := find_chromium():
         return path
-    apt = shutil.which("apt-get")
-    if apt is None or os.geteuid() != 0:
-        raise BrowserError(
-            "Chromium is not installed and cannot be installed here "
-            "(needs root and apt-get): run `apt-get install -y chromium`"
-        )
-    print("==> Installing chromium (apt-get)", file=sys.stderr, flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    deadline = time.monotonic() + within
-    for args in ([apt, "update"], [apt, "install", "-y", "--no-install-recommends", "chromium"]):
-        result = subprocess.run(
-            args,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=max(1.0, deadline - time.monotonic()),
-        )
-        if result.returncode != 0 and "install" in args:
-            raise BrowserError(f"apt-get install chromium failed:\n{result.stderr[-2000:]}")
+    apt_install("chromium", "Chromium", BrowserError, within)
     if path := find_chromium():
         return path
     raise BrowserError("apt-get installed chromium but no chromium binary is on PATH")

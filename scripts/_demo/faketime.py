@@ -18,13 +18,11 @@ clock) and file timestamps (`stat`: Python checks `.pyc` files against them) sta
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-import os
 from pathlib import Path
-import shutil
-import subprocess
 import sys
-import time
 from zoneinfo import ZoneInfo
+
+from .apt import apt_install
 
 LIBRARIES = (
     # The pthread-safe build: HA runs executor threads.
@@ -51,26 +49,7 @@ def ensure_libfaketime(within: float = 300) -> str:
     """libfaketime's path; installs Debian's `faketime` when missing and we are root."""
     if path := find_libfaketime():
         return path
-    apt = shutil.which("apt-get")
-    if apt is None or os.geteuid() != 0:
-        raise FaketimeError(
-            "libfaketime is not installed and cannot be installed here "
-            "(needs root and apt-get): run `apt-get install -y faketime`"
-        )
-    print("==> Installing faketime (apt-get)", file=sys.stderr, flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    deadline = time.monotonic() + within
-    for args in ([apt, "update"], [apt, "install", "-y", "--no-install-recommends", "faketime"]):
-        result = subprocess.run(
-            args,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=max(1.0, deadline - time.monotonic()),
-        )
-        if result.returncode != 0 and args[1] != "update":
-            raise FaketimeError(f"{' '.join(args)} failed:\n{result.stderr[-2000:]}")
+    apt_install("faketime", "libfaketime", FaketimeError, within)
     if path := find_libfaketime():
         return path
     raise FaketimeError("faketime was installed but libfaketimeMT.so.1 is not where expected")
