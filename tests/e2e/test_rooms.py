@@ -103,6 +103,9 @@ async def test_room_life(e2e: E2E, landlord: HassClient, simulator: SimulatorCli
         assert Decimal(str(event["data"]["amount"])) == Decimal("0.50")
         balance = Decimal("1.50")
         await wait_states(ws, landlord, {entity["balance"]: money(balance)}, 30)
+        # A vacant room's supply is off; the move-in closed it again. Energy flows only once
+        # the relay is seen closed, so the clock must not advance before.
+        await wait_simulated(simulator, SLAVE, relay=True, power_w=LOAD_W)
 
         # Usage is charged: 0.05 kWh at 20.00.
         await simulator.advance(STEP_S)
