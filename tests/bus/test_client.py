@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
+from pymodbus.exceptions import ModbusIOException
 import pytest
 
+from custom_components.prepaid_power.bus import compat
 from custom_components.prepaid_power.bus.client import (
     BusSettings,
     ModbusBus,
@@ -17,6 +20,7 @@ from custom_components.prepaid_power.bus.client import (
 from custom_components.prepaid_power.bus.errors import (
     BusClosedError,
     BusConnectionError,
+    BusError,
     BusTimeoutError,
 )
 from custom_components.prepaid_power.bus.scan import ConnectionStatus, check_connection
@@ -122,3 +126,32 @@ async def test_invalid_requests_rejected_before_the_queue() -> None:
             await bus.write(1, 3, 0, [1])
         with pytest.raises(ValueError, match="cannot write"):
             await bus.write(1, 6, 0, [1, 2])
+
+
+async def test_close_stops_the_worker_when_a_library_swallows_the_cancellation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pymodbus < 3.12 turns a cancellation into a ModbusIOException; closing must still end
+    the worker (an unload would otherwise wait forever) and fail the queued requests."""
+    started = asyncio.Event()
+
+    async def swallowing(*_args: Any, **_kwargs: Any) -> Any:
+        started.set()
+        try:
+            await asyncio.get_running_loop().create_future()  # an answer that never comes
+        except asyncio.CancelledError:
+            raise ModbusIOException("Request cancelled outside pymodbus.") from None
+
+    monkeypatch.setattr(compat, "request", swallowing)
+    async with FakeBus({1: _device()}) as fake:
+        bus = ModbusBus(TcpEndpoint("127.0.0.1", fake.port), BusSettings(timeout_s=1.0))
+        bus.start()
+        first = asyncio.create_task(bus.read(1, 3, 0, 1))
+        queued = asyncio.create_task(bus.read(1, 3, 0, 1))
+        await started.wait()
+        async with asyncio.timeout(2):
+            await bus.close()
+        with pytest.raises(BusClosedError):
+            await queued
+        with pytest.raises(BusError):
+            await first

@@ -291,8 +291,13 @@ class ModbusBus:
         return await future
 
     async def _run(self) -> None:
+        task = asyncio.current_task()
         while True:
-            _, _, job = await self._queue.get()
+            if task is not None and task.cancelling():
+                # Closing, and a library turned the cancellation into an error on its way
+                # (pymodbus < 3.12 does): stop anyway, or close() would wait forever.
+                raise asyncio.CancelledError
+            priority, _, job = await self._queue.get()
             if job.future.done():
                 continue
             try:
@@ -313,6 +318,10 @@ class ModbusBus:
             else:
                 if not job.future.done():
                     job.future.set_result(result)
+            if priority == Priority.COMMAND:
+                # Let the command's caller queue its next step (a relay's read-back)
+                # before a poll takes the bus.
+                await asyncio.sleep(0)
 
     async def _pause_before(self, job: _Job) -> None:
         if self._owed_answer and self._answers_late is not False:

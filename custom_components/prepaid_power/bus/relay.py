@@ -92,8 +92,12 @@ async def switch_relay(  # noqa: PLR0917
                 priority=Priority.COMMAND,
                 pause_ms=profile.quirks.id_switch_pause_ms,
             )
-            await asyncio.sleep(relay.settle_ms / 1000.0)
+            # Most meters show the new state at once; one whose read-back lags the
+            # contacts gets its settle time and a second look before the attempt counts.
             state = await read_relay(bus, slave_id, profile, channel)
+            if state is not on and relay.settle_ms:
+                await asyncio.sleep(relay.settle_ms / 1000.0)
+                state = await read_relay(bus, slave_id, profile, channel)
         except BusError as err:
             error = f"{type(err).__name__}: {err}"
         else:
