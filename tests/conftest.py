@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Generator
 import socket
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
 from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
@@ -96,3 +97,15 @@ def device_with_identifier(
 async def tenant_user(hass: HomeAssistant, hass_admin_user: User) -> User:
     """A non-admin user (the landlord, an admin, exists first and owns the instance)."""
     return await hass.auth.async_create_user("Tenant", group_ids=["system-users"])
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create every entity enabled, those disabled by default included (as HA core's
+    fixture of that name does)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield

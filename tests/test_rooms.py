@@ -36,6 +36,9 @@ from .conftest import device_with_identifier
 from .test_init import gateway_entry, setup_gateway
 from .test_sensor import poll
 
+# Entities a landlord enables by hand (thresholds, relay fault, price) are tested enabled.
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
 ROOM_DATA: dict[str, Any] = {
     "meter": 1,
     "price": "0.5",

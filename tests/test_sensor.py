@@ -55,7 +55,6 @@ async def test_states_equal_simulator_values(
     ):
         meter = simulator.meter(slave_id)
         assert state_value(hass, f"{prefix}_power") == pytest.approx(meter.power_w, abs=1)
-        assert state_value(hass, f"{prefix}_voltage") == pytest.approx(meter.voltage_v, abs=0.1)
         assert state_value(hass, f"{prefix}_energy_imported") == pytest.approx(
             meter.energy_kwh, abs=0.01
         )
@@ -73,10 +72,14 @@ async def test_states_equal_simulator_values(
 async def test_less_common_values_are_disabled_by_default(
     hass: HomeAssistant, simulated_gateway: Gateway, entity_registry: er.EntityRegistry
 ) -> None:
-    """Frequency, power factor and diagnostics start disabled; power is enabled."""
+    """Voltage, current, frequency, power factor and diagnostics start disabled; energy
+    and power are enabled."""
     await setup_gateway(hass, gateway_entry(simulated_gateway.port))
     for entity_id, disabled in (
         ("sensor.meter_1_sdm120_power", False),
+        ("sensor.meter_1_sdm120_energy_imported", False),
+        ("sensor.meter_1_sdm120_voltage", True),
+        ("sensor.meter_1_sdm120_current", True),
         ("sensor.meter_1_sdm120_frequency", True),
         ("sensor.meter_1_sdm120_power_factor", True),
         ("sensor.meter_1_sdm120_transactions", True),
@@ -84,6 +87,31 @@ async def test_less_common_values_are_disabled_by_default(
         entry = entity_registry.async_get(entity_id)
         assert entry is not None, entity_id
         assert (entry.disabled_by is not None) is disabled, entity_id
+
+
+async def test_an_enabled_sensor_is_read_from_then_on(
+    hass: HomeAssistant, simulated_gateway: Gateway, entity_registry: er.EntityRegistry
+) -> None:
+    """Only registers with an enabled entity are polled: enabling voltage (after the
+    reload HA does for it) makes every model read and show it."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    prefixes = {
+        1: "sensor.meter_1_sdm120",
+        3: "sensor.meter_3_dds238_2_zn_sr",
+        4: "sensor.meter_4_em115",
+        7: "sensor.meter_7_ddsu666",
+    }
+    await poll(hass)
+    for prefix in prefixes.values():
+        assert hass.states.get(f"{prefix}_voltage") is None
+        entity_registry.async_update_entity(f"{prefix}_voltage", disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await poll(hass)
+    for slave_id, prefix in prefixes.items():
+        voltage = simulated_gateway.simulator.meter(slave_id).voltage_v
+        assert state_value(hass, f"{prefix}_voltage") == pytest.approx(voltage, abs=0.1)
 
 
 async def test_meter_going_offline_and_coming_back(

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compat import BinarySensorDeviceClass
+from .control import CutOffMode
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
-from .entity import MeterEntity, RoomEntity
+from .entity import MeterEntity, RoomEntity, RoomEntityDescription, room_entities
 from .rooms import Room, RoomState
 from .supply import RoomControl
 
@@ -23,11 +25,10 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class RoomBinarySensorDescription(BinarySensorEntityDescription):
+class RoomBinarySensorDescription(RoomEntityDescription, BinarySensorEntityDescription):
     """A supply alert of a room."""
 
     value_fn: Callable[[Room, RoomState, RoomControl], bool | None]
-    has_fn: Callable[[RoomControl], bool] = lambda _control: True
 
 
 def _low_balance(room: Room, state: RoomState, _control: RoomControl) -> bool | None:
@@ -49,6 +50,8 @@ ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
         value_fn=lambda _room, state, _control: (
             None if state.decision is None else state.decision.cut_off_due
         ),
+        # What an automation acts on when the room leaves the cut to it.
+        exists_fn=lambda room, _control: room.settings.cut_off_mode is CutOffMode.AUTOMATION,
     ),
     RoomBinarySensorDescription(
         key="relay_fault",
@@ -56,7 +59,9 @@ ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda _room, _state, control: control.fault,
-        has_fn=lambda control: control.actuator is not None,
+        exists_fn=lambda _room, control: control.actuator is not None,
+        # A fault also shows as the supply state, a repair issue and an event.
+        entity_registry_enabled_default=False,
     ),
 )
 
@@ -87,11 +92,14 @@ async def async_setup_entry(
     for room in rooms.rooms.values():
         control = rooms.supply.controls[room.subentry_id]
         async_add_entities(
-            [
-                RoomBinarySensor(coordinator, room, description, control)
-                for description in ROOM_BINARY_SENSORS
-                if description.has_fn(control)
-            ],
+            room_entities(
+                hass,
+                Platform.BINARY_SENSOR,
+                room,
+                control,
+                descriptions=ROOM_BINARY_SENSORS,
+                make=partial(RoomBinarySensor, coordinator, room, control=control),
+            ),
             config_subentry_id=room.subentry_id,
         )
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -32,7 +33,7 @@ from .const import (
 )
 from .control import SupplyOperationError, restore_after_warning
 from .coordinator import PrepaidPowerConfigEntry
-from .entity import GatewayEntity, RoomEntity
+from .entity import GatewayEntity, RoomEntity, RoomEntityDescription, room_entities
 from .rooms import Room, who
 from .supply import SupplyControl
 
@@ -44,7 +45,7 @@ SCAN_DESCRIPTION = ButtonEntityDescription(
 
 
 @dataclass(frozen=True, kw_only=True)
-class RoomButtonDescription(ButtonEntityDescription):
+class RoomButtonDescription(RoomEntityDescription, ButtonEntityDescription):
     """A tenant-safe supply control: `press_fn(supply, room, user)`."""
 
     press_fn: Callable[[SupplyControl, Room, str], Awaitable[object]]
@@ -59,11 +60,13 @@ ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
         key="restore_after_warning",
         translation_key="restore_after_warning",
         press_fn=_restore,
+        exists_fn=lambda room, _control: room.settings.warning_cut_level is not None,
     ),
     RoomButtonDescription(
         key="use_emergency_credit",
         translation_key="use_emergency_credit",
         press_fn=lambda supply, room, user: supply.async_take_emergency_credit(room, user),
+        exists_fn=lambda room, _control: room.settings.emergency_credit_amount > 0,
     ),
 )
 
@@ -76,9 +79,17 @@ async def async_setup_entry(
     """Add the gateway's scan button and every room's tenant-safe buttons."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities([ScanButton(coordinator, SCAN_DESCRIPTION)])
-    for room in entry.runtime_data.rooms.rooms.values():
+    rooms = entry.runtime_data.rooms
+    for room in rooms.rooms.values():
         async_add_entities(
-            [RoomButton(coordinator, room, description) for description in ROOM_BUTTONS],
+            room_entities(
+                hass,
+                Platform.BUTTON,
+                room,
+                rooms.supply.controls[room.subentry_id],
+                descriptions=ROOM_BUTTONS,
+                make=partial(RoomButton, coordinator, room),
+            ),
             config_subentry_id=room.subentry_id,
         )
 

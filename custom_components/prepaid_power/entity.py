@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.core import callback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -12,6 +17,7 @@ from .compat import with_parent
 from .const import DOMAIN, room_identifier
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
 from .rooms import Room, RoomState
+from .supply import RoomControl
 
 
 def gateway_identifier(entry: PrepaidPowerConfigEntry) -> tuple[str, str]:
@@ -127,6 +133,42 @@ class MeterEntity(PrepaidPowerEntity):
         return super().available and reading is not None and reading.available
 
 
+def room_unique_id(room: Room, key: str) -> str:
+    """Unique id of a room's entity."""
+    return f"{room.subentry_id}-{key}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoomEntityDescription(EntityDescription):
+    """A room entity: whether the room has it. A control of a rule the room does not use
+    (no emergency credit, no warning cut, no actuator) is left out rather than shown dead."""
+
+    exists_fn: Callable[[Room, RoomControl], bool] = lambda _room, _control: True
+
+
+def room_entities[D: RoomEntityDescription, E: RoomEntity](
+    hass: HomeAssistant,
+    platform: Platform,
+    room: Room,
+    control: RoomControl,
+    *,
+    descriptions: Iterable[D],
+    make: Callable[[D], E],
+) -> list[E]:
+    """The room's entities of a platform; a registry entry of one the room no longer has
+    (its rule was switched off in the room's settings) is removed."""
+    registry = er.async_get(hass)
+    entities: list[E] = []
+    for description in descriptions:
+        if description.exists_fn(room, control):
+            entities.append(make(description))
+        elif entity_id := registry.async_get_entity_id(
+            platform, DOMAIN, room_unique_id(room, description.key)
+        ):
+            registry.async_remove(entity_id)
+    return entities
+
+
 class RoomEntity(PrepaidPowerEntity):
     """An entity of a room's device (tenant-facing; survives a meter replacement)."""
 
@@ -139,7 +181,7 @@ class RoomEntity(PrepaidPowerEntity):
         super().__init__(coordinator)
         self.room = room
         self.entity_description = description
-        self._attr_unique_id = f"{room.subentry_id}-{description.key}"
+        self._attr_unique_id = room_unique_id(room, description.key)
         self._attr_device_info = DeviceInfo(identifiers={room_identifier(room.subentry_id)})
 
     @property

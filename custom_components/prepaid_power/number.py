@@ -35,9 +35,14 @@ MAX_MONEY = 100000
 
 @dataclass(frozen=True, kw_only=True)
 class ThresholdDescription(NumberEntityDescription):
-    """One money threshold: its subentry key and its `SupplySettings` field."""
+    """One money threshold: its subentry key and its `SupplySettings` field.
+
+    Disabled until enabled: the room's settings form holds the same values, and four
+    entities per room cost a building of hundreds of rooms real memory.
+    """
 
     setting: str
+    entity_registry_enabled_default: bool = False
 
 
 THRESHOLDS: tuple[ThresholdDescription, ...] = (

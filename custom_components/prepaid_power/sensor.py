@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -14,7 +15,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfTime
+from homeassistant.const import EntityCategory, Platform, UnitOfEnergy, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -23,7 +24,13 @@ from .billing.money import Currency
 from .bus.client import SlaveStats
 from .control import SupplyState
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
-from .entity import GatewayEntity, MeterEntity, RoomEntity
+from .entity import (
+    GatewayEntity,
+    MeterEntity,
+    RoomEntity,
+    RoomEntityDescription,
+    room_entities,
+)
 from .profiles import Register
 from .rooms import Room, RoomState
 
@@ -91,7 +98,7 @@ DIAGNOSTICS: tuple[MeterDiagnosticDescription, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class RoomSensorDescription(SensorEntityDescription):
+class RoomSensorDescription(RoomEntityDescription, SensorEntityDescription):
     """A value shown on a room's device."""
 
     value_fn: Callable[[RoomState], StateType | Decimal]
@@ -147,6 +154,8 @@ ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
     RoomSensorDescription(
         key="current_price",
         translation_key="current_price",
+        # A flat price is the room's setting; worth enabling for time-of-use or tiers.
+        entity_registry_enabled_default=False,
         per_kwh=True,
         suggested_display_precision=4,
         value_fn=lambda state: state.summary.current_price,
@@ -247,9 +256,17 @@ async def async_setup_entry(
         for description in GATEWAY_TOTALS
     )
     async_add_entities(entities)
-    for room in entry.runtime_data.rooms.rooms.values():
+    rooms = entry.runtime_data.rooms
+    for room in rooms.rooms.values():
         async_add_entities(
-            [RoomSensor(coordinator, room, desc, currency) for desc in ROOM_SENSORS],
+            room_entities(
+                hass,
+                Platform.SENSOR,
+                room,
+                rooms.supply.controls[room.subentry_id],
+                descriptions=ROOM_SENSORS,
+                make=partial(RoomSensor, coordinator, room, currency=currency),
+            ),
             config_subentry_id=room.subentry_id,
         )
 
