@@ -92,3 +92,24 @@ def test_cycle_starting_on_a_missing_midnight() -> None:
     assert calendar.cycle_containing(cycle.start) == cycle
     assert calendar.cycle_containing(cycle.start - timedelta(microseconds=1)).end == cycle.start
     assert cycle.start.astimezone(santiago).hour == 1  # the first instant of that day
+
+
+def test_cycles_asked_out_of_order_are_each_right() -> None:
+    """The last cycle is reused only for moments inside it: alternating between moments of
+    different cycles (and calendars sharing a zone) always gives each its own cycle."""
+    first = CycleCalendar(BERLIN, 1)
+    fifteenth = CycleCalendar(BERLIN, 15)
+    moments = [
+        datetime(2026, 3, 31, 21, 59, tzinfo=UTC),  # 31 Mar 23:59 Berlin
+        datetime(2026, 3, 31, 22, 0, tzinfo=UTC),  # 1 Apr 00:00 Berlin
+        datetime(2026, 3, 14, 12, 0, tzinfo=UTC),
+        datetime(2026, 3, 31, 21, 59, tzinfo=UTC),
+    ]
+    expected_first = ["2026-03-01", "2026-04-01", "2026-03-01", "2026-03-01"]
+    expected_fifteenth = ["2026-03-15", "2026-03-15", "2026-02-15", "2026-03-15"]
+    for moment, key_first, key_fifteenth in zip(
+        moments, expected_first, expected_fifteenth, strict=True
+    ):
+        assert first.cycle_containing(moment).key == key_first
+        assert fifteenth.cycle_containing(moment).key == key_fifteenth
+        assert first.cycle_containing(moment) == first.cycle_of(date.fromisoformat(key_first))

@@ -12,7 +12,13 @@ import pytest
 
 from custom_components.prepaid_power.billing import errors
 from custom_components.prepaid_power.billing.errors import BillingError
-from custom_components.prepaid_power.billing.ledger import ENTRY_KINDS, MIGRATIONS, Ledger, NewEntry
+from custom_components.prepaid_power.billing.ledger import (
+    ENTRY_KINDS,
+    MIGRATIONS,
+    BillingState,
+    Ledger,
+    NewEntry,
+)
 from custom_components.prepaid_power.billing.money import Currency
 
 from .conftest import World, occupied
@@ -292,3 +298,38 @@ def test_every_entry_kind_of_billing_md_is_accepted_by_the_schema(world: World) 
         "settlement",
     }
     world.ledger.verify()
+
+
+def test_rolled_back_writes_do_not_survive_in_the_cached_rows(world: World) -> None:
+    """Open tenancy, billing state and pending suspect are cached; a transaction that fails
+    after changing them must leave them as the file has them."""
+    occupied(world)
+    ledger = world.ledger
+    tenancy = ledger.open_tenancy_of("r1")
+    state = ledger.billing_state("r1")
+    assert tenancy is not None
+    assert state is not None
+    assert ledger.pending_suspect("r1") is None
+
+    def failing_writes() -> None:
+        with ledger.transaction():
+            ledger.close_tenancy(tenancy.tenancy_id, AT, Decimal(200))
+            ledger.save_billing_state(BillingState("r1", Decimal(150), AT))
+            ledger.hold_suspect(state, Decimal(900), AT)
+            assert ledger.open_tenancy_of("r1") is None
+            assert ledger.billing_state("r1") == BillingState("r1", Decimal(150), AT)
+            assert ledger.pending_suspect("r1") is not None
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing_writes()
+    assert ledger.open_tenancy_of("r1") == tenancy
+    assert ledger.billing_state("r1") == state
+    assert ledger.pending_suspect("r1") is None
+    # And what is cached is what a fresh connection reads.
+    reopened = Ledger(world.path, world.currency)
+    try:
+        assert reopened.open_tenancy_of("r1") == tenancy
+        assert reopened.billing_state("r1") == state
+    finally:
+        reopened.close()

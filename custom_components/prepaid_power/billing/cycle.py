@@ -57,6 +57,10 @@ class BillingCycle:
         return self.start_date.isoformat()
 
 
+# Shared by the ledger threads: an entry is only ever replaced by another correct cycle.
+_LAST_CYCLE: dict[tuple[ZoneInfo, int], BillingCycle] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class CycleCalendar:
     """Cycle arithmetic for one room: time zone and start day."""
@@ -92,7 +96,15 @@ class CycleCalendar:
         )
 
     def cycle_containing(self, moment: datetime) -> BillingCycle:
-        return self.cycle_of(self._start_date_for(moment))
+        # Asked for every room on every poll, nearly always about the same cycle: the last
+        # answer per calendar is reused while the moment lies inside it.
+        at = utc(moment)
+        last = _LAST_CYCLE.get((self.tz, self.start_day))
+        if last is not None and last.start <= at < last.end:
+            return last
+        cycle = self.cycle_of(self._start_date_for(at))
+        _LAST_CYCLE[self.tz, self.start_day] = cycle
+        return cycle
 
     def cycle_by_key(self, key: str) -> BillingCycle:
         return self.cycle_of(date.fromisoformat(key))

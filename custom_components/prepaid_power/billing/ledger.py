@@ -7,6 +7,10 @@ dedicated single-thread executor (see `AsyncBilling`), never on the event loop.
 Durability: WAL + synchronous=FULL; every public write runs in one `BEGIN IMMEDIATE`
 transaction, so an acknowledged (returned) write survives a crash or power loss, and a write
 that did not return left nothing behind.
+
+Caching: a room's open tenancy, billing state and pending suspect reading are read on every
+poll cycle but change only through this class, so they are kept in memory once read,
+replaced by the writes that change them, and all forgotten when a transaction rolls back.
 """
 
 from __future__ import annotations
@@ -316,6 +320,9 @@ class Ledger:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
+        self._open_tenancy: dict[str, Tenancy | None] = {}
+        self._billing_state: dict[str, BillingState | None] = {}
+        self._pending_suspect: dict[str, SuspectReading | None] = {}
         self._migrate(migrations)
         self._check_currency()
 
@@ -346,11 +353,18 @@ class Ledger:
             yield self._conn
         except BaseException:
             self._conn.execute("ROLLBACK")
+            self._forget()
             raise
         else:
             self._conn.execute("COMMIT")
         finally:
             self._depth = 0
+
+    def _forget(self) -> None:
+        """Drop the cached rows (what they were read from may have been rolled back)."""
+        self._open_tenancy.clear()
+        self._billing_state.clear()
+        self._pending_suspect.clear()
 
     def _recorded_now(self) -> int:
 
@@ -447,6 +461,7 @@ class Ledger:
             conn.execute(
                 "INSERT INTO accounts (room_id, tenancy_id) VALUES (?, ?)", (room_id, tenancy_id)
             )
+            self._open_tenancy.pop(room_id, None)
         assert tenancy_id is not None
         return self.tenancy(tenancy_id)
 
@@ -457,6 +472,7 @@ class Ledger:
                 " WHERE tenancy_id = ? AND moved_out_at IS NULL",
                 (to_micros(at), str(closing_reading), tenancy_id),
             )
+            self._open_tenancy.clear()
 
     def _tenancy_from_row(self, row: tuple[Any, ...]) -> Tenancy:
         return Tenancy(
@@ -491,12 +507,16 @@ class Ledger:
         return [self._tenancy_from_row(row) for row in rows]
 
     def open_tenancy_of(self, room_id: str) -> Tenancy | None:
+        if room_id in self._open_tenancy:
+            return self._open_tenancy[room_id]
         row = self._conn.execute(
             f"SELECT {_TENANCY_COLUMNS} FROM tenancies t JOIN accounts a USING (tenancy_id)"  # noqa: S608
             " WHERE t.room_id = ? AND t.moved_out_at IS NULL",
             (room_id,),
         ).fetchone()
-        return None if row is None else self._tenancy_from_row(row)
+        tenancy = None if row is None else self._tenancy_from_row(row)
+        self._open_tenancy[room_id] = tenancy
+        return tenancy
 
     def vacant_account(self, room_id: str) -> int:
         """The room's landlord account: energy used while no tenancy is open is booked here."""
@@ -899,12 +919,14 @@ class Ledger:
         )
 
     def billing_state(self, room_id: str) -> BillingState | None:
+        if room_id in self._billing_state:
+            return self._billing_state[room_id]
         row = self._conn.execute(
             "SELECT billed_reading, billed_at FROM billing_state WHERE room_id = ?", (room_id,)
         ).fetchone()
-        if row is None:
-            return None
-        return BillingState(room_id, Decimal(row[0]), from_micros(row[1]))
+        state = None if row is None else BillingState(room_id, Decimal(row[0]), from_micros(row[1]))
+        self._billing_state[room_id] = state
+        return state
 
     def save_billing_state(self, state: BillingState) -> None:
         with self.transaction() as conn:
@@ -914,16 +936,21 @@ class Ledger:
                 " billed_at = excluded.billed_at",
                 (state.room_id, str(state.billed_reading), to_micros(state.billed_at)),
             )
+            self._billing_state[state.room_id] = state
 
     # --- suspect readings --------------------------------------------------------------------
 
     def pending_suspect(self, room_id: str) -> SuspectReading | None:
+        if room_id in self._pending_suspect:
+            return self._pending_suspect[room_id]
         row = self._conn.execute(
             "SELECT suspect_id, room_id, from_reading, from_at, reading, at, status"
             " FROM suspect_readings WHERE room_id = ? AND status = 'pending'",
             (room_id,),
         ).fetchone()
-        return None if row is None else self._suspect_from_row(row)
+        suspect = None if row is None else self._suspect_from_row(row)
+        self._pending_suspect[room_id] = suspect
+        return suspect
 
     def suspect(self, suspect_id: int) -> SuspectReading:
         row = self._conn.execute(
@@ -968,6 +995,7 @@ class Ledger:
                     "UPDATE suspect_readings SET reading = ?, at = ? WHERE suspect_id = ?",
                     (str(reading), to_micros(at), pending.suspect_id),
                 )
+            self._pending_suspect.pop(state.room_id, None)
             found = self.pending_suspect(state.room_id)
         assert found is not None
         return found
@@ -984,6 +1012,7 @@ class Ledger:
                 " WHERE suspect_id = ?",
                 (status, who, self._recorded_now(), suspect_id),
             )
+            self._pending_suspect.pop(suspect.room_id, None)
         return self.suspect(suspect_id)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
