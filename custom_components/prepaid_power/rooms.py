@@ -171,7 +171,6 @@ class RoomState:
     summary: RoomSummary
     tenant: str | None
     decision: Decision | None
-    vacant_preset_kwh: Decimal
 
 
 def _event_value(value: object) -> object:
@@ -326,7 +325,7 @@ class Rooms:
 
         def bill(
             core: BillingCore,
-        ) -> tuple[list[Issue], dict[str, tuple[RoomSummary, Tenancy | None, Decimal]]]:
+        ) -> tuple[list[Issue], dict[str, tuple[RoomSummary, Tenancy | None]]]:
             issues: list[Issue] = []
             for room_id, kwh in energy.items():
                 issues += core.process_reading(room_id, kwh, now).issues
@@ -338,12 +337,9 @@ class Rooms:
             if self._totals_at is None or now - self._totals_at >= TOTALS_EVERY:
                 self.totals = landlord_totals(core, now)
                 self._totals_at = now
+            # A vacant room's summary holds what is left of its landlord-paid preset.
             return issues, {
-                room_id: (
-                    core.summary(room_id, now),
-                    core.tenancy_of(room_id),
-                    core.vacant_preset_left(room_id),
-                )
+                room_id: (core.summary(room_id, now), core.tenancy_of(room_id))
                 for room_id in room_ids
             }
 
@@ -351,7 +347,7 @@ class Rooms:
         self.raise_issues(issues)
         states: dict[str, RoomState] = {}
         changed = False
-        for room_id, (summary, tenancy, preset) in results.items():
+        for room_id, (summary, tenancy) in results.items():
             room = self.rooms[room_id]
             decision = self.supply.decide(room, summary, readings, now)
             if decision is not None and decision.memory != room.memory:
@@ -361,7 +357,6 @@ class Rooms:
                 summary=summary,
                 tenant=None if tenancy is None else tenancy.tenant,
                 decision=decision,
-                vacant_preset_kwh=preset,
             )
         self.states = states
         if changed:

@@ -212,6 +212,7 @@ class RoomControl:
     commanded_at: datetime | None = None
     task: asyncio.Task[None] | None = None
     unsub_timer: CALLBACK_TYPE | None = None
+    timer_at: datetime | None = None
     unsub_early_read: CALLBACK_TYPE | None = None
     # The series of early reads around a projected crossing ends here.
     early_until: datetime | None = None
@@ -415,6 +416,9 @@ class SupplyControl:
             self._notify()
 
     def _schedule(self, room: Room, control: RoomControl, when: datetime | None) -> None:
+        if when is not None and when == control.timer_at and control.unsub_timer is not None:
+            return  # already due then (every poll decides again; most decide the same)
+        control.timer_at = when
         if control.unsub_timer is not None:
             control.unsub_timer()
             control.unsub_timer = None

@@ -178,7 +178,9 @@ class _Room:
     live_balance: Decimal | None = None
     # Memos: both are pure functions of what they are keyed on (readings arrive every few s).
     boundary_memo: tuple[datetime, datetime] | None = None
-    unposted_memo: tuple[_Pending, int, datetime, Decimal] | None = None
+    # The pending usage's charges as last computed (summary and threshold check both need
+    # them on every reading): for this pending usage, account and billed instant only.
+    pending_memo: tuple[tuple[_Pending, int, datetime], list[NewEntry]] | None = None
 
     def next_boundary(self, billed_at: datetime) -> datetime:
         if self.boundary_memo is None or self.boundary_memo[0] != billed_at:
@@ -352,11 +354,7 @@ class BillingCore:
         cycle = room.calendar.cycle_containing(moment)
         tenancy = self.ledger.open_tenancy_of(room_id)
         account = tenancy.account_id if tenancy else self.ledger.vacant_account(room_id)
-        pending: list[NewEntry] = []
-        if room.pending is not None and room.pending.delta > 0:
-            pending, _, _ = self._charges(
-                room, tenancy, account, self._state(room), room.pending, write=False
-            )
+        pending = self._pending_entries(room, tenancy, account)
         # Sums in SQL: materialising a month of hourly charges per room per poll cycle was
         # the cost that grew with the ledger.
         posted_kwh, posted_amount = self.ledger.cycle_charge_sums(account, cycle.key)
@@ -711,20 +709,25 @@ class BillingCore:
             reading = reading_to
         return entries, carry, unfunded
 
-    def _unposted_amount(self, room: _Room, tenancy: Tenancy) -> Decimal:
+    def _pending_entries(
+        self, room: _Room, tenancy: Tenancy | None, account_id: int
+    ) -> list[NewEntry]:
+        """The charges the pending usage would post now (nothing is written)."""
         pending = room.pending
-        if pending is None or pending.delta == 0:
-            return Decimal(0)
+        if pending is None or pending.delta <= 0:
+            return []
         state = self._state(room)
-        memo = room.unposted_memo
-        if memo is not None and memo[:3] == (pending, tenancy.account_id, state.billed_at):
-            return memo[3]
-        entries, _, _ = self._charges(
-            room, tenancy, tenancy.account_id, state, pending, write=False
-        )
-        amount = -sum((e.amount for e in entries), Decimal(0))
-        room.unposted_memo = (pending, tenancy.account_id, state.billed_at, amount)
-        return amount
+        key = (pending, account_id, state.billed_at)
+        memo = room.pending_memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        entries, _, _ = self._charges(room, tenancy, account_id, state, pending, write=False)
+        room.pending_memo = (key, entries)
+        return entries
+
+    def _unposted_amount(self, room: _Room, tenancy: Tenancy) -> Decimal:
+        entries = self._pending_entries(room, tenancy, tenancy.account_id)
+        return -sum((e.amount for e in entries), Decimal(0))
 
     def _post(self, room: _Room) -> tuple[tuple[Entry, ...], tuple[Issue, ...]]:
         """Post the pending usage and move the billed reading, in one transaction."""
