@@ -301,8 +301,8 @@ def test_every_entry_kind_of_billing_md_is_accepted_by_the_schema(world: World) 
 
 
 def test_rolled_back_writes_do_not_survive_in_the_cached_rows(world: World) -> None:
-    """Open tenancy, billing state and pending suspect are cached; a transaction that fails
-    after changing them must leave them as the file has them."""
+    """Open tenancy, billing state, pending suspect and the account's figures are cached; a
+    transaction that fails after changing them must leave them as the file has them."""
     occupied(world)
     ledger = world.ledger
     tenancy = ledger.open_tenancy_of("r1")
@@ -311,8 +311,25 @@ def test_rolled_back_writes_do_not_survive_in_the_cached_rows(world: World) -> N
     assert state is not None
     assert ledger.pending_suspect("r1") is None
 
+    account = tenancy.account_id
+    balance = ledger.balance(account)
+    carry = ledger.carry(account)
+    sums = ledger.cycle_charge_sums(account, "2026-01-01")
+
     def failing_writes() -> None:
         with ledger.transaction():
+            ledger.append(
+                NewEntry(
+                    account, "charge", AT, Decimal(-3), "a", "x", kwh=Decimal(2), cycle="2026-01-01"
+                )
+            )
+            ledger.set_carry(account, Decimal("0.004"))
+            assert ledger.balance(account) == balance - 3
+            assert ledger.carry(account) == Decimal("0.004")
+            assert ledger.cycle_charge_sums(account, "2026-01-01") == (
+                sums[0] + 2,
+                sums[1] - 3,
+            )
             ledger.close_tenancy(tenancy.tenancy_id, AT, Decimal(200))
             ledger.save_billing_state(BillingState("r1", Decimal(150), AT))
             ledger.hold_suspect(state, Decimal(900), AT)
@@ -326,10 +343,14 @@ def test_rolled_back_writes_do_not_survive_in_the_cached_rows(world: World) -> N
     assert ledger.open_tenancy_of("r1") == tenancy
     assert ledger.billing_state("r1") == state
     assert ledger.pending_suspect("r1") is None
+    assert ledger.balance(account) == balance
+    assert ledger.carry(account) == carry
+    assert ledger.cycle_charge_sums(account, "2026-01-01") == sums
     # And what is cached is what a fresh connection reads.
     reopened = Ledger(world.path, world.currency)
     try:
         assert reopened.open_tenancy_of("r1") == tenancy
         assert reopened.billing_state("r1") == state
+        assert reopened.balance(account) == balance
     finally:
         reopened.close()

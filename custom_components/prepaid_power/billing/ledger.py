@@ -8,9 +8,11 @@ Durability: WAL + synchronous=FULL; every public write runs in one `BEGIN IMMEDI
 transaction, so an acknowledged (returned) write survives a crash or power loss, and a write
 that did not return left nothing behind.
 
-Caching: a room's open tenancy, billing state and pending suspect reading are read on every
-poll cycle but change only through this class, so they are kept in memory once read,
-replaced by the writes that change them, and all forgotten when a transaction rolls back.
+Caching: a room's open tenancy, billing state and pending suspect reading, and an account's
+balance, carry and per-cycle sums, are read on every poll cycle but change only through this
+class, so they are kept in memory once read, dropped or replaced by the writes that change
+them (an account's figures by any entry on it), and all forgotten when a transaction rolls
+back.
 """
 
 from __future__ import annotations
@@ -323,6 +325,7 @@ class Ledger:
         self._open_tenancy: dict[str, Tenancy | None] = {}
         self._billing_state: dict[str, BillingState | None] = {}
         self._pending_suspect: dict[str, SuspectReading | None] = {}
+        self._account_figures: dict[int, dict[tuple[Any, ...], Any]] = {}
         self._migrate(migrations)
         self._check_currency()
 
@@ -365,6 +368,15 @@ class Ledger:
         self._open_tenancy.clear()
         self._billing_state.clear()
         self._pending_suspect.clear()
+        self._account_figures.clear()
+
+    def _figure[T](self, account_id: int, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """An account's figure, computed once until an entry or carry changes the account."""
+        figures = self._account_figures.setdefault(account_id, {})
+        if key not in figures:
+            figures[key] = compute()
+        value: T = figures[key]
+        return value
 
     def _recorded_now(self) -> int:
 
@@ -537,19 +549,27 @@ class Ledger:
 
     def balance(self, account_id: int) -> Decimal:
         """The cached balance (kept by a trigger in the same transaction as each entry)."""
-        row = self._conn.execute(
-            "SELECT balance_minor FROM accounts WHERE account_id = ?", (account_id,)
-        ).fetchone()
-        return self.currency.from_minor(0 if row is None else row[0])
+
+        def compute() -> Decimal:
+            row = self._conn.execute(
+                "SELECT balance_minor FROM accounts WHERE account_id = ?", (account_id,)
+            ).fetchone()
+            return self.currency.from_minor(0 if row is None else row[0])
+
+        return self._figure(account_id, ("balance",), compute)
 
     def cycle_charge_sums(self, account_id: int, cycle: str) -> tuple[Decimal, Decimal]:
         """Σ kWh and Σ money of an account's charges booked to a billing cycle."""
-        row = self._conn.execute(
-            "SELECT COALESCE(SUM(kwh_micro), 0), COALESCE(SUM(amount_minor), 0) FROM entries"
-            " WHERE account_id = ? AND cycle = ? AND kind = 'charge'",
-            (account_id, cycle),
-        ).fetchone()
-        return micro_to_kwh(row[0]), self.currency.from_minor(row[1])
+
+        def compute() -> tuple[Decimal, Decimal]:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(kwh_micro), 0), COALESCE(SUM(amount_minor), 0) FROM entries"
+                " WHERE account_id = ? AND cycle = ? AND kind = 'charge'",
+                (account_id, cycle),
+            ).fetchone()
+            return micro_to_kwh(row[0]), self.currency.from_minor(row[1])
+
+        return self._figure(account_id, ("charge_sums", cycle), compute)
 
     def charge_amount_since(self, account_id: int, since: datetime) -> Decimal:
         """Σ money of an account's charges dated at or after `since`."""
@@ -602,16 +622,20 @@ class Ledger:
                 )
 
     def carry(self, account_id: int) -> Decimal:
-        row = self._conn.execute(
-            "SELECT carry FROM accounts WHERE account_id = ?", (account_id,)
-        ).fetchone()
-        return Decimal(row[0]) if row else Decimal(0)
+        def compute() -> Decimal:
+            row = self._conn.execute(
+                "SELECT carry FROM accounts WHERE account_id = ?", (account_id,)
+            ).fetchone()
+            return Decimal(row[0]) if row else Decimal(0)
+
+        return self._figure(account_id, ("carry",), compute)
 
     def set_carry(self, account_id: int, carry: Decimal) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE accounts SET carry = ? WHERE account_id = ?", (str(carry), account_id)
             )
+            self._account_figures.pop(account_id, None)
 
     # --- entries -----------------------------------------------------------------------------
 
@@ -625,6 +649,7 @@ class Ledger:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self._entry_params(entry),
             )
+            self._account_figures.pop(entry.account_id, None)
             assert cursor.lastrowid is not None
             return self.entry(cursor.lastrowid)
 
@@ -638,6 +663,7 @@ class Ledger:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [self._entry_params(entry) for entry in entries],
             )
+            self._account_figures.clear()
 
     def _entry_params(self, e: NewEntry) -> tuple[Any, ...]:
         return (
@@ -866,7 +892,11 @@ class Ledger:
         if cycle is not None:
             sql += " AND cycle = ?"
             params = (account_id, cycle)
-        return micro_to_kwh(self._conn.execute(sql, params).fetchone()[0])
+        return self._figure(
+            account_id,
+            ("allowance_left", cycle),
+            lambda: micro_to_kwh(self._conn.execute(sql, params).fetchone()[0]),
+        )
 
     def charge_totals(
         self, account_id: int, start: datetime, end: datetime
@@ -910,13 +940,15 @@ class Ledger:
 
     def cycle_entry_exists(self, account_id: int, kind: EntryKind, cycle: str) -> bool:
         """Whether the once-per-cycle entry (allowance or cycle fee) of a cycle is booked."""
-        return (
-            self._conn.execute(
+
+        def compute() -> bool:
+            row = self._conn.execute(
                 "SELECT 1 FROM entries WHERE account_id = ? AND kind = ? AND cycle = ?",
                 (account_id, kind, cycle),
             ).fetchone()
-            is not None
-        )
+            return row is not None
+
+        return self._figure(account_id, ("exists", kind, cycle), compute)
 
     def billing_state(self, room_id: str) -> BillingState | None:
         if room_id in self._billing_state:
