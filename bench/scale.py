@@ -367,6 +367,8 @@ class Results:
     history_entries: int
     rss_baseline_mb: float
     rss_peak_mb: float
+    # The peak so far at the end of each phase (a later phase raises it or not).
+    rss_peaks_mb: dict[str, float]
     cycles: list[CycleFigures]
     breakdown: dict[str, float]
     churn_keys: Counter[str]
@@ -917,6 +919,8 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
                 await unload_all(bench)
                 setup_s, setup_cpu_s, entities = await setup_all(bench, add=False)
 
+            sampler.sample()
+            peaks = {"setup": sampler.peak}
             # --- poll cycles ----------------------------------------------------------
             # CPU time, not wall time: the loop waiting in epoll is not a hot spot.
             profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -931,8 +935,11 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
                 stats.sort_stats("cumulative").print_stats(45)
                 print(out.getvalue())
             breakdown = await breakdown_cycles(bench, args.breakdown)
+            sampler.sample()
+            peaks["poll cycles"] = sampler.peak
             room_figures = await rooms_phase(bench, args)
             sampler.sample()
+            peaks["billing hour and statements"] = sampler.peak
             sampler.stop()
             entity_ids = enabled_entity_ids(hass, bench.entries)
             domains = Counter(entity_id.split(".", 1)[0] for entity_id in entity_ids)
@@ -955,6 +962,7 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
         history_entries=history_entries,
         rss_baseline_mb=rss_baseline,
         rss_peak_mb=sampler.peak,
+        rss_peaks_mb=peaks,
         cycles=cycles,
         breakdown=breakdown,
         churn_keys=churn,
@@ -1113,6 +1121,15 @@ def report(results: Results, args: argparse.Namespace) -> None:
             f"{added_rss:.1f} MB ({results.rss_baseline_mb:.0f} -> {results.rss_peak_mb:.0f} MB)",
             f"< {TARGET_RSS_MB:.0f} MB",
             verdict(added_rss < TARGET_RSS_MB),
+        ),
+        (
+            "  peak added after each phase",
+            ", ".join(
+                f"{phase} {peak - results.rss_baseline_mb:.0f} MB"
+                for phase, peak in results.rss_peaks_mb.items()
+            ),
+            "",
+            "",
         ),
         (
             "state_changed per cycle (recorder rows)",

@@ -271,7 +271,8 @@ def room_form(plan: RoomPlan, schedules: dict[str, str] | None = None) -> dict[s
         "allowance_kwh": plan.allowance_kwh,
         "allowance_pro_rata": False,
         **plan.actuator,
-        "supply": {"low_level": "2", "credit_limit": "0"},
+        # Emergency credit on, so the tenant's view shows its button.
+        "supply": {"low_level": "2", "credit_limit": "0", "emergency_credit": "5"},
         "schedules": schedules or {},
     }
 

@@ -304,6 +304,9 @@ def _opt_str(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+PAGE_CACHE_KIB: Final = 256
+
+
 class Ledger:
     """The ledger database. Synchronous; one thread only (see module docstring)."""
 
@@ -322,6 +325,9 @@ class Ledger:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
+        # SQLite's own page cache (2 MB by default, per gateway) holds little the in-memory
+        # figures below do not; the OS caches the file anyway.
+        self._conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         self._open_tenancy: dict[str, Tenancy | None] = {}
         self._billing_state: dict[str, BillingState | None] = {}
         self._pending_suspect: dict[str, SuspectReading | None] = {}
