@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+import threading
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -22,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.prepaid_power.billing.aio import THREAD_NAME
 from custom_components.prepaid_power.const import (
     DOMAIN,
     EVENT_BALANCE_LOW,
@@ -590,3 +593,19 @@ async def test_landlord_statement_template_overrides_the_shipped_one(
     )
     assert "Alice" in chinese["statement"]
     assert "owes nothing" not in chinese["statement"]
+
+
+async def test_ledger_thread_ends_when_home_assistant_stops(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """HA stops without unloading entries and then waits up to 10 s for live threads: the
+    ledger is closed and its thread ended at the stop event; a later unload is harmless."""
+
+    def ledger_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith(THREAD_NAME)]
+
+    assert ledger_threads()
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert ledger_threads() == []
+    assert await hass.config_entries.async_unload(room.entry_id)

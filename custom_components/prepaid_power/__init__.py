@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
@@ -86,6 +86,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         hass, entry, {slave: meter.profile for slave, meter in meters.items()}, gateway_device.id
     )
     entry.async_on_unload(rooms.async_close)
+
+    async def _async_close_on_stop(_event: Event) -> None:
+        # Home Assistant stops without unloading entries, then waits up to 10 s for
+        # threads that are still alive: the ledger's must end here.
+        await rooms.async_close()
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_close_on_stop))
     coordinator = GatewayCoordinator(
         hass,
         entry,

@@ -32,6 +32,7 @@ class AsyncBilling:
     def __init__(self, executor: ThreadPoolExecutor, core: BillingCore) -> None:
         self._executor = executor
         self._core = core
+        self._closed = False
 
     @classmethod
     async def open(
@@ -59,5 +60,9 @@ class AsyncBilling:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, self._core)
 
     async def close(self) -> None:
+        """Close the ledger (after the calls already queued) and end the thread; once."""
+        if self._closed:
+            return
+        self._closed = True
         await self.run(lambda core: core.ledger.close())
         await asyncio.to_thread(self._executor.shutdown, True)
