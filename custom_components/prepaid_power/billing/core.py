@@ -284,6 +284,7 @@ class BillingCore:
         self.ledger.add_tariff_version(room_id, start, tariff_to_dict(tariff), who)
         room.schedule.add(TariffVersion(start, tariff))
         room.boundary_memo = None
+        room.pending_memo = None  # no memo outlives the prices it was computed with
         config = room.config
         if config.supplier_price is not None and exceeds_cap(
             tariff, config.supplier_price, config.cap_margin_percent
