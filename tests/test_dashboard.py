@@ -35,23 +35,12 @@ BASE_URL = "http://192.168.1.20:8123"
 def entry_with_rooms(port: int) -> MockConfigEntry:
     """A gateway with Room 1 on the SDM120 (meter 1) and Room 2 on the DDS238 (meter 3),
     both with a warning cut and emergency credit (so the tenant's buttons exist)."""
-    entry = gateway_entry(port)
     supply = {**ROOM_DATA["supply"], "warning_cut_level": "2", "emergency_credit": "5"}
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=entry.title,
-        unique_id=entry.unique_id,
-        data={**entry.data},
-        subentries_data=[
-            {
-                "data": {**ROOM_DATA, "meter": meter, "supply": supply},
-                "subentry_type": "room",
-                "title": title,
-                "unique_id": None,
-            }
-            for meter, title in ((1, "Room 1"), (3, "Room 2"))
-        ],
-    )
+    rooms = {
+        title: {**ROOM_DATA, "meter": meter, "supply": supply}
+        for meter, title in ((1, "Room 1"), (3, "Room 2"))
+    }
+    return gateway_entry(port, rooms=rooms)
 
 
 def room_devices(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:

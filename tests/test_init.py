@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -24,8 +26,13 @@ from .conftest import device_with_identifier, unused_tcp_port
 from .test_config_flow import SMALL_BUILDING_METERS
 
 
-def gateway_entry(port: int, meters: list[dict[str, object]] | None = None) -> MockConfigEntry:
-    """A gateway entry for a simulated gateway on loopback."""
+def gateway_entry(
+    port: int,
+    meters: list[dict[str, object]] | None = None,
+    rooms: Mapping[str, Mapping[str, Any]] | None = None,
+) -> MockConfigEntry:
+    """A gateway entry for a simulated gateway on loopback, with room subentries (title →
+    the room form's data)."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Test gateway",
@@ -37,6 +44,10 @@ def gateway_entry(port: int, meters: list[dict[str, object]] | None = None) -> M
             CONF_FRAMING: "tcp",
             CONF_METERS: SMALL_BUILDING_METERS if meters is None else meters,
         },
+        subentries_data=[
+            {"data": dict(data), "subentry_type": "room", "title": title, "unique_id": None}
+            for title, data in (rooms or {}).items()
+        ],
     )
 
 

@@ -56,22 +56,7 @@ ROOM_DATA: dict[str, Any] = {
 
 def entry_with_room(port: int, **data: Any) -> MockConfigEntry:
     """A gateway entry with one room on meter 1 (SDM120, 500 W in the small building)."""
-    entry = gateway_entry(port)
-    entry_data = {**entry.data}
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=entry.title,
-        unique_id=entry.unique_id,
-        data=entry_data,
-        subentries_data=[
-            {
-                "data": {**ROOM_DATA, **data},
-                "subentry_type": "room",
-                "title": "Room 1",
-                "unique_id": None,
-            }
-        ],
-    )
+    return gateway_entry(port, rooms={"Room 1": {**ROOM_DATA, **data}})
 
 
 def room_subentry(entry: MockConfigEntry) -> ConfigSubentry:

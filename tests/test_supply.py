@@ -63,25 +63,8 @@ def room_entry(
     **data: Any,
 ) -> MockConfigEntry:
     """A gateway entry with Room 3 on meter 3 (by default)."""
-    entry = gateway_entry(port, meters)
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=entry.title,
-        unique_id=entry.unique_id,
-        data={**entry.data},
-        subentries_data=[
-            {
-                "data": {
-                    **ROOM_DATA,
-                    **data,
-                    "supply": {**ROOM_DATA["supply"], **(supply or {})},
-                },
-                "subentry_type": "room",
-                "title": "Room 3",
-                "unique_id": None,
-            }
-        ],
-    )
+    room = {**ROOM_DATA, **data, "supply": {**ROOM_DATA["supply"], **(supply or {})}}
+    return gateway_entry(port, meters, {"Room 3": room})
 
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:

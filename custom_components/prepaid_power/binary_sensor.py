@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -17,7 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .compat import BinarySensorDeviceClass
 from .control import CutOffMode
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
-from .entity import MeterEntity, RoomEntity, RoomEntityDescription, room_entities
+from .entity import MeterEntity, RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room, RoomState
 from .supply import RoomControl
 
@@ -88,20 +87,14 @@ async def async_setup_entry(
             )
             entities.append(RelaySensor(coordinator, meter, description))
     async_add_entities(entities)
-    rooms = entry.runtime_data.rooms
-    for room in rooms.rooms.values():
-        control = rooms.supply.controls[room.subentry_id]
-        async_add_entities(
-            room_entities(
-                hass,
-                Platform.BINARY_SENSOR,
-                room,
-                control,
-                descriptions=ROOM_BINARY_SENSORS,
-                make=partial(RoomBinarySensor, coordinator, room, control=control),
-            ),
-            config_subentry_id=room.subentry_id,
-        )
+    async_add_room_entities(
+        hass,
+        entry,
+        async_add_entities,
+        Platform.BINARY_SENSOR,
+        entity_class=RoomBinarySensor,
+        descriptions=ROOM_BINARY_SENSORS,
+    )
 
 
 class RelaySensor(MeterEntity, BinarySensorEntity):
@@ -124,11 +117,10 @@ class RoomBinarySensor(RoomEntity, BinarySensorEntity):
         coordinator: GatewayCoordinator,
         room: Room,
         description: RoomBinarySensorDescription,
-        control: RoomControl,
     ) -> None:
         """Read the room's supply control too (the relay machine lives there)."""
         super().__init__(coordinator, room, description)
-        self._control = control
+        self._control = coordinator.rooms.supply.controls[room.subentry_id]
 
     @property
     def is_on(self) -> bool | None:

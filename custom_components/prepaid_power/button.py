@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory, Platform
@@ -33,7 +32,7 @@ from .const import (
 )
 from .control import SupplyOperationError, restore_after_warning
 from .coordinator import PrepaidPowerConfigEntry
-from .entity import GatewayEntity, RoomEntity, RoomEntityDescription, room_entities
+from .entity import GatewayEntity, RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room, who
 from .supply import SupplyControl
 
@@ -79,19 +78,14 @@ async def async_setup_entry(
     """Add the gateway's scan button and every room's tenant-safe buttons."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities([ScanButton(coordinator, SCAN_DESCRIPTION)])
-    rooms = entry.runtime_data.rooms
-    for room in rooms.rooms.values():
-        async_add_entities(
-            room_entities(
-                hass,
-                Platform.BUTTON,
-                room,
-                rooms.supply.controls[room.subentry_id],
-                descriptions=ROOM_BUTTONS,
-                make=partial(RoomButton, coordinator, room),
-            ),
-            config_subentry_id=room.subentry_id,
-        )
+    async_add_room_entities(
+        hass,
+        entry,
+        async_add_entities,
+        Platform.BUTTON,
+        entity_class=RoomButton,
+        descriptions=ROOM_BUTTONS,
+    )
 
 
 class ScanButton(GatewayEntity, ButtonEntity):

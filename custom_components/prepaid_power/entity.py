@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .bus.poll import MeterReading
@@ -146,27 +147,31 @@ class RoomEntityDescription(EntityDescription):
     exists_fn: Callable[[Room, RoomControl], bool] = lambda _room, _control: True
 
 
-def room_entities[D: RoomEntityDescription, E: RoomEntity](
+def async_add_room_entities(
     hass: HomeAssistant,
+    entry: PrepaidPowerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     platform: Platform,
-    room: Room,
-    control: RoomControl,
     *,
-    descriptions: Iterable[D],
-    make: Callable[[D], E],
-) -> list[E]:
-    """The room's entities of a platform; a registry entry of one the room no longer has
-    (its rule was switched off in the room's settings) is removed."""
+    entity_class: type[RoomEntity],
+    descriptions: Iterable[RoomEntityDescription],
+) -> None:
+    """Add every room's entities of a platform to the room's subentry; a registry entry of
+    one a room no longer has (its rule was switched off in the room's settings) is removed."""
     registry = er.async_get(hass)
-    entities: list[E] = []
-    for description in descriptions:
-        if description.exists_fn(room, control):
-            entities.append(make(description))
-        elif entity_id := registry.async_get_entity_id(
-            platform, DOMAIN, room_unique_id(room, description.key)
-        ):
-            registry.async_remove(entity_id)
-    return entities
+    coordinator = entry.runtime_data.coordinator
+    rooms = entry.runtime_data.rooms
+    for room in rooms.rooms.values():
+        control = rooms.supply.controls[room.subentry_id]
+        entities: list[RoomEntity] = []
+        for description in descriptions:
+            if description.exists_fn(room, control):
+                entities.append(entity_class(coordinator, room, description))
+            elif entity_id := registry.async_get_entity_id(
+                platform, DOMAIN, room_unique_id(room, description.key)
+            ):
+                registry.async_remove(entity_id)
+        async_add_entities(entities, config_subentry_id=room.subentry_id)
 
 
 class RoomEntity(PrepaidPowerEntity):

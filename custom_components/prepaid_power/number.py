@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -26,7 +26,7 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
-from .entity import RoomEntity
+from .entity import RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room
 
 PARALLEL_UPDATES = 1
@@ -34,7 +34,7 @@ MAX_MONEY = 100000
 
 
 @dataclass(frozen=True, kw_only=True)
-class ThresholdDescription(NumberEntityDescription):
+class ThresholdDescription(RoomEntityDescription, NumberEntityDescription):
     """One money threshold: its subentry key and its `SupplySettings` field.
 
     Disabled until enabled: the room's settings form holds the same values, and four
@@ -69,16 +69,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the threshold numbers to every room."""
-    coordinator = entry.runtime_data.coordinator
-    currency = entry.runtime_data.rooms.currency
-    for room in entry.runtime_data.rooms.rooms.values():
-        async_add_entities(
-            [
-                ThresholdNumber(coordinator, room, description, currency.code, currency.exponent)
-                for description in THRESHOLDS
-            ],
-            config_subentry_id=room.subentry_id,
-        )
+    async_add_room_entities(
+        hass,
+        entry,
+        async_add_entities,
+        Platform.NUMBER,
+        entity_class=ThresholdNumber,
+        descriptions=THRESHOLDS,
+    )
 
 
 class ThresholdNumber(RoomEntity, NumberEntity):
@@ -95,14 +93,13 @@ class ThresholdNumber(RoomEntity, NumberEntity):
         coordinator: GatewayCoordinator,
         room: Room,
         description: ThresholdDescription,
-        currency: str,
-        exponent: int,
     ) -> None:
         """Money in HA's currency, in steps of its minor unit."""
         super().__init__(coordinator, room, description)
-        self._attr_native_unit_of_measurement = currency
-        self._attr_native_step = float(Decimal(1).scaleb(-exponent))
-        self._exponent = exponent
+        currency = coordinator.rooms.currency
+        self._attr_native_unit_of_measurement = currency.code
+        self._attr_native_step = float(Decimal(1).scaleb(-currency.exponent))
+        self._exponent = currency.exponent
 
     @property
     def native_value(self) -> float | None:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -20,7 +19,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .billing.money import Currency
 from .bus.client import SlaveStats
 from .control import SupplyState
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
@@ -29,7 +27,7 @@ from .entity import (
     MeterEntity,
     RoomEntity,
     RoomEntityDescription,
-    room_entities,
+    async_add_room_entities,
 )
 from .profiles import Register
 from .rooms import Room, RoomState
@@ -256,19 +254,14 @@ async def async_setup_entry(
         for description in GATEWAY_TOTALS
     )
     async_add_entities(entities)
-    rooms = entry.runtime_data.rooms
-    for room in rooms.rooms.values():
-        async_add_entities(
-            room_entities(
-                hass,
-                Platform.SENSOR,
-                room,
-                rooms.supply.controls[room.subentry_id],
-                descriptions=ROOM_SENSORS,
-                make=partial(RoomSensor, coordinator, room, currency=currency),
-            ),
-            config_subentry_id=room.subentry_id,
-        )
+    async_add_room_entities(
+        hass,
+        entry,
+        async_add_entities,
+        Platform.SENSOR,
+        entity_class=RoomSensor,
+        descriptions=ROOM_SENSORS,
+    )
 
 
 class MeasurementSensor(MeterEntity, SensorEntity):
@@ -313,14 +306,11 @@ class RoomSensor(RoomEntity, SensorEntity):
     entity_description: RoomSensorDescription
 
     def __init__(
-        self,
-        coordinator: GatewayCoordinator,
-        room: Room,
-        description: RoomSensorDescription,
-        currency: Currency,
+        self, coordinator: GatewayCoordinator, room: Room, description: RoomSensorDescription
     ) -> None:
         """Money is in HA's currency, to the currency's minor unit."""
         super().__init__(coordinator, room, description)
+        currency = coordinator.rooms.currency
         if description.money:
             self._attr_native_unit_of_measurement = currency.code
             self._attr_suggested_display_precision = currency.exponent

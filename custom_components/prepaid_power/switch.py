@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord
 from .control import SupplyCommand, SupplyMemory, set_protected, set_supply
 from .coordinator import PrepaidPowerConfigEntry
-from .entity import RoomEntity
+from .entity import RoomEntity, RoomEntityDescription, async_add_room_entities
 
 PARALLEL_UPDATES = 1
 
@@ -27,7 +28,7 @@ DASHBOARD_REASON = "switched off from the dashboard"
 
 
 @dataclass(frozen=True, kw_only=True)
-class RoomSwitchDescription(SwitchEntityDescription):
+class RoomSwitchDescription(RoomEntityDescription, SwitchEntityDescription):
     """A landlord override of a room's supply."""
 
     is_on_fn: Callable[[SupplyMemory], bool]
@@ -58,12 +59,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the landlord's switches to every room."""
-    coordinator = entry.runtime_data.coordinator
-    for room in entry.runtime_data.rooms.rooms.values():
-        async_add_entities(
-            [RoomSwitch(coordinator, room, description) for description in SWITCHES],
-            config_subentry_id=room.subentry_id,
-        )
+    async_add_room_entities(
+        hass,
+        entry,
+        async_add_entities,
+        Platform.SWITCH,
+        entity_class=RoomSwitch,
+        descriptions=SWITCHES,
+    )
 
 
 class RoomSwitch(RoomEntity, SwitchEntity):
