@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.prepaid_power.const import (
     CONF_ADDON_SLUG,
+    CONF_ALL_METER_VALUES,
     CONF_BAUDRATE,
     CONF_BYTESIZE,
     CONF_CONNECTION,
@@ -472,9 +473,18 @@ async def test_options_flow(hass: HomeAssistant) -> None:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     schema_defaults = {str(key): key.default() for key in result["data_schema"].schema}
-    assert schema_defaults == {CONF_POLL_INTERVAL: 10, CONF_TIMEOUT_MS: 1000, CONF_GAP_MS: 30}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_POLL_INTERVAL: 5, CONF_TIMEOUT_MS: 300, CONF_GAP_MS: 50}
-    )
+    assert schema_defaults == {
+        CONF_POLL_INTERVAL: 10,
+        CONF_TIMEOUT_MS: 1000,
+        CONF_GAP_MS: 30,
+        CONF_ALL_METER_VALUES: False,
+    }
+    options = {
+        CONF_POLL_INTERVAL: 5,
+        CONF_TIMEOUT_MS: 300,
+        CONF_GAP_MS: 50,
+        CONF_ALL_METER_VALUES: True,
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_POLL_INTERVAL: 5, CONF_TIMEOUT_MS: 300, CONF_GAP_MS: 50}
+    assert entry.options == options

@@ -34,11 +34,12 @@ BASE_URL = "http://192.168.1.20:8123"
 
 def entry_with_rooms(port: int) -> MockConfigEntry:
     """A gateway with Room 1 on the SDM120 (meter 1) and Room 2 on the DDS238 (meter 3),
-    both with a warning cut and emergency credit (so the tenant's buttons exist)."""
+    both with a warning cut and emergency credit (so the tenant's buttons exist); Room 2 has
+    a free allowance."""
     supply = {**ROOM_DATA["supply"], "warning_cut_level": "2", "emergency_credit": "5"}
     rooms = {
-        title: {**ROOM_DATA, "meter": meter, "supply": supply}
-        for meter, title in ((1, "Room 1"), (3, "Room 2"))
+        title: {**ROOM_DATA, "meter": meter, "supply": supply, "allowance_kwh": allowance}
+        for meter, title, allowance in ((1, "Room 1", "0"), (3, "Room 2", "10"))
     }
     return gateway_entry(port, rooms=rooms)
 
@@ -186,6 +187,9 @@ async def test_dashboard_of_every_room(hass: HomeAssistant, rooms: MockConfigEnt
         "button.room_2_use_emergency_credit",
     } <= tenant_entities
     assert not any(entity_id.startswith("sensor.room_1") for entity_id in tenant_entities)
+    # Without an allowance there is no free energy to show.
+    assert "sensor.room_1_energy_this_cycle" in referenced_entities(room_1)
+    assert not any("free_energy" in entity_id for entity_id in referenced_entities(room_1))
     assert not any(entity_id.startswith(("switch.", "number.")) for entity_id in tenant_entities)
     (graph,) = [card for card in cards_of(room_2) if card["type"] == "statistics-graph"]
     assert graph["entities"] == ["sensor.room_2_energy_this_cycle"]

@@ -30,6 +30,7 @@ def gateway_entry(
     port: int,
     meters: list[dict[str, object]] | None = None,
     rooms: Mapping[str, Mapping[str, Any]] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> MockConfigEntry:
     """A gateway entry for a simulated gateway on loopback, with room subentries (title →
     the room form's data)."""
@@ -37,6 +38,7 @@ def gateway_entry(
         domain=DOMAIN,
         title="Test gateway",
         unique_id=f"127.0.0.1:{port}",
+        options=dict(options or {}),
         data={
             CONF_CONNECTION: "tcp",
             CONF_HOST: "127.0.0.1",

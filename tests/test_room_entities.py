@@ -17,7 +17,6 @@ ALWAYS_ENABLED = (
     "sensor.room_3_supply",
     "sensor.room_3_energy_this_cycle",
     "sensor.room_3_cost_this_cycle",
-    "sensor.room_3_free_energy_left",
     "sensor.room_3_days_of_credit_left",
     "sensor.room_3_tenancy",
     "binary_sensor.room_3_low_balance",
@@ -33,6 +32,7 @@ DISABLED = (
     "sensor.room_3_current_price",
 )
 RULE_CONTROLS = (
+    "sensor.room_3_free_energy_left",
     "binary_sensor.room_3_cut_off_due",
     "button.room_3_restore_after_warning",
     "button.room_3_use_emergency_credit",
@@ -47,8 +47,9 @@ def registered(registry: er.EntityRegistry, entity_id: str) -> er.RegistryEntry 
 async def test_room_entities_follow_the_rooms_rules(
     hass: HomeAssistant, simulated_gateway: Gateway, entity_registry: er.EntityRegistry
 ) -> None:
-    """A plain room: no cut-off-due sensor (the policy cuts), no warning-cut or emergency
-    credit buttons; thresholds, relay fault and price start disabled. Turning the rules on
+    """A plain room: no free energy left (no allowance), no cut-off-due sensor (the policy
+    cuts), no warning-cut or emergency credit buttons; thresholds, relay fault and price
+    start disabled. Turning the rules on
     in the room's settings adds their controls; turning them off removes them again."""
     hass.config.currency = "CNY"
     entry = room_entry(simulated_gateway.port)
@@ -69,6 +70,7 @@ async def test_room_entities_follow_the_rooms_rules(
     plain = dict(subentry.data)
     rules = {
         **plain,
+        "allowance_kwh": "10",
         "supply": {
             **plain["supply"],
             "warning_cut_level": "0.50",

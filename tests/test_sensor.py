@@ -7,6 +7,7 @@ from datetime import timedelta
 from homeassistant.auth.models import User
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -16,7 +17,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.prepaid_power.const import CONF_METERS, DOMAIN
+from custom_components.prepaid_power.const import CONF_ALL_METER_VALUES, CONF_METERS, DOMAIN
 from prepaid_power_gateway import Gateway
 
 from .test_init import gateway_entry, setup_gateway
@@ -69,24 +70,58 @@ async def test_states_equal_simulator_values(
     assert energy.attributes["device_class"] == "energy"
 
 
-async def test_less_common_values_are_disabled_by_default(
+LESS_COMMON = (
+    "sensor.meter_1_sdm120_voltage",
+    "sensor.meter_1_sdm120_current",
+    "sensor.meter_1_sdm120_frequency",
+    "sensor.meter_1_sdm120_power_factor",
+    "sensor.meter_1_sdm120_transactions",
+    "sensor.meter_1_sdm120_timeouts",
+    "sensor.meter_1_sdm120_last_successful_read",
+)
+
+
+async def _set_all_meter_values(hass: HomeAssistant, entry: MockConfigEntry, on: bool) -> None:
+    """Through the options form, as an installer would; the gateway reloads."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**entry.options, CONF_ALL_METER_VALUES: on}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+
+async def test_less_common_values_are_offered_by_an_option(
     hass: HomeAssistant, simulated_gateway: Gateway, entity_registry: er.EntityRegistry
 ) -> None:
-    """Voltage, current, frequency, power factor and diagnostics start disabled; energy
-    and power are enabled."""
-    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
-    for entity_id, disabled in (
-        ("sensor.meter_1_sdm120_power", False),
-        ("sensor.meter_1_sdm120_energy_imported", False),
-        ("sensor.meter_1_sdm120_voltage", True),
-        ("sensor.meter_1_sdm120_current", True),
-        ("sensor.meter_1_sdm120_frequency", True),
-        ("sensor.meter_1_sdm120_power_factor", True),
-        ("sensor.meter_1_sdm120_transactions", True),
-    ):
-        entry = entity_registry.async_get(entity_id)
-        assert entry is not None, entity_id
-        assert (entry.disabled_by is not None) is disabled, entity_id
+    """By default a meter has energy and power only. The gateway option "offer every meter
+    value" adds voltage, current, frequency, power factor and bus statistics, disabled;
+    switching it off again removes them from the registry."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    for entity_id in ("sensor.meter_1_sdm120_power", "sensor.meter_1_sdm120_energy_imported"):
+        registered = entity_registry.async_get(entity_id)
+        assert registered is not None, entity_id
+        assert registered.disabled_by is None, entity_id
+    for entity_id in LESS_COMMON:
+        assert entity_registry.async_get(entity_id) is None, entity_id
+
+    await _set_all_meter_values(hass, entry, True)
+    for entity_id in LESS_COMMON:
+        registered = entity_registry.async_get(entity_id)
+        assert registered is not None, entity_id
+        assert registered.disabled_by is er.RegistryEntryDisabler.INTEGRATION, entity_id
+    assert entity_registry.async_get("sensor.meter_1_sdm120_power").disabled_by is None
+
+    entity_registry.async_update_entity(LESS_COMMON[0], disabled_by=None)
+    await _set_all_meter_values(hass, entry, False)
+    for entity_id in LESS_COMMON:
+        assert entity_registry.async_get(entity_id) is None, entity_id
+    assert hass.states.get(LESS_COMMON[0]) is None
+    # The voltage that was enabled is no longer read either.
+    await poll(hass)
+    assert "voltage" not in entry.runtime_data.coordinator.data.readings[1].values
+    assert "power" in entry.runtime_data.coordinator.data.readings[1].values
 
 
 async def test_an_enabled_sensor_is_read_from_then_on(
@@ -94,7 +129,7 @@ async def test_an_enabled_sensor_is_read_from_then_on(
 ) -> None:
     """Only registers with an enabled entity are polled: enabling voltage (after the
     reload HA does for it) makes every model read and show it."""
-    entry = gateway_entry(simulated_gateway.port)
+    entry = gateway_entry(simulated_gateway.port, options={CONF_ALL_METER_VALUES: True})
     await setup_gateway(hass, entry)
     prefixes = {
         1: "sensor.meter_1_sdm120",

@@ -12,10 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from homeassistant.auth.models import User
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -165,6 +169,56 @@ async def test_balance_runs_out_then_top_up_restores(
         False,
     )
     assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_OFF
+
+
+async def test_state_changes_carry_their_cause(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_admin_user: User
+) -> None:
+    """What one poll changes shares one context, new for every poll; what an action or an
+    entity operation changes carries the caller's context, so the logbook names the user."""
+    entry = await setup_room(hass, simulated_gateway, top_up="5")
+    registry = er.async_get(hass)
+    writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    def ours(since: int = 0) -> list[Any]:
+        return [
+            event
+            for event in writes[since:]
+            if (registered := registry.async_get(event.data["entity_id"])) is not None
+            and registered.platform == DOMAIN
+        ]
+
+    contexts = []
+    for _ in range(2):
+        since = len(writes)
+        await use_energy(hass, simulated_gateway, 0.01)
+        changed = ours(since)
+        changed_ids = {event.data["entity_id"] for event in changed}
+        assert {"sensor.room_3_balance", "sensor.meter_3_dds238_2_zn_sr_energy_imported"} <= (
+            changed_ids
+        )
+        contexts.append({event.context.id for event in changed})
+    assert len(contexts[0]) == 1
+    assert len(contexts[1]) == 1
+    assert contexts[0] != contexts[1]
+
+    since = len(writes)
+    await act(hass, "top_up", {"device_id": device_id(hass, entry), "amount": "2"}, hass_admin_user)
+    (balance,) = [e for e in ours(since) if e.data["entity_id"] == "sensor.room_3_balance"]
+    assert balance.context.user_id == hass_admin_user.id
+
+    since = len(writes)
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.room_3_supply_allowed"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    await hass.async_block_till_done()
+    supply = [e for e in ours(since) if e.data["entity_id"] == SUPPLY]
+    assert supply[0].data["new_state"].state == SupplyState.FORCED_OFF
+    assert supply[0].context.user_id == hass_admin_user.id
 
 
 async def test_early_read_cuts_between_polls(

@@ -33,7 +33,13 @@ from .const import (
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry, PrepaidPowerRuntimeData
 from .cycle_end import CycleEndStatements
 from .dashboard import async_setup_dashboard_services
-from .entity import gateway_device_info, gateway_identifier, meter_identifier, meter_unique_id
+from .entity import (
+    gateway_device_info,
+    gateway_identifier,
+    meter_identifier,
+    meter_unique_id,
+    offered_registers,
+)
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
@@ -185,7 +191,7 @@ def _request(hass: HomeAssistant, entry: PrepaidPowerConfigEntry, meter: Meter) 
     """What to read from a meter: its relay, and the registers whose entity is enabled."""
     registry = er.async_get(hass)
     keys: set[str] = set(meter.profile.default_keys) - {r.key for r in meter.profile.registers}
-    for register in meter.profile.registers:
+    for register in offered_registers(entry, meter.profile):
         entity_id = registry.async_get_entity_id(
             Platform.SENSOR, DOMAIN, meter_unique_id(entry, meter.slave_id, register.key)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
+from .billing.ledger import SYSTEM
 from .const import DOMAIN
 
 
@@ -20,3 +21,8 @@ async def async_require_landlord(hass: HomeAssistant, context: Context | None) -
     user = await hass.auth.async_get_user(user_id)
     if user is None or not user.is_admin:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="landlord_only")
+
+
+def who(context: Context | None) -> str:
+    """The ledger's `who` of an operation: the HA user, or the system."""
+    return context.user_id if context is not None and context.user_id else SYSTEM

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -33,7 +33,7 @@ from .const import (
 from .control import SupplyOperationError, restore_after_warning
 from .coordinator import PrepaidPowerConfigEntry
 from .entity import GatewayEntity, RoomEntity, RoomEntityDescription, async_add_room_entities
-from .rooms import Room, who
+from .rooms import Room
 from .supply import SupplyControl
 
 PARALLEL_UPDATES = 1
@@ -45,13 +45,13 @@ SCAN_DESCRIPTION = ButtonEntityDescription(
 
 @dataclass(frozen=True, kw_only=True)
 class RoomButtonDescription(RoomEntityDescription, ButtonEntityDescription):
-    """A tenant-safe supply control: `press_fn(supply, room, user)`."""
+    """A tenant-safe supply control: `press_fn(supply, room, context of the press)`."""
 
-    press_fn: Callable[[SupplyControl, Room, str], Awaitable[object]]
+    press_fn: Callable[[SupplyControl, Room, Context | None], Awaitable[object]]
 
 
-async def _restore(supply: SupplyControl, room: Room, _user: str) -> None:
-    supply.operate(room, restore_after_warning(room.memory))
+async def _restore(supply: SupplyControl, room: Room, context: Context | None) -> None:
+    supply.operate(room, restore_after_warning(room.memory), context)
 
 
 ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
@@ -64,7 +64,7 @@ ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
     RoomButtonDescription(
         key="use_emergency_credit",
         translation_key="use_emergency_credit",
-        press_fn=lambda supply, room, user: supply.async_take_emergency_credit(room, user),
+        press_fn=lambda supply, room, context: supply.async_take_emergency_credit(room, context),
         exists_fn=lambda room, _control: room.settings.emergency_credit_amount > 0,
     ),
 )
@@ -128,7 +128,7 @@ class RoomButton(RoomEntity, ButtonEntity):
         """Apply the operation; the policy decides the supply at once."""
         try:
             await self.entity_description.press_fn(
-                self.coordinator.rooms.supply, self.room, who(self._context)
+                self.coordinator.rooms.supply, self.room, self._context
             )
         except SupplyOperationError as err:
             raise ServiceValidationError(

@@ -47,6 +47,7 @@ from .const import (
     BAUDRATES,
     CONF_ACTUATOR_KIND,
     CONF_ADDON_SLUG,
+    CONF_ALL_METER_VALUES,
     CONF_ALLOWANCE_KWH,
     CONF_ALLOWANCE_PRO_RATA,
     CONF_AUTO_RESTORE_MINIMUM,
@@ -427,7 +428,7 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class GatewayOptionsFlow(OptionsFlow):
-    """Poll interval and bus timing of a gateway."""
+    """Poll interval, bus timing and which meter values a gateway offers."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form for all options."""
@@ -443,6 +444,7 @@ class GatewayOptionsFlow(OptionsFlow):
                     CONF_GAP_MS,
                     default=bus_settings(self.config_entry.data, {}).inter_frame_gap_ms,
                 ): _number(0, 2000, "ms"),
+                vol.Required(CONF_ALL_METER_VALUES, default=False): BooleanSelector(),
             }
         )
         return self.async_show_form(

@@ -33,6 +33,7 @@ CONF_ADDON_SLUG: Final = "addon_slug"
 CONF_POLL_INTERVAL: Final = "poll_interval"
 CONF_TIMEOUT_MS: Final = "timeout_ms"
 CONF_GAP_MS: Final = "inter_frame_gap_ms"
+CONF_ALL_METER_VALUES: Final = "all_meter_values"
 
 DEFAULT_PORT: Final = 502
 DEFAULT_BAUDRATE: Final = 9600

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .bus.client import ModbusBus
@@ -73,13 +73,26 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         )
         self.poller = poller
         self.rooms = rooms
+        self.context = Context()
 
-    async def async_refresh_rooms(self) -> None:
+    @callback
+    def async_update_listeners(self, context: Context | None = None) -> None:
+        """Tell every entity; the state writes this causes share one context, their cause:
+        the action call or entity operation that caused them, else a new one for this poll.
+
+        The logbook then shows who caused a change. It also keeps memory down: HA ties the
+        context of every write to its event in a reference cycle, which only the garbage
+        collector's rare full runs free. One context per update makes one such cycle, not
+        one per changed entity (~740 per poll in a 640-room building).
+        """
+        self.context = context or Context()
+        super().async_update_listeners()
+
+    async def async_refresh_rooms(self, context: Context | None = None) -> None:
         """Money moved: bill and decide again from the last readings, without polling."""
         readings = self.data.readings
-        self.async_set_updated_data(
-            GatewayData(readings=readings, rooms=await self.rooms.async_process(readings))
-        )
+        self.data = GatewayData(readings=readings, rooms=await self.rooms.async_process(readings))
+        self.async_update_listeners(context)
 
     async def _async_update_data(self) -> GatewayData:
         """Read every meter; a gateway that cannot be reached fails the whole cycle."""

@@ -15,8 +15,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .bus.poll import MeterReading
 from .compat import with_parent
-from .const import DOMAIN, room_identifier
+from .const import CONF_ALL_METER_VALUES, DOMAIN, room_identifier
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
+from .profiles import Profile, Register
 from .rooms import Room, RoomState
 from .supply import RoomControl
 
@@ -46,6 +47,36 @@ def meter_unique_id(entry: PrepaidPowerConfigEntry, slave_id: int, key: str) -> 
     return f"{entry.entry_id}-meter-{slave_id}-{key}"
 
 
+def offers_all_meter_values(entry: PrepaidPowerConfigEntry) -> bool:
+    """Whether the gateway's meters get a sensor for every value and bus statistic.
+
+    Off by default: then a meter has the values its profile enables by default (energy,
+    power) and its relay. Every entity costs Home Assistant memory even while disabled, about
+    3.5 KB for its registry entry alone: ~10 rarely used values per meter are 22 MB in a
+    640-room building.
+    """
+    return bool(entry.options.get(CONF_ALL_METER_VALUES, False))
+
+
+def offered_registers(entry: PrepaidPowerConfigEntry, profile: Profile) -> tuple[Register, ...]:
+    """The registers of a meter that get a sensor."""
+    if offers_all_meter_values(entry):
+        return profile.registers
+    return tuple(register for register in profile.registers if register.enabled_by_default)
+
+
+@callback
+def async_remove_stale_entities(
+    hass: HomeAssistant, platform: Platform, unique_ids: Iterable[str]
+) -> None:
+    """Remove the registry entries of entities no longer offered (a rule or an option was
+    switched off), so they do not linger as unavailable."""
+    registry = er.async_get(hass)
+    for unique_id in unique_ids:
+        if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
+            registry.async_remove(entity_id)
+
+
 _UNWRITTEN = object()
 
 
@@ -66,6 +97,11 @@ class PrepaidPowerEntity(CoordinatorEntity[GatewayCoordinator]):
             value = getattr(self, "is_on", None)
         return (self.available, value, self.extra_state_attributes)
 
+    async def async_added_to_hass(self) -> None:
+        """The first state write shares the update's context too (see the coordinator)."""
+        await super().async_added_to_hass()
+        self.async_set_context(self.coordinator.context)
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """After a poll cycle, write only a change.
@@ -76,6 +112,7 @@ class PrepaidPowerEntity(CoordinatorEntity[GatewayCoordinator]):
         shown = self._shown()
         if shown != self._written:
             self._written = shown
+            self.async_set_context(self.coordinator.context)
             self.async_write_ha_state()
 
 
@@ -158,19 +195,18 @@ def async_add_room_entities(
 ) -> None:
     """Add every room's entities of a platform to the room's subentry; a registry entry of
     one a room no longer has (its rule was switched off in the room's settings) is removed."""
-    registry = er.async_get(hass)
     coordinator = entry.runtime_data.coordinator
     rooms = entry.runtime_data.rooms
     for room in rooms.rooms.values():
         control = rooms.supply.controls[room.subentry_id]
         entities: list[RoomEntity] = []
+        stale: list[str] = []
         for description in descriptions:
             if description.exists_fn(room, control):
                 entities.append(entity_class(coordinator, room, description))
-            elif entity_id := registry.async_get_entity_id(
-                platform, DOMAIN, room_unique_id(room, description.key)
-            ):
-                registry.async_remove(entity_id)
+            else:
+                stale.append(room_unique_id(room, description.key))
+        async_remove_stale_entities(hass, platform, stale)
         async_add_entities(entities, config_subentry_id=room.subentry_id)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant
 
 from .compat import RepairsFlowResult
 
@@ -50,7 +50,9 @@ class SuspectReadingFlow(RepairsFlow):
                 )
             )
             rooms.invalidate_totals()
-            await entry.runtime_data.coordinator.async_refresh_rooms()
+            await entry.runtime_data.coordinator.async_refresh_rooms(
+                Context(user_id=str(user_id)) if user_id else None
+            )
         return self.async_create_entry(data={})
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
@@ -162,6 +162,7 @@ class Room:
     settings: SupplySettings
     device_id: str
     memory: SupplyMemory = field(default_factory=SupplyMemory)
+    has_allowance: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +293,7 @@ class Rooms:
                 settings=supply_settings(sub.data),
                 device_id=device.id,
                 memory=SupplyMemory.from_dict(memory_data) if memory_data else SupplyMemory(),
+                has_allowance=configs[sub.subentry_id].allowance_kwh > 0,
             )
         self._applied_price = applied
         self.raise_issues(issues)
@@ -419,8 +421,3 @@ class Rooms:
         """A landlord or tenant operation changed a room's supply memory."""
         room.memory = memory
         self._async_save()
-
-
-def who(context: Context | None) -> str:
-    """The ledger's `who` of an operation: the HA user, or the system."""
-    return context.user_id if context is not None and context.user_id else SYSTEM

@@ -28,6 +28,10 @@ from .entity import (
     RoomEntity,
     RoomEntityDescription,
     async_add_room_entities,
+    async_remove_stale_entities,
+    meter_unique_id,
+    offered_registers,
+    offers_all_meter_values,
 )
 from .profiles import Register
 from .rooms import Room, RoomState
@@ -148,6 +152,7 @@ ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=lambda state: state.summary.allowance_left_kwh,
+        exists_fn=lambda room, _control: room.has_allowance,
     ),
     RoomSensorDescription(
         key="current_price",
@@ -242,12 +247,19 @@ async def async_setup_entry(
     """Add every meter's measurement and diagnostic sensors."""
     coordinator = entry.runtime_data.coordinator
     entities: list[SensorEntity] = []
+    stale: list[str] = []
+    diagnostics = DIAGNOSTICS if offers_all_meter_values(entry) else ()
     for meter in entry.runtime_data.meters.values():
+        offered = offered_registers(entry, meter.profile)
         entities.extend(
             MeasurementSensor(coordinator, meter, measurement_description(register))
-            for register in meter.profile.registers
+            for register in offered
         )
-        entities.extend(MeterDiagnosticSensor(coordinator, meter, desc) for desc in DIAGNOSTICS)
+        entities.extend(MeterDiagnosticSensor(coordinator, meter, desc) for desc in diagnostics)
+        every = {r.key for r in meter.profile.registers} | {d.key for d in DIAGNOSTICS}
+        shown = {r.key for r in offered} | {d.key for d in diagnostics}
+        stale.extend(meter_unique_id(entry, meter.slave_id, key) for key in every - shown)
+    async_remove_stale_entities(hass, Platform.SENSOR, stale)
     currency = entry.runtime_data.rooms.currency
     entities.extend(
         GatewayTotalSensor(coordinator, description, currency.code)

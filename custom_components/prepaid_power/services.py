@@ -29,7 +29,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
-from .access import async_require_landlord
+from .access import async_require_landlord, who
 from .billing.core import BillingCore
 from .billing.errors import BillingError
 from .billing.ledger import Entry
@@ -38,7 +38,7 @@ from .compat import vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
 from .cycle_end import LANGUAGES, statement_language, statement_template
-from .rooms import Room, Rooms, reading_kwh, who
+from .rooms import Room, Rooms, reading_kwh
 
 PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"]
 EXPORT_DIR = "exports"
@@ -194,7 +194,7 @@ async def _async_after_money(
 ) -> None:
     """Refresh the room from the last readings (restores supply at once), log the action."""
     target.rooms.invalidate_totals()
-    await target.entry.runtime_data.coordinator.async_refresh_rooms()
+    await target.entry.runtime_data.coordinator.async_refresh_rooms(call.context)
     state = target.rooms.states.get(target.room.subentry_id)
     balance = None if state is None else state.summary.live_balance
     hass.bus.async_fire(

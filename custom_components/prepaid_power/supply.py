@@ -22,7 +22,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
@@ -30,6 +37,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
+from .access import who
 from .bus.client import ModbusBus, Priority
 from .bus.decode import decode_register
 from .bus.errors import BusError
@@ -241,7 +249,7 @@ class SupplyControl:
         self._rooms = rooms
         self.controls: dict[str, RoomControl] = {}
         self._readings: Mapping[int, MeterReading] = {}
-        self._notify: Callable[[], None] | None = None
+        self._notify: Callable[[Context | None], None] | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
         self._coordinator: GatewayCoordinator | None = None
         self._bus: ModbusBus | None = None
@@ -400,9 +408,9 @@ class SupplyControl:
         return observed
 
     @callback
-    def reevaluate(self, room_id: str) -> None:
+    def reevaluate(self, room_id: str, context: Context | None = None) -> None:
         """Decide again now, from the last billed balance and readings (helper changed,
-        timer due, landlord or tenant operation)."""
+        timer due, landlord or tenant operation: `context` is the operation's)."""
         room = self._rooms.rooms.get(room_id)
         state = self._rooms.states.get(room_id)
         if room is None or state is None or state.decision is None:
@@ -413,7 +421,7 @@ class SupplyControl:
         self._rooms.update_memory(room, decision.memory)
         self._rooms.states[room_id] = replace(state, decision=decision)
         if self._notify is not None:
-            self._notify()
+            self._notify(context)
 
     def _schedule(self, room: Room, control: RoomControl, when: datetime | None) -> None:
         if when is not None and when == control.timer_at and control.unsub_timer is not None:
@@ -698,7 +706,7 @@ class SupplyControl:
         if control.fault:
             self.reevaluate(room.subentry_id)
         elif self._notify is not None:
-            self._notify()
+            self._notify(None)
 
     def _relay_step(
         self, room: Room, control: RoomControl, step: Any, balance: Decimal | None
@@ -766,12 +774,12 @@ class SupplyControl:
 
     # --- operations ---------------------------------------------------------------------
 
-    def operate(self, room: Room, memory: SupplyMemory) -> None:
+    def operate(self, room: Room, memory: SupplyMemory, context: Context | None) -> None:
         """A landlord or tenant operation changed the room's memory: decide again now."""
         self._rooms.update_memory(room, memory)
-        self.reevaluate(room.subentry_id)
+        self.reevaluate(room.subentry_id, context)
 
-    async def async_refresh_balance(self, room: Room) -> None:
+    async def async_refresh_balance(self, room: Room, context: Context | None) -> None:
         """Money moved outside a poll: read the room's balance and decide again now."""
         state = self._rooms.states.get(room.subentry_id)
         now = dt_util.utcnow()
@@ -779,9 +787,9 @@ class SupplyControl:
         if state is not None:
             self._rooms.states[room.subentry_id] = replace(state, summary=summary)
         self._rooms.invalidate_totals()
-        self.reevaluate(room.subentry_id)
+        self.reevaluate(room.subentry_id, context)
 
-    async def async_take_emergency_credit(self, room: Room, user: str) -> Decimal:
+    async def async_take_emergency_credit(self, room: Room, context: Context | None) -> Decimal:
         """The tenant's button: credit the configured amount once, owed back by a top-up."""
         state = self._rooms.states.get(room.subentry_id)
         balance = None if state is None else state.summary.live_balance
@@ -790,11 +798,11 @@ class SupplyControl:
         credit = take_emergency_credit(room.settings, room.memory, balance)
         await self._rooms.billing.run(
             lambda core: core.adjust(
-                room.subentry_id, credit.amount, reason=EMERGENCY_CREDIT_TAKEN, who=user
+                room.subentry_id, credit.amount, reason=EMERGENCY_CREDIT_TAKEN, who=who(context)
             )
         )
         self._rooms.update_memory(room, credit.memory)
-        await self.async_refresh_balance(room)
+        await self.async_refresh_balance(room, context)
         return credit.amount
 
     async def async_on_top_up(self, room: Room, amount: Decimal, user: str) -> Decimal:

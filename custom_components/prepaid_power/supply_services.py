@@ -77,7 +77,7 @@ async def _async_set_supply(call: ServiceCall) -> None:
     memory = _operate(room, lambda memory: set_supply(memory, command, call.data["reason"]))
     # Any set_supply is also the landlord's "try again" after a relay fault.
     rooms.supply.reset_relay(room.subentry_id)
-    rooms.supply.operate(room, memory)
+    rooms.supply.operate(room, memory, call.context)
 
 
 async def _async_grant_grace(call: ServiceCall) -> None:
@@ -85,7 +85,7 @@ async def _async_grant_grace(call: ServiceCall) -> None:
     rooms, room = _room(call.hass, call.data[ATTR_DEVICE_ID])
     duration: timedelta = call.data["duration"]
     memory = _operate(room, lambda memory: grant_grace(memory, duration, dt_util.utcnow()))
-    rooms.supply.operate(room, memory)
+    rooms.supply.operate(room, memory, call.context)
 
 
 @callback

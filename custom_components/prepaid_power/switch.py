@@ -93,4 +93,4 @@ class RoomSwitch(RoomEntity, SwitchEntity):
         memory = self.entity_description.set_fn(self.room.memory, on)
         # Any landlord override is also the "try again" after a relay fault.
         supply.reset_relay(self.room.subentry_id)
-        supply.operate(self.room, memory)
+        supply.operate(self.room, memory, self._context)
