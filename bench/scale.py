@@ -358,6 +358,7 @@ class Results:
     gateways: int
     meters: int
     entities: int
+    registry_entries: int
     domains: Counter[str]
     setup_s: float
     setup_cpu_s: float
@@ -876,6 +877,7 @@ async def measure(args: argparse.Namespace) -> Results:
 
 async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Results:
     from homeassistant import loader
+    from homeassistant.helpers import entity_registry as er
     from homeassistant.setup import async_setup_component
     from homeassistant.util import dt as dt_util
     from pytest_homeassistant_custom_component.common import async_test_home_assistant
@@ -942,6 +944,7 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
             peaks["billing hour and statements"] = sampler.peak
             sampler.stop()
             entity_ids = enabled_entity_ids(hass, bench.entries)
+            registry_entries = len(er.async_get(hass).entities)
             domains = Counter(entity_id.split(".", 1)[0] for entity_id in entity_ids)
             unavailable = not_available(hass, entity_ids)
             failures = sum(not c.last_update_success for c in coordinators(bench.entries))
@@ -953,6 +956,7 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
         gateways=args.gateways,
         meters=args.gateways * args.meters,
         entities=entities,
+        registry_entries=registry_entries,
         domains=domains,
         setup_s=setup_s,
         setup_cpu_s=setup_cpu_s,
@@ -1064,6 +1068,7 @@ def report(results: Results, args: argparse.Namespace) -> None:
     print(
         "enabled entities by platform: "
         + ", ".join(f"{domain} {count}" for domain, count in results.domains.most_common())
+        + f"; entity registry entries (enabled and disabled): {results.registry_entries}"
     )
     if results.history_entries:
         print(
