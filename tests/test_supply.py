@@ -350,6 +350,10 @@ async def test_schedule_and_friendly_hours_helpers_apply_at_once(
     await hass.async_block_till_done()
     assert state(hass) == SupplyState.SCHEDULED_OFF
     assert meter.relay_on is False
+    # The logbook shows the schedule as the cause.
+    helper = hass.states.get("input_boolean.lights_out")
+    assert helper is not None
+    assert hass.states.get(SUPPLY).context.id == helper.context.id
     await hass.services.async_call(
         "input_boolean", "turn_on", {"entity_id": "input_boolean.lights_out"}, blocking=True
     )

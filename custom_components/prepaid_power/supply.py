@@ -291,8 +291,9 @@ class SupplyControl:
 
             @callback
             def changed(event: Event[EventStateChangedData]) -> None:
+                # What the helper's change causes carries its context (as template entities do).
                 for room_id in watched.get(event.data["entity_id"], ()):
-                    self.reevaluate(room_id)
+                    self.reevaluate(room_id, event.context)
 
             self._unsubs.append(async_track_state_change_event(self.hass, list(watched), changed))
 

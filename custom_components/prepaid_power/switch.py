@@ -88,9 +88,11 @@ class RoomSwitch(RoomEntity, SwitchEntity):
         await self._async_set(False)
 
     async def _async_set(self, on: bool) -> None:
-        await async_require_landlord(self.hass, self._context)
+        # The call's context: a poll may replace the entity's own while this waits.
+        context = self._context
+        await async_require_landlord(self.hass, context)
         supply = self.coordinator.rooms.supply
         memory = self.entity_description.set_fn(self.room.memory, on)
         # Any landlord override is also the "try again" after a relay fault.
         supply.reset_relay(self.room.subentry_id)
-        supply.operate(self.room, memory, self._context)
+        supply.operate(self.room, memory, context)
