@@ -15,9 +15,9 @@ How it works
   entity platforms and the integration exactly as shipped, without the cost of a full
   `hass` start (frontend, recorder, HTTP) muddying the figures. No recorder runs: the
   state writes it would store are counted instead.
-- One config entry per gateway (``data["meters"]`` as the config flow writes it), all set up
-  together as at HA start; "setup" is the wall time until every enabled entity has a state
-  that is not unavailable.
+- One config entry per gateway (``data["meters"]`` as the config flow writes it, the default
+  options unless ``--all-meter-values``), all set up together as at HA start; "setup" is
+  the wall time until every enabled entity has a state that is not unavailable.
 - Poll cycles are driven directly: the coordinators' own 10 s timers are switched off, then
   each cycle advances the simulated clocks 10 s and refreshes all 16 coordinators at once
   (what their timers would do), then waits until HA is idle. `time.process_time()` of this
@@ -469,14 +469,18 @@ def room_subentries(gateway: int, meters: Sequence[dict[str, Any]]) -> list[dict
     ]
 
 
-def gateway_entries(gateways: Sequence[dict[str, Any]], rooms: bool) -> list[Any]:
-    """One config entry per gateway, as the config flow creates them (rooms as subentries)."""
+def gateway_entries(
+    gateways: Sequence[dict[str, Any]], rooms: bool, all_meter_values: bool = False
+) -> list[Any]:
+    """One config entry per gateway, as the config flow creates them (rooms as subentries),
+    with the option "offer every meter value" as given."""
     from homeassistant.const import CONF_HOST, CONF_PORT
     from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
         MockConfigEntry,
     )
 
     from custom_components.prepaid_power.const import (
+        CONF_ALL_METER_VALUES,
         CONF_CONNECTION,
         CONF_FRAMING,
         CONF_METERS,
@@ -501,7 +505,10 @@ def gateway_entries(gateways: Sequence[dict[str, Any]], rooms: bool) -> list[Any
                     CONF_FRAMING: "tcp",
                     CONF_METERS: gateway["meters"],
                 },
-                options={CONF_POLL_INTERVAL: int(POLL_INTERVAL_S)},
+                options={
+                    CONF_POLL_INTERVAL: int(POLL_INTERVAL_S),
+                    CONF_ALL_METER_VALUES: all_meter_values,
+                },
                 **extra,
             )
         )
@@ -899,7 +906,13 @@ async def _measure_with(args: argparse.Namespace, sim: GatewayProcess) -> Result
             rss_baseline = rss_mb()
             sampler = RssSampler()
             sampler.start()
-            bench = Bench(hass, sim, clock, WriteCounter(), gateway_entries(sim.gateways, rooms))
+            bench = Bench(
+                hass,
+                sim,
+                clock,
+                WriteCounter(),
+                gateway_entries(sim.gateways, rooms, args.all_meter_values),
+            )
             watch_writes(hass, bench.counter)
             for entry in bench.entries:
                 entry.add_to_hass(hass)
@@ -1226,6 +1239,11 @@ def main(argv: list[str] | None = None) -> int:
         "--hour-step", type=float, default=300.0, help="simulated seconds per cycle, hour phase"
     )
     parser.add_argument("--profile", help="write a cProfile of the measured cycles here")
+    parser.add_argument(
+        "--all-meter-values",
+        action="store_true",
+        help='with the gateway option "offer every meter value" (default: off, as installed)',
+    )
     parser.add_argument(
         "--bus-only", action="store_true", help="measure the bus layer alone (no HA)"
     )
