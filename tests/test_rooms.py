@@ -187,7 +187,7 @@ async def test_top_up_is_idempotent_by_reference(
         "amount": "30.00",
         "method": "cash",
         "reference": "WX-42",
-        "emergency_credit_recovered": "0",
+        "emergency_credit_recovered": "0.00",
     }
 
 

@@ -636,7 +636,7 @@ async def test_tenant_buttons_and_emergency_credit(
     assert meter.relay_on is True
     rooms = entry.runtime_data.rooms
     (room,) = rooms.rooms.values()
-    assert room.memory.emergency_credit_outstanding == Decimal("0.05")
+    assert rooms.states[room.subentry_id].summary.emergency_credit_outstanding == Decimal("0.05")
     with pytest.raises(ServiceValidationError) as err:
         await press("use_emergency_credit")
     assert err.value.translation_key == "emergency_credit_outstanding"
@@ -653,7 +653,7 @@ async def test_tenant_buttons_and_emergency_credit(
     )
     assert response is not None
     assert response["emergency_credit_recovered"] == "0.05"
-    assert room.memory.emergency_credit_outstanding == 0
+    assert rooms.states[room.subentry_id].summary.emergency_credit_outstanding == 0
     assert rooms.states[room.subentry_id].summary.live_balance == before + Decimal("4.95")
     await hass.async_block_till_done()
     assert events[0].data["emergency_credit_recovered"] == "0.05"

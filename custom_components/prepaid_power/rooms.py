@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from .billing.aio import AsyncBilling
 from .billing.core import BillingCore, Issue, RoomConfig, RoomSummary
-from .billing.ledger import SYSTEM, Tenancy
+from .billing.ledger import Tenancy
 from .billing.money import Currency
 from .billing.statement import landlord_totals
 from .bus.poll import MeterReading
@@ -411,11 +411,6 @@ class Rooms:
     def invalidate_totals(self) -> None:
         """Money moved: recompute the landlord totals on the next cycle."""
         self._totals_at = None
-
-    async def async_on_top_up(self, room: Room, amount: Decimal, user: str = SYSTEM) -> Decimal:
-        """Call after posting a new top-up: recovers outstanding emergency credit from it
-        (an adjustment entry) and returns the amount recovered (0 when none was owed)."""
-        return await self.supply.async_on_top_up(room, amount, user)
 
     def update_memory(self, room: Room, memory: SupplyMemory) -> None:
         """A landlord or tenant operation changed a room's supply memory."""

@@ -250,7 +250,7 @@ async def _move_out(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 
 async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
-    entry, created = await _run(
+    entry, created, recovered = await _run(
         target,
         lambda core: core.top_up(
             target.room.subentry_id,
@@ -260,10 +260,8 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
             who=who(call.context),
         ),
     )
-    recovered = Decimal(0)
     if created:
-        # Emergency credit taken earlier is paid back first from this top-up.
-        recovered = await target.rooms.async_on_top_up(target.room, entry.amount, who(call.context))
+        # Emergency credit taken earlier was paid back first, in the same transaction.
         await _async_after_money(
             hass, target, call, "top_up", amount=entry.amount, method=entry.method
         )

@@ -38,6 +38,7 @@ from homeassistant.helpers.event import (
 from homeassistant.util import dt as dt_util
 
 from .access import who
+from .billing.errors import BillingError
 from .bus.client import ModbusBus, Priority
 from .bus.decode import decode_register
 from .bus.errors import BusError
@@ -79,7 +80,6 @@ from .control import (
     relay_observe,
     relay_read_back,
     relay_want,
-    split_top_up,
     take_emergency_credit,
     target_of,
 )
@@ -108,9 +108,6 @@ ISSUE_RELAY_FAULT = "relay_fault"
 EARLY_READ_MIN = timedelta(seconds=0.25)
 EARLY_READ_REPEAT = timedelta(seconds=0.3)
 EARLY_READ_HORIZON = 3
-# Ledger reasons of the emergency-credit adjustments (landlord-readable, not translated).
-EMERGENCY_CREDIT_TAKEN = "emergency credit taken"
-EMERGENCY_CREDIT_RECOVERED = "emergency credit recovered from a top-up"
 ERROR_NO_TENANCY = "no_tenancy"
 
 
@@ -793,28 +790,21 @@ class SupplyControl:
     async def async_take_emergency_credit(self, room: Room, context: Context | None) -> Decimal:
         """The tenant's button: credit the configured amount once, owed back by a top-up."""
         state = self._rooms.states.get(room.subentry_id)
-        balance = None if state is None else state.summary.live_balance
-        if balance is None:
+        summary = None if state is None else state.summary
+        if summary is None or summary.live_balance is None:
             raise SupplyOperationError(ERROR_NO_TENANCY)
-        credit = take_emergency_credit(room.settings, room.memory, balance)
-        await self._rooms.billing.run(
-            lambda core: core.adjust(
-                room.subentry_id, credit.amount, reason=EMERGENCY_CREDIT_TAKEN, who=who(context)
-            )
+        credit = take_emergency_credit(
+            room.settings, room.memory, summary.live_balance, summary.emergency_credit_outstanding
         )
+        try:
+            await self._rooms.billing.run(
+                lambda core: core.take_emergency_credit(
+                    room.subentry_id, credit.amount, who=who(context)
+                )
+            )
+        except BillingError as err:
+            # Taken meanwhile (another press): the ledger allows it once.
+            raise SupplyOperationError(err.key) from err
         self._rooms.update_memory(room, credit.memory)
         await self.async_refresh_balance(room, context)
         return credit.amount
-
-    async def async_on_top_up(self, room: Room, amount: Decimal, user: str) -> Decimal:
-        """A top-up was posted: recover outstanding emergency credit from it first."""
-        if amount <= 0 or room.memory.emergency_credit_outstanding <= 0:
-            return Decimal(0)
-        split = split_top_up(amount, room.memory)
-        await self._rooms.billing.run(
-            lambda core: core.adjust(
-                room.subentry_id, -split.recovered, reason=EMERGENCY_CREDIT_RECOVERED, who=user
-            )
-        )
-        self._rooms.update_memory(room, split.memory)
-        return split.recovered

@@ -13,7 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from custom_components.prepaid_power.billing.core import BillingCore, RoomConfig
-from custom_components.prepaid_power.billing.ledger import Entry, Ledger
+from custom_components.prepaid_power.billing.ledger import (
+    EMERGENCY_CREDIT_RECOVERED,
+    EMERGENCY_CREDIT_TAKEN,
+    Entry,
+    Ledger,
+)
 from custom_components.prepaid_power.billing.money import Currency
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -137,3 +142,29 @@ def kwh_of(entries: Iterable[Entry]) -> Decimal:
 
 def d(value: str) -> Decimal:
     return Decimal(value)
+
+
+def check_emergency_credit(ledger: Ledger, account_id: int) -> None:
+    """Replayed in entry order (an account without other adjustments): credit is taken only
+    when none is outstanding, and every top-up is followed at once by the recovery of what was
+    outstanding (up to its amount)."""
+    entries = sorted(
+        ledger.entries(account_id=account_id, kinds=["top_up", "adjustment"]),
+        key=lambda entry: entry.entry_id,
+    )
+    outstanding = Decimal(0)
+    owed_by: Decimal | None = None  # the recovery the previous top-up must be followed by
+    for entry in entries:
+        if owed_by is not None:
+            assert entry.why == EMERGENCY_CREDIT_RECOVERED, entry
+            assert entry.amount == -owed_by
+            outstanding -= owed_by
+            owed_by = None
+        elif entry.kind == "top_up":
+            owed_by = min(entry.amount, outstanding) or None
+        else:
+            assert entry.why == EMERGENCY_CREDIT_TAKEN, entry
+            assert outstanding == 0
+            outstanding = entry.amount
+    assert owed_by is None
+    assert ledger.emergency_credit_outstanding(account_id) == outstanding

@@ -1,4 +1,5 @@
-"""Child process of the crash test: appends top-ups and charges until it is killed.
+"""Child process of the crash test: appends top-ups, charges and emergency credit until it is
+killed.
 
 Loads the billing package on its own (it imports nothing from its parent package), which also
 keeps Home Assistant out of this process. Prints `ack <reference>` after each committed top-up.
@@ -6,6 +7,7 @@ keeps Home Assistant out of this process. Prints `ack <reference>` after each co
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 import importlib.util
@@ -32,6 +34,7 @@ def load_billing() -> Any:
 def main() -> None:
     load_billing()
     from billing_alone.core import BillingCore  # type: ignore[import-not-found]
+    from billing_alone.errors import BillingError  # type: ignore[import-not-found]
     from billing_alone.ledger import Ledger  # type: ignore[import-not-found]
     from billing_alone.money import Currency  # type: ignore[import-not-found]
 
@@ -42,7 +45,7 @@ def main() -> None:
     print("ready", flush=True)
     if retry != "-":
         # The same payment submitted again after a crash: must not be a second top-up.
-        _, created = core.top_up("r1", "1.00", method="app", reference=retry, who="child")
+        created = core.top_up("r1", "1.00", method="app", reference=retry, who="child").created
         print(f"retry {retry} {'created' if created else 'known'}", flush=True)
     state = ledger.billing_state("r1")
     reading = state.billed_reading
@@ -50,6 +53,9 @@ def main() -> None:
         clock[0] += timedelta(minutes=13)
         reading += Decimal("0.37")
         core.process_reading("r1", reading)
+        if step % 6 == 1:
+            with contextlib.suppress(BillingError):  # once until top-ups have paid it back
+                core.take_emergency_credit("r1", "0.60", who="child")
         if step % 2 == 0:
             reference = f"run{run}-{step}"
             core.top_up("r1", "1.00", method="app", reference=reference, who="child")

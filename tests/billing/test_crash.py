@@ -1,4 +1,5 @@
-"""Crash safety: SIGKILL a writer at random moments; acknowledged top-ups survive exactly once."""
+"""Crash safety: SIGKILL a writer at random moments; acknowledged top-ups survive exactly once,
+and emergency credit is recovered from a top-up in the same transaction or not at all."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ import sys
 import time
 
 from custom_components.prepaid_power.billing.core import BillingCore, RoomConfig
-from custom_components.prepaid_power.billing.ledger import Ledger
+from custom_components.prepaid_power.billing.ledger import (
+    EMERGENCY_CREDIT_RECOVERED,
+    EMERGENCY_CREDIT_TAKEN,
+    Ledger,
+)
 from custom_components.prepaid_power.billing.money import Currency
 
-from .conftest import BERLIN, FLAT, Clock, kwh_of
+from .conftest import BERLIN, FLAT, Clock, check_emergency_credit, kwh_of
 
 CHILD = Path(__file__).with_name("crash_child.py")
 KILLS = 30
@@ -65,6 +70,9 @@ def test_sigkill_never_loses_or_doubles_money(tmp_path: Path) -> None:
             assert lines[0] == f"retry {retry} known"
         check(path, acknowledged)
     assert acked_runs >= KILLS // 2  # the kills really landed mid-work
+    with Ledger(path, Currency("EUR")) as ledger:
+        reasons = {entry.why for entry in ledger.entries(kinds=["adjustment"])}
+    assert {EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED} <= reasons
 
 
 def check(path: Path, acknowledged: list[str]) -> None:
@@ -88,3 +96,4 @@ def check(path: Path, acknowledged: list[str]) -> None:
             assert before.reading_to == after.reading_from
         top_ups = sum((e.amount for e in ledger.entries(kinds=["top_up"])), Decimal(0))
         assert top_ups == len(counts)
+        check_emergency_credit(ledger, tenancy.account_id)

@@ -13,6 +13,8 @@ import pytest
 from custom_components.prepaid_power.billing import errors
 from custom_components.prepaid_power.billing.errors import BillingError
 from custom_components.prepaid_power.billing.ledger import (
+    EMERGENCY_CREDIT_RECOVERED,
+    EMERGENCY_CREDIT_TAKEN,
     ENTRY_KINDS,
     MIGRATIONS,
     BillingState,
@@ -34,7 +36,7 @@ def test_storage_is_wal_and_synchronous_full(world: World) -> None:
 
 def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
     occupied(world)
-    entry, _ = world.core.top_up("r1", "10", method="cash", who="landlord")
+    entry = world.core.top_up("r1", "10", method="cash", who="landlord").entry
     with pytest.raises(sqlite3.IntegrityError, match="never edited"):
         world.ledger.execute(
             "UPDATE entries SET amount_minor = 1 WHERE entry_id = ?", (entry.entry_id,)
@@ -46,7 +48,7 @@ def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
 
 def test_every_entry_records_when_who_and_why(world: World) -> None:
     occupied(world)
-    entry, _ = world.core.top_up("r1", "10", method="transfer", who="user-7", why="January")
+    entry = world.core.top_up("r1", "10", method="transfer", who="user-7", why="January").entry
     assert (entry.who, entry.why, entry.at, entry.method) == (
         "user-7",
         "January",
@@ -57,8 +59,10 @@ def test_every_entry_records_when_who_and_why(world: World) -> None:
 
 def test_same_reference_twice_is_one_top_up(world: World) -> None:
     occupied(world)
-    first, created = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
-    again, created_again = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="b")
+    first, created, _ = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
+    again, created_again, _ = world.core.top_up(
+        "r1", "20", method="app", reference="PAY-1", who="b"
+    )
     assert created
     assert not created_again
     assert again == first
@@ -89,7 +93,7 @@ def test_unique_index_backs_up_reference_idempotency(world: World) -> None:
 
 def test_reversal_undoes_one_top_up_only_once(world: World) -> None:
     occupied(world)
-    top_up, _ = world.core.top_up("r1", "20", method="cash", who="a")
+    top_up = world.core.top_up("r1", "20", method="cash", who="a").entry
     reversal = world.core.reverse_top_up("r1", top_up.entry_id, who="a", why="bounced")
     assert reversal.amount == Decimal("-20.00")
     assert reversal.reverses_id == top_up.entry_id
@@ -102,7 +106,7 @@ def test_reversal_undoes_one_top_up_only_once(world: World) -> None:
 
 def test_reversal_may_take_balance_below_zero(world: World) -> None:
     occupied(world)
-    top_up, _ = world.core.top_up("r1", "20", method="cash", who="a")
+    top_up = world.core.top_up("r1", "20", method="cash", who="a").entry
     world.core.refund("r1", "15", who="a")
     world.core.reverse_top_up("r1", top_up.entry_id, who="a")
     assert world.core.balance("r1") == Decimal("-15.00")
@@ -142,6 +146,51 @@ def test_adjustment_needs_a_reason_and_may_be_either_sign(world: World) -> None:
     world.core.adjust("r1", "5", reason="meter fault credit", who="a")
     world.core.adjust("r1", "-2.5", reason="cleaning", who="a")
     assert world.core.balance("r1") == Decimal("2.50")
+
+
+def test_emergency_credit_is_taken_once_and_paid_back_first_by_top_ups(world: World) -> None:
+    """What is owed is in the ledger: each top-up pays it back first, in its own transaction;
+    it can be taken again once paid back; a repeated payment pays nothing back twice."""
+    occupied(world)
+    world.core.take_emergency_credit("r1", "4", who="tenant")
+    assert world.core.balance("r1") == Decimal("4.00")
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.take_emergency_credit("r1", "4", who="tenant")
+    assert caught.value.key == errors.EMERGENCY_CREDIT_OUTSTANDING
+    assert world.counts() == before
+
+    first = world.core.top_up("r1", "3", method="cash", reference="P1", who="landlord")
+    assert (first.created, first.recovered) == (True, Decimal("3.00"))
+    assert world.core.balance("r1") == Decimal("4.00")
+    assert world.core.summary("r1").emergency_credit_outstanding == Decimal("1.00")
+    again = world.core.top_up("r1", "3", method="cash", reference="P1", who="landlord")
+    assert (again.created, str(again.recovered)) == (False, "0.00")
+    second = world.core.top_up("r1", "20", method="cash", who="landlord")
+    assert second.recovered == Decimal("1.00")
+    assert world.core.balance("r1") == Decimal("23.00")
+    assert world.core.summary("r1").emergency_credit_outstanding == 0
+    assert world.core.top_up("r1", "5", method="cash", who="landlord").recovered == 0
+
+    world.core.take_emergency_credit("r1", "4", who="tenant")
+    recoveries = [
+        e for e in world.ledger.entries(kinds=["adjustment"]) if e.why == EMERGENCY_CREDIT_RECOVERED
+    ]
+    assert [(e.amount, e.who) for e in recoveries] == [
+        (Decimal("-3.00"), "landlord"),
+        (Decimal("-1.00"), "landlord"),
+    ]
+
+
+def test_landlord_adjustments_cannot_pose_as_emergency_credit(world: World) -> None:
+    occupied(world)
+    before = world.counts()
+    for reason in (EMERGENCY_CREDIT_TAKEN, f"  {EMERGENCY_CREDIT_RECOVERED} "):
+        with pytest.raises(BillingError) as caught:
+            world.core.adjust("r1", "5", reason=reason, who="landlord")
+        assert caught.value.key == errors.REASON_RESERVED
+    assert world.counts() == before
+    assert world.core.summary("r1").emergency_credit_outstanding == 0
 
 
 def test_payment_method_is_checked(world: World) -> None:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.prepaid_power.billing.cycle import CycleCalendar
+from custom_components.prepaid_power.billing.errors import BillingError
 from custom_components.prepaid_power.billing.tariff import (
     TariffSchedule,
     TariffVersion,
@@ -28,7 +30,16 @@ from custom_components.prepaid_power.billing.tariff import (
     tariff_from_dict,
 )
 
-from .conftest import BERLIN, FLAT, TOU, World, add_room, kwh_of, make_world
+from .conftest import (
+    BERLIN,
+    FLAT,
+    TOU,
+    World,
+    add_room,
+    check_emergency_credit,
+    kwh_of,
+    make_world,
+)
 
 # More examples on demand: BILLING_EXAMPLES=2000 pytest tests/billing/test_properties.py
 EXAMPLES = int(os.environ.get("BILLING_EXAMPLES", "40"))
@@ -65,6 +76,7 @@ step = st.one_of(
     st.tuples(st.just("glitch"), minutes, st.integers(min_value=2000, max_value=9000)),
     st.tuples(st.just("reset"), minutes, st.integers(min_value=0, max_value=100)),
     st.tuples(st.just("top_up"), st.integers(min_value=1, max_value=5000), st.integers(0, 5)),
+    st.tuples(st.just("emergency"), st.integers(min_value=1, max_value=2000), st.just(0)),
     st.tuples(st.just("restart"), st.just(0), st.just(0)),
     st.tuples(st.just("tariff"), st.integers(min_value=0, max_value=3), st.just(0)),
     st.tuples(st.just("new_tenant"), st.just(0), st.just(0)),
@@ -119,6 +131,9 @@ def run_history(world: World, steps: list[tuple[str, int, int]]) -> Meter:
             assert tenancy is not None
             reference = f"ref-{tenancy.tenancy_id}-{a}-{b}"  # repeats are the same payment
             core.top_up("r1", Decimal(a) / 100, method="app", reference=reference, who="a")
+        elif kind == "emergency":
+            with contextlib.suppress(BillingError):  # once until top-ups have paid it back
+                core.take_emergency_credit("r1", Decimal(a) / 100, who="a")
         elif kind == "tariff":
             core.set_tariff("r1", TARIFFS[a])
         elif kind == "new_tenant":
@@ -138,6 +153,7 @@ def check_invariants(world: World, meter: Meter) -> None:
     ledger = world.ledger
     ledger.verify()
     for account_id in ledger.account_ids():
+        check_emergency_credit(ledger, account_id)
         entries = ledger.entries(account_id=account_id)
         assert ledger.balance(account_id) == sum((e.amount for e in entries), Decimal(0))
         by_cycle: dict[str, list[Any]] = defaultdict(list)

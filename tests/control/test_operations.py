@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -16,7 +15,6 @@ from custom_components.prepaid_power.control import (
     emergency_credit_available,
     force_off,
     set_protected,
-    split_top_up,
     take_emergency_credit,
 )
 
@@ -30,49 +28,36 @@ from .helpers import SETTINGS, D, Room
     [("-5.00", True), ("-2.00", True), ("2.00", True), ("2.01", False), ("10.00", False)],
 )
 def test_emergency_credit_only_at_or_near_cut_off(balance: str, allowed: bool) -> None:
-    assert emergency_credit_available(SETTINGS, SupplyMemory(), D(balance)) is allowed
+    assert emergency_credit_available(SETTINGS, SupplyMemory(), D(balance), D(0)) is allowed
 
 
 def test_emergency_credit_once_until_recovered() -> None:
+    """The ledger keeps what is outstanding (and recovers it from top-ups); the policy refuses
+    a second one while anything is, and taking it ends the cut-off episode."""
     room = Room(replace(SETTINGS, grace_period=timedelta(0)))
     assert room.at("-2.50").state is SupplyState.CUT_OFF
-    amount, room.memory = take_emergency_credit(SETTINGS, room.memory, D("-2.50"))
+    amount, room.memory = take_emergency_credit(SETTINGS, room.memory, D("-2.50"), D(0))
     assert amount == D("4.00")
-    assert room.memory.emergency_credit_outstanding == D("4.00")
     # 1.50 is below cut-off + auto-restore minimum after a cut, but the episode is over.
     assert room.at("1.50", after=timedelta(minutes=1)).state is SupplyState.LOW
 
-    with pytest.raises(SupplyOperationError) as err:
-        take_emergency_credit(SETTINGS, room.memory, D("-2.50"))
-    assert err.value.reason == "emergency_credit_outstanding"
-
-    # A top-up of 3.00 only pays back part of it: nothing is credited yet.
-    recovered, credited, room.memory = split_top_up(D("3.00"), room.memory)
-    assert (recovered, credited) == (D("3.00"), D("0.00"))
-    assert room.memory.emergency_credit_outstanding == D("1.00")
-    recovered, credited, room.memory = split_top_up(D("20.00"), room.memory)
-    assert (recovered, credited) == (D("1.00"), D("19.00"))
-    assert room.memory.emergency_credit_outstanding == D("0.00")
+    for outstanding in ("4.00", "0.01"):
+        with pytest.raises(SupplyOperationError) as err:
+            take_emergency_credit(SETTINGS, room.memory, D("-2.50"), D(outstanding))
+        assert err.value.reason == "emergency_credit_outstanding"
+        assert not emergency_credit_available(SETTINGS, room.memory, D("-1.00"), D(outstanding))
     # Recovered: available again.
-    assert emergency_credit_available(SETTINGS, room.memory, D("-1.00"))
-
-
-def test_top_up_without_outstanding_credit_is_credited_in_full() -> None:
-    split = split_top_up(D("12.34"), SupplyMemory())
-    assert (split.recovered, split.credited) == (D("0.00"), D("12.34"))
-    assert isinstance(split.credited, Decimal)
-    with pytest.raises(SupplyOperationError):
-        split_top_up(D("0"), SupplyMemory())
+    assert emergency_credit_available(SETTINGS, room.memory, D("-1.00"), D(0))
 
 
 def test_emergency_credit_disabled() -> None:
     with pytest.raises(SupplyOperationError) as err:
         take_emergency_credit(
-            replace(SETTINGS, emergency_credit_amount=D("0")), SupplyMemory(), D("-3")
+            replace(SETTINGS, emergency_credit_amount=D("0")), SupplyMemory(), D("-3"), D(0)
         )
     assert err.value.reason == "emergency_credit_disabled"
     with pytest.raises(SupplyOperationError) as err:
-        take_emergency_credit(SETTINGS, SupplyMemory(), D("9.00"))
+        take_emergency_credit(SETTINGS, SupplyMemory(), D("9.00"), D(0))
     assert err.value.reason == "balance_not_near_cut_off"
 
 

@@ -460,7 +460,7 @@ def test_inputs_need_aware_time_and_decimal_balance() -> None:
 def test_memory_round_trips_through_json_form() -> None:
     room = Room()
     room.at("-3.00", power_w=5000.0)
-    memory = replace(room.memory, emergency_credit_outstanding=D("4.00"), forced_off_reason="x")
+    memory = replace(room.memory, forced_off_reason="x")
     assert SupplyMemory.from_dict(memory.as_dict()) == memory
     assert SupplyMemory.from_dict({"future_field": 1}) == SupplyMemory()
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 import sqlite3
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .cycle import CycleCalendar, utc
@@ -157,6 +157,15 @@ class RoomSummary:
     allowance_left_kwh: Decimal
     current_price: Decimal | None
     days_of_credit_left: Decimal | None
+    emergency_credit_outstanding: Decimal = Decimal(0)
+
+
+class TopUp(NamedTuple):
+    """A recorded payment, whether it is new, and the emergency credit it paid back."""
+
+    entry: Entry
+    created: bool
+    recovered: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +376,9 @@ class BillingCore:
             Decimal(0),
         )
         balance = live = days = None
+        emergency = Decimal(0)
         if tenancy is not None:
+            emergency = self.ledger.emergency_credit_outstanding(account)
             balance = self.ledger.balance(account)
             live = balance + sum((e.amount for e in pending), Decimal(0))
             since = max(moment - timedelta(days=7), tenancy.moved_in_at)
@@ -391,6 +402,7 @@ class BillingCore:
             allowance_left_kwh=max(allowance_left, Decimal(0)),
             current_price=self.current_price(room_id, moment),
             days_of_credit_left=days,
+            emergency_credit_outstanding=emergency,
         )
 
     # --- readings ----------------------------------------------------------------------------
@@ -916,14 +928,16 @@ class BillingCore:
         who: str,
         at: datetime | None = None,
         why: str = "",
-    ) -> tuple[Entry, bool]:
-        """Record a payment (accrued charges are posted first). Returns (entry, created)."""
+    ) -> TopUp:
+        """Record a payment (accrued charges are posted first). Emergency credit taken earlier
+        is paid back from it first, in the same transaction. A known reference returns the
+        first payment, `created` False."""
         value = self.currency.parse_amount(amount)
         tenancy = self._require_tenancy(room_id)
         moment = self._at(at)
         with self.ledger.transaction():
             self.flush(room_id)
-            return self.ledger.top_up(
+            entry, created = self.ledger.top_up(
                 tenancy.account_id,
                 value,
                 method=method,
@@ -932,6 +946,22 @@ class BillingCore:
                 who=who,
                 why=why,
             )
+            recovered = self.currency.from_minor(0)
+            if created:
+                recovered = self.ledger.recover_emergency_credit(
+                    tenancy.account_id, value, at=moment, who=who
+                )
+        return TopUp(entry, created, recovered)
+
+    def take_emergency_credit(
+        self, room_id: str, amount: Number, *, who: str, at: datetime | None = None
+    ) -> Entry:
+        """The tenant's emergency credit: once, until top-ups have paid it back."""
+        value = self.currency.parse_amount(amount)
+        tenancy = self._require_tenancy(room_id)
+        return self.ledger.take_emergency_credit(
+            tenancy.account_id, value, at=self._at(at), who=who
+        )
 
     def reverse_top_up(
         self, room_id: str, entry_id: int, *, who: str, why: str = "", at: datetime | None = None

@@ -30,10 +30,12 @@ from typing import Any, Final, Literal
 from .cycle import from_micros, to_micros
 from .errors import (
     CURRENCY_MISMATCH,
+    EMERGENCY_CREDIT_OUTSTANDING,
     LEDGER_INCONSISTENT,
     NOT_A_TOP_UP,
     PAYMENT_METHOD_INVALID,
     REASON_REQUIRED,
+    REASON_RESERVED,
     REFUND_EXCEEDS_BALANCE,
     SCHEMA_TOO_NEW,
     SUSPECT_ALREADY_RESOLVED,
@@ -61,6 +63,9 @@ ENTRY_KINDS: Final = (
 )
 PAYMENT_METHODS: Final = ("cash", "transfer", "card", "app", "other")
 SYSTEM: Final = "system"
+EMERGENCY_CREDIT_TAKEN: Final = "emergency credit taken"
+EMERGENCY_CREDIT_RECOVERED: Final = "emergency credit recovered from a top-up"
+EMERGENCY_CREDIT_REASONS: Final = frozenset({EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED})
 
 type Migration = Callable[[sqlite3.Connection], None]
 
@@ -867,9 +872,50 @@ class Ledger:
     def adjust(
         self, account_id: int, amount: Decimal, *, at: datetime, who: str, reason: str
     ) -> Entry:
+        """A landlord's correction; the emergency-credit reasons are the tenant's own."""
         if not reason.strip():
             raise BillingError(REASON_REQUIRED, {})
+        if reason.strip() in EMERGENCY_CREDIT_REASONS:
+            raise BillingError(REASON_RESERVED, {"reason": reason.strip()})
         return self.append(NewEntry(account_id, "adjustment", at, amount, who, reason.strip()))
+
+    # Emergency credit: adjustments with reserved reasons, so what is outstanding is in the
+    # ledger and moves in the same transaction as the money (a top-up and its recovery).
+
+    def emergency_credit_outstanding(self, account_id: int) -> Decimal:
+        """Emergency credit taken and not yet recovered from top-ups."""
+
+        def compute() -> Decimal:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(amount_minor), 0) FROM entries"
+                " WHERE account_id = ? AND kind = 'adjustment' AND why IN (?, ?)",
+                (account_id, EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED),
+            ).fetchone()
+            return self.currency.from_minor(row[0])
+
+        return self._figure(account_id, ("emergency_credit",), compute)
+
+    def take_emergency_credit(
+        self, account_id: int, amount: Decimal, *, at: datetime, who: str
+    ) -> Entry:
+        """Credit the tenant's emergency credit; once until top-ups have paid it back."""
+        with self.transaction():
+            if self.emergency_credit_outstanding(account_id) > 0:
+                raise BillingError(EMERGENCY_CREDIT_OUTSTANDING, {})
+            return self.append(
+                NewEntry(account_id, "adjustment", at, amount, who, EMERGENCY_CREDIT_TAKEN)
+            )
+
+    def recover_emergency_credit(
+        self, account_id: int, paid: Decimal, *, at: datetime, who: str
+    ) -> Decimal:
+        """Pay back outstanding emergency credit from a payment; returns the amount taken."""
+        recovered = min(paid, self.emergency_credit_outstanding(account_id))
+        if recovered > 0:
+            self.append(
+                NewEntry(account_id, "adjustment", at, -recovered, who, EMERGENCY_CREDIT_RECOVERED)
+            )
+        return recovered
 
     def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
         if not why.strip():

@@ -27,7 +27,6 @@ from .model import (
 )
 from .operations import (
     EmergencyCredit,
-    TopUpSplit,
     clear_override,
     emergency_credit_available,
     force_off,
@@ -36,7 +35,6 @@ from .operations import (
     restore_after_warning,
     set_protected,
     set_supply,
-    split_top_up,
     take_emergency_credit,
 )
 from .policy import evaluate, evaluate_vacant, in_cut_off_zone
@@ -72,7 +70,6 @@ __all__ = [
     "SupplyOperationError",
     "SupplySettings",
     "SupplyState",
-    "TopUpSplit",
     "WeeklyInterval",
     "clear_override",
     "daily",
@@ -90,7 +87,6 @@ __all__ = [
     "restore_after_warning",
     "set_protected",
     "set_supply",
-    "split_top_up",
     "take_emergency_credit",
     "target_of",
     "weekends",

@@ -245,7 +245,6 @@ class SupplyMemory:
     last_trip_at: datetime | None = None
     reclose_attempts: int = 0
     overload_locked: bool = False
-    emergency_credit_outstanding: Decimal = Decimal("0.00")
 
     def as_dict(self) -> dict[str, str | int | bool | None]:
         """JSON-ready form for HA's Store: Decimal as string, datetimes as ISO 8601."""
@@ -281,8 +280,6 @@ class SupplyMemory:
                 value = value.astimezone(UTC)
             elif value is not None and f.name == "last_state":
                 value = SupplyState(value)
-            elif f.name == "emergency_credit_outstanding":
-                value = Decimal(value)
             kwargs[f.name] = value
         return cls(**kwargs)
 

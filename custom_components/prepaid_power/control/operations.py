@@ -26,22 +26,14 @@ ERROR_EMERGENCY_CREDIT_DISABLED = "emergency_credit_disabled"
 ERROR_EMERGENCY_CREDIT_OUTSTANDING = "emergency_credit_outstanding"
 ERROR_BALANCE_NOT_NEAR_CUT_OFF = "balance_not_near_cut_off"
 ERROR_REASON_REQUIRED = "reason_required"
-ERROR_INVALID_AMOUNT = "invalid_amount"
 ERROR_INVALID_DURATION = "invalid_duration"
 
 
 class EmergencyCredit(NamedTuple):
-    """The amount to credit to the account now, and the memory that owes it back."""
+    """The amount to credit to the account now (the ledger records what is owed back), and
+    the memory with the cut-off episode ended."""
 
     amount: Decimal
-    memory: SupplyMemory
-
-
-class TopUpSplit(NamedTuple):
-    """How a top-up is used: first to recover emergency credit, the rest to the balance."""
-
-    recovered: Decimal
-    credited: Decimal
     memory: SupplyMemory
 
 
@@ -56,50 +48,34 @@ def restore_after_warning(memory: SupplyMemory) -> SupplyMemory:
 
 
 def emergency_credit_available(
-    settings: SupplySettings, memory: SupplyMemory, balance: Decimal
+    settings: SupplySettings, memory: SupplyMemory, balance: Decimal, outstanding: Decimal
 ) -> bool:
     """Whether `take_emergency_credit` would succeed (for the button's availability)."""
     try:
-        take_emergency_credit(settings, memory, balance)
+        take_emergency_credit(settings, memory, balance, outstanding)
     except SupplyOperationError:
         return False
     return True
 
 
 def take_emergency_credit(
-    settings: SupplySettings, memory: SupplyMemory, balance: Decimal
+    settings: SupplySettings, memory: SupplyMemory, balance: Decimal, outstanding: Decimal
 ) -> EmergencyCredit:
     """The tenant's "use emergency credit" button: the configured amount, once.
 
     "Near cut-off" means within one emergency-credit amount of the cut-off level. Taking it
-    again needs the previous one recovered by a top-up. It also ends a cut-off episode, so
-    the supply returns even when the amount does not reach the auto-restore minimum.
+    again needs the previous one recovered by top-ups (`outstanding`, kept by the ledger,
+    which recovers it from each top-up first). It also ends a cut-off episode, so the supply
+    returns even when the amount does not reach the auto-restore minimum.
     """
     amount = settings.emergency_credit_amount
     if amount <= 0:
         raise SupplyOperationError(ERROR_EMERGENCY_CREDIT_DISABLED)
-    if memory.emergency_credit_outstanding > 0:
+    if outstanding > 0:
         raise SupplyOperationError(ERROR_EMERGENCY_CREDIT_OUTSTANDING)
     if balance > settings.cut_off_level + amount:
         raise SupplyOperationError(ERROR_BALANCE_NOT_NEAR_CUT_OFF)
-    new = replace(
-        memory,
-        emergency_credit_outstanding=amount,
-        cut_off_latched=False,
-        cut_off_since=None,
-    )
-    return EmergencyCredit(amount, new)
-
-
-def split_top_up(amount: Decimal, memory: SupplyMemory) -> TopUpSplit:
-    """Recover outstanding emergency credit from a top-up before crediting the rest."""
-    if amount <= 0:
-        raise SupplyOperationError(ERROR_INVALID_AMOUNT)
-    recovered = min(amount, memory.emergency_credit_outstanding)
-    new = replace(
-        memory, emergency_credit_outstanding=memory.emergency_credit_outstanding - recovered
-    )
-    return TopUpSplit(recovered, amount - recovered, new)
+    return EmergencyCredit(amount, replace(memory, cut_off_latched=False, cut_off_since=None))
 
 
 # --- landlord -----------------------------------------------------------------------------
