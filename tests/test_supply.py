@@ -221,6 +221,36 @@ async def test_state_changes_carry_their_cause(
     assert supply[0].context.user_id == hass_admin_user.id
 
 
+async def test_operations_are_stored_at_once(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    hass_admin_user: User,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A landlord's override is written to storage on the next turn of the loop, not with the
+    policy's 5-second batching: it must survive a power cut right after the switch."""
+    entry = await setup_room(hass, simulated_gateway)
+    (room_id,) = entry.subentries
+    key = f"{DOMAIN}.rooms.{entry.entry_id}"
+
+    def stored_reason() -> object:
+        return hass_storage[key]["data"]["memory"][room_id]["forced_off_reason"]
+
+    await hass.async_block_till_done()
+    # The policy's own changes are batched: nothing written yet.
+    assert key not in hass_storage
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.room_3_supply_allowed"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.FORCED_OFF
+    assert stored_reason() is not None
+
+
 async def test_early_read_cuts_between_polls(
     hass: HomeAssistant, simulated_gateway: Gateway
 ) -> None:

@@ -406,7 +406,17 @@ class Rooms:
         }
 
     def _async_save(self) -> None:
+        """The policy's own memory changes: written in batches, 5 s after the last."""
         self._store.async_delay_save(self._store_data, 5)
+
+    def save_now(self) -> None:
+        """Write the rooms' memory now, not with the batch: a landlord's or tenant's operation
+        (supply forced off, protected, a warning cut restored) must survive a power cut
+        right after it. (A delayed save cannot be brought forward: HA's `Store` keeps the
+        latest requested time.)"""
+        self.entry.async_create_task(
+            self.hass, self._store.async_save(self._store_data()), "prepaid_power save rooms"
+        )
 
     def invalidate_totals(self) -> None:
         """Money moved: recompute the landlord totals on the next cycle."""

@@ -773,9 +773,11 @@ class SupplyControl:
     # --- operations ---------------------------------------------------------------------
 
     def operate(self, room: Room, memory: SupplyMemory, context: Context | None) -> None:
-        """A landlord or tenant operation changed the room's memory: decide again now."""
+        """A landlord or tenant operation changed the room's memory: decide again now, and
+        store the memory at once."""
         self._rooms.update_memory(room, memory)
         self.reevaluate(room.subentry_id, context)
+        self._rooms.save_now()
 
     async def async_refresh_balance(self, room: Room, context: Context | None) -> None:
         """Money moved outside a poll: read the room's balance and decide again now."""
@@ -807,4 +809,5 @@ class SupplyControl:
             raise SupplyOperationError(err.key) from err
         self._rooms.update_memory(room, credit.memory)
         await self.async_refresh_balance(room, context)
+        self._rooms.save_now()
         return credit.amount
