@@ -98,11 +98,12 @@ def test_vacant_preset_is_landlord_paid_and_beyond_it_is_flagged(world: World) -
     world.clock.advance(hours=2)
     result = world.core.process_reading("r1", "103")
     assert result.issues == ()
-    assert world.core.vacant_preset_left("r1") == 2
+    # A vacant room's summary shows what is left of the preset.
+    assert world.core.summary("r1").allowance_left_kwh == 2
     world.clock.advance(hours=2)
     result = world.core.process_reading("r1", "108")
     assert [i.key for i in result.issues] == [ISSUE_VACANT_PRESET_EXHAUSTED]
-    assert world.core.vacant_preset_left("r1") == 0
+    assert world.core.summary("r1").allowance_left_kwh == 0
     vacant = world.ledger.vacant_account("r1")
     assert world.ledger.balance(vacant) == 0
     world.core.move_in("r1", "Bob", "108", who="a")

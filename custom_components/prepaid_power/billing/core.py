@@ -912,10 +912,6 @@ class BillingCore:
             )
         )
 
-    def vacant_preset_left(self, room_id: str) -> Decimal:
-        self._room(room_id)
-        return self.ledger.allowance_left(self.ledger.vacant_account(room_id), None)
-
     # --- landlord money operations -----------------------------------------------------------
 
     def top_up(
