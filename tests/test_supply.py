@@ -95,6 +95,18 @@ async def act(
     await hass.async_block_till_done()
 
 
+async def switch_supply(hass: HomeAssistant, *, on: bool, user: User) -> None:
+    """Operate Room 3's "supply allowed" switch as `user`."""
+    await hass.services.async_call(
+        "switch",
+        "turn_on" if on else "turn_off",
+        {"entity_id": "switch.room_3_supply_allowed"},
+        blocking=True,
+        context=Context(user_id=user.id),
+    )
+    await hass.async_block_till_done()
+
+
 def state(hass: HomeAssistant, entity_id: str = SUPPLY) -> str:
     """An entity's state."""
     current = hass.states.get(entity_id)
@@ -208,14 +220,7 @@ async def test_state_changes_carry_their_cause(
     assert balance.context.user_id == hass_admin_user.id
 
     since = len(writes)
-    await hass.services.async_call(
-        "switch",
-        "turn_off",
-        {"entity_id": "switch.room_3_supply_allowed"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    await hass.async_block_till_done()
+    await switch_supply(hass, on=False, user=hass_admin_user)
     supply = [e for e in ours(since) if e.data["entity_id"] == SUPPLY]
     assert supply[0].data["new_state"].state == SupplyState.FORCED_OFF
     assert supply[0].context.user_id == hass_admin_user.id
@@ -239,14 +244,7 @@ async def test_operations_are_stored_at_once(
     await hass.async_block_till_done()
     # The policy's own changes are batched: nothing written yet.
     assert key not in hass_storage
-    await hass.services.async_call(
-        "switch",
-        "turn_off",
-        {"entity_id": "switch.room_3_supply_allowed"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
-    await hass.async_block_till_done()
+    await switch_supply(hass, on=False, user=hass_admin_user)
     assert state(hass) == SupplyState.FORCED_OFF
     assert stored_reason() is not None
 
@@ -580,26 +578,12 @@ async def test_landlord_entities_refuse_tenants(
     assert meter.relay_on is True
 
     admin = Context(user_id=hass_admin_user.id)
-    await hass.services.async_call(
-        "switch",
-        "turn_off",
-        {"entity_id": "switch.room_3_supply_allowed"},
-        blocking=True,
-        context=admin,
-    )
-    await hass.async_block_till_done()
+    await switch_supply(hass, on=False, user=hass_admin_user)
     assert state(hass) == SupplyState.FORCED_OFF
     assert hass.states.get(SUPPLY).attributes["detail"] == "switched off from the dashboard"
     assert meter.relay_on is False
     assert state(hass, "switch.room_3_supply_allowed") == STATE_OFF
-    await hass.services.async_call(
-        "switch",
-        "turn_on",
-        {"entity_id": "switch.room_3_supply_allowed"},
-        blocking=True,
-        context=admin,
-    )
-    await hass.async_block_till_done()
+    await switch_supply(hass, on=True, user=hass_admin_user)
     assert state(hass) == SupplyState.LOW
     assert meter.relay_on is True
 
