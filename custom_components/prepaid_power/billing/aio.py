@@ -60,9 +60,18 @@ class AsyncBilling:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, self._core)
 
     async def close(self) -> None:
-        """Close the ledger (after the calls already queued) and end the thread; once."""
+        """Post every room's accrued usage, close the ledger (after the calls already queued)
+        and end the thread; once. Posting first keeps the split by time exact: unposted usage
+        would otherwise be spread over the downtime after a restart, into the wrong periods."""
         if self._closed:
             return
         self._closed = True
-        await self.run(lambda core: core.ledger.close())
+
+        def close(core: BillingCore) -> None:
+            try:
+                core.flush_all()
+            finally:
+                core.ledger.close()
+
+        await self.run(close)
         await asyncio.to_thread(self._executor.shutdown, True)
