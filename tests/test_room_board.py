@@ -124,6 +124,38 @@ async def test_suspect_jump_is_held_until_the_landlord_decides(
     assert balance(hass) == Decimal("17.50")
 
 
+async def test_discarding_a_jump_keeps_the_usage_read_while_it_was_held(
+    hass: HomeAssistant,
+    room: MockConfigEntry,
+    simulated_gateway: Gateway,
+    hass_client: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """*Discard it* drops the jump alone: what the meter counted after it is still charged."""
+    assert await async_setup_component(hass, "repairs", {})
+    simulator = simulated_gateway.simulator
+    simulator.meter(1).set_load(1000)
+    simulator.clock.advance(5 * 3600)  # a 5 kWh jump within a few real seconds
+    await poll(hass)
+    simulator.clock.advance(0.06 * 3600)  # then 0.06 kWh of real use, while it is held
+    await poll(hass)
+    assert balance(hass) == Decimal("20.00")
+    (issue,) = [i for i in issue_registry.issues.values() if i.translation_key == "suspect_reading"]
+
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue.issue_id}
+    )
+    flow = await response.json()
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"next_step_id": "discard"}
+    )
+    assert (await response.json())["type"] == "create_entry"
+    await poll(hass)
+    # 0.06 kWh at 0.5 CNY; the 5 kWh are not charged.
+    assert balance(hass) == Decimal("19.97")
+
+
 def test_logbook_describes_landlord_actions_and_top_ups(hass: HomeAssistant) -> None:
     """The logbook names the room and says what the landlord did."""
     describers: dict[str, Any] = {}

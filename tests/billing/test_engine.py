@@ -203,6 +203,28 @@ def test_implausible_jump_discarded_moves_baseline(world: World) -> None:
     assert kwh_of(charges(world)) == 2
 
 
+def test_discard_drops_only_the_jump_not_the_usage_read_while_it_was_held(
+    world: World,
+) -> None:
+    """+300 kWh jump, then 2 h 35 min of genuine 0.574 kW use while it is held: discarding
+    drops the 300.5 kWh jump and still bills the 1.485 kWh counted after it."""
+    occupied(world, max_power_kw=d("10"))
+    world.clock.advance(minutes=5)
+    suspect = world.core.process_reading("r1", "400.5").issues[0].suspect_id
+    assert suspect is not None
+    for reading in ("400.9", "401.5", "401.983"):
+        world.clock.advance(minutes=31)
+        assert world.core.process_reading("r1", reading).status == "suspect"
+    world.clock.advance(minutes=31)
+    assert world.core.process_reading("r1", "401.983").status == "suspect"
+    assert world.core.resolve_suspect("r1", suspect, "discard", who="landlord") == ()
+    world.clock.advance(seconds=10)
+    world.core.process_reading("r1", "401.985")
+    world.core.flush("r1")
+    # The baseline was 100 kWh; the first reading after the jump 400.5 kWh.
+    assert kwh_of(charges(world)) == d("1.485")
+
+
 def test_glitch_is_dismissed_by_the_next_plausible_reading(world: World) -> None:
     occupied(world, max_power_kw=d("10"))
     world.clock.advance(minutes=6)

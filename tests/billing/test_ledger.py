@@ -31,7 +31,7 @@ AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
 def test_storage_is_wal_and_synchronous_full(world: World) -> None:
     assert world.ledger.execute("PRAGMA journal_mode")[0][0] == "wal"
     assert world.ledger.execute("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert world.ledger.schema_version == len(MIGRATIONS) == 2
+    assert world.ledger.schema_version == len(MIGRATIONS) == 3
 
 
 def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
@@ -291,6 +291,24 @@ def test_v1_ledger_gains_the_sum_indexes_and_keeps_its_entries(tmp_path: Path) -
         assert {"entries_cycle_sums", "entries_time_sums"} <= indexes
         assert ledger.balance(tenancy.account_id) == Decimal("12.34")
         ledger.verify()
+
+
+def test_v2_ledger_keeps_its_pending_suspect_as_its_own_jump(tmp_path: Path) -> None:
+    """A suspect held by schema 2 knew only its newest reading: that is its jump reading."""
+    path = tmp_path / "l.sqlite3"
+    with Ledger(path, Currency(), migrations=MIGRATIONS[:2]) as old:
+        old.upsert_room("r1", "Room 1", {})
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO suspect_readings (room_id, from_reading, from_at, reading, at, status)"
+            " VALUES ('r1', '100', 0, '600', 60000000, 'pending')"
+        )
+    conn.close()
+    with Ledger(path, Currency()) as ledger:
+        suspect = ledger.pending_suspect("r1")
+        assert suspect is not None
+        assert (suspect.jump_reading, suspect.jump_at) == (Decimal(600), suspect.at)
+        assert suspect.from_reading == Decimal(100)
 
 
 def test_failed_migration_rolls_back(tmp_path: Path) -> None:

@@ -774,7 +774,8 @@ class BillingCore:
     def resolve_suspect(
         self, room_id: str, suspect_id: int, action: Literal["charge", "discard"], *, who: str
     ) -> tuple[Entry, ...]:
-        """The landlord's answer to a suspect reading: charge the jump, or discard it."""
+        """The landlord's answer to a suspect reading: charge the jump and everything read
+        since, or discard the jump alone."""
         room = self._room(room_id)
         with self.ledger.transaction():
             suspect = self.ledger.suspect(suspect_id)
@@ -791,7 +792,12 @@ class BillingCore:
                 )
                 posted, _ = self._post(room)
                 return posted
-            self.ledger.save_billing_state(BillingState(room_id, suspect.reading, suspect.at))
+            # Only the jump is dropped: the baseline moves to the first reading after it, and
+            # what the meter counted from there while the jump was held is billed by the next
+            # reading, spread over that time (or held again if it is implausible too).
+            self.ledger.save_billing_state(
+                BillingState(room_id, suspect.jump_reading, suspect.jump_at)
+            )
         return ()
 
     # --- tenancy lifecycle -------------------------------------------------------------------

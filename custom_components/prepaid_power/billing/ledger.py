@@ -207,8 +207,17 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX entries_time_sums ON entries(account_id, kind, at, amount_minor)")
 
 
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    """A suspect reading remembers the first reading after the jump as well as the newest, so
+    discarding drops only the jump and the usage read while it was held is still billed.
+    Older rows knew only the newest: for them the two are the same."""
+    conn.execute("ALTER TABLE suspect_readings ADD COLUMN jump_reading TEXT")
+    conn.execute("ALTER TABLE suspect_readings ADD COLUMN jump_at INTEGER")
+    conn.execute("UPDATE suspect_readings SET jump_reading = reading, jump_at = at")
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1, _migrate_v2)
+MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1, _migrate_v2, _migrate_v3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +290,9 @@ class BillingState:
 
 @dataclass(frozen=True, slots=True)
 class SuspectReading:
+    """A held jump: from the billed reading to the first reading after the jump (`jump_*`),
+    and on to the newest reading while it is held."""
+
     suspect_id: int
     room_id: str
     from_reading: Decimal
@@ -288,8 +300,13 @@ class SuspectReading:
     reading: Decimal
     at: datetime
     status: str
+    jump_reading: Decimal
+    jump_at: datetime
 
 
+_SUSPECT_COLUMNS = (
+    "suspect_id, room_id, from_reading, from_at, reading, at, status, jump_reading, jump_at"
+)
 _ENTRY_COLUMNS = (
     "entry_id, account_id, kind, at, amount_minor, who, why, kwh_micro, allowance_micro, period,"
     " price, reading_from, reading_to, span_start, exact_amount, cycle, method, reference,"
@@ -1028,8 +1045,8 @@ class Ledger:
         if room_id in self._pending_suspect:
             return self._pending_suspect[room_id]
         row = self._conn.execute(
-            "SELECT suspect_id, room_id, from_reading, from_at, reading, at, status"
-            " FROM suspect_readings WHERE room_id = ? AND status = 'pending'",
+            f"SELECT {_SUSPECT_COLUMNS} FROM suspect_readings"  # noqa: S608
+            " WHERE room_id = ? AND status = 'pending'",
             (room_id,),
         ).fetchone()
         suspect = None if row is None else self._suspect_from_row(row)
@@ -1038,8 +1055,7 @@ class Ledger:
 
     def suspect(self, suspect_id: int) -> SuspectReading:
         row = self._conn.execute(
-            "SELECT suspect_id, room_id, from_reading, from_at, reading, at, status"
-            " FROM suspect_readings WHERE suspect_id = ?",
+            f"SELECT {_SUSPECT_COLUMNS} FROM suspect_readings WHERE suspect_id = ?",  # noqa: S608
             (suspect_id,),
         ).fetchone()
         if row is None:
@@ -1056,6 +1072,8 @@ class Ledger:
             reading=Decimal(row[4]),
             at=from_micros(row[5]),
             status=row[6],
+            jump_reading=Decimal(row[7]),
+            jump_at=from_micros(row[8]),
         )
 
     def hold_suspect(self, state: BillingState, reading: Decimal, at: datetime) -> SuspectReading:
@@ -1065,11 +1083,13 @@ class Ledger:
             if pending is None:
                 conn.execute(
                     "INSERT INTO suspect_readings (room_id, from_reading, from_at, reading, at,"
-                    " status) VALUES (?, ?, ?, ?, ?, 'pending')",
+                    " status, jump_reading, jump_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
                     (
                         state.room_id,
                         str(state.billed_reading),
                         to_micros(state.billed_at),
+                        str(reading),
+                        to_micros(at),
                         str(reading),
                         to_micros(at),
                     ),
