@@ -202,6 +202,7 @@ async def test_top_up_is_idempotent_by_reference(
         ("top_up", {"amount": "1.005"}, "amount_too_many_decimals"),
         ("top_up", {"amount": "ten"}, "amount_invalid"),
         ("refund", {"amount": "500"}, "refund_exceeds_balance"),
+        ("adjust", {"amount": "-20.01", "reason": "misread"}, "adjustment_exceeds_balance"),
         ("reverse_top_up", {"entry_id": 999}, "unknown_entry"),
         ("move_in", {"tenant": "Bob"}, "room_occupied"),
         ("set_tariff", {"tariff": {"kind": "flat", "price": "-1"}}, "price_invalid"),
@@ -250,6 +251,24 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert err.value.translation_domain == DOMAIN
     assert await ledger_entries(room) == before
     assert balance(hass) == Decimal("20.00")
+
+
+async def test_adjustment_below_zero_is_recorded_as_debt_on_request(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """A landlord's debit beyond the balance goes through only as explicit debt, and the
+    response says how much of it is debt."""
+    device_id = room_device_id(hass, room)
+    response = await act(
+        hass,
+        "adjust",
+        {"device_id": device_id, "amount": "-25", "reason": "misread", "record_debt": True},
+    )
+    assert response["debt_recorded"] == "5.00"
+    assert response["why"] == "misread (debt recorded 5.00)"
+    assert balance(hass) == Decimal("-5.00")
+    response = await act(hass, "adjust", {"device_id": device_id, "amount": "2", "reason": "ok"})
+    assert response["debt_recorded"] == "0.00"
 
 
 async def test_reversing_twice_is_refused(hass: HomeAssistant, room: MockConfigEntry) -> None:

@@ -81,7 +81,12 @@ SCHEMAS: dict[str, vol.Schema] = {
         {**ROOM, vol.Required("amount"): _text, vol.Optional("reason"): cv.string}
     ),
     "adjust": vol.Schema(
-        {**ROOM, vol.Required("amount"): _text, vol.Required("reason"): cv.string}
+        {
+            **ROOM,
+            vol.Required("amount"): _text,
+            vol.Required("reason"): cv.string,
+            vol.Optional("record_debt", default=False): cv.boolean,
+        }
     ),
     "set_tariff": vol.Schema(
         {
@@ -317,19 +322,20 @@ async def _refund(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 
 async def _adjust(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
-    entry = await _run(
+    entry, debt = await _run(
         target,
         lambda core: core.adjust(
             target.room.subentry_id,
             call.data["amount"],
             reason=call.data["reason"],
             who=who(call.context),
+            record_debt=call.data["record_debt"],
         ),
     )
     await _async_after_money(
         hass, target, call, "adjust", amount=entry.amount, reason=call.data["reason"]
     )
-    return _entry_data(entry)
+    return {**_entry_data(entry), "debt_recorded": str(debt)}
 
 
 async def _set_tariff(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:

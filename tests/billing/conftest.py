@@ -14,6 +14,8 @@ import pytest
 
 from custom_components.prepaid_power.billing.core import BillingCore, RoomConfig
 from custom_components.prepaid_power.billing.ledger import (
+    DEBT_RECORDED,
+    EMERGENCY_CREDIT_REASONS,
     EMERGENCY_CREDIT_RECOVERED,
     EMERGENCY_CREDIT_TAKEN,
     Entry,
@@ -144,12 +146,45 @@ def d(value: str) -> Decimal:
     return Decimal(value)
 
 
+def check_never_negative_but_by_usage(ledger: Ledger, account_id: int) -> None:
+    """Replayed in entry order, the balance goes below zero (or further below) only by usage,
+    a reversal, or a debt recorded explicitly: the move-out settlement, or the part of a
+    landlord's adjustment the entry says was recorded as debt."""
+    balance = Decimal(0)
+    entries = sorted(ledger.entries(account_id=account_id), key=lambda e: e.entry_id)
+    for index, entry in enumerate(entries):
+        after = balance + entry.amount
+        if after < 0 and after < balance:
+            debt = ledger.currency.format(-after + min(balance, Decimal(0)))
+            explicit = (
+                (entry.kind == "adjustment" and f"({DEBT_RECORDED} {debt})" in entry.why)
+                # Emergency credit paid back from the top-up right before it (a net zero).
+                or (
+                    entry.why == EMERGENCY_CREDIT_RECOVERED
+                    and entries[index - 1].kind == "top_up"
+                    and entries[index - 1].amount >= -entry.amount
+                )
+                # Fees that waited are booked at move-out, right before the settlement.
+                or (
+                    entry.kind == "fee"
+                    and entries[-1].kind == "settlement"
+                    and {e.kind for e in entries[index:-1]} == {"fee"}
+                )
+            )
+            assert entry.kind in {"charge", "reversal", "settlement"} or explicit, entry
+        balance = after
+
+
 def check_emergency_credit(ledger: Ledger, account_id: int) -> None:
-    """Replayed in entry order (an account without other adjustments): credit is taken only
+    """Replayed in entry order (the landlord's adjustments aside): credit is taken only
     when none is outstanding, and every top-up is followed at once by the recovery of what was
     outstanding (up to its amount)."""
     entries = sorted(
-        ledger.entries(account_id=account_id, kinds=["top_up", "adjustment"]),
+        (
+            entry
+            for entry in ledger.entries(account_id=account_id, kinds=["top_up", "adjustment"])
+            if entry.kind == "top_up" or entry.why in EMERGENCY_CREDIT_REASONS
+        ),
         key=lambda entry: entry.entry_id,
     )
     outstanding = Decimal(0)

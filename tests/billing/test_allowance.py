@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import World, WorldFactory, add_room, d
+from .conftest import World, WorldFactory, add_room, check_never_negative_but_by_usage, d
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 LONDON = ZoneInfo("Europe/London")
@@ -120,3 +120,66 @@ def test_cycle_fee_once_per_cycle_dated_at_the_boundary(world: World) -> None:
     fees = world.ledger.entries(kinds=["fee"])
     boundary = world.core.calendar("r1").cycle_by_key("2026-02-01").start
     assert [(f.amount, f.at) for f in fees[1:]] == [(d("-4.00"), boundary)]
+
+
+def fees(world: World) -> list[tuple[Decimal, str | None, datetime]]:
+    return [(e.amount, e.cycle, e.at) for e in world.ledger.entries(kinds=["fee"])]
+
+
+def test_cycle_fee_comes_after_the_first_top_up(world: World) -> None:
+    """At move-in the first top-up is booked before the cycle fee: never a dip below zero."""
+    world.clock.now = datetime(2026, 1, 10, 9, tzinfo=UTC)
+    add_room(world, cycle_fee=d("4.00"))
+    tenancy = world.core.move_in("r1", "Bob", "100", who="a", first_top_up="20")
+    kinds = [e.kind for e in sorted(world.ledger.entries(), key=lambda e: e.entry_id)]
+    assert kinds == ["top_up", "fee"]
+    check_never_negative_but_by_usage(world.ledger, tenancy.account_id)
+    assert world.core.balance("r1") == d("16.00")
+
+
+def test_cycle_fee_waits_for_the_top_up_that_covers_it(world: World) -> None:
+    """No first top-up: the fee waits; a top-up too small for it leaves it waiting; the one
+    that covers it books it, dated at the cycle start while the cycle runs."""
+    world.clock.now = datetime(2026, 1, 10, 9, tzinfo=UTC)
+    add_room(world, cycle_fee=d("4.00"))
+    tenancy = world.core.move_in("r1", "Bob", "100", who="a")
+    assert fees(world) == []
+    assert world.core.balance("r1") == 0
+    world.clock.advance(hours=1)
+    world.core.process_reading("r1", "100.5")
+    world.core.top_up("r1", "3", method="cash", who="a")
+    assert fees(world) == []
+    world.core.top_up("r1", "2", method="cash", who="a")
+    assert fees(world) == [(d("-4.00"), "2026-01-01", tenancy.moved_in_at)]
+    world.core.top_up("r1", "10", method="cash", who="a")  # booked once
+    assert len(fees(world)) == 1
+    check_never_negative_but_by_usage(world.ledger, tenancy.account_id)
+
+
+def test_cycle_fee_booked_after_its_cycle_is_dated_when_booked(world: World) -> None:
+    world.clock.now = datetime(2026, 1, 10, 9, tzinfo=UTC)
+    add_room(world, cycle_fee=d("4.00"))
+    world.core.move_in("r1", "Bob", "100", who="a", first_top_up="1")
+    world.clock.now = datetime(2026, 2, 3, 9, tzinfo=UTC)
+    world.core.ensure_cycle_entries()
+    assert fees(world) == []
+    world.core.top_up("r1", "10", method="cash", who="a")
+    # January's fee now (dated now, in February), then February's, dated at its start.
+    february = world.core.calendar("r1").cycle_by_key("2026-02-01").start
+    assert sorted(fees(world), key=lambda fee: str(fee[1])) == [
+        (d("-4.00"), "2026-01-01", world.clock.now),
+        (d("-4.00"), "2026-02-01", february),
+    ]
+    assert world.core.balance("r1") == d("3.00")
+
+
+def test_waiting_cycle_fee_is_part_of_the_debt_at_move_out(world: World) -> None:
+    world.clock.now = datetime(2026, 1, 10, 9, tzinfo=UTC)
+    add_room(world, cycle_fee=d("4.00"))
+    tenancy = world.core.move_in("r1", "Bob", "100", who="a", first_top_up="1")
+    world.clock.advance(hours=2)
+    result = world.core.move_out("r1", "102", who="a")  # 2 kWh at 0.25
+    assert fees(world)[0][0] == d("-4.00")
+    assert result.debt == d("3.50")
+    assert world.ledger.balance(tenancy.account_id) == 0
+    check_never_negative_but_by_usage(world.ledger, tenancy.account_id)

@@ -23,7 +23,7 @@ from custom_components.prepaid_power.billing.ledger import (
 )
 from custom_components.prepaid_power.billing.money import Currency
 
-from .conftest import World, occupied
+from .conftest import World, check_never_negative_but_by_usage, occupied
 
 AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
 
@@ -114,6 +114,7 @@ def test_reversal_may_take_balance_below_zero(world: World) -> None:
 
 def test_only_top_ups_can_be_reversed(world: World) -> None:
     occupied(world)
+    world.core.top_up("r1", "2", method="cash", who="a")
     fee = world.core.add_fee("r1", "2", why="standing charge")
     with pytest.raises(BillingError) as caught:
         world.core.reverse_top_up("r1", fee.entry_id, who="a")
@@ -144,8 +145,46 @@ def test_adjustment_needs_a_reason_and_may_be_either_sign(world: World) -> None:
     assert caught.value.key == errors.REASON_REQUIRED
     assert world.counts() == before
     world.core.adjust("r1", "5", reason="meter fault credit", who="a")
-    world.core.adjust("r1", "-2.5", reason="cleaning", who="a")
+    adjustment = world.core.adjust("r1", "-2.5", reason="cleaning", who="a")
+    assert (adjustment.entry.why, adjustment.debt) == ("cleaning", 0)
     assert world.core.balance("r1") == Decimal("2.50")
+
+
+def test_adjustment_below_zero_only_as_explicit_debt(world: World) -> None:
+    """A downward correction beyond the balance is refused, unless the landlord records the
+    part below zero as debt: then the entry and the result say how much."""
+    occupied(world)
+    world.core.top_up("r1", "5", method="cash", who="a")
+    world.clock.advance(hours=1)
+    world.core.process_reading("r1", "104")  # 1.00 used, not yet posted
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.adjust("r1", "-4.01", reason="misread", who="a")
+    assert caught.value.key == errors.ADJUSTMENT_EXCEEDS_BALANCE
+    assert caught.value.placeholders == {"amount": "4.01", "balance": "4.00"}
+    assert world.counts() == before
+    adjustment = world.core.adjust("r1", "-6", reason="misread", who="a", record_debt=True)
+    assert adjustment.debt == Decimal("2.00")
+    assert adjustment.entry.why == "misread (debt recorded 2.00)"
+    # Already below zero: all of a further debit is debt.
+    assert world.core.adjust("r1", "-1", reason="key", who="a", record_debt=True).debt == 1
+    assert world.core.balance("r1") == Decimal("-3.00")
+    with pytest.raises(BillingError) as caught:
+        world.core.adjust("r1", "1", reason="x (debt recorded 1.00)", who="a")
+    assert caught.value.key == errors.REASON_RESERVED
+    tenancy = world.core.tenancy_of("r1")
+    assert tenancy is not None
+    check_never_negative_but_by_usage(world.ledger, tenancy.account_id)
+
+
+def test_fee_never_beyond_the_balance(world: World) -> None:
+    occupied(world)
+    world.core.top_up("r1", "2", method="cash", who="a")
+    before = world.counts()
+    with pytest.raises(BillingError) as caught:
+        world.core.add_fee("r1", "2.01", why="key copy")
+    assert caught.value.key == errors.FEE_EXCEEDS_BALANCE
+    assert world.counts() == before
 
 
 def test_emergency_credit_is_taken_once_and_paid_back_first_by_top_ups(world: World) -> None:

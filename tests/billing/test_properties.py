@@ -4,7 +4,11 @@
 - Σ charges reconciles with Σ kWh * price within one minor unit per cycle;
 - allowance used ≤ allowance credited, per cycle;
 - any sequence of readings (gaps, resets, rollovers, glitches, restarts) charges every kWh
-  actually used exactly once: Σ charged kWh == true consumption.
+  actually used exactly once: Σ charged kWh == true consumption;
+- every statement line is its own kWh * price within one minor unit, and the lines add up to
+  the cycle's posted charges;
+- no balance goes below zero but by usage, a reversal or an explicitly recorded debt (fees
+  and landlord adjustments included).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.prepaid_power.billing.cycle import CycleCalendar
 from custom_components.prepaid_power.billing.errors import BillingError
+from custom_components.prepaid_power.billing.statement import statement_data
 from custom_components.prepaid_power.billing.tariff import (
     TariffSchedule,
     TariffVersion,
@@ -37,6 +42,7 @@ from .conftest import (
     World,
     add_room,
     check_emergency_credit,
+    check_never_negative_but_by_usage,
     kwh_of,
     make_world,
 )
@@ -73,6 +79,8 @@ minutes = st.one_of(
 )
 step = st.one_of(
     st.tuples(st.just("use"), minutes, st.integers(min_value=0, max_value=1000)),  # ‰ of max
+    # Hourly readings for a day or so: many postings crossing period boundaries.
+    st.tuples(st.just("hours"), st.integers(min_value=6, max_value=30), st.integers(1, 1000)),
     st.tuples(st.just("glitch"), minutes, st.integers(min_value=2000, max_value=9000)),
     st.tuples(st.just("reset"), minutes, st.integers(min_value=0, max_value=100)),
     st.tuples(st.just("top_up"), st.integers(min_value=1, max_value=5000), st.integers(0, 5)),
@@ -80,6 +88,9 @@ step = st.one_of(
     st.tuples(st.just("restart"), st.just(0), st.just(0)),
     st.tuples(st.just("tariff"), st.integers(min_value=0, max_value=3), st.just(0)),
     st.tuples(st.just("new_tenant"), st.just(0), st.just(0)),
+    # A landlord's correction (‰ of 10.00, either sign), recorded as debt or not.
+    st.tuples(st.just("adjust"), st.integers(min_value=-5000, max_value=2000), st.integers(0, 1)),
+    st.tuples(st.just("fee"), st.integers(min_value=1, max_value=2000), st.just(0)),
 )
 
 
@@ -107,6 +118,14 @@ def run_history(world: World, steps: list[tuple[str, int, int]]) -> Meter:
             meter.used += kwh
             meter.counter = (meter.counter + kwh) % ROLLOVER
             core.process_reading("r1", meter.counter)
+            meter.read_since_restart = True
+        elif kind == "hours":
+            for _ in range(a):
+                world.clock.advance(hours=1)
+                kwh = (MAX_POWER * b / 1000).quantize(Decimal("0.001"), rounding="ROUND_FLOOR")
+                meter.used += kwh
+                meter.counter = (meter.counter + kwh) % ROLLOVER
+                core.process_reading("r1", meter.counter)
             meter.read_since_restart = True
         elif kind == "glitch":
             # A reading more than the meter could have counted since the last billed reading.
@@ -136,6 +155,14 @@ def run_history(world: World, steps: list[tuple[str, int, int]]) -> Meter:
                 core.take_emergency_credit("r1", Decimal(a) / 100, who="a")
         elif kind == "tariff":
             core.set_tariff("r1", TARIFFS[a])
+        elif kind == "adjust":
+            with contextlib.suppress(BillingError):  # beyond the balance without record_debt
+                core.adjust(
+                    "r1", Decimal(a or 1) / 100, reason="correction", who="a", record_debt=b == 1
+                )
+        elif kind == "fee":
+            with contextlib.suppress(BillingError):  # never beyond the balance
+                core.add_fee("r1", Decimal(a) / 100, why="key copy")
         elif kind == "new_tenant":
             core.move_out("r1", meter.counter, who="a")
             core.move_in("r1", "Carol", meter.counter, who="a")
@@ -171,10 +198,31 @@ def check_invariants(world: World, meter: Meter) -> None:
             used = sum((e.allowance_kwh for e in charges), Decimal(0))
             assert used <= credited
             assert all(0 <= e.allowance_kwh <= e.kwh for e in charges)
+        check_never_negative_but_by_usage(ledger, account_id)
+    for tenancy in ledger.tenancies():
+        entries = ledger.entries(account_id=tenancy.account_id, kinds=["charge"])
+        for cycle in {entry.cycle for entry in entries}:
+            check_statement_lines(world, tenancy.tenancy_id, cycle)
     charged_kwh = kwh_of(ledger.entries(kinds=["charge"]))
     assert charged_kwh == meter.used - meter.lost
     references = [e.reference for e in ledger.entries(kinds=["top_up"])]
     assert len(references) == len(set(references))
+
+
+def check_statement_lines(world: World, tenancy_id: int, cycle: str | None) -> None:
+    data = statement_data(world.core, tenancy_id, cycle)
+    tenancy = world.ledger.tenancy(tenancy_id)
+    bounds = world.core.calendar("r1").cycle_by_key(data["cycle"])
+    totals = world.ledger.charge_totals(tenancy.account_id, bounds.start, bounds.end)
+    lines = data["charges_by_period"]
+    assert len(lines) == len(totals)
+    for line, (period, price, kwh, free, _) in zip(lines, totals, strict=True):
+        assert (line["period"], Decimal(line["price"])) == (period, price)
+        exact = (kwh - free) * price
+        assert abs(Decimal(line["amount"]) - exact) < world.ledger.currency.minor_unit, line
+    assert sum((Decimal(line["amount"]) for line in lines), Decimal(0)) == Decimal(
+        data["energy_cost"]
+    )
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -182,6 +230,7 @@ def check_invariants(world: World, meter: Meter) -> None:
     steps=st.lists(step, min_size=1, max_size=40),
     tariff=st.sampled_from(TARIFFS),
     allowance=st.sampled_from(["0", "3", "25.5"]),
+    cycle_fee=st.sampled_from(["0", "4.99"]),
     start_day=st.sampled_from([1, 15, 28]),
     start=st.datetimes(
         min_value=datetime(2026, 1, 1),
@@ -192,6 +241,7 @@ def test_any_history_keeps_the_invariants(
     steps: list[tuple[str, int, int]],
     tariff: dict[str, Any],
     allowance: str,
+    cycle_fee: str,
     start_day: int,
     start: datetime,
 ) -> None:
@@ -202,6 +252,7 @@ def test_any_history_keeps_the_invariants(
                 world,
                 tariff=tariff,
                 allowance_kwh=Decimal(allowance),
+                cycle_fee=Decimal(cycle_fee),
                 cycle_start_day=start_day,
                 max_power_kw=MAX_POWER,
                 rollover_kwh=ROLLOVER,

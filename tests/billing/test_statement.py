@@ -149,3 +149,72 @@ def test_async_wrapper_runs_everything_on_one_worker_thread(tmp_path: Path) -> N
             await billing.close()
 
     asyncio.run(scenario())
+
+
+ALTERNATING = {
+    "kind": "tou",
+    "prices": {"peak": "0.3019", "valley": "0.1009"},
+    "weekday": [
+        {"start": "00:00", "end": "07:00", "period": "valley"},
+        {"start": "07:00", "end": "19:00", "period": "peak"},
+        {"start": "19:00", "end": "00:00", "period": "valley"},
+    ],
+    "weekend": [
+        {"start": "00:00", "end": "07:00", "period": "valley"},
+        {"start": "07:00", "end": "19:00", "period": "peak"},
+        {"start": "19:00", "end": "00:00", "period": "valley"},
+    ],
+}
+
+
+def test_each_statement_line_is_its_own_kwh_times_price(world: World) -> None:
+    """Hourly postings alternate between periods for a fortnight: the rounding carry crosses
+    from one period's postings into the other's, yet each line is its own kWh * price within
+    one minor unit, and the lines add up to the posted total."""
+    world.clock.now = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
+    add_room(world, tariff=ALTERNATING)
+    tenancy = world.core.move_in("r1", "Bob", "100", who="landlord", first_top_up="500")
+    reading = Decimal(100)
+    for _ in range(14 * 24):
+        world.clock.advance(hours=1)
+        reading += Decimal("0.97")
+        world.core.process_reading("r1", reading)
+    world.core.flush("r1")
+    data = statement_data(world.core, tenancy.tenancy_id, "2026-01-01")
+    lines = data["charges_by_period"]
+    assert [(line["period"], line["price"]) for line in lines] == [
+        ("peak", "0.3019"),
+        ("valley", "0.1009"),
+    ]
+    for line in lines:
+        exact = (Decimal(line["kwh"]) - Decimal(line["allowance_kwh"])) * Decimal(line["price"])
+        assert abs(Decimal(line["amount"]) - exact) < Decimal("0.01"), line
+    assert sum(Decimal(line["amount"]) for line in lines) == Decimal(data["energy_cost"])
+    # Summing each period's rounded postings instead would be off by more than a cent.
+    posted = {
+        (period, price): -amount
+        for period, price, _, _, amount in world.ledger.charge_totals(
+            tenancy.account_id, datetime(2026, 1, 1, tzinfo=UTC), world.clock.now
+        )
+    }
+    assert any(
+        abs(posted[line["period"], Decimal(line["price"])] - Decimal(line["amount"]))
+        >= Decimal("0.01")
+        for line in lines
+    )
+    rendered = render_statement(data)
+    assert f"at 0.3019  {lines[0]['amount']} EUR" in rendered
+
+
+def test_allocation_keeps_the_total_and_each_part_within_a_minor_unit() -> None:
+    """Largest remainders get the units the floors leave over."""
+    currency = Currency()
+    exact = [Decimal("9.03"), Decimal("0.27"), Decimal("1.005"), Decimal("0.004")]
+    parts = currency.allocate(Decimal("10.31"), exact)
+    assert parts == [Decimal("9.03"), Decimal("0.27"), Decimal("1.01"), Decimal("0.00")]
+    assert currency.allocate(Decimal("0.00"), []) == []
+    # A total further away than one unit per part is still shared out exactly.
+    assert currency.allocate(Decimal("1.00"), [Decimal("0.1"), Decimal("0.2")]) == [
+        Decimal("0.45"),
+        Decimal("0.55"),
+    ]

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 from .cycle import CycleCalendar, utc
 from .errors import (
+    ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
     CYCLE_START_DAY_LOCKED,
+    FEE_EXCEEDS_BALANCE,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -158,6 +160,13 @@ class RoomSummary:
     current_price: Decimal | None
     days_of_credit_left: Decimal | None
     emergency_credit_outstanding: Decimal = Decimal(0)
+
+
+class Adjustment(NamedTuple):
+    """A landlord's correction and the part of it recorded as debt (below zero)."""
+
+    entry: Entry
+    debt: Decimal
 
 
 class TopUp(NamedTuple):
@@ -614,18 +623,15 @@ class BillingCore:
         share = self._cycle_share(room, tenancy, cycle_key)
         if share is None:
             return []
-        fraction, at = share
         booked: list[Entry] = []
-        config = room.config
-        wanted: list[NewEntry] = []
-        if config.allowance_kwh > 0 and not self.ledger.cycle_entry_exists(
+        if room.config.allowance_kwh > 0 and not self.ledger.cycle_entry_exists(
             tenancy.account_id, "allowance", cycle_key
         ):
-            wanted.append(
+            booked += self._append_once(
                 NewEntry(
                     account_id=tenancy.account_id,
                     kind="allowance",
-                    at=at,
+                    at=share[1],
                     amount=Decimal(0),
                     who=SYSTEM,
                     why="allowance",
@@ -633,16 +639,52 @@ class BillingCore:
                     cycle=cycle_key,
                 )
             )
-        fee = self.currency.round_down(config.cycle_fee * fraction)
-        if fee > 0 and not self.ledger.cycle_entry_exists(tenancy.account_id, "fee", cycle_key):
-            wanted.append(
-                NewEntry(tenancy.account_id, "fee", at, -fee, SYSTEM, "cycle fee", cycle=cycle_key)
-            )
-        for entry in wanted:
-            try:
-                booked.append(self.ledger.append(entry))
-            except sqlite3.IntegrityError:
-                continue
+        return booked + self._book_cycle_fee(room, tenancy, cycle_key)
+
+    def _book_cycle_fee(
+        self, room: _Room, tenancy: Tenancy, cycle_key: str, *, settling: bool = False
+    ) -> list[Entry]:
+        """Book a cycle's fee once the balance covers it (or at the move-out settlement, where
+        it is part of the recorded debt): a fee never takes a balance below zero. Booked after
+        its cycle ended, it is dated when it is booked, with the cycle it belongs to."""
+        share = self._cycle_share(room, tenancy, cycle_key)
+        if share is None:
+            return []
+        fraction, at = share
+        fee = self.currency.round_down(room.config.cycle_fee * fraction)
+        account_id = tenancy.account_id
+        if (
+            fee <= 0
+            or self.ledger.cycle_entry_exists(account_id, "fee", cycle_key)
+            or (not settling and self.ledger.balance(account_id) < fee)
+        ):
+            return []
+        now = self.now()
+        if now >= room.calendar.cycle_by_key(cycle_key).end:
+            at = now
+        return self._append_once(
+            NewEntry(account_id, "fee", at, -fee, SYSTEM, "cycle fee", cycle=cycle_key)
+        )
+
+    def _append_once(self, entry: NewEntry) -> list[Entry]:
+        """Append a once-per-cycle entry; [] if its unique index says it is already booked."""
+        try:
+            return [self.ledger.append(entry)]
+        except sqlite3.IntegrityError:
+            return []
+
+    def _book_waiting_fees(
+        self, room: _Room, tenancy: Tenancy, *, settling: bool = False
+    ) -> list[Entry]:
+        """Book the cycle fees of the tenancy's cycles so far that waited for the balance."""
+        if room.config.cycle_fee <= 0:
+            return []
+        booked: list[Entry] = []
+        cycle = room.calendar.cycle_containing(tenancy.moved_in_at)
+        now = self.now()
+        while cycle.start <= now:
+            booked += self._book_cycle_fee(room, tenancy, cycle.key, settling=settling)
+            cycle = room.calendar.cycle_containing(cycle.end)
         return booked
 
     def ensure_cycle_entries(self, at: datetime | None = None) -> list[Entry]:
@@ -838,7 +880,7 @@ class BillingCore:
             tenancy = self.ledger.open_tenancy(
                 room_id, tenant, moment, reading, allowance_pro_rata=pro_rata
             )
-            self._ensure_cycle_entries(room, tenancy, room.calendar.cycle_containing(moment).key)
+            # The first top-up comes before the cycle fee, which waits if it is not covered.
             if amount is not None:
                 self.ledger.top_up(
                     tenancy.account_id,
@@ -849,6 +891,7 @@ class BillingCore:
                     who=who,
                     why="first top-up",
                 )
+            self._ensure_cycle_entries(room, tenancy, room.calendar.cycle_containing(moment).key)
         room.live_balance = None
         return tenancy
 
@@ -877,6 +920,7 @@ class BillingCore:
         with self.ledger.transaction():
             result = self._process(room, reading, moment, trusted=True, force_post=True)
             final = result.posted
+            self._book_waiting_fees(room, tenancy, settling=True)
             balance = self.ledger.balance(tenancy.account_id)
             settlement = None
             if balance != 0:
@@ -953,6 +997,7 @@ class BillingCore:
                 recovered = self.ledger.recover_emergency_credit(
                     tenancy.account_id, value, at=moment, who=who
                 )
+                self._book_waiting_fees(self._room(room_id), tenancy)
         return TopUp(entry, created, recovered)
 
     def take_emergency_credit(
@@ -984,13 +1029,37 @@ class BillingCore:
             return self.ledger.refund(tenancy.account_id, value, at=self._at(at), who=who, why=why)
 
     def adjust(
-        self, room_id: str, amount: Number, *, reason: str, who: str, at: datetime | None = None
-    ) -> Entry:
+        self,
+        room_id: str,
+        amount: Number,
+        *,
+        reason: str,
+        who: str,
+        at: datetime | None = None,
+        record_debt: bool = False,
+    ) -> Adjustment:
+        """A landlord's correction. One that takes the balance below zero is refused unless
+        the landlord records that part as debt explicitly (`record_debt`)."""
         value = self.currency.parse_signed_amount(amount)
         tenancy = self._require_tenancy(room_id)
-        return self.ledger.adjust(
-            tenancy.account_id, value, at=self._at(at), who=who, reason=reason
-        )
+        with self.ledger.transaction():
+            self.flush(room_id)
+            balance = self.ledger.balance(tenancy.account_id)
+            # How much further below zero it takes the balance (a credit takes it nowhere).
+            below_after = max(Decimal(0), -(balance + value))
+            debt = max(self.currency.from_minor(0), below_after - max(Decimal(0), -balance))
+            if debt > 0 and not record_debt:
+                raise BillingError(
+                    ADJUSTMENT_EXCEEDS_BALANCE,
+                    {
+                        "amount": self.currency.format(-value),
+                        "balance": self.currency.format(balance),
+                    },
+                )
+            entry = self.ledger.adjust(
+                tenancy.account_id, value, at=self._at(at), who=who, reason=reason, debt=debt
+            )
+        return Adjustment(entry, debt)
 
     def add_fee(
         self,
@@ -1001,6 +1070,18 @@ class BillingCore:
         who: str = SYSTEM,
         at: datetime | None = None,
     ) -> Entry:
+        """A one-off fee; never beyond the balance (a fee is not a way into debt)."""
         value = self.currency.parse_amount(amount)
         tenancy = self._require_tenancy(room_id)
-        return self.ledger.fee(tenancy.account_id, value, at=self._at(at), who=who, why=why)
+        with self.ledger.transaction():
+            self.flush(room_id)
+            balance = self.ledger.balance(tenancy.account_id)
+            if value > balance:
+                raise BillingError(
+                    FEE_EXCEEDS_BALANCE,
+                    {
+                        "amount": self.currency.format(value),
+                        "balance": self.currency.format(balance),
+                    },
+                )
+            return self.ledger.fee(tenancy.account_id, value, at=self._at(at), who=who, why=why)

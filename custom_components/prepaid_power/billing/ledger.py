@@ -66,6 +66,8 @@ SYSTEM: Final = "system"
 EMERGENCY_CREDIT_TAKEN: Final = "emergency credit taken"
 EMERGENCY_CREDIT_RECOVERED: Final = "emergency credit recovered from a top-up"
 EMERGENCY_CREDIT_REASONS: Final = frozenset({EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED})
+# Marks the part of a landlord's adjustment below zero that was recorded as debt on purpose.
+DEBT_RECORDED: Final = "debt recorded"
 
 type Migration = Callable[[sqlite3.Connection], None]
 
@@ -887,14 +889,25 @@ class Ledger:
             return self.append(NewEntry(account_id, "refund", at, -amount, who, why or "refund"))
 
     def adjust(
-        self, account_id: int, amount: Decimal, *, at: datetime, who: str, reason: str
+        self,
+        account_id: int,
+        amount: Decimal,
+        *,
+        at: datetime,
+        who: str,
+        reason: str,
+        debt: Decimal = Decimal(0),
     ) -> Entry:
-        """A landlord's correction; the emergency-credit reasons are the tenant's own."""
+        """A landlord's correction; the emergency-credit reasons are the tenant's own. The part
+        of it below zero the landlord recorded as debt is said in the entry (`DEBT_RECORDED`)."""
         if not reason.strip():
             raise BillingError(REASON_REQUIRED, {})
-        if reason.strip() in EMERGENCY_CREDIT_REASONS:
+        if reason.strip() in EMERGENCY_CREDIT_REASONS or DEBT_RECORDED in reason:
             raise BillingError(REASON_RESERVED, {"reason": reason.strip()})
-        return self.append(NewEntry(account_id, "adjustment", at, amount, who, reason.strip()))
+        why = reason.strip()
+        if debt > 0:
+            why = f"{why} ({DEBT_RECORDED} {self.currency.format(debt)})"
+        return self.append(NewEntry(account_id, "adjustment", at, amount, who, why))
 
     # Emergency credit: adjustments with reserved reasons, so what is outstanding is in the
     # ledger and moves in the same transaction as the money (a top-up and its recovery).
@@ -969,18 +982,25 @@ class Ledger:
 
     def charge_totals(
         self, account_id: int, start: datetime, end: datetime
-    ) -> list[tuple[str, Decimal, Decimal, Decimal]]:
-        """Charges in [start, end) by tariff period: (period, kWh, allowance kWh, money)."""
+    ) -> list[tuple[str, Decimal, Decimal, Decimal, Decimal]]:
+        """Charges in [start, end) by tariff period and price:
+        (period, price, kWh, allowance kWh, money posted)."""
         rows = self._conn.execute(
-            "SELECT COALESCE(period, ''), SUM(kwh_micro), SUM(COALESCE(allowance_micro, 0)),"
-            " SUM(amount_minor) FROM entries"
+            "SELECT COALESCE(period, ''), COALESCE(price, '0'), SUM(kwh_micro),"
+            " SUM(COALESCE(allowance_micro, 0)), SUM(amount_minor) FROM entries"
             " WHERE account_id = ? AND at >= ? AND at < ? AND kind = 'charge'"
-            " GROUP BY period ORDER BY period",
+            " GROUP BY period, price ORDER BY period, CAST(price AS REAL)",
             (account_id, to_micros(start), to_micros(end)),
         )
         return [
-            (period, micro_to_kwh(kwh), micro_to_kwh(free), self.currency.from_minor(minor))
-            for period, kwh, free, minor in rows
+            (
+                period,
+                Decimal(price),
+                micro_to_kwh(kwh),
+                micro_to_kwh(free),
+                self.currency.from_minor(minor),
+            )
+            for period, price, kwh, free, minor in rows
         ]
 
     def charge_spans(

@@ -76,6 +76,26 @@ class Currency:
         """Floor to the minor unit: the carried remainder then always lies in [0, 1 minor unit)."""
         return amount.quantize(self.minor_unit, rounding=ROUND_FLOOR)
 
+    def allocate(self, total: Decimal, exact: list[Decimal]) -> list[Decimal]:
+        """Split `total` (on the minor unit) into parts that add up to it exactly, each the
+        floor of its `exact` share or one minor unit more, the larger remainders first (the
+        largest-remainder method). When `total` lies within one minor unit of Σ exact, as a
+        cycle's posted charges do, each part is within one minor unit of its exact share."""
+        if not exact:
+            return []
+        unit = self.minor_unit
+        floors = [self.round_down(value) for value in exact]
+        left = int((total - sum(floors, Decimal(0))) / unit)
+        # Beyond what one unit per part can absorb (not reached from the ledger), spread evenly.
+        even, left = divmod(left, len(exact))
+        parts = [floor + even * unit for floor in floors]
+        by_remainder = sorted(
+            range(len(exact)), key=lambda index: exact[index] - floors[index], reverse=True
+        )
+        for index in by_remainder[:left]:
+            parts[index] += unit
+        return parts
+
     def format(self, amount: Decimal) -> str:
         return str(amount.quantize(self.minor_unit))
 

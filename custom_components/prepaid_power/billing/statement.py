@@ -116,7 +116,12 @@ def statement_data(
     daily = _daily_usage(
         ledger.charge_spans(tenancy.account_id, cycle.start, cycle.end), cycle, core.tz
     )
-    energy_cost = -sum((amount for _, _, _, amount in by_period), Decimal(0))
+    energy_cost = -sum((amount for *_, amount in by_period), Decimal(0))
+    # The postings' rounding carry crosses periods: a line shows its own kWh * price, and the
+    # cycle's posted total is shared out so that the lines still add up to it.
+    line_amounts = currency.allocate(
+        energy_cost, [(kwh - free) * price for _, price, kwh, free, _ in by_period]
+    )
     name = ledger.room_name(tenancy.room_id)
     return {
         "room_id": tenancy.room_id,
@@ -143,18 +148,19 @@ def statement_data(
         "charges_by_period": [
             {
                 "period": period,
+                "price": str(price),
                 "kwh": _kwh(kwh),
                 "allowance_kwh": _kwh(free),
-                "amount": money(-amount),
+                "amount": money(line),
             }
-            for period, kwh, free, amount in by_period
+            for (period, price, kwh, free, _), line in zip(by_period, line_amounts, strict=True)
         ],
-        "energy_kwh": _kwh(sum((kwh for _, kwh, _, _ in by_period), Decimal(0))),
+        "energy_kwh": _kwh(sum((kwh for _, _, kwh, _, _ in by_period), Decimal(0))),
         "energy_cost": money(energy_cost),
         "allowance_credited_kwh": _kwh(
             sum((e.kwh or Decimal(0) for e in entries if e.kind == "allowance"), Decimal(0))
         ),
-        "allowance_used_kwh": _kwh(sum((free for _, _, free, _ in by_period), Decimal(0))),
+        "allowance_used_kwh": _kwh(sum((free for _, _, _, free, _ in by_period), Decimal(0))),
         "daily_usage": [
             {"date": day.isoformat(), "kwh": _kwh(micro_to_kwh(kwh))} for day, kwh in daily
         ],
