@@ -19,7 +19,6 @@ from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
     CYCLE_START_DAY_LOCKED,
-    FEE_EXCEEDS_BALANCE,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -1070,18 +1069,9 @@ class BillingCore:
         who: str = SYSTEM,
         at: datetime | None = None,
     ) -> Entry:
-        """A one-off fee; never beyond the balance (a fee is not a way into debt)."""
+        """A one-off fee (accrued charges are posted first); never beyond the balance."""
         value = self.currency.parse_amount(amount)
         tenancy = self._require_tenancy(room_id)
         with self.ledger.transaction():
             self.flush(room_id)
-            balance = self.ledger.balance(tenancy.account_id)
-            if value > balance:
-                raise BillingError(
-                    FEE_EXCEEDS_BALANCE,
-                    {
-                        "amount": self.currency.format(value),
-                        "balance": self.currency.format(balance),
-                    },
-                )
             return self.ledger.fee(tenancy.account_id, value, at=self._at(at), who=who, why=why)

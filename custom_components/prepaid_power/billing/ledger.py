@@ -31,6 +31,7 @@ from .cycle import from_micros, to_micros
 from .errors import (
     CURRENCY_MISMATCH,
     EMERGENCY_CREDIT_OUTSTANDING,
+    FEE_EXCEEDS_BALANCE,
     LEDGER_INCONSISTENT,
     NOT_A_TOP_UP,
     PAYMENT_METHOD_INVALID,
@@ -872,20 +873,21 @@ class Ledger:
                 )
             )
 
+    def _require_covered(self, account_id: int, amount: Decimal, key: str) -> None:
+        """Refuse (`key`) taking more than the balance: refunds and fees never make debt."""
+        balance = self.balance(account_id)
+        if amount > balance:
+            raise BillingError(
+                key,
+                {"amount": self.currency.format(amount), "balance": self.currency.format(balance)},
+            )
+
     def refund(
         self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str
     ) -> Entry:
         """Pay money back; never beyond the balance."""
         with self.transaction():
-            balance = self.balance(account_id)
-            if amount > balance:
-                raise BillingError(
-                    REFUND_EXCEEDS_BALANCE,
-                    {
-                        "amount": self.currency.format(amount),
-                        "balance": self.currency.format(balance),
-                    },
-                )
+            self._require_covered(account_id, amount, REFUND_EXCEEDS_BALANCE)
             return self.append(NewEntry(account_id, "refund", at, -amount, who, why or "refund"))
 
     def adjust(
@@ -948,9 +950,12 @@ class Ledger:
         return recovered
 
     def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
+        """A one-off fee; never beyond the balance (a fee is not a way into debt)."""
         if not why.strip():
             raise BillingError(REASON_REQUIRED, {})
-        return self.append(NewEntry(account_id, "fee", at, -amount, who, why.strip()))
+        with self.transaction():
+            self._require_covered(account_id, amount, FEE_EXCEEDS_BALANCE)
+            return self.append(NewEntry(account_id, "fee", at, -amount, who, why.strip()))
 
     # --- energy bookkeeping ------------------------------------------------------------------
 
