@@ -88,6 +88,26 @@ async def test_room_on_a_relay_board_channel(
     await hass.async_block_till_done()
 
 
+async def answer_suspect(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    issue: ir.IssueEntry,
+    choice: str,
+) -> dict[str, Any]:
+    """Answer a suspect-reading repair the way the repairs dialog does; returns its menu."""
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue.issue_id}
+    )
+    menu: dict[str, Any] = await response.json()
+    response = await client.post(
+        f"/api/repairs/issues/fix/{menu['flow_id']}", json={"next_step_id": choice}
+    )
+    assert (await response.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+    return menu
+
+
 async def test_suspect_jump_is_held_until_the_landlord_decides(
     hass: HomeAssistant,
     room: MockConfigEntry,
@@ -108,18 +128,9 @@ async def test_suspect_jump_is_held_until_the_landlord_decides(
     assert issues[0].translation_placeholders is not None
     assert issues[0].translation_placeholders["room"] == "Room 1"
 
-    client = await hass_client()
-    response = await client.post(
-        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issues[0].issue_id}
-    )
-    flow = await response.json()
-    assert flow["type"] == "menu"
-    assert flow["menu_options"] == ["charge", "discard"]
-    response = await client.post(
-        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"next_step_id": "charge"}
-    )
-    assert (await response.json())["type"] == "create_entry"
-    await hass.async_block_till_done()
+    menu = await answer_suspect(hass, hass_client, issues[0], "charge")
+    assert menu["type"] == "menu"
+    assert menu["menu_options"] == ["charge", "discard"]
     # 5 kWh at 0.5 CNY.
     assert balance(hass) == Decimal("17.50")
 
@@ -142,15 +153,7 @@ async def test_discarding_a_jump_keeps_the_usage_read_while_it_was_held(
     assert balance(hass) == Decimal("20.00")
     (issue,) = [i for i in issue_registry.issues.values() if i.translation_key == "suspect_reading"]
 
-    client = await hass_client()
-    response = await client.post(
-        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue.issue_id}
-    )
-    flow = await response.json()
-    response = await client.post(
-        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"next_step_id": "discard"}
-    )
-    assert (await response.json())["type"] == "create_entry"
+    await answer_suspect(hass, hass_client, issue, "discard")
     await poll(hass)
     # 0.06 kWh at 0.5 CNY; the 5 kWh are not charged.
     assert balance(hass) == Decimal("19.97")

@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from custom_components.prepaid_power.billing import errors
+from custom_components.prepaid_power.billing.core import BillingCore
 from custom_components.prepaid_power.billing.errors import BillingError
 from custom_components.prepaid_power.billing.ledger import (
     EMERGENCY_CREDIT_RECOVERED,
@@ -124,16 +125,26 @@ def test_only_top_ups_can_be_reversed(world: World) -> None:
     assert caught.value.key == errors.UNKNOWN_ENTRY
 
 
-def test_refund_never_beyond_balance(world: World) -> None:
+@pytest.mark.parametrize(
+    ("operation", "key"),
+    [
+        (lambda core, amount: core.refund("r1", amount, who="a"), errors.REFUND_EXCEEDS_BALANCE),
+        (lambda core, amount: core.add_fee("r1", amount, why="key"), errors.FEE_EXCEEDS_BALANCE),
+    ],
+    ids=["refund", "fee"],
+)
+def test_refunds_and_fees_never_beyond_balance(
+    world: World, operation: Callable[[BillingCore, str], object], key: str
+) -> None:
     occupied(world)
     world.core.top_up("r1", "20", method="cash", who="a")
     before = world.counts()
     with pytest.raises(BillingError) as caught:
-        world.core.refund("r1", "20.01", who="a")
-    assert caught.value.key == errors.REFUND_EXCEEDS_BALANCE
+        operation(world.core, "20.01")
+    assert caught.value.key == key
     assert caught.value.placeholders == {"amount": "20.01", "balance": "20.00"}
     assert world.counts() == before
-    world.core.refund("r1", "20", who="a")
+    operation(world.core, "20")
     assert world.core.balance("r1") == 0
 
 
@@ -175,16 +186,6 @@ def test_adjustment_below_zero_only_as_explicit_debt(world: World) -> None:
     tenancy = world.core.tenancy_of("r1")
     assert tenancy is not None
     check_never_negative_but_by_usage(world.ledger, tenancy.account_id)
-
-
-def test_fee_never_beyond_the_balance(world: World) -> None:
-    occupied(world)
-    world.core.top_up("r1", "2", method="cash", who="a")
-    before = world.counts()
-    with pytest.raises(BillingError) as caught:
-        world.core.add_fee("r1", "2.01", why="key copy")
-    assert caught.value.key == errors.FEE_EXCEEDS_BALANCE
-    assert world.counts() == before
 
 
 def test_emergency_credit_is_taken_once_and_paid_back_first_by_top_ups(world: World) -> None:
