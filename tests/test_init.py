@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from homeassistant.components.config import device_registry as config_device_registry
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
@@ -163,13 +164,17 @@ async def test_remove_meter_device(
     client = await hass_ws_client(hass)
 
     async def remove(device_id: str) -> bool:
-        await client.send_json_auto_id(
-            {
+        # What the device page sends: `remove` where HA has it (it replaced
+        # `remove_config_entry`, which goes in 2027.9), else the older command.
+        if hasattr(config_device_registry, "websocket_remove_device"):
+            message = {"type": "config/device_registry/remove", "device_id": device_id}
+        else:
+            message = {
                 "type": "config/device_registry/remove_config_entry",
                 "config_entry_id": entry.entry_id,
                 "device_id": device_id,
             }
-        )
+        await client.send_json_auto_id(message)
         response = await client.receive_json()
         return bool(response["success"])
 
