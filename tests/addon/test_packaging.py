@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 import re
-import struct
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 
 from prepaid_power_gateway import VERSION, ConfigError
 from prepaid_power_gateway.config import load_addon_options
+from tests.images import png_size
 
 from .supervisor_rules import (
     ADDON_CONFIG,
@@ -30,14 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ADDON = ROOT / "addon"
 CONFIG: dict[str, Any] = yaml.safe_load((ADDON / "config.yaml").read_text())
 SCHEMA: dict[str, Any] = CONFIG["schema"]
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """Width and height from a PNG's header."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
 
 
 def test_config_passes_the_supervisor_rules() -> None:
