@@ -204,19 +204,24 @@ async def test_rtu_over_tcp_gateway(hass: HomeAssistant, simulated_gateway: Gate
     assert result["description_placeholders"]["count"] == "3"
 
 
-async def test_same_gateway_twice_aborts(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
-    """A gateway already configured is not added again."""
-    MockConfigEntry(
+def manual_entry(port: int) -> MockConfigEntry:
+    """A Modbus TCP gateway entry added by hand at 127.0.0.1:port, without meters."""
+    return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=f"127.0.0.1:{simulated_gateway.port}",
+        unique_id=f"127.0.0.1:{port}",
         data={
             CONF_CONNECTION: "tcp",
             CONF_HOST: "127.0.0.1",
-            CONF_PORT: simulated_gateway.port,
+            CONF_PORT: port,
             CONF_FRAMING: "tcp",
             CONF_METERS: [],
         },
-    ).add_to_hass(hass)
+    )
+
+
+async def test_same_gateway_twice_aborts(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """A gateway already configured is not added again."""
+    manual_entry(simulated_gateway.port).add_to_hass(hass)
     result = await _tcp_form(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -321,17 +326,7 @@ async def test_discovery_of_a_gateway_added_by_hand_aborts(
 ) -> None:
     """The add-on announces the address of a gateway entry added by hand (under another
     name for the same host): no second entry polls the same bus."""
-    manual = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=f"127.0.0.1:{simulated_gateway.port}",
-        data={
-            CONF_CONNECTION: "tcp",
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: simulated_gateway.port,
-            CONF_FRAMING: "tcp",
-            CONF_METERS: [],
-        },
-    )
+    manual = manual_entry(simulated_gateway.port)
     manual.add_to_hass(hass)
     for host in ("127.0.0.1", "localhost"):
         result = await hass.config_entries.flow.async_init(

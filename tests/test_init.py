@@ -26,6 +26,18 @@ from prepaid_power_gateway import Gateway
 from .conftest import device_with_identifier, unused_tcp_port
 from .test_config_flow import SMALL_BUILDING_METERS
 
+# A room's subentry data, as the room form saves it (meter 1: the SDM120, which has no relay).
+ROOM_DATA: dict[str, Any] = {
+    "meter": 1,
+    "price": "0.5",
+    "cycle_start_day": 1,
+    "allowance_kwh": "0",
+    "allowance_pro_rata": False,
+    "actuator_kind": "none",
+    "supply": {"low_level": "10", "credit_limit": "0"},
+    "schedules": {},
+}
+
 
 def gateway_entry(
     port: int,

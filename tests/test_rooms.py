@@ -36,22 +36,11 @@ from custom_components.prepaid_power.const import (
 from prepaid_power_gateway import Gateway
 
 from .conftest import device_with_identifier
-from .test_init import gateway_entry, setup_gateway
+from .test_init import ROOM_DATA, gateway_entry, setup_gateway
 from .test_sensor import poll
 
 # Entities a landlord enables by hand (thresholds, relay fault, price) are tested enabled.
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
-
-ROOM_DATA: dict[str, Any] = {
-    "meter": 1,
-    "price": "0.5",
-    "cycle_start_day": 1,
-    "allowance_kwh": "0",
-    "allowance_pro_rata": False,
-    "actuator_kind": "none",
-    "supply": {"low_level": "10", "credit_limit": "0"},
-    "schedules": {},
-}
 
 
 def entry_with_room(port: int, **data: Any) -> MockConfigEntry:

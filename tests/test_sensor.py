@@ -33,7 +33,7 @@ from prepaid_power_gateway import Gateway
 from prepaid_power_gateway.simulator.rtu import PtySimulator
 
 from .test_config_flow import SMALL_BUILDING_METERS
-from .test_init import gateway_entry, setup_gateway
+from .test_init import ROOM_DATA, gateway_entry, setup_gateway
 
 
 def state_value(hass: HomeAssistant, entity_id: str) -> float:
@@ -285,16 +285,7 @@ async def test_diagnostics_identify_no_building_or_tenant(
             },
             subentries_data=[
                 {
-                    "data": {
-                        "meter": 3,
-                        "price": "0.5",
-                        "cycle_start_day": 1,
-                        "allowance_kwh": "0",
-                        "allowance_pro_rata": False,
-                        "actuator_kind": "meter_relay",
-                        "supply": {"low_level": "10", "credit_limit": "0"},
-                        "schedules": {},
-                    },
+                    "data": {**ROOM_DATA, "meter": 3, "actuator_kind": "meter_relay"},
                     "subentry_type": "room",
                     "title": "Flat of Mrs Wang",
                     "unique_id": None,
