@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+import voluptuous as vol
 
 from custom_components.prepaid_power.billing.aio import THREAD_NAME
 from custom_components.prepaid_power.const import (
@@ -567,6 +568,13 @@ async def test_landlord_statement_template_overrides_the_shipped_one(
     )
     assert "Alice" in chinese["statement"]
     assert "owes nothing" not in chinese["statement"]
+    # The action's language selector offers the translation key "zh-hans": the same language.
+    selected = await act(
+        hass, "statement", {"device_id": room_device_id(hass, room), "language": "zh-hans"}
+    )
+    assert selected["statement"] == chinese["statement"]
+    with pytest.raises(vol.Invalid):
+        await act(hass, "statement", {"device_id": room_device_id(hass, room), "language": "fr"})
 
 
 async def test_ledger_thread_ends_when_home_assistant_stops(
