@@ -663,3 +663,18 @@ async def test_adopting_an_occupied_building_cuts_nobody_off(
     await hass.async_block_till_done()
     tenancy, top_ups = await entry.runtime_data.rooms.billing.run(ledger)
     assert len(top_ups) == 1
+
+
+async def test_tenant_cannot_move_in_on_a_meter_that_does_not_answer(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Without a reading there is no opening reading: the form says so and saves nothing."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    simulated_gateway.simulator.meter(3).set_faults(offline=True)
+    await poll(hass)
+    result = await add_room(
+        hass, entry, {**ROOM_FORM, "occupied": True, "tenant": "Li Wei", "opening_balance": "5"}
+    )
+    assert result["errors"] == {"meter": "meter_unavailable"}
+    assert not entry.subentries
