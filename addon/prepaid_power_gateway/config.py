@@ -82,6 +82,8 @@ class GatewayConfig:
     log_level: str = "info"
     max_pending_per_client: int = 32
     allowed_clients: tuple[str, ...] = ()
+    # The add-on was started before a bus was chosen: it waits, saying what to choose.
+    bus_missing: str | None = None
 
 
 def _client_network(value: Any) -> str:
@@ -167,8 +169,13 @@ def _serial_port_exists(port: str) -> bool:
     return "://" in port or Path(port).exists()
 
 
-def parse_config(data: Any, base: Path | None = None) -> GatewayConfig:
-    """Validate a standalone configuration mapping; raises `ConfigError` naming the field."""
+def parse_config(
+    data: Any, base: Path | None = None, *, bus_missing: str | None = None
+) -> GatewayConfig:
+    """Validate a standalone configuration mapping; raises `ConfigError` naming the field.
+
+    `bus_missing` (the add-on only): no bus is chosen yet, and this says what to choose.
+    """
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -184,7 +191,7 @@ def parse_config(data: Any, base: Path | None = None) -> GatewayConfig:
         upstream = SerialSettings(**serial)
     elif "tcp" in raw_upstream:
         upstream = TcpSettings(**raw_upstream["tcp"])
-    if not valid["simulate"]:
+    if not valid["simulate"] and bus_missing is None:
         if upstream is None:
             raise ConfigError(
                 "upstream", "simulate is false: configure upstream.serial or upstream.tcp"
@@ -214,6 +221,7 @@ def parse_config(data: Any, base: Path | None = None) -> GatewayConfig:
         log_level=valid["log_level"],
         max_pending_per_client=valid["max_pending_per_client"],
         allowed_clients=tuple(valid["allowed_clients"]),
+        bus_missing=bus_missing,
     )
 
 
@@ -276,10 +284,12 @@ def load_addon_options(path: Path) -> GatewayConfig:
         raise ConfigError("options", f"invalid JSON in {path}: {err}") from None
     if not isinstance(options, dict):
         raise ConfigError("options", "must be a JSON object")
-    if not options.get("simulate", False):
-        _check_bus_chosen(options)
+    missing = None if options.get("simulate", False) else _bus_missing(options)
+    data = addon_options_to_config(options)
+    if missing is not None:
+        data.pop("upstream", None)
     try:
-        return parse_config(addon_options_to_config(options), base=ADDON_CONFIG_DIR)
+        return parse_config(data, base=ADDON_CONFIG_DIR, bus_missing=missing)
     except ConfigError as err:
         field = err.field
         for name, option_path in ADDON_OPTION_PATHS.items():
@@ -292,21 +302,21 @@ def load_addon_options(path: Path) -> GatewayConfig:
         raise ConfigError(field, err.message) from None
 
 
-def _check_bus_chosen(options: Mapping[str, Any]) -> None:
-    """A fresh install has no bus chosen yet: say what to do instead of a schema error."""
+def _bus_missing(options: Mapping[str, Any]) -> str | None:
+    """What to choose when a fresh install has no bus yet (None: a bus is chosen)."""
     if options.get("upstream", "serial") == "tcp":
         if not options.get("tcp_host"):
-            raise ConfigError(
-                "tcp_host",
+            return (
                 "no TCP gateway chosen: enter the gateway's address under tcp_host in the "
-                "add-on's Configuration tab (or turn on simulate to try the simulator)",
+                "add-on's Configuration tab and restart it (or turn on simulate to try the "
+                "simulator)"
             )
     elif not options.get("serial_port"):
-        raise ConfigError(
-            "serial_port",
+        return (
             "no serial port chosen: choose the RS485 adapter under serial_port in the add-on's "
-            "Configuration tab (or turn on simulate to try the simulator)",
+            "Configuration tab and restart it (or turn on simulate to try the simulator)"
         )
+    return None
 
 
 def gateway_config(

@@ -93,7 +93,11 @@ class Gateway:
         except BaseException:
             await self.stop()
             raise
-        if self.supervisor is not None:
+        if self.config.bus_missing is not None:
+            # Nothing to announce: Home Assistant would find no meters. The status page and
+            # this line say what to do.
+            _LOGGER.warning("waiting for a bus: %s", self.config.bus_missing)
+        elif self.supervisor is not None:
             self.discovery = Discovery(self.supervisor, self.port)
             self._discovery_task = asyncio.get_running_loop().create_task(
                 self.discovery.announce(), name="supervisor-discovery"
@@ -165,6 +169,7 @@ class Gateway:
             "status_port": self.status_port,
             "simulate": self.simulator is not None,
             "allowed_clients": str(self.server.allowed_clients or "any"),
+            "bus_missing": self.config.bus_missing,
             "request_timeout": self.config.request_timeout,
             "min_gap_ms": self.config.min_gap_ms,
             "id_switch_gap_ms": self.config.id_switch_gap_ms,

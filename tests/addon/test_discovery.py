@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
+import json
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 import pytest
+import yaml
 
 from prepaid_power_gateway import ConfigError, Gateway, gateway_config
+from prepaid_power_gateway.config import load_addon_options
 from prepaid_power_gateway.discovery import Discovery, SupervisorSettings
 
-from .modbus_client import ModbusClient
+from .modbus_client import ModbusClient, ModbusError
+
+ADDON = Path(__file__).resolve().parents[2] / "addon"
 
 TOKEN = "test-token-123"
 
@@ -168,3 +176,35 @@ def test_allowed_clients_must_be_addresses() -> None:
         gateway_config("sample", allowed_clients=["homeassistant.local"])
     assert err.value.field.startswith("allowed_clients")
     assert "not an IP address or network" in err.value.message
+
+
+async def test_a_fresh_install_waits_for_a_bus(
+    supervisor: FakeSupervisor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Started with the default options (no serial port chosen), the add-on says what to do
+    in its log and on its status page, answers every request 0x0A and announces nothing."""
+    defaults = yaml.safe_load((ADDON / "config.yaml").read_text())["options"]
+    path = tmp_path / "options.json"
+    path.write_text(json.dumps(defaults))
+    config = replace(
+        load_addon_options(path),
+        listen_host="127.0.0.1",
+        listen_port=0,
+        status_host="127.0.0.1",
+        status_port=0,
+    )
+    settings = SupervisorSettings(TOKEN, supervisor.url, hostname="gateway-host")
+    async with Gateway(config, supervisor=settings, home_assistant_hosts=("127.0.0.1",)) as gw:
+        assert await gw.announced() is None
+        async with ModbusClient(gw.port) as client:
+            with pytest.raises(ModbusError) as err:
+                await client.read(1, 3, 0, 2)
+        assert err.value.code == 0x0A
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{gw.status_port}/") as response,
+        ):
+            page = await response.text()
+    assert "Waiting for a bus: no serial port chosen" in page
+    assert "waiting for a bus: no serial port chosen" in caplog.text
+    assert not [call for call in supervisor.calls if call[0] == "POST"]

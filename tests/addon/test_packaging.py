@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 from pathlib import Path
 import re
-import subprocess
 import sys
 from typing import Any
 
@@ -15,7 +13,7 @@ import pytest
 import voluptuous as vol
 import yaml
 
-from prepaid_power_gateway import VERSION, ConfigError
+from prepaid_power_gateway import VERSION
 from prepaid_power_gateway.config import load_addon_options
 from tests.images import png_size
 
@@ -105,30 +103,21 @@ def test_a_broken_repository_file_fails_the_rules(repository: dict[str, Any]) ->
         REPOSITORY_CONFIG(repository)
 
 
-def test_default_options_ask_for_a_serial_port(tmp_path: Path) -> None:
+def test_default_options_wait_for_a_serial_port(tmp_path: Path) -> None:
     """A fresh install is not a simulated building: it waits for the landlord's bus."""
     path = tmp_path / "options.json"
     path.write_text(json.dumps(CONFIG["options"]))
-    result = subprocess.run(
-        [sys.executable, "-m", "prepaid_power_gateway"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "SUPERVISOR_TOKEN"},
-            "PYTHONPATH": str(ADDON),
-            "PREPAID_POWER_OPTIONS": str(path),
-        },
-        check=False,
-    )
-    assert result.returncode == 2
-    (line,) = result.stderr.strip().splitlines()
-    assert "config error: serial_port: no serial port chosen" in line
-    assert "turn on simulate to try the simulator" in line
+    config = load_addon_options(path)
+    assert (config.simulate, config.building, config.upstream) == (False, None, None)
+    assert config.bus_missing is not None
+    assert config.bus_missing.startswith("no serial port chosen: choose the RS485 adapter")
+    assert "turn on simulate to try the simulator" in config.bus_missing
     path.write_text(json.dumps({**CONFIG["options"], "upstream": "tcp"}))
-    with pytest.raises(ConfigError) as err:
-        load_addon_options(path)
-    assert err.value.field == "tcp_host"
+    missing = load_addon_options(path).bus_missing
+    assert missing is not None
+    assert missing.startswith("no TCP gateway chosen")
+    path.write_text(json.dumps({**CONFIG["options"], "serial_port": "/dev/null"}))
+    assert load_addon_options(path).bus_missing is None
 
 
 def test_the_simulator_is_one_option_away(tmp_path: Path) -> None:
@@ -142,6 +131,7 @@ def test_the_simulator_is_one_option_away(tmp_path: Path) -> None:
     assert config.status_port == CONFIG["ingress_port"]
     assert config.baudrate == 9600
     assert config.allowed_clients == ()
+    assert config.bus_missing is None
     path.write_text(
         json.dumps({**CONFIG["options"], "simulate": True, "allowed_clients": ["10.0.0.9"]})
     )
