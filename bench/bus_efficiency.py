@@ -149,6 +149,7 @@ async def measure(plan: Plan, meters: Sequence[MeterRequest], cycles: int) -> fl
     pauses = {m.slave_id: m.profile.quirks.id_switch_pause_ms for m in meters}
     config = gateway_config(
         "sample",
+        simulate=True,
         time_scale=0,
         min_gap_ms=0,
         id_switch_gap_ms=0,

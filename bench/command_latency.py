@@ -107,7 +107,11 @@ async def measure(
 
     building = uniform_building(meters, MODEL, load_w=0)
     config = gateway_config(
-        building, time_scale=1 if continuous else 0, wire_time=True, baudrate=9600
+        building,
+        simulate=True,
+        time_scale=1 if continuous else 0,
+        wire_time=True,
+        baudrate=9600,
     )
     results: dict[str, list[float]] = {"detect": [], "cut": [], "cut_total": [], "restore": []}
     rng = random.Random(7)

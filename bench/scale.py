@@ -127,6 +127,7 @@ async def serve_gateways(gateways: int, meters: int) -> None:
             gateway = Gateway(
                 gateway_config(
                     building,
+                    simulate=True,
                     time_scale=0,
                     min_gap_ms=0,
                     id_switch_gap_ms=0,

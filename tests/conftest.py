@@ -79,7 +79,7 @@ def building() -> BuildingConfig:
 @pytest.fixture
 async def simulated_gateway(building: BuildingConfig) -> AsyncIterator[Gateway]:
     """The add-on's gateway, in simulator mode, serving Modbus TCP on loopback."""
-    async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
+    async with Gateway(gateway_config(building, simulate=True, **FAST_GATEWAY)) as gateway:
         yield gateway
 
 

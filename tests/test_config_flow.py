@@ -8,7 +8,7 @@ import contextlib
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER
+from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -204,19 +204,24 @@ async def test_rtu_over_tcp_gateway(hass: HomeAssistant, simulated_gateway: Gate
     assert result["description_placeholders"]["count"] == "3"
 
 
-async def test_same_gateway_twice_aborts(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
-    """A gateway already configured is not added again."""
-    MockConfigEntry(
+def manual_entry(port: int) -> MockConfigEntry:
+    """A Modbus TCP gateway entry added by hand at 127.0.0.1:port, without meters."""
+    return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=f"127.0.0.1:{simulated_gateway.port}",
+        unique_id=f"127.0.0.1:{port}",
         data={
             CONF_CONNECTION: "tcp",
             CONF_HOST: "127.0.0.1",
-            CONF_PORT: simulated_gateway.port,
+            CONF_PORT: port,
             CONF_FRAMING: "tcp",
             CONF_METERS: [],
         },
-    ).add_to_hass(hass)
+    )
+
+
+async def test_same_gateway_twice_aborts(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
+    """A gateway already configured is not added again."""
+    manual_entry(simulated_gateway.port).add_to_hass(hass)
     result = await _tcp_form(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -316,6 +321,40 @@ async def test_rediscovery_with_new_host_updates_entry(hass: HomeAssistant) -> N
     assert entry.data[CONF_PORT] == 1502
 
 
+async def test_discovery_of_a_gateway_added_by_hand_aborts(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """The add-on announces the address of a gateway entry added by hand (under another
+    name for the same host): no second entry polls the same bus."""
+    manual = manual_entry(simulated_gateway.port)
+    manual.add_to_hass(hass)
+    for host in ("127.0.0.1", "localhost"):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_HASSIO}, data=_discovery(simulated_gateway.port, host)
+        )
+        assert result["type"] is FlowResultType.ABORT, host
+        assert result["reason"] == "already_configured"
+    assert hass.config_entries.async_entries(DOMAIN) == [manual]
+    # Another port of the same host is another gateway.
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_HASSIO}, data=_discovery(unused_tcp_port())
+    )
+    assert result["step_id"] == "hassio_confirm"
+
+
+async def test_second_discovery_while_the_first_waits_aborts(hass: HomeAssistant) -> None:
+    """The add-on restarting before the landlord confirmed: one discovery flow, not two."""
+    first = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_HASSIO}, data=_discovery(1502)
+    )
+    assert first["step_id"] == "hassio_confirm"
+    second = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_HASSIO}, data=_discovery(1502)
+    )
+    assert second["type"] is FlowResultType.ABORT
+    assert second["reason"] == "already_in_progress"
+
+
 async def test_serial_flow(hass: HomeAssistant, simulated_gateway: Gateway) -> None:
     """A serial port (a real pty with RTU framing) is checked and scanned too."""
     async with PtySimulator(simulated_gateway.simulator) as pty:
@@ -330,7 +369,7 @@ async def test_serial_flow(hass: HomeAssistant, simulated_gateway: Gateway) -> N
             {
                 CONF_SERIAL_PORT: port,
                 CONF_BAUDRATE: "9600",
-                CONF_PARITY: "N",
+                CONF_PARITY: "none",
                 CONF_STOPBITS: "1",
                 CONF_BYTESIZE: "8",
             },
@@ -341,6 +380,7 @@ async def test_serial_flow(hass: HomeAssistant, simulated_gateway: Gateway) -> N
     assert result["data"][CONF_SERIAL_PORT] == port
     assert result["data"][CONF_BAUDRATE] == 9600
     assert result["data"][CONF_STOPBITS] == 1
+    assert result["data"][CONF_PARITY] == "N"  # the letter pymodbus takes
     assert len(result["data"][CONF_METERS]) == 3
     assert result["result"].unique_id == port
 
@@ -356,7 +396,7 @@ async def test_serial_port_that_does_not_exist(hass: HomeAssistant) -> None:
         {
             CONF_SERIAL_PORT: "/dev/ttyDoesNotExist0",
             CONF_BAUDRATE: "9600",
-            CONF_PARITY: "N",
+            CONF_PARITY: "none",
             CONF_STOPBITS: "1",
             CONF_BYTESIZE: "8",
         },
@@ -437,17 +477,27 @@ async def test_reconfigure_serial(
         entry.add_to_hass(hass)
         result = await entry.start_reconfigure_flow(hass)
         assert result["step_id"] == "serial"
+        suggested = {
+            str(key): key.description["suggested_value"] for key in result["data_schema"].schema
+        }
+        assert suggested[CONF_PARITY] == "none"
+        assert suggested[CONF_BAUDRATE] == "9600"
         port = f"socket://127.0.0.1:{rtu.port}"
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
             {
                 CONF_SERIAL_PORT: port,
                 CONF_BAUDRATE: "19200",
-                CONF_PARITY: "E",
+                CONF_PARITY: "even",
                 CONF_STOPBITS: "1",
                 CONF_BYTESIZE: "8",
             },
         )
+        # The entry reloads with the new port: let it finish while the server is up, then
+        # unload it, so nothing is left running when the test ends.
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert await hass.config_entries.async_unload(entry.entry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_SERIAL_PORT] == port

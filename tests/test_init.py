@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from homeassistant.components.config import device_registry as config_device_registry
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
@@ -24,6 +25,18 @@ from prepaid_power_gateway import Gateway
 
 from .conftest import device_with_identifier, unused_tcp_port
 from .test_config_flow import SMALL_BUILDING_METERS
+
+# A room's subentry data, as the room form saves it (meter 1: the SDM120, which has no relay).
+ROOM_DATA: dict[str, Any] = {
+    "meter": 1,
+    "price": "0.5",
+    "cycle_start_day": 1,
+    "allowance_kwh": "0",
+    "allowance_pro_rata": False,
+    "actuator_kind": "none",
+    "supply": {"low_level": "10", "credit_limit": "0"},
+    "schedules": {},
+}
 
 
 def gateway_entry(
@@ -163,13 +176,17 @@ async def test_remove_meter_device(
     client = await hass_ws_client(hass)
 
     async def remove(device_id: str) -> bool:
-        await client.send_json_auto_id(
-            {
+        # What the device page sends: `remove` where HA has it (it replaced
+        # `remove_config_entry`, which goes in 2027.9), else the older command.
+        if hasattr(config_device_registry, "websocket_remove_device"):
+            message = {"type": "config/device_registry/remove", "device_id": device_id}
+        else:
+            message = {
                 "type": "config/device_registry/remove_config_entry",
                 "config_entry_id": entry.entry_id,
                 "device_id": device_id,
             }
-        )
+        await client.send_json_auto_id(message)
         response = await client.receive_json()
         return bool(response["success"])
 

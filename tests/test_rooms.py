@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+import voluptuous as vol
 
 from custom_components.prepaid_power.billing.aio import THREAD_NAME
 from custom_components.prepaid_power.const import (
@@ -36,22 +37,11 @@ from custom_components.prepaid_power.const import (
 from prepaid_power_gateway import Gateway
 
 from .conftest import device_with_identifier
-from .test_init import gateway_entry, setup_gateway
+from .test_init import ROOM_DATA, gateway_entry, setup_gateway
 from .test_sensor import poll
 
 # Entities a landlord enables by hand (thresholds, relay fault, price) are tested enabled.
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
-
-ROOM_DATA: dict[str, Any] = {
-    "meter": 1,
-    "price": "0.5",
-    "cycle_start_day": 1,
-    "allowance_kwh": "0",
-    "allowance_pro_rata": False,
-    "actuator_kind": "none",
-    "supply": {"low_level": "10", "credit_limit": "0"},
-    "schedules": {},
-}
 
 
 def entry_with_room(port: int, **data: Any) -> MockConfigEntry:
@@ -597,6 +587,13 @@ async def test_landlord_statement_template_overrides_the_shipped_one(
     )
     assert "Alice" in chinese["statement"]
     assert "owes nothing" not in chinese["statement"]
+    # The action's language selector offers the translation key "zh-hans": the same language.
+    selected = await act(
+        hass, "statement", {"device_id": room_device_id(hass, room), "language": "zh-hans"}
+    )
+    assert selected["statement"] == chinese["statement"]
+    with pytest.raises(vol.Invalid):
+        await act(hass, "statement", {"device_id": room_device_id(hass, room), "language": "fr"})
 
 
 async def test_ledger_thread_ends_when_home_assistant_stops(
@@ -613,3 +610,90 @@ async def test_ledger_thread_ends_when_home_assistant_stops(
     await hass.async_block_till_done()
     assert ledger_threads() == []
     assert await hass.config_entries.async_unload(room.entry_id)
+
+
+async def add_room(hass: HomeAssistant, entry: MockConfigEntry, form: dict[str, Any]) -> Any:
+    """Fill in the room form once."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "room"), context={"source": "user"}
+    )
+    return await hass.config_entries.subentries.async_configure(result["flow_id"], form)
+
+
+async def test_adopting_an_occupied_building_cuts_nobody_off(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A room added where a tenant lives starts with the tenant moved in at the meter's
+    reading now and the opening balance in the ledger, and its relay stays closed; a room
+    added vacant next to it is cut, as a vacant room is."""
+    hass.config.currency = "CNY"
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    occupied_meter, vacant_meter = (
+        simulated_gateway.simulator.meter(3),
+        simulated_gateway.simulator.meter(4),
+    )
+    assert occupied_meter.relay_on is True
+    assert vacant_meter.relay_on is True
+    form = {**ROOM_FORM, "occupied": True, "tenant": " ", "opening_balance": "30"}
+
+    result = await add_room(hass, entry, form)
+    assert result["errors"] == {"tenant": "tenant_required"}
+    result = await add_room(hass, entry, {**form, "tenant": "Li Wei", "opening_balance": "0"})
+    assert result["errors"] == {"opening_balance": "opening_balance_at_cut_off"}
+    result = await add_room(hass, entry, {**form, "tenant": "Li Wei", "opening_balance": "3.141"})
+    assert result["errors"] == {"opening_balance": "too_many_decimals"}
+    assert not entry.subentries
+
+    reading = Decimal(str(occupied_meter.energy_kwh)).quantize(Decimal("0.001"))
+    result = await add_room(hass, entry, {**form, "tenant": "Li Wei", "opening_balance": "30.00"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    result = await add_room(
+        hass, entry, {**ROOM_FORM, "name": "Room 3", "meter": "4", "occupied": False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await poll(hass, 2)
+
+    assert occupied_meter.relay_on is True
+    assert hass.states.get("sensor.room_2_tenancy").state == "occupied"
+    assert hass.states.get("sensor.room_2_supply").state == "on"
+    assert Decimal(hass.states.get("sensor.room_2_balance").state) == Decimal("30.00")
+    assert vacant_meter.relay_on is False
+    assert hass.states.get("sensor.room_3_tenancy").state == "vacant"
+
+    room_id = next(sub.subentry_id for sub in entry.subentries.values() if sub.title == "Room 2")
+
+    def ledger(core: Any) -> tuple[Any, list[Any]]:
+        (tenancy,) = core.ledger.tenancies(room_id)
+        return tenancy, core.ledger.entries(room_id=room_id, kinds=["top_up"])
+
+    tenancy, top_ups = await entry.runtime_data.rooms.billing.run(ledger)
+    assert (tenancy.tenant, tenancy.opening_reading, tenancy.moved_out_at) == (
+        "Li Wei",
+        reading,
+        None,
+    )
+    assert [(e.amount, e.why) for e in top_ups] == [(Decimal("30.00"), "first top-up")]
+
+    # Restarting does not move the tenant in a second time.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    tenancy, top_ups = await entry.runtime_data.rooms.billing.run(ledger)
+    assert len(top_ups) == 1
+
+
+async def test_tenant_cannot_move_in_on_a_meter_that_does_not_answer(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Without a reading there is no opening reading: the form says so and saves nothing."""
+    entry = gateway_entry(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    simulated_gateway.simulator.meter(3).set_faults(offline=True)
+    await poll(hass)
+    result = await add_room(
+        hass, entry, {**ROOM_FORM, "occupied": True, "tenant": "Li Wei", "opening_balance": "5"}
+    )
+    assert result["errors"] == {"meter": "meter_unavailable"}
+    assert not entry.subentries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 
 from homeassistant.auth.models import User
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
@@ -17,10 +18,22 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.prepaid_power.const import CONF_ALL_METER_VALUES, CONF_METERS, DOMAIN
+from custom_components.prepaid_power.const import (
+    CONF_ALL_METER_VALUES,
+    CONF_BAUDRATE,
+    CONF_BYTESIZE,
+    CONF_CONNECTION,
+    CONF_METERS,
+    CONF_PARITY,
+    CONF_SERIAL_PORT,
+    CONF_STOPBITS,
+    DOMAIN,
+)
 from prepaid_power_gateway import Gateway
+from prepaid_power_gateway.simulator.rtu import PtySimulator
 
-from .test_init import gateway_entry, setup_gateway
+from .test_config_flow import SMALL_BUILDING_METERS
+from .test_init import ROOM_DATA, gateway_entry, setup_gateway
 
 
 def state_value(hass: HomeAssistant, entity_id: str) -> float:
@@ -250,6 +263,59 @@ async def test_diagnostics(
     assert len([t for t in plan if t["slave_id"] == 3]) == 1
     assert diagnostics["bus"]["transactions"] >= len(plan)
     assert diagnostics["plan"]["wire_ms_per_cycle"] > 0
+
+
+async def test_diagnostics_identify_no_building_or_tenant(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_client: ClientSessionGenerator
+) -> None:
+    """Meter serials, the serial port, room names and override reasons are redacted."""
+    async with PtySimulator(simulated_gateway.simulator) as pty:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Gateway",
+            unique_id=pty.port,
+            data={
+                CONF_CONNECTION: "serial",
+                CONF_SERIAL_PORT: pty.port,
+                CONF_BAUDRATE: 9600,
+                CONF_PARITY: "N",
+                CONF_STOPBITS: 1,
+                CONF_BYTESIZE: 8,
+                CONF_METERS: SMALL_BUILDING_METERS,
+            },
+            subentries_data=[
+                {
+                    "data": {**ROOM_DATA, "meter": 3, "actuator_kind": "meter_relay"},
+                    "subentry_type": "room",
+                    "title": "Flat of Mrs Wang",
+                    "unique_id": None,
+                }
+            ],
+        )
+        await setup_gateway(hass, entry)
+        room = next(iter(entry.runtime_data.rooms.rooms.values()))
+        await hass.services.async_call(
+            DOMAIN,
+            "set_supply",
+            {"device_id": room.device_id, "state": "off", "reason": "Owes rent since May"},
+            blocking=True,
+        )
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    text = json.dumps(diagnostics)
+    for secret in (pty.port, "12000001", "11500004", "Mrs Wang", "Owes rent"):
+        assert secret not in text, secret
+    assert diagnostics["entry"]["data"]["serial_port"] == "**REDACTED**"
+    # Meters without a serial number have none to hide.
+    assert [m["serial_number"] for m in diagnostics["entry"]["data"]["meters"]] == [
+        "**REDACTED**",
+        None,
+        "**REDACTED**",
+        None,
+    ]
+    (supply,) = diagnostics["supply"].values()
+    # A reason is set (None would stay None), and hidden.
+    assert supply["memory"]["forced_off_reason"] == "**REDACTED**"
 
 
 async def test_options_change_reloads_with_new_interval(

@@ -1,9 +1,9 @@
 """Gateway configuration: a standalone YAML file or the add-on's /data/options.json.
 
 Standalone file (every key optional; a file with a top-level `meters` list is taken as a
-building file run with default options):
+building file, simulated with default options):
 
-    simulate: false
+    simulate: false             # true: answer from the simulated building instead of a bus
     upstream:
       serial: {port: /dev/ttyUSB0, baudrate: 9600, parity: N, stopbits: 1, bytesize: 8}
       # or: tcp: {host: 192.168.1.50, port: 502, framing: tcp | rtu_over_tcp}
@@ -16,6 +16,7 @@ building file run with default options):
     request_timeout: 0.5
     min_gap_ms: 5
     id_switch_gap_ms: 20
+    allowed_clients: []         # IPs/networks allowed on Modbus TCP besides Home Assistant
     status_port: 8099           # null: no web server
     log_level: info
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -37,7 +39,7 @@ from .errors import ConfigError
 BAUD_RATES = (1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200)
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_STATUS_PORT = 8099
-ADDON_CONFIG_DIR = Path("/config")  # the add-on's own config folder (map: addon_config)
+ADDON_CONFIG_DIR = Path("/config")  # the add-on's own config folder (map: app_config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class TcpSettings:
 class GatewayConfig:
     """Everything the gateway needs; build with `load_config` or `gateway_config`."""
 
-    simulate: bool = True
+    simulate: bool = False
     upstream: SerialSettings | TcpSettings | None = None
     building: BuildingConfig | None = None
     time_scale: float = 1.0
@@ -79,6 +81,16 @@ class GatewayConfig:
     status_port: int | None = DEFAULT_STATUS_PORT
     log_level: str = "info"
     max_pending_per_client: int = 32
+    allowed_clients: tuple[str, ...] = ()
+    # The add-on was started before a bus was chosen: it waits, saying what to choose.
+    bus_missing: str | None = None
+
+
+def _client_network(value: Any) -> str:
+    try:
+        return str(ipaddress.ip_network(str(value).strip(), strict=False))
+    except ValueError:
+        raise vol.Invalid(f"not an IP address or network: {value!r}") from None
 
 
 def _baud(value: Any) -> int:
@@ -115,7 +127,7 @@ _TCP = vol.Schema(
 
 CONFIG_SCHEMA = vol.Schema(
     {
-        vol.Optional("simulate", default=True): bool,
+        vol.Optional("simulate", default=False): bool,
         vol.Optional("upstream"): vol.Any(
             None,
             vol.Schema(
@@ -148,6 +160,7 @@ CONFIG_SCHEMA = vol.Schema(
         vol.Optional("max_pending_per_client", default=32): vol.All(
             int, vol.Range(min=1, max=1000)
         ),
+        vol.Optional("allowed_clients", default=list): [_client_network],
     }
 )
 
@@ -156,8 +169,13 @@ def _serial_port_exists(port: str) -> bool:
     return "://" in port or Path(port).exists()
 
 
-def parse_config(data: Any, base: Path | None = None) -> GatewayConfig:
-    """Validate a standalone configuration mapping; raises `ConfigError` naming the field."""
+def parse_config(
+    data: Any, base: Path | None = None, *, bus_missing: str | None = None
+) -> GatewayConfig:
+    """Validate a standalone configuration mapping; raises `ConfigError` naming the field.
+
+    `bus_missing` (the add-on only): no bus is chosen yet, and this says what to choose.
+    """
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
@@ -173,7 +191,7 @@ def parse_config(data: Any, base: Path | None = None) -> GatewayConfig:
         upstream = SerialSettings(**serial)
     elif "tcp" in raw_upstream:
         upstream = TcpSettings(**raw_upstream["tcp"])
-    if not valid["simulate"]:
+    if not valid["simulate"] and bus_missing is None:
         if upstream is None:
             raise ConfigError(
                 "upstream", "simulate is false: configure upstream.serial or upstream.tcp"
@@ -202,6 +220,8 @@ def parse_config(data: Any, base: Path | None = None) -> GatewayConfig:
         status_port=valid["status_port"],
         log_level=valid["log_level"],
         max_pending_per_client=valid["max_pending_per_client"],
+        allowed_clients=tuple(valid["allowed_clients"]),
+        bus_missing=bus_missing,
     )
 
 
@@ -210,7 +230,7 @@ def load_config(path: Path) -> GatewayConfig:
     data = load_yaml(path, "config")
     if isinstance(data, Mapping) and "meters" in data:
         building = resolve_building(str(path.resolve()), "building")
-        return replace(parse_config({}), building=building)
+        return replace(parse_config({"simulate": True}), building=building)
     return parse_config(data, base=path.resolve().parent)
 
 
@@ -246,7 +266,7 @@ def addon_options_to_config(options: Mapping[str, Any]) -> dict[str, Any]:
         config.setdefault("upstream", {}).setdefault(path[1], {})[path[2]] = value
     if kind == "serial" and "baudrate" in config:
         config.setdefault("upstream", {}).setdefault("serial", {})["baudrate"] = config["baudrate"]
-    if not options.get("simulate", True):
+    if not options.get("simulate", False):
         config.setdefault("upstream", {}).setdefault(kind, {})
     elif not options.get("serial_port" if kind == "serial" else "tcp_host"):
         config.pop("upstream", None)  # simulating without a bus configured
@@ -264,8 +284,12 @@ def load_addon_options(path: Path) -> GatewayConfig:
         raise ConfigError("options", f"invalid JSON in {path}: {err}") from None
     if not isinstance(options, dict):
         raise ConfigError("options", "must be a JSON object")
+    missing = None if options.get("simulate", False) else _bus_missing(options)
+    data = addon_options_to_config(options)
+    if missing is not None:
+        data.pop("upstream", None)
     try:
-        return parse_config(addon_options_to_config(options), base=ADDON_CONFIG_DIR)
+        return parse_config(data, base=ADDON_CONFIG_DIR, bus_missing=missing)
     except ConfigError as err:
         field = err.field
         for name, option_path in ADDON_OPTION_PATHS.items():
@@ -278,16 +302,34 @@ def load_addon_options(path: Path) -> GatewayConfig:
         raise ConfigError(field, err.message) from None
 
 
+def _bus_missing(options: Mapping[str, Any]) -> str | None:
+    """What to choose when a fresh install has no bus yet (None: a bus is chosen)."""
+    if options.get("upstream", "serial") == "tcp":
+        if not options.get("tcp_host"):
+            return (
+                "no TCP gateway chosen: enter the gateway's address under tcp_host in the "
+                "add-on's Configuration tab and restart it (or turn on simulate to try the "
+                "simulator)"
+            )
+    elif not options.get("serial_port"):
+        return (
+            "no serial port chosen: choose the RS485 adapter under serial_port in the add-on's "
+            "Configuration tab and restart it (or turn on simulate to try the simulator)"
+        )
+    return None
+
+
 def gateway_config(
     building: BuildingConfig | str | Mapping[str, Any] | None = "sample", **options: Any
 ) -> GatewayConfig:
     """A configuration for in-process use (tests, benchmarks): loopback, ephemeral ports.
 
     `building` is a `BuildingConfig` (see `building.make_building`), a shipped name, a path or
-    a mapping; `options` are any `GatewayConfig` fields or standalone options, e.g.
-    `gateway_config(uniform_building(40), time_scale=0, min_gap_ms=0)`.
+    a mapping, and means: simulate it; `options` are any `GatewayConfig` fields or standalone
+    options, e.g. `gateway_config(uniform_building(40), time_scale=0, min_gap_ms=0)`.
     """
     defaults: dict[str, Any] = {
+        "simulate": building is not None,
         "listen_host": "127.0.0.1",
         "listen_port": 0,
         "status_host": "127.0.0.1",

@@ -16,6 +16,7 @@ from .building import resolve_building
 from .config import GatewayConfig, SerialSettings
 from .discovery import Discovery, SupervisorSettings
 from .modbus import char_time
+from .peers import PeerFilter
 from .server import ModbusTcpServer
 from .simulator import Simulator, WireTiming
 from .stats import BusStats
@@ -25,6 +26,9 @@ from .web import create_app
 _LOGGER = logging.getLogger(__name__)
 VERSION = "0.1.0"
 SUPERVISOR_PEERS = ("172.30.32.1", "172.30.32.2", "127.0.0.1")
+# Home Assistant Core as the add-on sees it: its name on the Supervisor network, and the
+# network's gateway address its connections come from (Core runs on the host network).
+HOME_ASSISTANT_HOSTS = ("homeassistant", "172.30.32.1")
 
 
 class Gateway:
@@ -36,6 +40,7 @@ class Gateway:
         *,
         supervisor: SupervisorSettings | None = None,
         web_allowed_peers: Collection[str] | None = None,
+        home_assistant_hosts: Collection[str] = HOME_ASSISTANT_HOSTS,
     ) -> None:
         self.config = config
         self.stats = BusStats()
@@ -63,6 +68,7 @@ class Gateway:
             max_pending_per_client=config.max_pending_per_client,
         )
         self.supervisor = supervisor
+        self.home_assistant_hosts = home_assistant_hosts
         self.discovery: Discovery | None = None
         self.web_allowed_peers = web_allowed_peers
         if supervisor is not None and web_allowed_peers is None:
@@ -78,6 +84,7 @@ class Gateway:
 
     async def start(self) -> None:
         """Open the bus, listen, serve the status page, announce (under Supervisor)."""
+        self.server.allowed_clients = await self._allowed_clients()
         try:
             await self.upstream.open()
             await self.server.start(self.config.listen_host, self.config.listen_port)
@@ -86,11 +93,30 @@ class Gateway:
         except BaseException:
             await self.stop()
             raise
-        if self.supervisor is not None:
+        if self.config.bus_missing is not None:
+            # Nothing to announce: Home Assistant would find no meters. The status page and
+            # this line say what to do.
+            _LOGGER.warning("waiting for a bus: %s", self.config.bus_missing)
+        elif self.supervisor is not None:
             self.discovery = Discovery(self.supervisor, self.port)
             self._discovery_task = asyncio.get_running_loop().create_task(
                 self.discovery.announce(), name="supervisor-discovery"
             )
+
+    async def _allowed_clients(self) -> PeerFilter | None:
+        """Under the Supervisor only Home Assistant (and `allowed_clients`) may use the bus."""
+        allowed = list(self.config.allowed_clients)
+        if self.supervisor is None:
+            return PeerFilter(allowed) if allowed else None
+        loop = asyncio.get_running_loop()
+        for host in self.home_assistant_hosts:
+            try:
+                infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            except OSError:
+                _LOGGER.debug("cannot resolve %s", host)
+                continue
+            allowed += [str(info[4][0]) for info in infos]
+        return PeerFilter(dict.fromkeys(allowed))
 
     async def announced(self) -> str | None:
         """Wait for the Supervisor discovery attempt; its uuid (None: failed or standalone)."""
@@ -142,6 +168,8 @@ class Gateway:
             "port": self.port,
             "status_port": self.status_port,
             "simulate": self.simulator is not None,
+            "allowed_clients": str(self.server.allowed_clients or "any"),
+            "bus_missing": self.config.bus_missing,
             "request_timeout": self.config.request_timeout,
             "min_gap_ms": self.config.min_gap_ms,
             "id_switch_gap_ms": self.config.id_switch_gap_ms,

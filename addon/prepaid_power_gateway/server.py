@@ -17,6 +17,7 @@ import time
 
 from .errors import BusCrcError, BusTimeoutError, BusUnavailableError
 from .modbus import MBAP_HEADER, ExceptionCode, exception_pdu, is_exception, mbap_frame
+from .peers import PeerFilter
 from .stats import BusStats
 from .upstream import Upstream
 
@@ -101,8 +102,11 @@ class ModbusTcpServer:
         min_gap: float = 0.0,
         id_switch_gap: float = 0.0,
         max_pending_per_client: int = 32,
+        allowed_clients: PeerFilter | None = None,
     ) -> None:
         self.upstream = upstream
+        self.allowed_clients = allowed_clients
+        self._refused: set[str] = set()
         self.stats = stats
         self.request_timeout = request_timeout
         self.min_gap = min_gap
@@ -144,10 +148,15 @@ class ModbusTcpServer:
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        peer = writer.get_extra_info("peername")
+        if self.allowed_clients is not None and not self.allowed_clients.allows(
+            peer[0] if peer else None
+        ):
+            self._refuse(writer, peer[0] if peer else "?")
+            return
         task = asyncio.current_task()
         if task is not None:
             self._client_tasks.add(task)
-        peer = writer.get_extra_info("peername")
         client = ClientConnection(next(self._ids), f"{peer[0]}:{peer[1]}" if peer else "?", writer)
         self._clients[client.ident] = client
         self.stats.clients_connected += 1
@@ -170,6 +179,19 @@ class ModbusTcpServer:
             if task is not None:
                 self._client_tasks.discard(task)
             _LOGGER.debug("client %s gone (%d pending dropped)", client.peer, dropped)
+
+    def _refuse(self, writer: asyncio.StreamWriter, address: str) -> None:
+        """Close a connection from a client that is not allowed; warn once per address."""
+        self.stats.refused_clients += 1
+        if address not in self._refused:
+            self._refused.add(address)
+            _LOGGER.warning(
+                "refused a Modbus TCP client from %s: only %s may connect (add it to "
+                "allowed_clients to let it in)",
+                address,
+                self.allowed_clients,
+            )
+        writer.close()
 
     async def _read_requests(self, client: ClientConnection, reader: asyncio.StreamReader) -> None:
         while True:

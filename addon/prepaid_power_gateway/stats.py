@@ -72,6 +72,7 @@ class BusStats:
         self.clients_total = 0
         self.dropped_requests = 0
         self.busy_rejections = 0
+        self.refused_clients = 0
         self.queue_depth = 0
 
     def slave(self, unit: int) -> SlaveStats:
@@ -95,6 +96,7 @@ class BusStats:
             "queue_depth": self.queue_depth,
             "dropped_requests": self.dropped_requests,
             "busy_rejections": self.busy_rejections,
+            "refused_clients": self.refused_clients,
             "totals": self.totals(),
             "slaves": {str(unit): s.as_dict() for unit, s in sorted(self.slaves.items())},
         }

@@ -288,10 +288,25 @@ class TcpUpstream(Upstream):
         return check_response(unit, pdu, bytes(buffer))
 
 
+class NoBus(Upstream):
+    """No bus chosen yet: every request is answered 0x0A (gateway path unavailable)."""
+
+    description = "none chosen"
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    async def transact(self, unit: int, pdu: bytes, time_limit: float) -> bytes | None:
+        """Refuse, saying why."""
+        raise BusUnavailableError(self.reason)
+
+
 def make_upstream(config: GatewayConfig, simulator: Simulator | None) -> Upstream:
     """The upstream the configuration asks for."""
     if simulator is not None:
         return SimulatorUpstream(simulator)
+    if config.bus_missing is not None:
+        return NoBus(config.bus_missing)
     if isinstance(config.upstream, SerialSettings):
         return SerialUpstream(config.upstream)
     if isinstance(config.upstream, TcpSettings):

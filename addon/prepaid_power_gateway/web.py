@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
-import ipaddress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 import jinja2
 import voluptuous as vol
+
+from .peers import PeerFilter
 
 if TYPE_CHECKING:
     from .gateway import Gateway
@@ -174,18 +175,13 @@ async def api_simulator_clock(request: web.Request) -> web.Response:
 
 
 def _peer_filter(allowed: Collection[str]) -> Middleware:
-    networks = [ipaddress.ip_network(a, strict=False) for a in allowed]
+    peers = PeerFilter(allowed)
 
     @web.middleware
     async def only_allowed_peers(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        remote = request.remote or ""
-        try:
-            address = ipaddress.ip_address(remote)
-        except ValueError:
-            raise web.HTTPForbidden from None
-        if not any(address in network for network in networks):
+        if not peers.allows(request.remote):
             raise web.HTTPForbidden
         return await handler(request)
 

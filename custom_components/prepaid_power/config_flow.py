@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+import socket
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -70,6 +71,10 @@ from .const import (
     CONF_MAX_RECLOSE_ATTEMPTS,
     CONF_METER,
     CONF_METERS,
+    CONF_MOVE_IN,
+    CONF_OCCUPIED,
+    CONF_OPENING_BALANCE,
+    CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
     CONF_POLL_INTERVAL,
@@ -85,6 +90,7 @@ from .const import (
     CONF_SUPPLY,
     CONF_SUPPLY_SCHEDULE_ENTITY,
     CONF_SWITCH_ENTITY,
+    CONF_TENANT,
     CONF_TIMEOUT_MS,
     CONF_WARNING_CUT_LEVEL,
     CONNECTION_SERIAL,
@@ -109,6 +115,10 @@ from .const import (
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import load_profiles
+from .rooms import current_reading
+
+if TYPE_CHECKING:
+    from .coordinator import PrepaidPowerConfigEntry
 
 
 def _number(minimum: int, maximum: int, unit: str | None = None) -> Callable[[Any], Any]:
@@ -158,7 +168,9 @@ def _serial_schema(ports: list[str]) -> vol.Schema:
             vol.Required(CONF_BAUDRATE, default=str(DEFAULT_BAUDRATE)): vol.All(
                 _select([str(rate) for rate in BAUDRATES], CONF_BAUDRATE), vol.Coerce(int)
             ),
-            vol.Required(CONF_PARITY, default="N"): _select(list(PARITIES), CONF_PARITY),
+            vol.Required(CONF_PARITY, default="none"): vol.All(
+                _select(list(PARITIES), CONF_PARITY), PARITIES.__getitem__
+            ),
             vol.Required(CONF_STOPBITS, default="1"): vol.All(
                 _select(["1", "2"], CONF_STOPBITS), vol.Coerce(int)
             ),
@@ -223,7 +235,7 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> GatewayOptionsFlow:
+    def async_get_options_flow(config_entry: PrepaidPowerConfigEntry) -> GatewayOptionsFlow:
         """Poll interval and bus timing."""
         return GatewayOptionsFlow()
 
@@ -298,6 +310,9 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
         for key in (CONF_BAUDRATE, CONF_STOPBITS, CONF_BYTESIZE):
             if key in suggested:
                 suggested[key] = str(suggested[key])
+        if CONF_PARITY in suggested:
+            letters = {letter: option for option, letter in PARITIES.items()}
+            suggested[CONF_PARITY] = letters.get(suggested[CONF_PARITY], suggested[CONF_PARITY])
         return self.async_show_form(
             step_id="serial",
             data_schema=self.add_suggested_values_to_schema(_serial_schema(ports), suggested),
@@ -318,6 +333,8 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}
         )
+        # A gateway added by hand at the add-on's address already polls this bus.
+        await self._async_abort_if_same_endpoint(data)
         self._data = data
         self._addon_name = discovery_info.name
         self.context["title_placeholders"] = {"name": discovery_info.name}
@@ -421,10 +438,32 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
             if entry.entry_id != own and endpoint_title(entry.data) == title:
                 raise AbortFlow("already_configured")
 
+    async def _async_abort_if_same_endpoint(self, data: Mapping[str, Any]) -> None:
+        """Abort when a TCP gateway entry reaches the same port of the same host, by any name."""
+        addresses = await _async_addresses(self.hass, data[CONF_HOST])
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_CONNECTION) != CONNECTION_TCP or entry.data.get(
+                CONF_PORT
+            ) != data.get(CONF_PORT):
+                continue
+            if entry.data[CONF_HOST] == data[CONF_HOST] or addresses & await _async_addresses(
+                self.hass, entry.data[CONF_HOST]
+            ):
+                raise AbortFlow("already_configured")
+
     async def _async_check(self, data: Mapping[str, Any]) -> str | None:
         """The form error for a gateway that does not answer properly, or None."""
         status = await check_connection(endpoint_from_data(data))
         return CONNECTION_ERRORS.get(status)
+
+
+async def _async_addresses(hass: HomeAssistant, host: str) -> set[str]:
+    """The IP addresses a host name stands for (none when it does not resolve)."""
+    try:
+        infos = await hass.loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return set()
+    return {str(info[4][0]) for info in infos}
 
 
 class GatewayOptionsFlow(OptionsFlow):
@@ -547,13 +586,18 @@ class RoomSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**user_input, CONF_METER: int(user_input[CONF_METER])}
+            occupied = data.pop(CONF_OCCUPIED, False)
+            tenant, opening_balance = data.pop(CONF_TENANT, ""), data.pop(CONF_OPENING_BALANCE, "")
             errors = _room_errors(entry, data, own)
+            if not errors and occupied:
+                move_in, errors = _move_in_data(entry, data, tenant, opening_balance)
+                data[CONF_MOVE_IN] = move_in
             if not errors:
                 title = data.pop(CONF_NAME)
                 if current is None:
                     return self.async_create_entry(title=title, data=data)
                 return self.async_update_and_abort(entry, current, title=title, data=data)
-        schema = _room_schema(free, entry)
+        schema = _room_schema(free, entry, new=current is None)
         suggested: dict[str, Any] | None = user_input
         if suggested is None and current is not None:
             suggested = {
@@ -583,7 +627,17 @@ def _meter_labels(hass: HomeAssistant, entry: ConfigEntry) -> dict[int, str]:
     return labels
 
 
-def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
+def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.Schema:
+    # Adopting an occupied building: a new room may start with its tenant already moved in.
+    tenancy: dict[Any, Any] = (
+        {
+            vol.Required(CONF_OCCUPIED, default=False): BooleanSelector(),
+            vol.Optional(CONF_TENANT): TextSelector(),
+            vol.Optional(CONF_OPENING_BALANCE): TextSelector(),
+        }
+        if new
+        else {}
+    )
     return vol.Schema(
         {
             vol.Required(CONF_NAME): TextSelector(),
@@ -608,10 +662,41 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
             vol.Optional(CONF_SWITCH_ENTITY): EntitySelector(
                 EntitySelectorConfig(domain=["switch", "input_boolean"])
             ),
+            **tenancy,
             vol.Required(CONF_SUPPLY): section(ROOM_SUPPLY_SCHEMA, {"collapsed": True}),
             vol.Required(CONF_SCHEDULES): section(ROOM_SCHEDULES_SCHEMA, {"collapsed": True}),
         }
     )
+
+
+def _move_in_data(
+    entry: ConfigEntry, data: Mapping[str, Any], tenant: str, opening_balance: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The move-in a new room starts with, and the form errors that prevent it.
+
+    The tenant is billed from the meter's reading now; the opening balance must keep the
+    supply on (above the cut-off level), since adopting a building must cut nobody off.
+    """
+    if not str(tenant).strip():
+        return {}, {CONF_TENANT: "tenant_required"}
+    balance = str(opening_balance).strip() or "0"
+    if error := _decimal_error(balance, 2, "zero"):
+        return {}, {CONF_OPENING_BALANCE: error}
+    if Decimal(balance) <= -Decimal(str(data[CONF_SUPPLY][CONF_CREDIT_LIMIT])):
+        return {}, {CONF_OPENING_BALANCE: "opening_balance_at_cut_off"}
+    runtime = getattr(entry, "runtime_data", None)
+    reading = None
+    if runtime is not None and (meter := runtime.meters.get(data[CONF_METER])) is not None:
+        reading = current_reading(
+            runtime.coordinator.data.readings, data[CONF_METER], meter.profile.energy_key
+        )
+    if reading is None:
+        return {}, {CONF_METER: "meter_unavailable"}
+    return {
+        CONF_TENANT: str(tenant).strip(),
+        CONF_OPENING_READING: str(reading),
+        CONF_OPENING_BALANCE: balance,
+    }, {}
 
 
 def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> dict[str, str]:

@@ -38,7 +38,8 @@ CONF_ALL_METER_VALUES: Final = "all_meter_values"
 DEFAULT_PORT: Final = 502
 DEFAULT_BAUDRATE: Final = 9600
 BAUDRATES: Final = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
-PARITIES: Final = ("N", "E", "O")
+# The parity choices of the form (translation keys) and the letter stored and used by pymodbus.
+PARITIES: Final = {"none": "N", "even": "E", "odd": "O"}
 DEFAULT_FIRST_ID: Final = 1
 DEFAULT_LAST_ID: Final = 32
 MAX_SLAVE_ID: Final = 247
@@ -108,6 +109,12 @@ CONF_SWITCH_ENTITY: Final = "switch_entity"
 CONF_SCHEDULES: Final = "schedules"
 CONF_FRIENDLY_HOURS_ENTITY: Final = "friendly_hours_entity"
 CONF_SUPPLY_SCHEDULE_ENTITY: Final = "supply_schedule_entity"
+# A room added in an occupied building: its tenant, moved in at the reading the form saw.
+CONF_OCCUPIED: Final = "occupied"
+CONF_TENANT: Final = "tenant"
+CONF_OPENING_BALANCE: Final = "opening_balance"
+CONF_MOVE_IN: Final = "move_in"
+CONF_OPENING_READING: Final = "opening_reading"
 
 DEFAULT_LOW_LEVEL: Final = 10
 DEFAULT_CREDIT_LIMIT: Final = 0

@@ -16,12 +16,21 @@ from homeassistant.util.dt import utcnow
 
 from .billing.core import BillingCore
 from .billing.statement import render_statement, statement_data
+from .compat import vol
 from .const import DOMAIN, EVENT_STATEMENT_READY, LEDGER_DIR, LOGGER
 from .rooms import Rooms
 
 STORAGE_VERSION = 1
 LANGUAGES = ("en", "zh-Hans")
 TEMPLATE_DIR = "templates"
+
+
+def language_code(value: Any) -> str:
+    """A statement language as actions take it: `zh-Hans`, or the selector's `zh-hans`."""
+    for language in LANGUAGES:
+        if str(value).casefold() == language.casefold():
+            return language
+    raise vol.Invalid(f"unknown language {value}")
 
 
 def statement_language(hass: HomeAssistant, requested: str | None = None) -> str:

@@ -1,4 +1,8 @@
-"""Diagnostics download: gateway settings, meters, bus statistics and the read plan."""
+"""Diagnostics download: gateway settings, meters, bus statistics and the read plan.
+
+Shared by landlords in public issue threads, so nothing identifies the building or its
+tenants: no host, serial port, meter serial numbers, room names or override reasons.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_SERIAL_NUMBER, CONF_SERIAL_PORT
 from .coordinator import PrepaidPowerConfigEntry
 
-TO_REDACT = {CONF_HOST}
+TO_REDACT = {CONF_HOST, CONF_SERIAL_PORT, CONF_SERIAL_NUMBER, "forced_off_reason"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -44,5 +49,9 @@ async def async_get_config_entry_diagnostics(
             "wire_ms_per_cycle": round(poller.plan.wire_ms, 1),
         },
         "last_update_success": coordinator.last_update_success,
-        "supply": runtime.rooms.supply.as_dict(),
+        # Rooms by their place in the list instead of their names.
+        "supply": {
+            f"room {number}": async_redact_data(room, TO_REDACT)
+            for number, room in enumerate(runtime.rooms.supply.as_dict().values(), 1)
+        },
     }

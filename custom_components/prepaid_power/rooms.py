@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from .billing.aio import AsyncBilling
 from .billing.core import BillingCore, Issue, RoomConfig, RoomSummary
+from .billing.errors import BillingError
 from .billing.ledger import Tenancy
 from .billing.money import Currency
 from .billing.statement import landlord_totals
@@ -40,11 +41,15 @@ from .const import (
     CONF_LOW_LEVEL,
     CONF_MAX_RECLOSE_ATTEMPTS,
     CONF_METER,
+    CONF_MOVE_IN,
+    CONF_OPENING_BALANCE,
+    CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
     CONF_POWER_LIMIT_W,
     CONF_PRICE,
     CONF_RECLOSE_MINUTES,
     CONF_SUPPLY,
+    CONF_TENANT,
     CONF_WARNING_CUT_LEVEL,
     DOMAIN,
     LEDGER_DIR,
@@ -101,6 +106,17 @@ def reading_kwh(value: float) -> Decimal:
     """A meter's energy register as billed: float registers carry binary noise below the
     meters' resolution, so readings are kept to 1 Wh (the same everywhere a reading is used)."""
     return Decimal(str(value)).quantize(READING_RESOLUTION)
+
+
+def current_reading(
+    readings: Mapping[int, MeterReading], slave_id: int, energy_key: str | None
+) -> Decimal | None:
+    """A meter's energy register from the last poll, as billed; None when it was not read."""
+    reading = readings.get(slave_id)
+    if reading is None or not reading.available or energy_key is None:
+        return None
+    value = reading.values.get(energy_key)
+    return None if value is None else reading_kwh(value)
 
 
 def supply_settings(data: Mapping[str, Any]) -> SupplySettings:
@@ -185,6 +201,25 @@ def _event_value(value: object) -> object:
     return value
 
 
+def _move_in_at_setup(
+    core: BillingCore, room_id: str, name: str, move_in: Mapping[str, str]
+) -> None:
+    """A room added with its tenant living there: the tenancy starts at the reading the form
+    saw, with the opening balance as its first top-up (once: the room has no history yet)."""
+    balance = move_in[CONF_OPENING_BALANCE]
+    try:
+        core.move_in(
+            room_id,
+            move_in[CONF_TENANT],
+            move_in[CONF_OPENING_READING],
+            first_top_up=balance if Decimal(balance) > 0 else None,
+            method="other",
+            reference=f"opening-balance-{room_id}",
+        )
+    except BillingError as err:
+        LOGGER.error("%s: the tenant could not be moved in: %s", name, err)
+
+
 class Rooms:
     """All rooms of one gateway entry: billing on the ledger thread, policy on the loop."""
 
@@ -264,6 +299,8 @@ class Rooms:
                 if not core.tariff_versions(room_id) or applied.get(room_id) != price:
                     issues += core.set_tariff(room_id, {"kind": "flat", "price": price})
                     applied[room_id] = price
+                if (move_in := sub.data.get(CONF_MOVE_IN)) and not core.ledger.tenancies(room_id):
+                    _move_in_at_setup(core, room_id, sub.title, move_in)
             core.ensure_cycle_entries(now)
             return issues
 

@@ -37,8 +37,8 @@ from .billing.statement import export_csv, render_statement, statement_data
 from .compat import vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
-from .cycle_end import LANGUAGES, statement_language, statement_template
-from .rooms import Room, Rooms, reading_kwh
+from .cycle_end import language_code, statement_language, statement_template
+from .rooms import Room, Rooms, current_reading
 
 PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"]
 EXPORT_DIR = "exports"
@@ -99,7 +99,7 @@ SCHEMAS: dict[str, vol.Schema] = {
         {
             **ROOM,
             vol.Optional("cycle"): cv.date,
-            vol.Optional("language"): vol.In(LANGUAGES),
+            vol.Optional("language"): language_code,
             vol.Optional("save", default=False): cv.boolean,
         }
     ),
@@ -167,20 +167,15 @@ def _file_name(name: str) -> str:
 
 def _current_reading(target: Target) -> str:
     """The room's meter reading now, as the baseline of a move in or out."""
-    data = target.entry.runtime_data.coordinator.data
-    reading = data.readings.get(target.room.slave_id)
-    value = (
-        reading.values.get(target.room.energy_key)
-        if reading is not None and reading.available and target.room.energy_key
-        else None
-    )
-    if value is None:
+    readings = target.entry.runtime_data.coordinator.data.readings
+    reading = current_reading(readings, target.room.slave_id, target.room.energy_key)
+    if reading is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="meter_unavailable",
             translation_placeholders={"room": target.room.name},
         )
-    return str(reading_kwh(value))
+    return str(reading)
 
 
 def _entry_data(entry: Entry) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def fast_options() -> dict[str, Any]:
 @pytest.fixture
 async def gateway(fast_options: dict[str, Any]) -> AsyncIterator[Gateway]:
     """The sample building behind a gateway."""
-    async with Gateway(gateway_config("sample", **fast_options)) as gw:
+    async with Gateway(gateway_config("sample", simulate=True, **fast_options)) as gw:
         yield gw
 
 

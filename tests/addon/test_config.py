@@ -39,21 +39,27 @@ SAMPLE_METERS = [
 
 BAD_CONFIGS = [
     pytest.param(
-        {"building": {"meters": SAMPLE_METERS}},
+        {"simulate": True, "building": {"meters": SAMPLE_METERS}},
         "building.meters[3].model: unknown model 'SDM999' (known: 7M.24, DDS238-2 ZN/S",
         id="unknown-model",
     ),
     pytest.param(
-        {"building": {"meters": [{"model": "SDM120", "slave": 5}, {"model": "EM115", "slave": 5}]}},
+        {
+            "simulate": True,
+            "building": {
+                "meters": [{"model": "SDM120", "slave": 5}, {"model": "EM115", "slave": 5}]
+            },
+        },
         "building.meters[1].slave: duplicate slave id 5 (also building.meters[0])",
         id="duplicate-slave-id",
     ),
     pytest.param(
         {
+            "simulate": True,
             "building": {
                 "meters": [{"model": "SDM120", "slave": 100}],
                 "relay_boards": [{"slave": 100}],
-            }
+            },
         },
         "building.meters[0].slave: duplicate slave id 100 (also building.relay_boards[0])",
         id="meter-and-board-share-an-id",
@@ -82,31 +88,33 @@ BAD_CONFIGS = [
     pytest.param({"listen_port": 70000}, "listen_port: must be a TCP port 0-65535", id="bad-port"),
     pytest.param({"buildin": "sample"}, "buildin: unknown option", id="typo"),
     pytest.param(
-        {"building": "castle"},
+        {"simulate": True, "building": "castle"},
         "building: no building file 'castle' (shipped: sample",
         id="no-building",
     ),
     pytest.param(
         {
+            "simulate": True,
             "building": {
                 "meters": [{"model": "SDM120", "slave": 1, "supply": {"board": 7, "channel": 0}}]
-            }
+            },
         },
         "building.meters[0].supply.board: no relay board with slave id 7",
         id="unknown-board",
     ),
     pytest.param(
         {
+            "simulate": True,
             "building": {
                 "meters": [{"model": "SDM120", "slave": 1, "supply": {"board": 7, "channel": 8}}],
                 "relay_boards": [{"slave": 7, "channels": 8}],
-            }
+            },
         },
         "building.meters[0].supply.channel: board 7 has channels 0-7",
         id="bad-channel",
     ),
     pytest.param(
-        {"building": {"meters": [{"model": "SDM120", "slave": 0}]}},
+        {"simulate": True, "building": {"meters": [{"model": "SDM120", "slave": 0}]}},
         "building.meters[0].slave: must be a slave id 1-247",
         id="bad-slave-id",
     ),
@@ -216,7 +224,9 @@ def test_building_file_as_config_and_relative_building_path(tmp_path: Path) -> N
     (tmp_path / "house.yaml").write_text(
         yaml.safe_dump({"meters": [{"model": "sdm120", "slave": 3}]})
     )
-    (tmp_path / "gw.yaml").write_text(yaml.safe_dump({"building": "house.yaml", "wire_time": True}))
+    (tmp_path / "gw.yaml").write_text(
+        yaml.safe_dump({"simulate": True, "building": "house.yaml", "wire_time": True})
+    )
     config = load_config(tmp_path / "gw.yaml")
     assert config.building is not None
     assert config.building.meters[0].model.name == "SDM120"
@@ -225,7 +235,7 @@ def test_building_file_as_config_and_relative_building_path(tmp_path: Path) -> N
 
 
 def test_sample_building_mixes_the_required_models() -> None:
-    config = parse_config({"building": "sample"})
+    config = parse_config({"simulate": True, "building": "sample"})
     assert config.building is not None
     models = {m.model.name for m in config.building.meters}
     assert {"SDM120", "DDSU666", "DDS238-2 ZN/SR", "EM115"} <= models

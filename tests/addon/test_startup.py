@@ -47,6 +47,7 @@ def test_starts_serving_the_sample_building_quickly(tmp_path: Path) -> None:
     config.write_text(
         yaml.safe_dump(
             {
+                "simulate": True,
                 "building": str(ADDON / "buildings" / "sample.yaml"),
                 "listen_host": "127.0.0.1",
                 "listen_port": 0,

@@ -34,12 +34,14 @@ async def test_stats_json_and_status_page(gateway: Gateway) -> None:
         assert stats["slaves"]["6"]["timeouts"] == 1
         assert stats["totals"]["requests"] == 21
         assert stats["gateway"]["port"] == gateway.port
+        assert (stats["refused_clients"], stats["gateway"]["allowed_clients"]) == (0, "any")
         headers = {"X-Ingress-Path": "/api/hassio_ingress/abc123"}
         async with session.get(url(gateway, "/"), headers=headers) as response:
             assert response.status == 200
             html = await response.text()
     assert "Room 12" not in html
     assert "Shop" in html
+    assert "0 refused; allowed: any" in html  # standalone: every client may connect
     assert 'href="/api/hassio_ingress/abc123/api/stats"' in html  # links stay under ingress
     async with aiohttp.ClientSession() as session, session.get(url(gateway, "/")) as response:
         assert 'href="api/stats"' in await response.text()  # direct access: relative links
