@@ -261,6 +261,32 @@ async def test_adjustment_below_zero_is_recorded_as_debt_on_request(
     assert response["debt_recorded"] == "0.00"
 
 
+async def test_debt_left_at_move_out_is_paid_through_an_action(
+    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+) -> None:
+    """A tenant who moved out owing money pays it off later; the logbook says so."""
+    device_id = room_device_id(hass, room)
+    await use_energy(hass, simulated_gateway, Decimal(50))  # 25.00 of 20.00
+    result = await act(hass, "move_out", {"device_id": device_id})
+    assert result["debt"] == "5.00"
+    events = async_capture_events(hass, EVENT_LANDLORD_ACTION)
+    paid = await act(
+        hass, "pay_debt", {"device_id": device_id, "amount": "3", "reference": "CASH-7"}
+    )
+    assert (paid["debt_owed"], paid["tenant"], paid["created"]) == ("2.00", "Alice", True)
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "pay_debt", {"device_id": device_id, "amount": "2.01"})
+    assert err.value.translation_key == "payment_exceeds_debt"
+    assert hass.states.get("sensor.test_gateway_debt_of_former_tenants").state == "2.00"
+    await act(hass, "pay_debt", {"device_id": device_id, "amount": "2"})
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "pay_debt", {"device_id": device_id, "amount": "1"})
+    assert err.value.translation_key == "no_debt_owed"
+    assert hass.states.get("sensor.test_gateway_debt_of_former_tenants").state == "0.00"
+    assert [e.data["action"] for e in events] == ["pay_debt", "pay_debt"]
+    assert events[0].data["amount"] == "3.00"
+
+
 async def test_reversing_twice_is_refused(hass: HomeAssistant, room: MockConfigEntry) -> None:
     """A top-up is reversed at most once."""
     device_id = room_device_id(hass, room)

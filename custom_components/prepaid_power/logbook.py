@@ -19,6 +19,7 @@ ACTION_WORDS = {
     "adjust": "adjusted the balance by {amount} {currency}: {reason}",
     "set_tariff": "set a new {kind} tariff",
     "preset_vacant_energy": "preset {kwh} kWh for the vacant room",
+    "pay_debt": "recorded a debt payment of {amount} {currency} from {tenant}",
 }
 
 

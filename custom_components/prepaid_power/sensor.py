@@ -210,6 +210,12 @@ GATEWAY_TOTALS: tuple[TotalSensorDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         value_fn=lambda totals: Decimal(totals["outstanding_debt"]) if totals else None,
     ),
+    TotalSensorDescription(
+        key="debt_of_former_tenants",
+        translation_key="debt_of_former_tenants",
+        device_class=SensorDeviceClass.MONETARY,
+        value_fn=lambda totals: Decimal(totals["debt_owed_after_move_out"]) if totals else None,
+    ),
 )
 
 

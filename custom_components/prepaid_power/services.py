@@ -111,6 +111,15 @@ SCHEMAS: dict[str, vol.Schema] = {
         }
     ),
     "preset_vacant_energy": vol.Schema({**ROOM, vol.Required("kwh"): _text}),
+    "pay_debt": vol.Schema(
+        {
+            **ROOM,
+            vol.Required("amount"): _text,
+            vol.Optional("method", default="cash"): vol.In(PAYMENT_METHODS),
+            vol.Optional("reference"): vol.All(cv.string, vol.Length(min=1, max=100)),
+            vol.Optional("tenancy_id"): vol.All(vol.Coerce(int), vol.Range(min=1, max=2**62)),
+        }
+    ),
 }
 
 
@@ -333,6 +342,32 @@ async def _adjust(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     return {**_entry_data(entry), "debt_recorded": str(debt)}
 
 
+async def _pay_debt(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    target = _target(hass, call.data[ATTR_DEVICE_ID])
+    entry, created, tenancy, owed = await _run(
+        target,
+        lambda core: core.pay_debt(
+            target.room.subentry_id,
+            call.data["amount"],
+            method=call.data["method"],
+            reference=call.data.get("reference"),
+            who=who(call.context),
+            tenancy_id=call.data.get("tenancy_id"),
+        ),
+    )
+    if created:
+        await _async_after_money(
+            hass, target, call, "pay_debt", amount=entry.amount, tenant=tenancy.tenant
+        )
+    return {
+        **_entry_data(entry),
+        "created": created,
+        "tenancy_id": tenancy.tenancy_id,
+        "tenant": tenancy.tenant,
+        "debt_owed": str(owed),
+    }
+
+
 async def _set_tariff(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
     effective: datetime | None = call.data.get("effective_from")
@@ -448,6 +483,7 @@ HANDLERS: dict[str, Callable[[HomeAssistant, ServiceCall], Awaitable[ServiceResp
     "statement": _statement,
     "export_ledger": _export_ledger,
     "preset_vacant_energy": _preset_vacant_energy,
+    "pay_debt": _pay_debt,
 }
 # Actions whose response carries data the landlord asked for.
 RESPONSE_ONLY = {"statement", "export_ledger"}

@@ -11,7 +11,7 @@ from custom_components.prepaid_power.billing import errors
 from custom_components.prepaid_power.billing.core import ISSUE_VACANT_PRESET_EXHAUSTED, RoomConfig
 from custom_components.prepaid_power.billing.errors import BillingError
 
-from .conftest import World, add_room, d, kwh_of
+from .conftest import World, add_room, check_never_negative_but_by_usage, d, kwh_of
 
 
 def test_move_in_baseline_means_earlier_usage_is_not_the_tenants(world: World) -> None:
@@ -73,6 +73,44 @@ def test_move_out_settles_to_zero(world: World, usage: str, refund: str, debt: s
     with pytest.raises(BillingError) as caught:
         world.core.move_out("r1", "500", who="a")
     assert caught.value.key == errors.ROOM_HAS_NO_TENANCY
+
+
+def test_debt_left_at_move_out_is_paid_off_by_payments(world: World) -> None:
+    """After moving out owing 15.00, Bob pays 10.00 then 5.00 while Carol lives in the room:
+    his closed account stays at zero, each payment is income once, and Carol is untouched."""
+    add_room(world)
+    bob = world.core.move_in("r1", "Bob", "100", who="a", first_top_up="10")
+    world.clock.advance(days=2)
+    world.core.move_out("r1", "200", who="a")  # 100 kWh at 0.25: 15.00 owed
+    carol = world.core.move_in("r1", "Carol", "200", who="a", first_top_up="5")
+    with pytest.raises(BillingError) as caught:
+        world.core.pay_debt("r1", "15.01", method="cash", who="a")
+    assert caught.value.key == errors.PAYMENT_EXCEEDS_DEBT
+    assert caught.value.placeholders == {"amount": "15.01", "owed": "15.00"}
+    first = world.core.pay_debt("r1", "10", method="transfer", reference="B-1", who="a")
+    assert (first.tenancy.tenancy_id, first.owed, first.created) == (bob.tenancy_id, 5, True)
+    again = world.core.pay_debt("r1", "10", method="transfer", reference="B-1", who="a")
+    assert (again.entry, again.created) == (first.entry, False)
+    last = world.core.pay_debt("r1", "5", method="cash", who="a", tenancy_id=bob.tenancy_id)
+    assert last.owed == 0
+    assert world.ledger.balance(bob.account_id) == 0
+    assert world.ledger.debt_owed(bob.account_id) == 0
+    assert world.core.balance("r1") == d("5.00")  # Carol's
+    settlements = world.ledger.entries(account_id=bob.account_id, kinds=["settlement"])
+    assert [e.why for e in settlements][1:] == [
+        "debt paid 10.00, 5.00 still owed",
+        "debt paid 5.00, 0.00 still owed",
+    ]
+    before = world.counts()
+    for tenancy_id, key in (
+        (None, errors.NO_DEBT_OWED),
+        (carol.tenancy_id, errors.UNKNOWN_TENANCY),
+    ):
+        with pytest.raises(BillingError) as caught:
+            world.core.pay_debt("r1", "1", method="cash", who="a", tenancy_id=tenancy_id)
+        assert caught.value.key == key
+    assert world.counts() == before
+    check_never_negative_but_by_usage(world.ledger, bob.account_id)
 
 
 def test_next_tenant_starts_fresh(world: World) -> None:

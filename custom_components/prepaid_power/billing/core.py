@@ -19,6 +19,8 @@ from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
     CYCLE_START_DAY_LOCKED,
+    NO_DEBT_OWED,
+    PAYMENT_EXCEEDS_DEBT,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -27,6 +29,7 @@ from .errors import (
     UNKNOWN_ENTRY,
     UNKNOWN_ROOM,
     UNKNOWN_SUSPECT,
+    UNKNOWN_TENANCY,
     BillingError,
 )
 from .ledger import SYSTEM, BillingState, Entry, Ledger, NewEntry, SuspectReading, Tenancy
@@ -166,6 +169,15 @@ class Adjustment(NamedTuple):
 
     entry: Entry
     debt: Decimal
+
+
+class DebtPayment(NamedTuple):
+    """A payment towards a moved-out tenancy's debt, whether it is new, and what is still owed."""
+
+    entry: Entry
+    created: bool
+    tenancy: Tenancy
+    owed: Decimal
 
 
 class TopUp(NamedTuple):
@@ -998,6 +1010,71 @@ class BillingCore:
                 )
                 self._book_waiting_fees(self._room(room_id), tenancy)
         return TopUp(entry, created, recovered)
+
+    def pay_debt(
+        self,
+        room_id: str,
+        amount: Number,
+        *,
+        method: str,
+        reference: str | None = None,
+        who: str,
+        tenancy_id: int | None = None,
+        at: datetime | None = None,
+    ) -> DebtPayment:
+        """A payment towards the debt a moved-out tenancy of the room left (the newest one
+        that still owes, unless `tenancy_id` names it). Never more than is owed; a known
+        reference returns the first payment, `created` False."""
+        value = self.currency.parse_amount(amount)
+        self._room(room_id)
+        with self.ledger.transaction():
+            tenancy = self._debtor(room_id, tenancy_id)
+            owed = self.ledger.debt_owed(tenancy.account_id)
+            entry, created = self.ledger.top_up(
+                tenancy.account_id,
+                value,
+                method=method,
+                reference=reference,
+                at=self._at(at),
+                who=who,
+                why="debt payment",
+            )
+            if created:
+                if value > owed:
+                    raise BillingError(
+                        PAYMENT_EXCEEDS_DEBT,
+                        {"amount": self.currency.format(value), "owed": self.currency.format(owed)},
+                    )
+                owed -= value
+                self.ledger.append(
+                    NewEntry(
+                        tenancy.account_id,
+                        "settlement",
+                        entry.at,
+                        -value,
+                        who,
+                        f"debt paid {self.currency.format(value)}, "
+                        f"{self.currency.format(owed)} still owed",
+                    )
+                )
+        return DebtPayment(entry, created, tenancy, owed)
+
+    def _debtor(self, room_id: str, tenancy_id: int | None) -> Tenancy:
+        """The moved-out tenancy of the room a debt payment is for."""
+        if tenancy_id is not None:
+            tenancy = self.ledger.tenancy(tenancy_id)
+            if tenancy.room_id != room_id or tenancy.moved_out_at is None:
+                raise BillingError(UNKNOWN_TENANCY, {"tenancy": str(tenancy_id)})
+            if self.ledger.debt_owed(tenancy.account_id) > 0:
+                return tenancy
+        else:
+            for tenancy in reversed(self.ledger.tenancies(room_id)):
+                if (
+                    tenancy.moved_out_at is not None
+                    and self.ledger.debt_owed(tenancy.account_id) > 0
+                ):
+                    return tenancy
+        raise BillingError(NO_DEBT_OWED, {"room": self.room_config(room_id).name})
 
     def take_emergency_credit(
         self, room_id: str, amount: Number, *, who: str, at: datetime | None = None

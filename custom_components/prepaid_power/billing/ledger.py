@@ -949,6 +949,16 @@ class Ledger:
             )
         return recovered
 
+    def debt_owed(self, account_id: int) -> Decimal:
+        """What a closed tenancy still owes: the debt its settlement recorded, less payments
+        (each settled by an entry of its own, so the closed account stays at zero)."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries"
+            " WHERE account_id = ? AND kind = 'settlement'",
+            (account_id,),
+        ).fetchone()
+        return self.currency.from_minor(max(row[0], 0))
+
     def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
         """A one-off fee; never beyond the balance (a fee is not a way into debt)."""
         if not why.strip():

@@ -246,7 +246,8 @@ def export_csv(
 
 def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, Any]:
     """Per room and overall, for each room's cycle containing `at`: income (top-ups less
-    reversals and refunds), energy and its charges; plus debt outstanding now."""
+    reversals and refunds, debt payments included), energy and its charges; plus debt
+    outstanding now, of current tenants and still owed by those who moved out."""
     ledger = core.ledger
     money = ledger.currency.format
     moment = core.now() if at is None else utc(at)
@@ -268,8 +269,13 @@ def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, 
     for tenancy in ledger.tenancies():
         if tenancy.moved_out_at is None:
             debt += max(Decimal(0), -ledger.balance(tenancy.account_id))
-    settled_debt = sum(
-        (e.amount for e in ledger.entries(kinds=["settlement"]) if e.amount > 0), Decimal(0)
+    owed_after_move_out = sum(
+        (
+            ledger.debt_owed(tenancy.account_id)
+            for tenancy in ledger.tenancies()
+            if tenancy.moved_out_at is not None
+        ),
+        Decimal(0),
     )
     return {
         "currency": ledger.currency.code,
@@ -277,6 +283,6 @@ def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, 
         "energy_kwh": _kwh(energy_total),
         "charged": money(charged_total),
         "outstanding_debt": money(debt),
-        "debt_recorded_at_move_out": money(settled_debt),
+        "debt_owed_after_move_out": money(owed_after_move_out),
         "rooms": rooms,
     }
