@@ -233,6 +233,25 @@ async def test_top_up_is_idempotent_by_reference(
             },
             "tariff_interval_gap",
         ),
+        # Junk a client sent (issue 21): each refused with its own message, nothing written.
+        ("reverse_top_up", {"entry_id": 2**63}, "unknown_entry"),
+        ("reverse_top_up", {"entry_id": -(2**70)}, "unknown_entry"),
+        ("set_tariff", {"tariff": {"kind": "tiered", "blocks": "lots"}}, "tariff_invalid"),
+        ("set_tariff", {"tariff": {"kind": "tiered", "blocks": ["lots"]}}, "tariff_invalid"),
+        ("set_tariff", {"tariff": {"kind": "flat", "price": "1", "x" * 5000: 1}}, "tariff_unknown_key"),
+        ("set_tariff", {"tariff": {"kind": "sliding"}}, "tariff_invalid"),
+        ("set_tariff", {"tariff": {"kind": "tou", "prices": {"p": "1"}, "weekday": "all"}}, "tariff_invalid"),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "tiered", "blocks": [{"price": "1", "upto_kwh": "50"}]}},
+            "tariff_unknown_key",
+        ),
+        ("set_tariff", {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "9999-12-31 23:00:00"}, "date_out_of_range"),
+        ("set_tariff", {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "0001-01-01 00:00:00"}, "date_out_of_range"),
+        ("statement", {"cycle": "0001-01-01"}, "date_out_of_range"),
+        ("statement", {"cycle": "9999-12-31"}, "date_out_of_range"),
+        ("move_out", {"final_reading": "99999999999"}, "reading_implausible"),
+        ("move_out", {"final_reading": "0"}, "reading_implausible"),
     ],
 )
 async def test_bad_input_is_refused_and_changes_nothing(
