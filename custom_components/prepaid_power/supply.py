@@ -548,7 +548,7 @@ class SupplyControl:
             register = profile.register(room.energy_key)
         except KeyError:
             return 0.0
-        return 0.0 if register.data_type.value.startswith("float") else register.scale
+        return register.resolution or 0.0
 
     async def _async_early_read(self, room: Room, control: RoomControl) -> None:
         """Read the room's energy ahead of polling, then bill and decide that room at once."""
