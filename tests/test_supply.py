@@ -210,9 +210,13 @@ async def test_state_changes_carry_their_cause(
         assert {"sensor.room_3_balance", "sensor.meter_3_dds238_2_zn_sr_energy_imported"} <= (
             changed_ids
         )
-        contexts.append({event.context.id for event in changed})
-    assert len(contexts[0]) == 1
-    assert len(contexts[1]) == 1
+        # A room and its meter share one context; another meter has its own.
+        room_3 = {e.context.id for e in changed if "room_3" in e.data["entity_id"] or "meter_3" in e.data["entity_id"]}
+        meter_1 = {e.context.id for e in changed if "meter_1" in e.data["entity_id"]}
+        assert len(room_3) == 1
+        assert len(meter_1) == 1
+        assert room_3 != meter_1
+        contexts.append(room_3)
     assert contexts[0] != contexts[1]
 
     since = len(writes)
@@ -781,3 +785,4 @@ async def test_top_up_while_the_cut_is_on_the_wire(
     assert meter.relay_commands == commands + 2  # the cut, then the restore
     assert meter.relay_on is True
     assert meter.power_w > 0
+
