@@ -97,7 +97,7 @@ async def test_refusals_over_rest(
         ("reverse_top_up", {"device_id": device, "entry_id": 2**64}),
         ("grant_grace", {"device_id": device, "duration": {"days": 10**9}}),
         ("move_out", {"device_id": device, "final_reading": "99999999999"}),
-        ("move_out", {"device_id": device, "final_reading": "0"}),
+        ("move_in", {"device_id": device, "tenant": "Gus"}),  # occupied
     ):
         with pytest.raises(HassApiError, match="HTTP 400"):
             await landlord.call_service(DOMAIN, action, data)
