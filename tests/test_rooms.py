@@ -14,7 +14,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -238,20 +238,36 @@ async def test_top_up_is_idempotent_by_reference(
         ("reverse_top_up", {"entry_id": -(2**70)}, "unknown_entry"),
         ("set_tariff", {"tariff": {"kind": "tiered", "blocks": "lots"}}, "tariff_invalid"),
         ("set_tariff", {"tariff": {"kind": "tiered", "blocks": ["lots"]}}, "tariff_invalid"),
-        ("set_tariff", {"tariff": {"kind": "flat", "price": "1", "x" * 5000: 1}}, "tariff_unknown_key"),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "flat", "price": "1", "x" * 5000: 1}},
+            "tariff_unknown_key",
+        ),
         ("set_tariff", {"tariff": {"kind": "sliding"}}, "tariff_invalid"),
-        ("set_tariff", {"tariff": {"kind": "tou", "prices": {"p": "1"}, "weekday": "all"}}, "tariff_invalid"),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "tou", "prices": {"p": "1"}, "weekday": "all"}},
+            "tariff_invalid",
+        ),
         (
             "set_tariff",
             {"tariff": {"kind": "tiered", "blocks": [{"price": "1", "upto_kwh": "50"}]}},
             "tariff_unknown_key",
         ),
-        ("set_tariff", {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "9999-12-31 23:00:00"}, "date_out_of_range"),
-        ("set_tariff", {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "0001-01-01 00:00:00"}, "date_out_of_range"),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "9999-12-31 23:00:00"},
+            "date_out_of_range",
+        ),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "0001-01-01 00:00:00"},
+            "date_out_of_range",
+        ),
         ("statement", {"cycle": "0001-01-01"}, "date_out_of_range"),
         ("statement", {"cycle": "9999-12-31"}, "date_out_of_range"),
         ("move_out", {"final_reading": "99999999999"}, "reading_implausible"),
-        ("move_out", {"final_reading": "0"}, "reading_implausible"),
+        ("move_out", {"final_reading": "100000"}, "reading_implausible"),
     ],
 )
 async def test_bad_input_is_refused_and_changes_nothing(
@@ -300,9 +316,10 @@ async def test_unknown_room_and_room_without_tenant(
 async def test_non_admin_is_refused(
     hass: HomeAssistant, room: MockConfigEntry, tenant_user: User
 ) -> None:
-    """Tenants cannot move money, even through the action API."""
+    """Tenants cannot move money, even through the action API: HA's Unauthorized, with the
+    translated message."""
     before = await ledger_entries(room)
-    with pytest.raises(HomeAssistantError) as err:
+    with pytest.raises(Unauthorized) as err:
         await act(
             hass,
             "top_up",
@@ -310,6 +327,7 @@ async def test_non_admin_is_refused(
             Context(user_id=tenant_user.id),
         )
     assert err.value.translation_key == "landlord_only"
+    assert str(err.value).startswith("Only the landlord (an administrator) may do this")
     assert await ledger_entries(room) == before
 
 

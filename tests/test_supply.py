@@ -211,7 +211,11 @@ async def test_state_changes_carry_their_cause(
             changed_ids
         )
         # A room and its meter share one context; another meter has its own.
-        room_3 = {e.context.id for e in changed if "room_3" in e.data["entity_id"] or "meter_3" in e.data["entity_id"]}
+        room_3 = {
+            e.context.id
+            for e in changed
+            if "room_3" in e.data["entity_id"] or "meter_3" in e.data["entity_id"]
+        }
         meter_1 = {e.context.id for e in changed if "meter_1" in e.data["entity_id"]}
         assert len(room_3) == 1
         assert len(meter_1) == 1
@@ -785,4 +789,3 @@ async def test_top_up_while_the_cut_is_on_the_wire(
     assert meter.relay_commands == commands + 2  # the cut, then the restore
     assert meter.relay_on is True
     assert meter.power_w > 0
-

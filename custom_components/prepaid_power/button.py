@@ -16,9 +16,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord
-from .compat import InputRefused
 from .bus.errors import BusError
 from .bus.scan import scan_bus
+from .compat import InputRefused
 from .config_flow import meters_data
 from .const import (
     CONF_FIRST_ID,

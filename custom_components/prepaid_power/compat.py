@@ -59,7 +59,7 @@ def with_parent(info: DeviceInfo, parent_id: str, parent_identifier: tuple[str, 
 REST_KNOWS_VALIDATION_ERRORS = (MAJOR_VERSION, MINOR_VERSION) >= (2026, 9)
 
 
-class _RestInvalid(ServiceValidationError, vol.Invalid):  # type: ignore[misc]
+class _RestValidationError(ServiceValidationError, vol.Invalid):  # type: ignore[misc,unused-ignore]
     """A translated refusal that is also invalid data, so REST answers 400 (HA < 2026.9)."""
 
     def __str__(self) -> str:
@@ -69,7 +69,7 @@ class _RestInvalid(ServiceValidationError, vol.Invalid):  # type: ignore[misc]
 
 # Bad input: a translated refusal (HTTP 400 over REST on every supported line).
 InputRefused: type[ServiceValidationError] = (
-    ServiceValidationError if REST_KNOWS_VALIDATION_ERRORS else _RestInvalid
+    ServiceValidationError if REST_KNOWS_VALIDATION_ERRORS else _RestValidationError
 )
 
 __all__ = [

@@ -25,7 +25,6 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import slugify
@@ -445,9 +444,7 @@ def _base_url(hass: HomeAssistant, given: str | None) -> str:
     try:
         return get_url(hass, prefer_external=True, allow_internal=True).rstrip("/")
     except NoURLAvailableError as err:
-        raise InputRefused(
-            translation_domain=DOMAIN, translation_key="no_base_url"
-        ) from err
+        raise InputRefused(translation_domain=DOMAIN, translation_key="no_base_url") from err
 
 
 def _chosen_rooms(

@@ -13,7 +13,6 @@ from decimal import Decimal
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
-
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord

@@ -59,7 +59,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _short_text(max_length: int = TEXT_MAX) -> vol.All:
+def _short_text(max_length: int = TEXT_MAX) -> Callable[[Any], str]:
     """A free text of bounded length (names, references, reasons)."""
     return vol.All(cv.string, vol.Length(max=max_length))
 
@@ -150,15 +150,20 @@ def _target(hass: HomeAssistant, device_id: str) -> Target:
             return Target(entry, rooms, room)
     device = dr.async_get(hass).async_get(device_id)
     for entry_id in () if device is None else device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN and entry.state is not ConfigEntryState.LOADED:
+        gateway = hass.config_entries.async_get_entry(entry_id)
+        if (
+            device is not None
+            and gateway is not None
+            and gateway.domain == DOMAIN
+            and gateway.state is not ConfigEntryState.LOADED
+        ):
             # Reloading (options changed, a room added) or failing to connect.
             raise InputRefused(
                 translation_domain=DOMAIN,
                 translation_key="gateway_not_loaded",
                 translation_placeholders={
-                    "room": (device.name_by_user or device.name or device_id) if device else device_id,
-                    "gateway": entry.title,
+                    "room": device.name_by_user or device.name or device_id,
+                    "gateway": gateway.title,
                 },
             )
     raise InputRefused(

@@ -188,7 +188,7 @@ async def test_run_by_hand_does_not_act_for_the_landlord(
     setup_blueprint: SetupBlueprint,
     room: dr.DeviceEntry,
     landlord_phone: dr.DeviceEntry,
-    hass_admin_user: User,
+    tenant_user: User,
     caplog: pytest.LogCaptureFixture,
     file: str,
 ) -> None:
@@ -204,14 +204,13 @@ async def test_run_by_hand_does_not_act_for_the_landlord(
         if file != FILE
         else {"rooms": [room.id]},
     )
-    tenant = await hass.auth.async_create_user("Tenant", group_ids=["system-users"])
     caplog.clear()
     await hass.services.async_call(
         "automation",
         "trigger",
         {"entity_id": "automation.under_test"},
         blocking=True,
-        context=Context(user_id=tenant.id),
+        context=Context(user_id=tenant_user.id),
     )
     await settle(hass)
     assert set_supply == []

@@ -38,7 +38,9 @@ def log_size(e2e: E2E) -> int:
     return e2e.stack.hass.log_path.stat().st_size
 
 
-async def room_with_tenant(landlord: HassClient, ws: HassWebSocket, e2e: E2E) -> tuple[str, dict[str, str]]:
+async def room_with_tenant(
+    landlord: HassClient, ws: HassWebSocket, e2e: E2E
+) -> tuple[str, dict[str, str]]:
     """The room (made once for this module) with a tenant: (device id, entity ids by key)."""
     rooms = await scenario.subentry_ids(ws, e2e.entry_id)
     if ROOM not in rooms:
@@ -60,7 +62,9 @@ async def room_with_tenant(landlord: HassClient, ws: HassWebSocket, e2e: E2E) ->
     entity: dict[str, str] = await scenario.wait_for(entities, 30, "room entities")
     device = await scenario.room_device_id(ws, subentry)
     if (await landlord.state(entity["tenancy"]))["state"] != "occupied":
-        await ws.call_service(DOMAIN, "move_in", {"device_id": device, "tenant": "Fay", "first_top_up": "20"})
+        await ws.call_service(
+            DOMAIN, "move_in", {"device_id": device, "tenant": "Fay", "first_top_up": "20"}
+        )
     await wait_states(ws, landlord, {entity["tenancy"]: equals("occupied")}, 30)
     return device, entity
 
