@@ -14,7 +14,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Context, Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -224,6 +224,41 @@ async def test_top_up_is_idempotent_by_reference(
             },
             "tariff_interval_gap",
         ),
+        # Junk a client sent (issue 21): each refused with its own message, nothing written.
+        ("reverse_top_up", {"entry_id": 2**63}, "unknown_entry"),
+        ("reverse_top_up", {"entry_id": -(2**70)}, "unknown_entry"),
+        ("set_tariff", {"tariff": {"kind": "tiered", "blocks": "lots"}}, "tariff_invalid"),
+        ("set_tariff", {"tariff": {"kind": "tiered", "blocks": ["lots"]}}, "tariff_invalid"),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "flat", "price": "1", "x" * 5000: 1}},
+            "tariff_unknown_key",
+        ),
+        ("set_tariff", {"tariff": {"kind": "sliding"}}, "tariff_invalid"),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "tou", "prices": {"p": "1"}, "weekday": "all"}},
+            "tariff_invalid",
+        ),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "tiered", "blocks": [{"price": "1", "upto_kwh": "50"}]}},
+            "tariff_unknown_key",
+        ),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "9999-12-31 23:00:00"},
+            "date_out_of_range",
+        ),
+        (
+            "set_tariff",
+            {"tariff": {"kind": "flat", "price": "1"}, "effective_from": "0001-01-01 00:00:00"},
+            "date_out_of_range",
+        ),
+        ("statement", {"cycle": "0001-01-01"}, "date_out_of_range"),
+        ("statement", {"cycle": "9999-12-31"}, "date_out_of_range"),
+        ("move_out", {"final_reading": "99999999999"}, "reading_implausible"),
+        ("move_out", {"final_reading": "100000"}, "reading_implausible"),
     ],
 )
 async def test_bad_input_is_refused_and_changes_nothing(
@@ -262,11 +297,15 @@ async def test_adjustment_below_zero_is_recorded_as_debt_on_request(
 
 
 async def test_debt_left_at_move_out_is_paid_through_an_action(
-    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+    hass: HomeAssistant, room: MockConfigEntry
 ) -> None:
     """A tenant who moved out owing money pays it off later; the logbook says so."""
     device_id = room_device_id(hass, room)
-    await use_energy(hass, simulated_gateway, Decimal(50))  # 25.00 of 20.00
+    await act(
+        hass,
+        "adjust",
+        {"device_id": device_id, "amount": "-25", "reason": "misread", "record_debt": True},
+    )
     result = await act(hass, "move_out", {"device_id": device_id})
     assert result["debt"] == "5.00"
     events = async_capture_events(hass, EVENT_LANDLORD_ACTION)
@@ -316,9 +355,10 @@ async def test_unknown_room_and_room_without_tenant(
 async def test_non_admin_is_refused(
     hass: HomeAssistant, room: MockConfigEntry, tenant_user: User
 ) -> None:
-    """Tenants cannot move money, even through the action API."""
+    """Tenants cannot move money, even through the action API: HA's Unauthorized, with the
+    translated message."""
     before = await ledger_entries(room)
-    with pytest.raises(HomeAssistantError) as err:
+    with pytest.raises(Unauthorized) as err:
         await act(
             hass,
             "top_up",
@@ -326,6 +366,7 @@ async def test_non_admin_is_refused(
             Context(user_id=tenant_user.id),
         )
     assert err.value.translation_key == "landlord_only"
+    assert str(err.value).startswith("Only the landlord (an administrator) may do this")
     assert await ledger_entries(room) == before
 
 

@@ -360,3 +360,22 @@ async def test_unchanged_values_are_not_written_again(
     power = [e for e in changed if e.data["entity_id"] == "sensor.meter_1_sdm120_power"]
     assert len(power) == 1
     assert float(power[0].data["new_state"].state) == pytest.approx(750, abs=1)
+
+
+async def test_meter_values_are_shown_to_their_resolution(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Float registers to what the meters measure, energy to 1 Wh; integer registers to
+    their scale (DDS238-2: 0.01 kWh)."""
+    await setup_gateway(hass, gateway_entry(simulated_gateway.port))
+    registry = er.async_get(hass)
+
+    def precision(entity_id: str) -> object:
+        entry = registry.async_get(entity_id)
+        assert entry is not None, entity_id
+        return entry.options["sensor"]["suggested_display_precision"]
+
+    assert precision("sensor.meter_1_sdm120_energy_imported") == 3
+    assert precision("sensor.meter_1_sdm120_power") == 0
+    assert precision("sensor.meter_3_dds238_2_zn_sr_energy_imported") == 2
+    assert precision("sensor.meter_3_dds238_2_zn_sr_power") == 0

@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.prepaid_power.bus.client import Priority
 from custom_components.prepaid_power.const import (
     DOMAIN,
     EVENT_CUT_OFF_DUE,
@@ -209,9 +210,17 @@ async def test_state_changes_carry_their_cause(
         assert {"sensor.room_3_balance", "sensor.meter_3_dds238_2_zn_sr_energy_imported"} <= (
             changed_ids
         )
-        contexts.append({event.context.id for event in changed})
-    assert len(contexts[0]) == 1
-    assert len(contexts[1]) == 1
+        # A room and its meter share one context; another meter has its own.
+        room_3 = {
+            e.context.id
+            for e in changed
+            if "room_3" in e.data["entity_id"] or "meter_3" in e.data["entity_id"]
+        }
+        meter_1 = {e.context.id for e in changed if "meter_1" in e.data["entity_id"]}
+        assert len(room_3) == 1
+        assert len(meter_1) == 1
+        assert room_3 != meter_1
+        contexts.append(room_3)
     assert contexts[0] != contexts[1]
 
     since = len(writes)
@@ -705,3 +714,78 @@ async def test_vacant_room_is_off_unless_the_landlord_presets_energy(
     await poll(hass)
     assert state(hass) == SupplyState.CUT_OFF
     assert meter.relay_on is False
+
+
+async def test_restore_with_a_poll_in_flight_during_the_command(
+    hass: HomeAssistant, simulated_gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A poll reads the open relay, a top-up closes it, then the poll finishes (stamped after
+    the command): its relay value predates the command and must not count as seen."""
+    entry = await setup_room(hass, simulated_gateway)
+    meter = simulated_gateway.simulator.meter(3)
+    await use_energy(hass, simulated_gateway, 0.06)
+    assert meter.relay_on is False
+    runtime = entry.runtime_data
+    bus_read = runtime.bus.read
+    relay_read = asyncio.Event()
+    release = asyncio.Event()
+
+    async def read(slave_id: int, *args: Any, **kwargs: Any) -> list[int]:
+        words = await bus_read(slave_id, *args, **kwargs)
+        if slave_id == 3 and kwargs.get("priority") is Priority.POLL and not release.is_set():
+            relay_read.set()
+            await release.wait()
+        return words
+
+    runtime.bus.read = read  # type: ignore[method-assign]
+    poll_in_flight = asyncio.get_running_loop().create_task(runtime.coordinator.async_refresh())
+    await relay_read.wait()
+    commands = meter.relay_commands
+    caplog.clear()
+    await act(hass, "top_up", {"device_id": device_id(hass, entry), "amount": "5"})
+    assert meter.relay_on is True
+    release.set()
+    await poll_in_flight
+    await hass.async_block_till_done()
+    assert meter.relay_on is True
+    assert meter.relay_commands == commands + 1
+    assert "correcting" not in caplog.text
+    await poll(hass)
+    assert state(hass) == SupplyState.ON
+    assert meter.relay_commands == commands + 1
+
+
+async def test_top_up_while_the_cut_is_on_the_wire(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A top-up arrives while the cut command is still in flight: the relay seen closed
+    before the cut says nothing, so the restore is sent after the cut, at once."""
+    entry = await setup_room(hass, simulated_gateway)
+    meter = simulated_gateway.simulator.meter(3)
+    runtime = entry.runtime_data
+    bus_write = runtime.bus.write
+    writing = asyncio.Event()
+    release = asyncio.Event()
+
+    async def write(*args: Any, **kwargs: Any) -> None:
+        if not release.is_set():
+            writing.set()
+            await release.wait()
+        await bus_write(*args, **kwargs)
+
+    runtime.bus.write = write  # type: ignore[method-assign]
+    meter.set_load(1000)
+    simulated_gateway.simulator.clock.advance(0.06 * 3600)
+    await runtime.coordinator.async_refresh()  # decides the cut; its command waits
+    await writing.wait()
+    assert state(hass) == SupplyState.CUT_OFF
+    await hass.services.async_call(
+        DOMAIN, "top_up", {"device_id": device_id(hass, entry), "amount": "5"}, blocking=True
+    )
+    assert state(hass) == SupplyState.ON
+    commands = meter.relay_commands
+    release.set()
+    await hass.async_block_till_done()
+    assert meter.relay_commands == commands + 2  # the cut, then the restore
+    assert meter.relay_on is True
+    assert meter.power_w > 0

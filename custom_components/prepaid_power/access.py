@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import Unauthorized
 
 from .billing.ledger import SYSTEM
 from .const import DOMAIN
+
+LANDLORD_ONLY = "landlord_only"
+
+
+class LandlordOnly(Unauthorized):
+    """HA's refusal of a user's permission (HTTP 401 over REST, no traceback), translated."""
+
+    def __init__(self, context: Context | None) -> None:
+        """Refuse the user of `context`."""
+        super().__init__(context=context, permission=LANDLORD_ONLY)
+        # Unauthorized carries a fixed text; the message comes from the translation instead.
+        self.args = (LANDLORD_ONLY,)
+        self.generate_message = True
+        self._message = None
+        self.translation_domain = DOMAIN
+        self.translation_key = LANDLORD_ONLY
+        self.translation_placeholders = {}
 
 
 async def async_require_landlord(hass: HomeAssistant, context: Context | None) -> None:
@@ -20,7 +37,7 @@ async def async_require_landlord(hass: HomeAssistant, context: Context | None) -
         return
     user = await hass.auth.async_get_user(user_id)
     if user is None or not user.is_admin:
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="landlord_only")
+        raise LandlordOnly(context)
 
 
 def who(context: Context | None) -> str:

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord
 from .bus.errors import BusError
 from .bus.scan import scan_bus
+from .compat import InputRefused
 from .config_flow import meters_data
 from .const import (
     CONF_FIRST_ID,
@@ -131,7 +132,7 @@ class RoomButton(RoomEntity, ButtonEntity):
                 self.coordinator.rooms.supply, self.room, self._context
             )
         except SupplyOperationError as err:
-            raise ServiceValidationError(
+            raise InputRefused(
                 translation_domain=DOMAIN,
                 translation_key=err.reason,
                 translation_placeholders={"room": self.room.name},

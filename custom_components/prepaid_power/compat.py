@@ -3,7 +3,9 @@
 HA 2026 validates with ``probatio`` (API-compatible with voluptuous); HA 2025.4 with
 ``voluptuous``. Schemas handed to HA (flows, actions) must be built with the library HA uses.
 Parent devices are linked by device id on HA 2026, by identifier on 2025.4. HA 2026 moved
-``BinarySensorDeviceClass`` to the platform's ``const`` module.
+``BinarySensorDeviceClass`` to the platform's ``const`` module. Before HA 2026.9 the REST API
+answered a ``ServiceValidationError`` with HTTP 500 and a logged traceback (see
+`InputRefused`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, cast
 
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
 
 if TYPE_CHECKING:
@@ -49,4 +53,30 @@ def with_parent(info: DeviceInfo, parent_id: str, parent_identifier: tuple[str, 
     return cast(DeviceInfo, linked)
 
 
-__all__ = ["VIA_DEVICE_ID", "BinarySensorDeviceClass", "RepairsFlowResult", "vol", "with_parent"]
+# HA 2026.9 answers a ServiceValidationError over REST with 400 and its message; earlier lines
+# only knew invalid data (schema errors) and let every other error become a 500 with a
+# logged traceback.
+REST_KNOWS_VALIDATION_ERRORS = (MAJOR_VERSION, MINOR_VERSION) >= (2026, 9)
+
+
+class _RestValidationError(ServiceValidationError, vol.Invalid):  # type: ignore[misc,unused-ignore]
+    """A translated refusal that is also invalid data, so REST answers 400 (HA < 2026.9)."""
+
+    def __str__(self) -> str:
+        """The translated message (not voluptuous' path)."""
+        return ServiceValidationError.__str__(self)
+
+
+# Bad input: a translated refusal (HTTP 400 over REST on every supported line).
+InputRefused: type[ServiceValidationError] = (
+    ServiceValidationError if REST_KNOWS_VALIDATION_ERRORS else _RestValidationError
+)
+
+__all__ = [
+    "VIA_DEVICE_ID",
+    "BinarySensorDeviceClass",
+    "InputRefused",
+    "RepairsFlowResult",
+    "vol",
+    "with_parent",
+]

@@ -73,20 +73,36 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         )
         self.poller = poller
         self.rooms = rooms
-        self.context = Context()
+        self._cause: Context | None = None
+        self._contexts: dict[int | None, Context] = {}
+
+    def context_for(self, slave_id: int | None) -> Context:
+        """The context of an entity's state write in this update: the cause's (an action
+        call or entity operation), else one per meter and its room (None: the gateway's)."""
+        if self._cause is not None:
+            return self._cause
+        if (context := self._contexts.get(slave_id)) is None:
+            context = self._contexts[slave_id] = Context()
+        return context
 
     @callback
     def async_update_listeners(self, context: Context | None = None) -> None:
-        """Tell every entity; the state writes this causes share one context, their cause:
-        the action call or entity operation that caused them, else a new one for this poll.
+        """Tell every entity; the state writes this causes carry their cause: the action call
+        or entity operation that caused them, else one context per meter and its room.
 
-        The logbook then shows who caused a change. It also keeps memory down: HA ties the
-        context of every write to its event in a reference cycle, which only the garbage
-        collector's rare full runs free. One context per update makes one such cycle, not
-        one per changed entity (~740 per poll in a 640-room building).
+        The logbook then shows who caused a change, and attributes a poll's changes of a
+        room to its own meter's reading (the first write of its context), not to whichever
+        meter was written first. Memory: HA ties a context to the first event fired with it
+        (`Context.origin_event`), and that event holds the states that hold the context: a
+        reference cycle only the garbage collector's rare full runs free, one per context
+        (~640 per poll in a 640-room building). Once the writes are done the link is
+        dropped, so nothing of an update outlives its states.
         """
-        self.context = context or Context()
+        self._cause = context
+        self._contexts = {}
         super().async_update_listeners()
+        for written in self._contexts.values():
+            written.origin_event = None
 
     async def async_refresh_rooms(self, context: Context | None = None) -> None:
         """Money moved: bill and decide again from the last readings, without polling."""

@@ -25,7 +25,6 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import slugify
@@ -33,7 +32,7 @@ import segno
 import yaml
 
 from .access import async_require_landlord
-from .compat import vol
+from .compat import InputRefused, vol
 from .const import DOMAIN
 from .control import SupplyState
 from .coordinator import PrepaidPowerConfigEntry
@@ -49,6 +48,8 @@ DEFAULT_DASHBOARD_PATH: Final = "prepaid-power"
 LANDLORD_VIEW_PATH: Final = "landlord"
 # A dashboard's url_path: what HA's dashboard dialog makes (storage dashboards need a hyphen).
 DASHBOARD_PATH_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]*$"
+# HA's own dashboard dialog makes short paths; a long one only makes the QR codes unreadable.
+DASHBOARD_PATH_MAX: Final = 64
 QR_SCALE: Final = 4
 QR_BORDER: Final = 4
 
@@ -57,7 +58,7 @@ SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_DEVICE_ID, default=list): vol.All(cv.ensure_list, [cv.string]),
         vol.Optional("kind", default=KIND_BOTH): vol.In(KINDS),
         vol.Optional("dashboard_path", default=DEFAULT_DASHBOARD_PATH): vol.All(
-            cv.string, vol.Match(DASHBOARD_PATH_PATTERN)
+            cv.string, vol.Length(max=DASHBOARD_PATH_MAX), vol.Match(DASHBOARD_PATH_PATTERN)
         ),
         vol.Optional("base_url"): cv.url,
     }
@@ -443,9 +444,7 @@ def _base_url(hass: HomeAssistant, given: str | None) -> str:
     try:
         return get_url(hass, prefer_external=True, allow_internal=True).rstrip("/")
     except NoURLAvailableError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="no_base_url"
-        ) from err
+        raise InputRefused(translation_domain=DOMAIN, translation_key="no_base_url") from err
 
 
 def _chosen_rooms(
@@ -479,7 +478,7 @@ async def async_dashboard_yaml(hass: HomeAssistant, call: ServiceCall) -> Servic
     await async_require_landlord(hass, call.context)
     chosen = _chosen_rooms(hass, call.data[ATTR_DEVICE_ID])
     if not chosen:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_rooms")
+        raise InputRefused(translation_domain=DOMAIN, translation_key="no_rooms")
     base_url = _base_url(hass, call.data.get("base_url"))
     dashboard_path: str = call.data["dashboard_path"]
     registry = er.async_get(hass)
@@ -504,15 +503,24 @@ async def async_dashboard_yaml(hass: HomeAssistant, call: ServiceCall) -> Servic
         )
         for entry in entries
     ]
-    dashboard = await hass.async_add_executor_job(
-        lambda: build_dashboard(
-            rooms,
-            gateways,
-            kind=call.data["kind"],
-            dashboard_path=dashboard_path,
-            language=hass.config.language,
+    try:
+        dashboard = await hass.async_add_executor_job(
+            lambda: build_dashboard(
+                rooms,
+                gateways,
+                kind=call.data["kind"],
+                dashboard_path=dashboard_path,
+                language=hass.config.language,
+            )
         )
-    )
+    except segno.DataOverflowError as err:
+        # A room's address is longer than a QR code holds (a very long base URL).
+        longest = max(rooms, key=lambda room: len(room.url))
+        raise InputRefused(
+            translation_domain=DOMAIN,
+            translation_key="qr_url_too_long",
+            translation_placeholders={"room": longest.name, "length": str(len(longest.url))},
+        ) from err
     keys = _room_keys([room.name for room in rooms], [entry.title for entry, _room in chosen])
     return {
         "yaml": dashboard.yaml,

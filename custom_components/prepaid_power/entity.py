@@ -88,6 +88,8 @@ class PrepaidPowerEntity(CoordinatorEntity[GatewayCoordinator]):
     """
 
     _written: object = _UNWRITTEN
+    # The meter whose reading this entity shows or follows (None: the gateway's own).
+    _slave_id: int | None = None
 
     def _shown(self) -> object:
         """What a state write would show: availability, the value, extra attributes."""
@@ -99,7 +101,7 @@ class PrepaidPowerEntity(CoordinatorEntity[GatewayCoordinator]):
     async def async_added_to_hass(self) -> None:
         """The first state write shares the update's context too (see the coordinator)."""
         await super().async_added_to_hass()
-        self.async_set_context(self.coordinator.context)
+        self.async_set_context(self.coordinator.context_for(self._slave_id))
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -111,7 +113,7 @@ class PrepaidPowerEntity(CoordinatorEntity[GatewayCoordinator]):
         shown = self._shown()
         if shown != self._written:
             self._written = shown
-            self.async_set_context(self.coordinator.context)
+            self.async_set_context(self.coordinator.context_for(self._slave_id))
             self.async_write_ha_state()
 
 
@@ -142,6 +144,7 @@ class MeterEntity(PrepaidPowerEntity):
         entry = coordinator.config_entry
         profile = meter.profile
         self.meter = meter
+        self._slave_id = meter.slave_id
         self.entity_description = description
         self._attr_unique_id = meter_unique_id(entry, meter.slave_id, description.key)
         self._attr_device_info = with_parent(
@@ -220,6 +223,7 @@ class RoomEntity(PrepaidPowerEntity):
         """Attach to the room's device."""
         super().__init__(coordinator)
         self.room = room
+        self._slave_id = room.slave_id
         self.entity_description = description
         self._attr_unique_id = room_unique_id(room, description.key)
         self._attr_device_info = DeviceInfo(identifiers={room_identifier(room.subentry_id)})

@@ -13,10 +13,10 @@ from decimal import Decimal
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord
+from .compat import InputRefused
 from .const import (
     CONF_CREDIT_LIMIT,
     CONF_EMERGENCY_CREDIT,
@@ -114,7 +114,7 @@ class ThresholdNumber(RoomEntity, NumberEntity):
         try:
             settings = self.room.settings.with_overrides({self.entity_description.setting: amount})
         except ValueError as err:
-            raise ServiceValidationError(
+            raise InputRefused(
                 translation_domain=DOMAIN,
                 translation_key="invalid_threshold",
                 translation_placeholders={"room": self.room.name, "error": str(err)},

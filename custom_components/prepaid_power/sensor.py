@@ -219,6 +219,28 @@ GATEWAY_TOTALS: tuple[TotalSensorDescription, ...] = (
 )
 
 
+# Float registers carry binary noise below any meter's resolution (91.2841873168945 kWh):
+# shown to what the meters measure, energy to the 1 Wh billing keeps.
+FLOAT_PRECISION: Mapping[str | None, int] = {
+    UnitOfEnergy.KILO_WATT_HOUR: 3,
+    "kW": 3,
+    "W": 0,
+    "V": 1,
+    "A": 2,
+    "Hz": 2,
+    None: 3,  # power factor and unit-less values
+}
+
+
+def display_precision(register: Register) -> int:
+    """Decimals worth showing: an integer register's scale (x0.01: 2), else by unit."""
+    resolution = register.resolution
+    if resolution is None:
+        return FLOAT_PRECISION.get(register.unit, 2)
+    exponent = Decimal(str(resolution)).normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
 def measurement_description(register: Register) -> SensorEntityDescription:
     """The sensor description of one profile register."""
     device_class = (
@@ -241,6 +263,7 @@ def measurement_description(register: Register) -> SensorEntityDescription:
         device_class=device_class,
         state_class=state_class,
         native_unit_of_measurement=register.unit,
+        suggested_display_precision=display_precision(register),
         entity_registry_enabled_default=register.enabled_by_default,
     )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 import io
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
@@ -34,7 +34,7 @@ from .billing.core import BillingCore
 from .billing.errors import BillingError
 from .billing.ledger import Entry
 from .billing.statement import export_csv, render_statement, statement_data
-from .compat import vol
+from .compat import InputRefused, vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
 from .cycle_end import language_code, statement_language, statement_template
@@ -43,6 +43,13 @@ from .rooms import Room, Rooms, current_reading
 PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"]
 EXPORT_DIR = "exports"
 STATEMENT_DIR = "statements"
+# Dates an action accepts (statement cycles, export ranges, tariff starts): far beyond any
+# tenancy, and far from the ends of Python's calendar, where converting to UTC overflows.
+FIRST_YEAR = 2000
+LAST_YEAR = 2999
+# Entry ids are SQLite integers.
+MAX_ENTRY_ID = 2**63 - 1
+TEXT_MAX = 200
 
 
 def _text(value: Any) -> str:
@@ -52,7 +59,12 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-ROOM: dict[Any, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
+def _short_text(max_length: int = TEXT_MAX) -> Callable[[Any], str]:
+    """A free text of bounded length (names, references, reasons)."""
+    return vol.All(cv.string, vol.Length(max=max_length))
+
+
+ROOM: dict[Any, Any] = {vol.Required(ATTR_DEVICE_ID): _short_text()}
 SCHEMAS: dict[str, vol.Schema] = {
     "move_in": vol.Schema(
         {
@@ -61,7 +73,7 @@ SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional("opening_reading"): _text,
             vol.Optional("first_top_up"): _text,
             vol.Optional("method", default="cash"): vol.In(PAYMENT_METHODS),
-            vol.Optional("reference"): cv.string,
+            vol.Optional("reference"): vol.All(cv.string, vol.Length(min=1, max=100)),
             vol.Optional("allowance_pro_rata"): cv.boolean,
         }
     ),
@@ -75,16 +87,20 @@ SCHEMAS: dict[str, vol.Schema] = {
         }
     ),
     "reverse_top_up": vol.Schema(
-        {**ROOM, vol.Required("entry_id"): vol.Coerce(int), vol.Optional("reason"): cv.string}
+        {
+            **ROOM,
+            vol.Required("entry_id"): vol.Coerce(int),
+            vol.Optional("reason"): _short_text(),
+        }
     ),
     "refund": vol.Schema(
-        {**ROOM, vol.Required("amount"): _text, vol.Optional("reason"): cv.string}
+        {**ROOM, vol.Required("amount"): _text, vol.Optional("reason"): _short_text()}
     ),
     "adjust": vol.Schema(
         {
             **ROOM,
             vol.Required("amount"): _text,
-            vol.Required("reason"): cv.string,
+            vol.Required("reason"): _short_text(),
             vol.Optional("record_debt", default=False): cv.boolean,
         }
     ),
@@ -105,7 +121,7 @@ SCHEMAS: dict[str, vol.Schema] = {
     ),
     "export_ledger": vol.Schema(
         {
-            vol.Optional(ATTR_DEVICE_ID): cv.string,
+            vol.Optional(ATTR_DEVICE_ID): _short_text(),
             vol.Optional("start"): cv.date,
             vol.Optional("end"): cv.date,
         }
@@ -141,15 +157,49 @@ def _loaded_entries(hass: HomeAssistant) -> list[PrepaidPowerConfigEntry]:
 
 
 def _target(hass: HomeAssistant, device_id: str) -> Target:
+    """The room of a room device among the loaded gateways."""
     for entry in _loaded_entries(hass):
         rooms = entry.runtime_data.rooms
         if (room := rooms.room_of_device(device_id)) is not None:
             return Target(entry, rooms, room)
-    raise ServiceValidationError(
+    device = dr.async_get(hass).async_get(device_id)
+    for entry_id in () if device is None else device.config_entries:
+        gateway = hass.config_entries.async_get_entry(entry_id)
+        if (
+            device is not None
+            and gateway is not None
+            and gateway.domain == DOMAIN
+            and gateway.state is not ConfigEntryState.LOADED
+        ):
+            # Reloading (options changed, a room added) or failing to connect.
+            raise InputRefused(
+                translation_domain=DOMAIN,
+                translation_key="gateway_not_loaded",
+                translation_placeholders={
+                    "room": device.name_by_user or device.name or device_id,
+                    "gateway": gateway.title,
+                },
+            )
+    raise InputRefused(
         translation_domain=DOMAIN,
         translation_key="unknown_room_device",
         translation_placeholders={"device_id": device_id},
     )
+
+
+def _check_date(field_name: str, day: date | None) -> None:
+    """Refuse a date outside the years actions accept."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputRefused(
+            translation_domain=DOMAIN,
+            translation_key="date_out_of_range",
+            translation_placeholders={
+                "field": field_name,
+                "date": day.isoformat(),
+                "first": str(FIRST_YEAR),
+                "last": str(LAST_YEAR),
+            },
+        )
 
 
 async def _run[T](target: Target, call: Callable[[BillingCore], T]) -> T:
@@ -162,7 +212,7 @@ async def _run_on[T](rooms: Rooms, name: str, call: Callable[[BillingCore], T]) 
     try:
         return await rooms.billing.run(call)
     except BillingError as err:
-        raise ServiceValidationError(
+        raise InputRefused(
             translation_domain=DOMAIN,
             translation_key=err.key,
             translation_placeholders={**err.placeholders, "room": name},
@@ -174,12 +224,26 @@ def _file_name(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
+def _write_new_file(folder: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write a file that did not exist: `stem`, else `stem_2`, `stem_3` ... (never overwrite)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in itertools.count(1):
+        file = folder / (f"{stem}{suffix}" if number == 1 else f"{stem}_{number}{suffix}")
+        try:
+            with file.open("x", encoding="utf-8", newline="") as out:
+                out.write(text)
+        except FileExistsError:
+            continue
+        return file
+    raise AssertionError  # unreachable: the count is endless
+
+
 def _current_reading(target: Target) -> str:
     """The room's meter reading now, as the baseline of a move in or out."""
     readings = target.entry.runtime_data.coordinator.data.readings
     reading = current_reading(readings, target.room.slave_id, target.room.energy_key)
     if reading is None:
-        raise ServiceValidationError(
+        raise InputRefused(
             translation_domain=DOMAIN,
             translation_key="meter_unavailable",
             translation_placeholders={"room": target.room.name},
@@ -296,6 +360,12 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 
 async def _reverse_top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
+    if not 1 <= call.data["entry_id"] <= MAX_ENTRY_ID:
+        raise InputRefused(
+            translation_domain=DOMAIN,
+            translation_key="unknown_entry",
+            translation_placeholders={"entry": str(call.data["entry_id"])},
+        )
     entry = await _run(
         target,
         lambda core: core.reverse_top_up(
@@ -371,6 +441,7 @@ async def _pay_debt(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 async def _set_tariff(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
     effective: datetime | None = call.data.get("effective_from")
+    _check_date("effective_from", None if effective is None else effective.date())
     if effective is not None and effective.tzinfo is None:
         effective = effective.replace(tzinfo=dt_util.get_default_time_zone())
     issues = await _run(
@@ -391,6 +462,7 @@ async def _statement(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
     room_id = target.room.subentry_id
     cycle: date | None = call.data.get("cycle")
+    _check_date("cycle", cycle)
     language = statement_language(hass, call.data.get("language"))
     folder = Path(hass.config.path(LEDGER_DIR, STATEMENT_DIR))
     save = call.data["save"]
@@ -440,22 +512,32 @@ async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     tz = dt_util.get_default_time_zone()
     start: date | None = call.data.get("start")
     end: date | None = call.data.get("end")
+    _check_date("start", start)
+    _check_date("end", end)
+    if start is not None and end is not None and end <= start:
+        # The end is the day after the last: an empty or reversed range is a mistake.
+        raise InputRefused(
+            translation_domain=DOMAIN,
+            translation_key="export_range_empty",
+            translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
+        )
     start_at = None if start is None else datetime.combine(start, time(0), tzinfo=tz)
     end_at = None if end is None else datetime.combine(end, time(0), tzinfo=tz)
     folder = Path(hass.config.path(LEDGER_DIR, EXPORT_DIR))
     stamp = dt_util.now().strftime("%Y%m%d-%H%M%S")
     files: list[JsonValueType] = []
     for rooms, room_id, name in jobs:
-        file = folder / f"ledger_{_file_name(name)}_{stamp}.csv"
+        stem = f"ledger_{_file_name(name)}_{stamp}"
 
-        def export(core: BillingCore, room_id: str | None = room_id, file: Path = file) -> int:
+        def export(
+            core: BillingCore, room_id: str | None = room_id, stem: str = stem
+        ) -> tuple[Path, int]:
             buffer = io.StringIO()
             rows = export_csv(core, buffer, room_id=room_id, start=start_at, end=end_at)
-            folder.mkdir(parents=True, exist_ok=True)
-            file.write_text(buffer.getvalue(), encoding="utf-8")
-            return rows
+            # Two exports in the same second: the second gets its own file.
+            return _write_new_file(folder, stem, ".csv", buffer.getvalue()), rows
 
-        rows = await _run_on(rooms, name, export)
+        file, rows = await _run_on(rooms, name, export)
         files.append({"path": str(file), "rows": rows})
     return {"files": files}
 

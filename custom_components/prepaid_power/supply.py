@@ -114,8 +114,9 @@ ERROR_NO_TENANCY = "no_tenancy"
 class Actuator(Protocol):
     """What switches a room's supply."""
 
-    def observed(self, readings: Mapping[int, MeterReading]) -> tuple[bool | None, datetime | None]:
-        """The actuator's state as last seen (True closed), and when it was read."""
+    def observed(self, readings: Mapping[int, MeterReading]) -> bool | None:
+        """The actuator's state as last seen (True closed); None when unknown or seen before
+        its last command finished (such a reading says nothing about the command's result)."""
 
     async def async_switch(self, on: bool) -> RelayResult:
         """Switch, read back and retry; never raises for a device that does not answer."""
@@ -125,7 +126,7 @@ class Actuator(Protocol):
         """HA entities whose state changes are the actuator's own readings."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BusActuator:
     """A meter's own relay, or a relay-board channel, on the gateway's bus."""
 
@@ -134,48 +135,74 @@ class BusActuator:
     profile: Profile
     channel: int = 0
     serial: int | None = None
+    # Command and observation order by the bus's request numbers, not by clocks: a poll's
+    # reading is stamped when the meter's last transaction ends, which may be after a
+    # command that its relay read preceded.
+    _commanded: int = field(default=0, init=False)
 
     @property
     def entity_ids(self) -> tuple[str, ...]:
         """Read by the poll, not through HA entities."""
         return ()
 
-    def observed(self, readings: Mapping[int, MeterReading]) -> tuple[bool | None, datetime | None]:
-        """The relay channel as the last poll read it."""
+    def observed(self, readings: Mapping[int, MeterReading]) -> bool | None:
+        """The relay channel as the last poll read it, if read after the last command."""
         reading = readings.get(self.slave_id)
         relay = self.profile.relay
         if reading is None or relay is None:
-            return None, None
-        return reading.relays.get(relay.state_key(self.channel)), reading.read_at
+            return None
+        if reading.relays_order is None or reading.relays_order < self._commanded:
+            return None
+        return reading.relays.get(relay.state_key(self.channel))
 
     async def async_switch(self, on: bool) -> RelayResult:
         """Write ahead of polling (Priority.COMMAND) and read back."""
-        return await switch_relay(
-            self.bus, self.slave_id, self.profile, on, self.channel, self.serial
-        )
+        try:
+            return await switch_relay(
+                self.bus, self.slave_id, self.profile, on, self.channel, self.serial
+            )
+        finally:
+            # Requests made from now on run after the command: only they show its result.
+            self._commanded = self.bus.submitted
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SwitchActuator:
     """Any HA switch entity (a smart contactor, a plug): confirmed by its state."""
 
     hass: HomeAssistant
     entity_id: str
+    _commanded_at: datetime | None = field(default=None, init=False)
 
     @property
     def entity_ids(self) -> tuple[str, ...]:
         """The switch itself."""
         return (self.entity_id,)
 
-    def observed(self, readings: Mapping[int, MeterReading]) -> tuple[bool | None, datetime | None]:
-        """The entity's state: on closed, off open, anything else unknown."""
+    def observed(self, readings: Mapping[int, MeterReading]) -> bool | None:
+        """The entity's state (on closed, off open, anything else unknown), if written
+        after the last command."""
+        state = self.hass.states.get(self.entity_id)
+        if self._commanded_at is not None and (
+            state is None or state.last_updated < self._commanded_at
+        ):
+            return None
+        return self._current()
+
+    def _current(self) -> bool | None:
         state = self.hass.states.get(self.entity_id)
         if state is None or state.state not in (STATE_ON, STATE_OFF):
-            return None, None
-        return state.state == STATE_ON, state.last_updated
+            return None
+        return state.state == STATE_ON
 
     async def async_switch(self, on: bool) -> RelayResult:
         """Call turn_on/turn_off and wait for the state to follow; retry with backoff."""
+        try:
+            return await self._async_switch(on)
+        finally:
+            self._commanded_at = dt_util.utcnow()
+
+    async def _async_switch(self, on: bool) -> RelayResult:
         domain = self.entity_id.split(".", 1)[0]
         error: str | None = None
         state: bool | None = None
@@ -192,7 +219,7 @@ class SwitchActuator:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + SWITCH_CONFIRM_S
             while True:
-                state = self.observed({})[0]
+                state = self._current()
                 if state is on:
                     return RelayResult(True, state, attempt)
                 if loop.time() >= deadline:
@@ -213,7 +240,7 @@ class RoomControl:
     schedule_entity: str | None = None
     tracker: RelayTracker = field(default_factory=RelayTracker)
     observed: bool | None = None
-    # Readings taken before the last command finished say nothing about its result.
+    # Power read before the last command finished says nothing about the load now.
     commanded_at: datetime | None = None
     task: asyncio.Task[None] | None = None
     unsub_timer: CALLBACK_TYPE | None = None
@@ -395,12 +422,10 @@ class SupplyControl:
 
     def _observe(self, control: RoomControl, readings: Mapping[int, MeterReading]) -> bool | None:
         """The actuator's state if read after the last command finished, else None."""
-        if control.actuator is None:
+        if control.actuator is None or control.task is not None:
             return None
-        observed, read_at = control.actuator.observed(readings)
-        if observed is None or control.task is not None:
-            return None
-        if control.commanded_at is not None and (read_at is None or read_at < control.commanded_at):
+        observed = control.actuator.observed(readings)
+        if observed is None:
             return None
         control.observed = observed
         return observed
@@ -523,7 +548,7 @@ class SupplyControl:
             register = profile.register(room.energy_key)
         except KeyError:
             return 0.0
-        return 0.0 if register.data_type.value.startswith("float") else register.scale
+        return register.resolution or 0.0
 
     async def _async_early_read(self, room: Room, control: RoomControl) -> None:
         """Read the room's energy ahead of polling, then bill and decide that room at once."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
+from homeassistant.auth.models import User
+from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from .conftest import SetupBlueprint, room_event, set_supply_state, settle
@@ -178,3 +180,43 @@ async def test_top_up_restore_can_be_turned_off(
     await settle(hass)
 
     assert set_supply == []
+
+
+@pytest.mark.parametrize("file", [FILE, "ask_landlord_before_cut.yaml"])
+async def test_run_by_hand_does_not_act_for_the_landlord(
+    hass: HomeAssistant,
+    setup_blueprint: SetupBlueprint,
+    room: dr.DeviceEntry,
+    landlord_phone: dr.DeviceEntry,
+    tenant_user: User,
+    caplog: pytest.LogCaptureFixture,
+    file: str,
+) -> None:
+    """`automation.trigger` (any user may call it, and it skips the conditions) does not
+    make the blueprint cut or grant anything; its own trigger still does."""
+    set_supply = async_mock_service(hass, "prepaid_power", "set_supply")
+    grant_grace = async_mock_service(hass, "prepaid_power", "grant_grace")
+    async_mock_service(hass, "notify", f"mobile_app_{landlord_phone.name}")
+    set_supply_state(hass, room, "cut_off")
+    await setup_blueprint(
+        file,
+        {"rooms": [room.id], "landlord_device": landlord_phone.id, "on_timeout": "cut"}
+        if file != FILE
+        else {"rooms": [room.id]},
+    )
+    caplog.clear()
+    await hass.services.async_call(
+        "automation",
+        "trigger",
+        {"entity_id": "automation.under_test"},
+        blocking=True,
+        context=Context(user_id=tenant_user.id),
+    )
+    await settle(hass)
+    assert set_supply == []
+    assert grant_grace == []
+    assert "Error" not in caplog.text
+    if file == FILE:
+        hass.bus.async_fire(DUE, _due(room))
+        await settle(hass)
+        assert [call.data["state"] for call in set_supply] == ["off"]

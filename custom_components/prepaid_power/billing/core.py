@@ -21,6 +21,7 @@ from .errors import (
     CYCLE_START_DAY_LOCKED,
     NO_DEBT_OWED,
     PAYMENT_EXCEEDS_DEBT,
+    READING_IMPLAUSIBLE,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -218,6 +219,11 @@ class _Room:
                 next_price_boundary(self.schedule, self.calendar, billed_at),
             )
         return self.boundary_memo[1]
+
+
+def _kwh_text(kwh: Decimal) -> str:
+    """kWh as a message shows them: without trailing zeros, never in exponent form."""
+    return format(kwh.normalize(), "f")
 
 
 def _default_now() -> datetime:
@@ -878,6 +884,7 @@ class BillingCore:
         if room.schedule.at(moment) is None:
             raise BillingError(ROOM_HAS_NO_TARIFF, {"room": room_id})
         self._check_not_before_billing(room_id, moment)
+        self._check_typed_reading(room, reading, moment)
         with self.ledger.transaction():
             self._process(room, reading, moment, trusted=True, force_post=True)
             if room.pending is not None:
@@ -906,6 +913,34 @@ class BillingCore:
         room.live_balance = None
         return tenancy
 
+    def _check_typed_reading(self, room: _Room, reading: Decimal, moment: datetime) -> None:
+        """A reading typed at a move in or out is billed as trusted: it must lie between the
+        meter's last good reading (a counter never goes back; a rollover is read from the
+        meter, not typed) and what the meter's maximum power could add since then."""
+        state = self.ledger.billing_state(room.room_id)
+        if state is None:
+            return  # never read: nothing to judge it by
+        last, last_at = state.billed_reading, state.billed_at
+        if room.pending is not None:
+            last, last_at = room.pending.reading, room.pending.at
+        config = room.config
+        highest = None
+        if config.max_power_kw is not None:
+            hours = Decimal(str(max((moment - last_at).total_seconds(), 0))) / 3600
+            highest = last + (
+                config.max_power_kw * hours * config.plausibility_margin
+                + config.plausibility_slack_kwh
+            ).quantize(KWH_QUANTUM, rounding=ROUND_FLOOR)
+        if reading < last or (highest is not None and reading > highest):
+            raise BillingError(
+                READING_IMPLAUSIBLE,
+                {
+                    "reading": _kwh_text(reading),
+                    "last_reading": _kwh_text(last),
+                    "highest": "-" if highest is None else _kwh_text(highest),
+                },
+            )
+
     def _check_not_before_billing(self, room_id: str, moment: datetime) -> None:
         state = self.ledger.billing_state(room_id)
         if state is not None and moment < state.billed_at:
@@ -928,6 +963,7 @@ class BillingCore:
         reading = parse_kwh(final_reading)
         tenancy = self._require_tenancy(room_id)
         self._check_not_before_billing(room_id, moment)
+        self._check_typed_reading(room, reading, moment)
         with self.ledger.transaction():
             result = self._process(room, reading, moment, trusted=True, force_post=True)
             final = result.posted

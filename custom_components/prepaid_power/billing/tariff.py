@@ -17,6 +17,7 @@ from .errors import (
     TARIFF_INVALID,
     TARIFF_TIERS_INVALID,
     TARIFF_TOO_MANY_INTERVALS,
+    TARIFF_UNKNOWN_KEY,
     TARIFF_UNKNOWN_PERIOD,
     BillingError,
 )
@@ -27,6 +28,15 @@ MINUTES_PER_DAY = 24 * 60
 FLAT_PERIOD = "standard"
 NO_TARIFF_PERIOD = "none"
 SATURDAY = 5
+# The keys each part of a tariff may have: anything else is a typo (a `weekends` set would
+# otherwise be dropped silently, and weekday prices charged at weekends).
+TARIFF_KEYS: Mapping[str, frozenset[str]] = {
+    "flat": frozenset({"kind", "price"}),
+    "tou": frozenset({"kind", "prices", "weekday", "weekend"}),
+    "tiered": frozenset({"kind", "blocks"}),
+}
+INTERVAL_KEYS = frozenset({"start", "end", "period"})
+BLOCK_KEYS = frozenset({"up_to_kwh", "price"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +131,42 @@ def _format_minute(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+def _check_keys(item: object, allowed: frozenset[str], where: str) -> Mapping[str, Any]:
+    """A mapping with only the allowed keys; the first unknown one is named."""
+    if not isinstance(item, Mapping):
+        raise BillingError(TARIFF_INVALID, {"field": where, "value": _shown(item)})
+    for key in item:
+        if key not in allowed:
+            raise BillingError(TARIFF_UNKNOWN_KEY, {"key": _shown(key), "where": where})
+    return item
+
+
+def _shown(value: object) -> str:
+    """A value as an error message shows it: junk may be of any size."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _sequence(raw: object, field_name: str) -> Sequence[Any]:
+    """A list of a tariff (intervals, blocks): not a text, not a mapping."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
+        raise BillingError(TARIFF_INVALID, {"field": field_name, "value": _shown(raw)})
+    return raw
+
+
 def validate_intervals(
-    raw: Sequence[Mapping[str, Any]], periods: set[str], set_name: str = "weekday"
+    raw: object, periods: set[str], set_name: str = "weekday"
 ) -> tuple[TouInterval, ...]:
     """Intervals must cover the whole day, without overlap or gap; one may wrap past midnight."""
+    raw = _sequence(raw, set_name)
     if not raw or len(raw) > MAX_INTERVALS:
         raise BillingError(
             TARIFF_TOO_MANY_INTERVALS,
             {"set": set_name, "count": str(len(raw)), "max": str(MAX_INTERVALS)},
         )
     pieces: list[TouInterval] = []
-    for item in raw:
+    for raw_item in raw:
+        item = _check_keys(raw_item, INTERVAL_KEYS, set_name)
         start = _parse_minute(item.get("start"), "start")
         end = _parse_minute(item.get("end"), "end")
         period = str(item.get("period"))
@@ -162,13 +197,16 @@ def validate_intervals(
 
 def tariff_from_dict(data: Mapping[str, Any]) -> Tariff:
     """Build and validate a tariff from its JSON-able form (as stored, and as actions pass it)."""
-    kind = data.get("kind")
+    kind = data.get("kind") if isinstance(data, Mapping) else None
+    if not isinstance(kind, str) or kind not in TARIFF_KEYS:
+        raise BillingError(TARIFF_INVALID, {"field": "kind", "value": _shown(kind)})
+    _check_keys(data, TARIFF_KEYS[kind], "tariff")
     if kind == "flat":
         return FlatTariff(price=parse_price(data.get("price", "")))
     if kind == "tou":
         raw_prices = data.get("prices")
         if not isinstance(raw_prices, Mapping) or not raw_prices:
-            raise BillingError(TARIFF_INVALID, {"field": "prices", "value": str(raw_prices)})
+            raise BillingError(TARIFF_INVALID, {"field": "prices", "value": _shown(raw_prices)})
         prices = tuple(sorted((str(k), parse_price(v)) for k, v in raw_prices.items()))
         names = {name for name, _ in prices}
         weekend_raw = data.get("weekend")
@@ -178,10 +216,11 @@ def tariff_from_dict(data: Mapping[str, Any]) -> Tariff:
             weekend=None if not weekend_raw else validate_intervals(weekend_raw, names, "weekend"),
         )
     if kind == "tiered":
-        raw_blocks = data.get("blocks") or []
+        raw_blocks = _sequence(data.get("blocks") or [], "blocks")
         blocks: list[TierBlock] = []
         previous = Decimal(0)
-        for index, item in enumerate(raw_blocks):
+        for index, raw_item in enumerate(raw_blocks):
+            item = _check_keys(raw_item, BLOCK_KEYS, f"block {index + 1}")
             limit_raw = item.get("up_to_kwh")
             limit = None if limit_raw is None else parse_kwh(limit_raw, allow_zero=False)
             last = index == len(raw_blocks) - 1
@@ -192,7 +231,7 @@ def tariff_from_dict(data: Mapping[str, Any]) -> Tariff:
         if not blocks:
             raise BillingError(TARIFF_TIERS_INVALID, {"block": "0"})
         return TieredTariff(blocks=tuple(blocks))
-    raise BillingError(TARIFF_INVALID, {"field": "kind", "value": str(kind)})
+    raise AssertionError(kind)  # every kind of TARIFF_KEYS is built above
 
 
 def _intervals_to_list(intervals: tuple[TouInterval, ...]) -> list[dict[str, str]]:

@@ -8,7 +8,6 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
-import itertools
 import logging
 import time
 from types import TracebackType
@@ -180,7 +179,8 @@ class ModbusBus:
         self.settings = settings or BusSettings()
         self.stats = BusStats()
         self._queue: asyncio.PriorityQueue[tuple[int, int, _Job]] = asyncio.PriorityQueue()
-        self._sequence = itertools.count()
+        # Requests submitted so far: each request's number, in the order they were made.
+        self.submitted = 0
         self._worker: asyncio.Task[None] | None = None
         self._client: compat.Client | None = None
         self._received = 0
@@ -287,7 +287,8 @@ class ModbusBus:
             pause_ms,
             future,
         )
-        self._queue.put_nowait((priority, next(self._sequence), job))
+        self._queue.put_nowait((priority, self.submitted, job))
+        self.submitted += 1
         return await future
 
     async def _run(self) -> None:

@@ -28,6 +28,9 @@ class MeterReading:
     available: bool
     complete: bool
     read_at: datetime | None
+    # The bus's number of the request that read `relays` (`ModbusBus.submitted` when it was
+    # made): a relay command that had finished by then is reflected in them.
+    relays_order: int | None = None
 
 
 @dataclass(slots=True)
@@ -58,6 +61,7 @@ type _Steps = tuple[tuple[Transaction, tuple[_Field, ...]], ...]
 class _Cycle:
     values: dict[str, float | None] = field(default_factory=dict)
     relays: dict[str, bool | None] = field(default_factory=dict)
+    relays_order: int | None = None
     failed: bool = False
 
 
@@ -141,6 +145,8 @@ class Poller:
         cycle = _Cycle()
         pause_ms = meter.profile.quirks.id_switch_pause_ms
         for transaction, fields in steps:
+            if any(item.register is None for item in fields):
+                cycle.relays_order = self.bus.submitted
             try:
                 words = await self.bus.read(
                     meter.slave_id,
@@ -191,6 +197,7 @@ class Poller:
             available=health.available,
             complete=complete,
             read_at=health.last_success if complete else None,
+            relays_order=cycle.relays_order,
         )
 
 

@@ -91,8 +91,9 @@ def relay_want(
 ) -> RelayStep:
     """The policy wants `target`; `observed` is the last known relay state (None: unknown).
 
-    `observed` only spares a command when the target changes; drift from an unchanged
-    target is `relay_observe`'s job.
+    `observed` only spares a command when the target changes and no command is in flight
+    (while one is, the relay may be switching: what was seen before says nothing); drift
+    from an unchanged target is `relay_observe`'s job.
     """
     require_aware(now)
     now = now.astimezone(UTC)
@@ -105,7 +106,7 @@ def relay_want(
         return RelayStep(RelayTracker())
     if target == tracker.target:
         return RelayStep(tracker, read_back_at=tracker.read_back_at)
-    if observed is target:
+    if observed is target and tracker.phase is not RelayPhase.PENDING:
         return RelayStep(RelayTracker(target))
     return _send(tracker, target, now, config)
 

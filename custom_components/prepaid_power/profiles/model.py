@@ -89,6 +89,11 @@ class Register:
         return self.data_type.width
 
     @property
+    def resolution(self) -> float | None:
+        """The smallest step of the value (its scale); None for float registers."""
+        return None if self.data_type is DataType.FLOAT32 else self.scale
+
+    @property
     def end(self) -> int:
         """Last address occupied (inclusive)."""
         return self.address + self.count - 1
