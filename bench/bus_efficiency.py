@@ -9,6 +9,8 @@ then, when the add-on is importable, the time a cycle really takes against its s
 with 9600-baud wire-time emulation.
 
 Run from the repository root: python bench/bus_efficiency.py [--keys default|all] [--no-measure]
+`--readme` writes the modelled figures (default keys, 9600 baud) into README.md's polling
+section instead; tests/test_readme.py fails when that table is out of date.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 import heapq
 from pathlib import Path
 import sys
@@ -43,6 +46,9 @@ from custom_components.prepaid_power.bus.timing import BusTiming  # noqa: E402
 from custom_components.prepaid_power.profiles import Profile, load_profiles  # noqa: E402
 
 SAMPLE = ROOT / "addon" / "buildings" / "sample.yaml"
+README = ROOT / "README.md"
+README_BEGIN = "<!-- begin: python bench/bus_efficiency.py --readme -->"
+README_END = "<!-- end: python bench/bus_efficiency.py --readme -->"
 MODEL_TO_PROFILE = {
     "SDM120": "eastron_sdm120",
     "SDM230": "eastron_sdm230",
@@ -170,24 +176,83 @@ async def measure(plan: Plan, meters: Sequence[MeterRequest], cycles: int) -> fl
             return (time.perf_counter() - started) / cycles
 
 
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One poll cycle of the sample building, by the timing model."""
+
+    source: str
+    meters: list[MeterRequest]
+    timing: BusTiming
+    ours: Plan
+    naive: Plan
+    best_ms: float
+    best_count: int
+
+
+def figures(keys: str = "default", baud: int = 9600) -> Figures:
+    """(a), (b) and (c) for the sample building."""
+    profiles = dict(load_profiles().profiles)
+    source, bus = building(profiles)
+    timing = BusTiming(baud=baud)
+    meters = [MeterRequest(sid, p, frozenset(p.keys) if keys == "all" else None) for sid, p in bus]
+    best_ms, best_count = optimum(meters, timing)
+    return Figures(
+        source,
+        meters,
+        timing,
+        plan_reads(meters, timing),
+        one_read_per_value(meters, timing),
+        best_ms,
+        best_count,
+    )
+
+
+def readme_table(result: Figures) -> str:
+    """The README's polling table, between its markers."""
+    rows = (
+        ("this integration's read planner", len(result.ours.transactions), result.ours.wire_ms),
+        (
+            "one read per value (as HA core's modbus sensors read)",
+            len(result.naive.transactions),
+            result.naive.wire_ms,
+        ),
+        ("optimum (exhaustive search)", result.best_count, result.best_ms),
+    )
+    lines = [
+        README_BEGIN,
+        "| plan | transactions per cycle | wire time per cycle |",
+        "|---|---|---|",
+        *(f"| {name} | {count} | {ms:,.0f} ms |" for name, count, ms in rows),
+        README_END,
+    ]
+    return "\n".join(lines)
+
+
+def write_readme(table: str) -> None:
+    """Replace the table between the markers in README.md."""
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index(README_BEGIN), text.index(README_END) + len(README_END)
+    README.write_text(text[:start] + table + text[end:], encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", choices=("default", "all"), default="default")
     parser.add_argument("--baud", type=int, default=9600)
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--no-measure", action="store_true")
+    parser.add_argument("--readme", action="store_true", help="write README.md's table")
     args = parser.parse_args()
 
-    profiles = dict(load_profiles().profiles)
-    source, bus = building(profiles)
-    timing = BusTiming(baud=args.baud)
-    meters = [
-        MeterRequest(sid, p, frozenset(p.keys) if args.keys == "all" else None) for sid, p in bus
-    ]
+    if args.readme:
+        table = readme_table(figures())
+        write_readme(table)
+        print(table)
+        return
+    result = figures(args.keys, args.baud)
+    source, meters, timing = result.source, result.meters, result.timing
+    ours, naive, best_ms, best_count = result.ours, result.naive, result.best_ms, result.best_count
     values = sum(len(m.wanted) for m in meters)
-    ours = plan_reads(meters, timing)
-    naive = one_read_per_value(meters, timing)
-    best_ms, best_count = optimum(meters, timing)
     pauses = id_switch_ms(meters)
 
     print(f"building: {source}: {len(meters)} devices, {values} values ({args.keys} keys)")

@@ -10,8 +10,6 @@ from unittest.mock import PropertyMock, patch
 from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import ModbusTcpServer
 import pytest
 
 from prepaid_power_gateway import BuildingConfig, Gateway, gateway_config, make_building
@@ -55,19 +53,6 @@ def unused_tcp_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-@pytest.fixture
-async def modbus_server() -> AsyncIterator[tuple[str, int]]:
-    """A real pymodbus TCP server on loopback with one device (id 1)."""
-    port = unused_tcp_port()
-    device = ModbusDeviceContext(hr=ModbusSequentialDataBlock(1, [0] * 100))
-    server = ModbusTcpServer(
-        ModbusServerContext(devices={1: device}, single=False), address=("127.0.0.1", port)
-    )
-    await server.serve_forever(background=True)
-    yield "127.0.0.1", port
-    await server.shutdown()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+import logging
 from typing import Any
 
 from homeassistant.auth.models import User
@@ -28,7 +29,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.prepaid_power.bus.client import Priority
+from custom_components.prepaid_power import supply
+from custom_components.prepaid_power.bus.client import ModbusBus, Priority
 from custom_components.prepaid_power.const import (
     DOMAIN,
     EVENT_CUT_OFF_DUE,
@@ -38,6 +40,7 @@ from custom_components.prepaid_power.const import (
     room_identifier,
 )
 from custom_components.prepaid_power.control import SupplyState
+from custom_components.prepaid_power.profiles import Profile
 from prepaid_power_gateway import Gateway, gateway_config, make_building
 
 from .conftest import FAST_GATEWAY, device_with_identifier
@@ -789,3 +792,58 @@ async def test_top_up_while_the_cut_is_on_the_wire(
     assert meter.relay_commands == commands + 2  # the cut, then the restore
     assert meter.relay_on is True
     assert meter.power_w > 0
+
+
+async def test_no_relay_correction_when_tenants_move_into_new_rooms(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """New rooms are vacant: their relays are opened. Tenants moving in while those commands
+    are still under way get their supply closed, with no warning that someone switched the
+    relay at the meter."""
+    hass.config.currency = "CNY"
+    entry = gateway_entry(
+        simulated_gateway.port,
+        rooms={"Room 3": ROOM_DATA, "Room 4": {**ROOM_DATA, "meter": 4}},
+    )
+    # Hold the opening commands on their way to the bus until the tenants are in.
+    opening = asyncio.Event()
+    switch_relay = supply.switch_relay
+
+    async def held(bus: ModbusBus, slave_id: int, profile: Profile, on: bool, *args: Any) -> Any:
+        if not on:
+            await opening.wait()
+        return await switch_relay(bus, slave_id, profile, on, *args)
+
+    monkeypatch.setattr(supply, "switch_relay", held)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    simulator = simulated_gateway.simulator
+    registry = dr.async_get(hass)
+    for subentry in entry.subentries.values():
+        device = device_with_identifier(
+            registry, entry.entry_id, room_identifier(subentry.subentry_id)
+        )
+        assert device is not None
+        await hass.services.async_call(
+            DOMAIN,
+            "move_in",
+            {"device_id": device.id, "tenant": subentry.title, "first_top_up": "5"},
+            blocking=True,
+        )
+    opening.set()
+    await hass.async_block_till_done()
+    await poll(hass, 2)
+
+    assert simulator.meter(3).relay_on is True
+    assert simulator.meter(4).relay_on is True
+    assert state(hass) == SupplyState.ON
+    ours = f"custom_components.{DOMAIN}"
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith(ours) and r.levelno >= logging.WARNING
+    ]
+    assert warnings == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+import math
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Context, HomeAssistant, callback
@@ -75,6 +76,9 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         self.rooms = rooms
         self._cause: Context | None = None
         self._contexts: dict[int | None, Context] = {}
+        # Loop times: when the last poll started, and the start the cadence counts from.
+        self._poll_started: float | None = None
+        self._cadence_from: float | None = None
 
     def context_for(self, slave_id: int | None) -> Context:
         """The context of an entity's state write in this update: the cause's (an action
@@ -110,8 +114,42 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
         self.data = GatewayData(readings=readings, rooms=await self.rooms.async_process(readings))
         self.async_update_listeners(context)
 
+    @callback
+    def _schedule_refresh(self) -> None:
+        """Poll on a fixed cadence, start to start.
+
+        HA schedules the next refresh an interval after the whole second the last one ended
+        in: a poll lasting a second made a 10 s interval 11 s. Polls start on a grid of the
+        interval from the first poll's start instead; after an overlong poll, at the grid's
+        next point.
+        """
+        super()._schedule_refresh()
+        interval = self.update_interval
+        started = self._poll_started
+        if self._unsub_refresh is None or interval is None or started is None:
+            return  # not polling (no entities yet, polling disabled, or stopped)
+        self._unsub_refresh()
+        if self._cadence_from is None:
+            self._cadence_from = started
+        loop = self.hass.loop
+        seconds = interval.total_seconds()
+        # The grid's next point after this poll's own one: a timer may fire a little early
+        # (HA's test clock fires them up to half a second early).
+        after = max(loop.time(), started + 1)
+        steps = math.floor((after - self._cadence_from) / seconds) + 1
+        self._unsub_refresh = loop.call_at(
+            self._cadence_from + steps * seconds, self._refresh_on_cadence
+        ).cancel
+
+    @callback
+    def _refresh_on_cadence(self) -> None:
+        self.config_entry.async_create_background_task(
+            self.hass, self._handle_refresh_interval(), f"{self.name} refresh", eager_start=True
+        )
+
     async def _async_update_data(self) -> GatewayData:
         """Read every meter; a gateway that cannot be reached fails the whole cycle."""
+        self._poll_started = self.hass.loop.time()
         try:
             readings = await self.poller.poll()
         except BusConnectionError as err:

@@ -689,7 +689,10 @@ class SupplyControl:
         if control.actuator is None:
             return
         target = target_of(decision.relay)
-        step = relay_want(control.tracker, target, control.observed, now, TRACKER_CONFIG)
+        # A command under way (the vacant room's opening, say) may still switch the relay:
+        # what was seen before it cannot spare the next one.
+        observed = None if control.task is not None else control.observed
+        step = relay_want(control.tracker, target, observed, now, TRACKER_CONFIG)
         self._relay_step(room, control, step, balance)
         if fresh is not None and step.send is None:
             self._relay_step(

@@ -296,17 +296,20 @@ async def test_relay_board_coils(gateway: Gateway) -> None:
 
 
 async def test_pymodbus_client_interoperates(gateway: Gateway) -> None:
-    from pymodbus.client import AsyncModbusTcpClient
+    # Through the integration's pymodbus shim: it speaks to whichever pymodbus HA installed.
+    from custom_components.prepaid_power.bus import compat
 
-    client = AsyncModbusTcpClient("127.0.0.1", port=gateway.port, timeout=2, retries=0)
+    client = compat.tcp_client(
+        "127.0.0.1", gateway.port, rtu_framing=False, timeout_s=2, trace=lambda _s, data: data
+    )
     await client.connect()
     try:
-        result = await client.read_holding_registers(0xFC02, count=1, device_id=6)
+        result = await compat.request(client, 3, 6, 0xFC02, 1, timeout_s=2)
         assert not result.isError()
         assert result.registers == [0x20]
-        result = await client.read_holding_registers(0x0015, count=1, device_id=1)
+        result = await compat.request(client, 3, 1, 0x0015, 1, timeout_s=2)
         assert result.registers[0] >> 8 == 1
-        result = await client.write_coil(3, False, device_id=100)
+        result = await compat.request(client, 5, 100, 3, [0], timeout_s=2)
         assert not result.isError()
         assert gateway.simulator is not None
         assert gateway.simulator.meter(9).supply_on is False

@@ -1,7 +1,7 @@
 """A small Modbus TCP / RTU-over-TCP server with virtual meters for the bus tests.
 
 Written for the tests (not pymodbus' server) because the server API changed between
-pymodbus 3.11 and 3.16, and because the tests need faults a datastore cannot express:
+pymodbus 3.8 and 3.16, and because the tests need faults a datastore cannot express:
 silent (offline) slaves, garbage answers, function 06 ignored, keyed relay writes, and
 exception 0x02 for any read outside the meter's readable blocks.
 """

@@ -1,12 +1,19 @@
-"""The one place that knows pymodbus internals (supported: 3.11 through 3.16)."""
+"""The one place that knows pymodbus internals (supported: 3.8.3 through 3.16).
+
+The range holds the pymodbus each supported HA line pins for its own `modbus` integration
+(3.8.3 in HA 2025.4, 3.13.1 in 2026.10): HA installs one pymodbus for both integrations.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+import inspect
+import logging
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.client.base import ModbusBaseClient
+from pymodbus.client.mixin import ModbusClientMixin
 from pymodbus.exceptions import ModbusIOException
 from pymodbus.framer import FramerType
 from pymodbus.pdu import ModbusPDU
@@ -18,6 +25,23 @@ type Trace = Callable[[bool, bytes], bytes]
 # shared RS485 bus silent slaves are normal (scans, dead meters), so never do that.
 _NEVER_DISCONNECT = 1_000_000
 _PYMODBUS_TIMEOUT_MARGIN_S = 5.0
+# pymodbus 3.10 renamed every request's `slave=` keyword to `device_id=`.
+_DEVICE_KEYWORD = (
+    "device_id"
+    if "device_id" in inspect.signature(ModbusClientMixin.read_coils).parameters
+    else "slave"
+)
+
+
+class _RoutineExceptionAnswers(logging.Filter):
+    """pymodbus 3.8 logs an ERROR for every exception answer it decodes. Behind a gateway
+    they are routine (0x0B: no meter at that id) and the bus reports them itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Exception response ")
+
+
+logging.getLogger("pymodbus.logging").addFilter(_RoutineExceptionAnswers())
 
 
 def tcp_client(
@@ -94,6 +118,19 @@ async def request(
         if deadline.expired():
             raise TimeoutError from None
         raise
+    finally:
+        if deadline.expired():
+            _await_no_answer(client)
+
+
+def _await_no_answer(client: ModbusBaseClient) -> None:
+    """Give a late answer to the request we gave up on a future nobody awaits.
+
+    pymodbus 3.8 sets the given-up request's cancelled future, and the InvalidStateError
+    that raises closes the connection; 3.13 logs a warning instead.
+    """
+    if client.ctx.response_future.done():
+        client.ctx.response_future = asyncio.get_running_loop().create_future()
 
 
 async def _send(
@@ -101,17 +138,23 @@ async def _send(
 ) -> ModbusPDU:
     match function, payload:
         case 1, int(count):
-            return await client.read_coils(address, count=count, device_id=slave_id)
+            return await _call(client.read_coils, address, slave_id, count=count)
         case 2, int(count):
-            return await client.read_discrete_inputs(address, count=count, device_id=slave_id)
+            return await _call(client.read_discrete_inputs, address, slave_id, count=count)
         case 3, int(count):
-            return await client.read_holding_registers(address, count=count, device_id=slave_id)
+            return await _call(client.read_holding_registers, address, slave_id, count=count)
         case 4, int(count):
-            return await client.read_input_registers(address, count=count, device_id=slave_id)
+            return await _call(client.read_input_registers, address, slave_id, count=count)
         case 5, [value]:
-            return await client.write_coil(address, bool(value), device_id=slave_id)
+            return await _call(client.write_coil, address, slave_id, value=bool(value))
         case 6, [value]:
-            return await client.write_register(address, value, device_id=slave_id)
+            return await _call(client.write_register, address, slave_id, value=value)
         case 16, [*values]:
-            return await client.write_registers(address, list(values), device_id=slave_id)
+            return await _call(client.write_registers, address, slave_id, values=list(values))
     raise ValueError(f"unsupported request: function {function} with {payload!r}")
+
+
+async def _call(
+    method: Callable[..., Awaitable[ModbusPDU]], address: int, slave_id: int, **arguments: object
+) -> ModbusPDU:
+    return await method(address, **arguments, **{_DEVICE_KEYWORD: slave_id})
