@@ -610,15 +610,16 @@ async def test_landlord_entities_refuse_tenants(
     (subentry,) = entry.subentries.values()
     assert subentry.data["supply"]["low_level"] == "3.00"
     assert float(state(hass, "number.room_3_low_balance_level")) == 3
-    with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": "number.room_3_warning_cut_level", "value": 0},
-            blocking=True,
-            context=admin,
-        )
-    assert err.value.translation_key == "invalid_threshold"
+    for value in (0, "NaN"):  # NaN passes HA's own range check
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                "number",
+                "set_value",
+                {"entity_id": "number.room_3_warning_cut_level", "value": value},
+                blocking=True,
+                context=admin,
+            )
+        assert err.value.translation_key == "invalid_threshold"
 
 
 async def test_tenant_buttons_and_emergency_credit(

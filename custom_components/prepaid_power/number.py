@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+import math
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory, Platform
@@ -110,8 +111,11 @@ class ThresholdNumber(RoomEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Validate with the policy's settings, then store in the room's subentry."""
         await async_require_landlord(self.hass, self._context)
-        amount = round(Decimal(str(value)), self._exponent)
         try:
+            # NaN passes HA's range check (every comparison with it is false).
+            if not math.isfinite(value):
+                raise ValueError(f"{value} is not a number")
+            amount = round(Decimal(str(value)), self._exponent)
             settings = self.room.settings.with_overrides({self.entity_description.setting: amount})
         except ValueError as err:
             raise InputRefused(
