@@ -54,7 +54,8 @@ def main() -> int:
         )
         elapsed = time.monotonic() - started
         if not report.exists():
-            print(result.stdout[-4000:], result.stderr[-2000:], sep="\n")
+            failure = [line for line in result.stdout.splitlines() if line.startswith("E ")]
+            print("\n".join(failure[:40]) or result.stdout[-4000:])
             print(f"FAILED after {elapsed:.0f} s: the fuzz test stopped on a broken guarantee")
             return 1
         tally = json.loads(report.read_text(encoding="utf-8"))
