@@ -364,6 +364,10 @@ class Ledger:
     def close(self) -> None:
         self._conn.close()
 
+    def checkpoint(self) -> None:
+        """Move every committed write from the WAL into the database file (for backups)."""
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def __enter__(self) -> Ledger:
         return self
 

@@ -1,0 +1,91 @@
+"""Safe backups: a copy of the ledger files taken while top-ups run is consistent and holds
+every acknowledged top-up (HA's backup manager calls our backup platform around the copy)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+from pathlib import Path
+import shutil
+
+from homeassistant.components.backup import DATA_MANAGER
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.prepaid_power.billing.ledger import Ledger
+from custom_components.prepaid_power.billing.money import Currency
+from custom_components.prepaid_power.const import DOMAIN, LEDGER_DIR
+from prepaid_power_gateway import Gateway
+
+from .test_rooms import act, make_room, room_device_id
+
+
+def copy_ledger(source: Path, target: Path) -> None:
+    """Copy the ledger as HA's backup does: the files as they are on disk, -shm excluded."""
+    target.mkdir()
+    for file in source.iterdir():
+        if not file.name.endswith("-shm"):
+            shutil.copy2(file, target / file.name)
+
+
+async def test_backup_under_write_load_restores_every_acknowledged_top_up(
+    hass: HomeAssistant, simulated_gateway: Gateway, tmp_path: Path
+) -> None:
+    """Top-ups keep arriving before, during and after the copy: the copy opens, verifies and
+    holds exactly the top-ups acknowledged before the copy began; those made meanwhile wait
+    and are kept in the live ledger."""
+    hass.config.config_dir = str(tmp_path / "config")
+    if importlib.util.find_spec("homeassistant.helpers.backup"):  # HA 2025.x's bootstrap does
+        importlib.import_module("homeassistant.helpers.backup").async_initialize_backup(hass)
+    assert await async_setup_component(hass, "backup", {})
+    entry: MockConfigEntry = await make_room(hass, simulated_gateway)
+    manager = hass.data[DATA_MANAGER]
+    await hass.async_block_till_done()
+    assert DOMAIN in manager.platforms
+    device_id = room_device_id(hass, entry)
+    acknowledged: list[str] = []
+    acked = asyncio.Event()
+
+    async def top_ups() -> None:
+        for n in range(10_000):
+            reference = f"T-{n}"
+            await act(
+                hass, "top_up", {"device_id": device_id, "amount": "1", "reference": reference}
+            )
+            acknowledged.append(reference)
+            acked.set()
+
+    async def until_acknowledged(count: int) -> None:
+        while len(acknowledged) < count:
+            acked.clear()
+            await acked.wait()
+
+    writer = hass.async_create_background_task(top_ups(), "top-ups")
+    await until_acknowledged(20)
+
+    await manager.async_pre_backup_actions()
+    before_copy = list(acknowledged)
+    folder = Path(hass.config.path(LEDGER_DIR))
+    await hass.async_add_executor_job(copy_ledger, folder, tmp_path / "backup")
+    await asyncio.sleep(0.3)  # top-ups submitted now wait for the backup's end
+    assert acknowledged == before_copy
+    await manager.async_post_backup_actions()
+    await until_acknowledged(len(before_copy) + 20)
+    writer.cancel()
+
+    (restored,) = (tmp_path / "backup").glob("ledger_*.sqlite3")
+    with Ledger(restored, Currency("CNY")) as ledger:
+        ledger.verify()
+        references = [e.reference for e in ledger.entries(kinds=["top_up"])]
+    # Every top-up acknowledged before the copy, and at most the one committed but not yet
+    # answered when the ledger paused (acknowledged right after the backup).
+    assert references[: len(before_copy) + 1] == ["R-1", *before_copy]
+    assert len(references) <= len(before_copy) + 2
+    assert set(references) <= {"R-1", *acknowledged}
+
+    live = await entry.runtime_data.rooms.billing.run(
+        lambda core: [e.reference for e in core.ledger.entries(kinds=["top_up"])]
+    )
+    assert live[: len(acknowledged) + 1] == ["R-1", *acknowledged]
