@@ -1,5 +1,6 @@
 """Safe backups: a copy of the ledger files taken while top-ups run is consistent and holds
-every acknowledged top-up (HA's backup manager calls our backup platform around the copy)."""
+every acknowledged top-up (HA's backup manager calls our backup platform around the copy);
+a damaged ledger (a power cut, a bad restore) is refused with a repair issue."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pathlib import Path
 import shutil
 
 from homeassistant.components.backup import DATA_MANAGER
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.prepaid_power.billing.ledger import Ledger
@@ -19,7 +23,7 @@ from custom_components.prepaid_power.billing.money import Currency
 from custom_components.prepaid_power.const import DOMAIN, LEDGER_DIR
 from prepaid_power_gateway import Gateway
 
-from .test_rooms import act, make_room, room_device_id
+from .test_rooms import act, entry_with_room, make_room, room_device_id
 
 
 def copy_ledger(source: Path, target: Path) -> None:
@@ -89,3 +93,44 @@ async def test_backup_under_write_load_restores_every_acknowledged_top_up(
         lambda core: [e.reference for e in core.ledger.entries(kinds=["top_up"])]
     )
     assert live[: len(acknowledged) + 1] == ["R-1", *acknowledged]
+
+
+def damaged_ledger(path: Path, damage: str, currency: str) -> bytes:
+    """Write a damaged ledger file at `path`; return its bytes."""
+    path.parent.mkdir()
+    if damage == "garbage":
+        path.write_bytes(b"\x00not a ledger" * 512)
+    else:
+        with Ledger(path, Currency(currency)) as ledger:
+            ledger.upsert_room("r1", "r1", {})
+            ledger.execute("INSERT INTO accounts (room_id, balance_minor) VALUES ('r1', 999)")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        ("balance", "ledger_inconsistent"),
+        ("garbage", "file is not a database"),
+    ],
+)
+async def test_a_damaged_ledger_is_refused_with_a_repair_issue(
+    hass: HomeAssistant, simulated_gateway: Gateway, tmp_path: Path, damage: str, problem: str
+) -> None:
+    """A ledger that a power cut or a bad restore damaged is not opened for writing: the
+    gateway does not start, a repair issue names the file and the problem, the file is as
+    it was."""
+    hass.config.config_dir = str(tmp_path)
+    entry = entry_with_room(simulated_gateway.port)
+    path = Path(hass.config.path(LEDGER_DIR, f"ledger_{entry.entry_id}.sqlite3"))
+    before = await hass.async_add_executor_job(damaged_ledger, path, damage, hass.config.currency)
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"ledger_broken_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "ledger_broken"
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["path"] == str(path)
+    assert problem in issue.translation_placeholders["problem"]
+    assert await hass.async_add_executor_job(path.read_bytes) == before

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-import io
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from .access import async_require_landlord, who
 from .billing.core import BillingCore
 from .billing.errors import BillingError
 from .billing.ledger import Entry
-from .billing.statement import export_csv, render_statement, statement_data
+from .billing.statement import render_statement, statement_data, write_export
 from .compat import vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
@@ -419,11 +418,7 @@ async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
         file = folder / f"ledger_{_file_name(name)}_{stamp}.csv"
 
         def export(core: BillingCore, room_id: str | None = room_id, file: Path = file) -> int:
-            buffer = io.StringIO()
-            rows = export_csv(core, buffer, room_id=room_id, start=start_at, end=end_at)
-            folder.mkdir(parents=True, exist_ok=True)
-            file.write_text(buffer.getvalue(), encoding="utf-8")
-            return rows
+            return write_export(core, file, room_id=room_id, start=start_at, end=end_at)
 
         rows = await _run_on(rooms, name, export)
         files.append({"path": str(file), "rows": rows})

@@ -56,7 +56,13 @@ class AsyncBilling:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
 
         def build() -> BillingCore:
-            return BillingCore(Ledger(path, currency, now=now), tz, now=now)
+            ledger = Ledger(path, currency, now=now)
+            try:
+                ledger.check()
+            except BaseException:
+                ledger.close()
+                raise
+            return BillingCore(ledger, tz, now=now)
 
         try:
             core = await asyncio.get_running_loop().run_in_executor(executor, build)

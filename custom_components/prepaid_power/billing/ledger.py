@@ -31,6 +31,7 @@ from .cycle import from_micros, to_micros
 from .errors import (
     CURRENCY_MISMATCH,
     EMERGENCY_CREDIT_OUTSTANDING,
+    LEDGER_CORRUPT,
     LEDGER_INCONSISTENT,
     NOT_A_TOP_UP,
     PAYMENT_METHOD_INVALID,
@@ -654,6 +655,14 @@ class Ledger:
                     LEDGER_INCONSISTENT,
                     {"account": str(account_id), "cached": str(cached), "sum": str(total)},
                 )
+
+    def check(self) -> None:
+        """Check the file (SQLite's quick check) and the invariant (`verify`), e.g. at start-up
+        after a power cut or a restored copy: refuse a damaged ledger rather than write to it."""
+        problems = [row[0] for row in self._conn.execute("PRAGMA quick_check(5)").fetchall()]
+        if problems != ["ok"]:
+            raise BillingError(LEDGER_CORRUPT, {"problem": "; ".join(problems)})
+        self.verify()
 
     def carry(self, account_id: int) -> Decimal:
         def compute() -> Decimal:

@@ -11,6 +11,8 @@ import csv
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+import io
+import os
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -242,6 +244,28 @@ def export_csv(
         )
         count += 1
     return count
+
+
+def write_export(
+    core: BillingCore,
+    file: Path,
+    *,
+    room_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> int:
+    """Write the CSV export to `file` whole or not at all: it is written beside and renamed,
+    so a crash or power cut never leaves a cut-off export under the final name."""
+    buffer = io.StringIO()
+    rows = export_csv(core, buffer, room_id=room_id, start=start, end=end)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    part = file.with_name(f"{file.name}.part")
+    with part.open("w", encoding="utf-8", newline="") as out:
+        out.write(buffer.getvalue())
+        out.flush()
+        os.fsync(out.fileno())
+    part.replace(file)
+    return rows
 
 
 def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, Any]:
