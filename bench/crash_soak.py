@@ -46,7 +46,9 @@ def main() -> None:
     print(f"  silently lost an acknowledged entry {figures.cuts_lost}")
     with tempfile.TemporaryDirectory() as folder:
         inside = kill_migrations(Path(folder), args.migrations)
-    print(f"kills inside a migration              {inside} of {args.migrations}, all migrated after")
+    print(
+        f"kills inside a migration              {inside} of {args.migrations}, all migrated after"
+    )
     with tempfile.TemporaryDirectory() as folder:
         landed, complete = kill_exports(Path(folder), args.exports, rng)
     print(f"kills during exports                  {args.exports} ({landed} after an export)")
