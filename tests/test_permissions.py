@@ -178,7 +178,6 @@ ENTITY_SERVICES: dict[str, tuple[str, str, Data]] = {
         "set_value",
         fixed({"entity_id": "all", "value": 7}),
     ),
-    "button.press entity_id all": ("button", "press", fixed({"entity_id": SCAN})),
     "scene.apply": (
         "scene",
         "apply",
