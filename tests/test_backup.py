@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 from pathlib import Path
 import shutil
+from zoneinfo import ZoneInfo
 
 from homeassistant.components.backup import DATA_MANAGER
 from homeassistant.config_entries import ConfigEntryState
@@ -18,12 +19,16 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.prepaid_power.billing.aio import AsyncBilling
+from custom_components.prepaid_power.billing.core import RoomConfig
 from custom_components.prepaid_power.billing.ledger import Ledger
 from custom_components.prepaid_power.billing.money import Currency
 from custom_components.prepaid_power.const import DOMAIN, LEDGER_DIR
 from prepaid_power_gateway import Gateway
 
 from .test_rooms import act, entry_with_room, make_room, room_device_id
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def copy_ledger(source: Path, target: Path) -> None:
@@ -134,3 +139,19 @@ async def test_a_damaged_ledger_is_refused_with_a_repair_issue(
     assert issue.translation_placeholders["path"] == str(path)
     assert problem in issue.translation_placeholders["problem"]
     assert await hass.async_add_executor_job(path.read_bytes) == before
+
+
+async def test_closing_a_paused_ledger_runs_the_held_calls(tmp_path: Path) -> None:
+    """Unloading the gateway (or HA stopping) in the middle of a backup does not hang: the
+    held calls run, then the ledger closes."""
+    billing = await AsyncBilling.open(tmp_path / "ledger.sqlite3", Currency("EUR"), UTC_ZONE)
+    await billing.pause()
+    held = asyncio.ensure_future(
+        billing.run(lambda core: core.upsert_room("r1", RoomConfig(name="r1")))
+    )
+    await asyncio.sleep(0.05)
+    assert not held.done()
+    await billing.close()
+    await held
+    with Ledger(tmp_path / "ledger.sqlite3", Currency("EUR")) as ledger:
+        assert set(ledger.rooms()) == {"r1"}
