@@ -19,6 +19,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.prepaid_power.billing import aio
 from custom_components.prepaid_power.billing.aio import AsyncBilling
 from custom_components.prepaid_power.billing.core import RoomConfig
 from custom_components.prepaid_power.billing.ledger import Ledger
@@ -155,3 +156,22 @@ async def test_closing_a_paused_ledger_runs_the_held_calls(tmp_path: Path) -> No
     await held
     with Ledger(tmp_path / "ledger.sqlite3", Currency("EUR")) as ledger:
         assert set(ledger.rooms()) == {"r1"}
+
+
+async def test_a_backup_that_never_ends_releases_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the backup's end (a Supervisor gone mid-backup) the ledger resumes on its own
+    after PAUSE_LIMIT; the next backup pauses it again."""
+    monkeypatch.setattr(aio, "PAUSE_LIMIT", 0.1)
+    billing = await AsyncBilling.open(tmp_path / "ledger.sqlite3", Currency("EUR"), UTC_ZONE)
+    await billing.pause()
+    await billing.run(lambda core: core.upsert_room("r1", RoomConfig(name="r1")))
+    monkeypatch.setattr(aio, "PAUSE_LIMIT", 60.0)
+    await billing.pause()
+    held = asyncio.ensure_future(billing.run(lambda core: core.room_ids()))
+    await asyncio.sleep(0.05)
+    assert not held.done()
+    await billing.resume()
+    assert await held == ["r1"]
+    await billing.close()

@@ -76,8 +76,9 @@ class AsyncBilling:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, self._core)
 
     async def pause(self) -> None:
-        """Checkpoint the WAL, then hold every later ledger call until `resume()`; once."""
-        if self._resume is not None or self._closed:
+        """Checkpoint the WAL, then hold every later ledger call until `resume()` (a pause
+        already holding is kept)."""
+        if self._closed or (self._held is not None and not self._held.done()):
             return
         loop = asyncio.get_running_loop()
         checkpointed: asyncio.Future[None] = loop.create_future()
