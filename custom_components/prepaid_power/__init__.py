@@ -16,6 +16,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .access import async_setup_access
 from .bus.client import ModbusBus
 from .bus.planner import MeterRequest
 from .bus.poll import Poller
@@ -58,6 +59,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
+    async_setup_access(hass)
     async_setup_services(hass)
     async_setup_dashboard_services(hass)
     async_setup_supply_services(hass)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from homeassistant.core import Context, HomeAssistant
+from collections import OrderedDict
+from typing import Final
+
+from homeassistant.const import ATTR_DOMAIN, EVENT_CALL_SERVICE
+from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import Unauthorized
+from homeassistant.util.hass_dict import HassKey
 
 from .billing.ledger import SYSTEM
 from .const import DOMAIN
@@ -26,13 +31,57 @@ class LandlordOnly(Unauthorized):
         self.translation_placeholders = {}
 
 
+# Calls to these start a run (an automation, a script) whose actions carry a new context
+# without the user, only its parent: the run is remembered as the caller's.
+RUN_DOMAINS: Final = frozenset({"automation", "script"})
+# Runs are short-lived; the newest this many are enough to follow nested runs.
+REMEMBERED_RUNS: Final = 1024
+RUNS: HassKey[OrderedDict[str, str]] = HassKey(f"{DOMAIN}_runs")
+
+
+@callback
+def async_setup_access(hass: HomeAssistant) -> None:
+    """Remember who started each automation or script run (once, from `async_setup`).
+
+    HA runs an automation triggered by a user with a context that names no user, so without
+    this a tenant could run a landlord's automation through `automation.trigger` and have
+    its landlord actions pass as the automation's own.
+    """
+    runs: OrderedDict[str, str] = OrderedDict()
+    hass.data[RUNS] = runs
+
+    @callback
+    def remember(event: Event) -> None:
+        if event.data.get(ATTR_DOMAIN) not in RUN_DOMAINS:
+            return
+        user_id = _user_of(runs, event.context)
+        if user_id is None:
+            return
+        runs[event.context.id] = user_id
+        if len(runs) > REMEMBERED_RUNS:
+            runs.popitem(last=False)
+
+    hass.bus.async_listen(EVENT_CALL_SERVICE, remember)
+
+
+def _user_of(runs: OrderedDict[str, str], context: Context) -> str | None:
+    """The user behind a context: its own, or the one who started the run it belongs to."""
+    if context.user_id is not None:
+        return context.user_id
+    return runs.get(context.id) or (runs.get(context.parent_id) if context.parent_id else None)
+
+
 async def async_require_landlord(hass: HomeAssistant, context: Context | None) -> None:
     """Refuse a call made by a user who is not an administrator.
 
     Calls without a user (automations, scripts, the system) act for the landlord who wrote
-    them. HA lets every user operate every entity, so entities call this too.
+    them, unless a user started that run (see `async_setup_access`). HA lets every user
+    operate every entity, so entities call this too.
     """
-    user_id = context.user_id if context is not None else None
+    runs = hass.data.get(RUNS)
+    if context is None:
+        return
+    user_id = _user_of(runs, context) if runs is not None else context.user_id
     if user_id is None:
         return
     user = await hass.auth.async_get_user(user_id)

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
@@ -259,12 +261,32 @@ class Rooms:
         path = Path(hass.config.path(LEDGER_DIR, f"ledger_{entry.entry_id}.sqlite3"))
         await hass.async_add_executor_job(lambda: path.parent.mkdir(parents=True, exist_ok=True))
         currency = currency_of(hass)
-        billing = await AsyncBilling.open(
-            path,
-            currency,
-            ZoneInfo(hass.config.time_zone),
-            now=dt_util.utcnow,
-        )
+        issue_id = f"ledger_broken_{entry.entry_id}"
+        try:
+            billing = await AsyncBilling.open(
+                path,
+                currency,
+                ZoneInfo(hass.config.time_zone),
+                now=dt_util.utcnow,
+            )
+        except (BillingError, sqlite3.DatabaseError) as err:
+            # A damaged ledger (a power cut, a bad restore) is refused, never written to.
+            placeholders = {"gateway": entry.title, "path": str(path), "problem": str(err)}
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="ledger_broken",
+                translation_placeholders=placeholders,
+            )
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="ledger_broken",
+                translation_placeholders=placeholders,
+            ) from err
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
         store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.rooms.{entry.entry_id}"
         )

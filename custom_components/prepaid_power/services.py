@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-import io
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +31,7 @@ from .access import async_require_landlord, who
 from .billing.core import BillingCore
 from .billing.errors import BillingError
 from .billing.ledger import Entry
-from .billing.statement import export_csv, render_statement, statement_data
+from .billing.statement import render_statement, statement_data, write_export
 from .compat import InputRefused, vol
 from .const import DOMAIN, EVENT_LANDLORD_ACTION, EVENT_TOP_UP, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
@@ -222,20 +220,6 @@ async def _run_on[T](rooms: Rooms, name: str, call: Callable[[BillingCore], T]) 
 def _file_name(name: str) -> str:
     """A room's or gateway's name as a safe part of a file name."""
     return "".join(c if c.isalnum() else "_" for c in name)
-
-
-def _write_new_file(folder: Path, stem: str, suffix: str, text: str) -> Path:
-    """Write a file that did not exist: `stem`, else `stem_2`, `stem_3` ... (never overwrite)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in itertools.count(1):
-        file = folder / (f"{stem}{suffix}" if number == 1 else f"{stem}_{number}{suffix}")
-        try:
-            with file.open("x", encoding="utf-8", newline="") as out:
-                out.write(text)
-        except FileExistsError:
-            continue
-        return file
-    raise AssertionError  # unreachable: the count is endless
 
 
 def _current_reading(target: Target) -> str:
@@ -532,10 +516,7 @@ async def _export_ledger(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
         def export(
             core: BillingCore, room_id: str | None = room_id, stem: str = stem
         ) -> tuple[Path, int]:
-            buffer = io.StringIO()
-            rows = export_csv(core, buffer, room_id=room_id, start=start_at, end=end_at)
-            # Two exports in the same second: the second gets its own file.
-            return _write_new_file(folder, stem, ".csv", buffer.getvalue()), rows
+            return write_export(core, folder, stem, room_id=room_id, start=start_at, end=end_at)
 
         file, rows = await _run_on(rooms, name, export)
         files.append({"path": str(file), "rows": rows})

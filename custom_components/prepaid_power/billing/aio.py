@@ -4,6 +4,10 @@ Contract: every database call runs on ONE dedicated worker thread (a single-thre
 executor owned by `AsyncBilling`), never on the event loop and never on HA's shared pool:
 sqlite3 connections belong to the thread that opened them, and one writer keeps the
 ledger's transactions strictly ordered.
+
+Backups: `pause()` checkpoints the WAL into the database file and then holds the worker
+thread, so every later call (write or read) waits in order until `resume()`; a copy of the
+ledger's files made in between is one consistent state, the same the ledger would reopen.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+import threading
 from zoneinfo import ZoneInfo
 
 from .core import BillingCore
@@ -20,6 +25,9 @@ from .ledger import Ledger
 from .money import Currency
 
 THREAD_NAME = "prepaid_power_ledger"
+# A backup that never reports its end (a Supervisor that died mid-backup) must not stop
+# billing for good: the ledger resumes on its own after this long.
+PAUSE_LIMIT = 3600.0
 
 
 def _utc_now() -> datetime:
@@ -33,6 +41,8 @@ class AsyncBilling:
         self._executor = executor
         self._core = core
         self._closed = False
+        self._resume: threading.Event | None = None
+        self._held: asyncio.Future[None] | None = None
 
     @classmethod
     async def open(
@@ -46,7 +56,13 @@ class AsyncBilling:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
 
         def build() -> BillingCore:
-            return BillingCore(Ledger(path, currency, now=now), tz, now=now)
+            ledger = Ledger(path, currency, now=now)
+            try:
+                ledger.check()
+            except BaseException:
+                ledger.close()
+                raise
+            return BillingCore(ledger, tz, now=now)
 
         try:
             core = await asyncio.get_running_loop().run_in_executor(executor, build)
@@ -59,6 +75,42 @@ class AsyncBilling:
         """Run `call(core)` on the ledger thread; BillingError propagates unchanged."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, self._core)
 
+    async def pause(self) -> None:
+        """Checkpoint the WAL, then hold every later ledger call until `resume()` (a pause
+        already holding is kept)."""
+        if self._closed or (self._held is not None and not self._held.done()):
+            return
+        loop = asyncio.get_running_loop()
+        checkpointed: asyncio.Future[None] = loop.create_future()
+        resume = threading.Event()
+
+        def hold(core: BillingCore) -> None:
+            # Checkpoint and hold in one job, so no call queued meanwhile slips in between.
+            try:
+                core.ledger.checkpoint()
+            except BaseException as err:
+                loop.call_soon_threadsafe(checkpointed.set_exception, err)
+                return
+            loop.call_soon_threadsafe(checkpointed.set_result, None)
+            resume.wait(PAUSE_LIMIT)
+
+        self._resume = resume
+        self._held = loop.run_in_executor(self._executor, hold, self._core)
+        try:
+            await checkpointed
+        except BaseException:
+            await self.resume()
+            raise
+
+    async def resume(self) -> None:
+        """Let the calls held by `pause()` run, in the order they were made."""
+        resume, held = self._resume, self._held
+        self._resume = self._held = None
+        if resume is None or held is None:
+            return
+        resume.set()
+        await held
+
     async def close(self) -> None:
         """Post every room's accrued usage, close the ledger (after the calls already queued)
         and end the thread; once. Posting first keeps the split by time exact: unposted usage
@@ -66,6 +118,7 @@ class AsyncBilling:
         if self._closed:
             return
         self._closed = True
+        await self.resume()
 
         def close(core: BillingCore) -> None:
             try:

@@ -50,6 +50,7 @@ CYCLE_START_DAY_INVALID = "cycle_start_day_invalid"
 CYCLE_START_DAY_LOCKED = "cycle_start_day_locked"
 # Storage
 LEDGER_INCONSISTENT = "ledger_inconsistent"
+LEDGER_CORRUPT = "ledger_corrupt"
 SCHEMA_TOO_NEW = "schema_too_new"
 CURRENCY_MISMATCH = "currency_mismatch"
 

@@ -32,6 +32,7 @@ from .errors import (
     CURRENCY_MISMATCH,
     EMERGENCY_CREDIT_OUTSTANDING,
     FEE_EXCEEDS_BALANCE,
+    LEDGER_CORRUPT,
     LEDGER_INCONSISTENT,
     NOT_A_TOP_UP,
     PAYMENT_METHOD_INVALID,
@@ -365,6 +366,10 @@ class Ledger:
     def close(self) -> None:
         self._conn.close()
 
+    def checkpoint(self) -> None:
+        """Move every committed write from the WAL into the database file (for backups)."""
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def __enter__(self) -> Ledger:
         return self
 
@@ -651,6 +656,14 @@ class Ledger:
                     LEDGER_INCONSISTENT,
                     {"account": str(account_id), "cached": str(cached), "sum": str(total)},
                 )
+
+    def check(self) -> None:
+        """Check the file (SQLite's quick check) and the invariant (`verify`), e.g. at start-up
+        after a power cut or a restored copy: refuse a damaged ledger rather than write to it."""
+        problems = [row[0] for row in self._conn.execute("PRAGMA quick_check(5)").fetchall()]
+        if problems != ["ok"]:
+            raise BillingError(LEDGER_CORRUPT, {"problem": "; ".join(problems)})
+        self.verify()
 
     def carry(self, account_id: int) -> Decimal:
         def compute() -> Decimal:

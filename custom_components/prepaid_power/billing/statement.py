@@ -11,6 +11,9 @@ import csv
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+import io
+import itertools
+import os
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -242,6 +245,41 @@ def export_csv(
         )
         count += 1
     return count
+
+
+def write_export(
+    core: BillingCore,
+    folder: Path,
+    stem: str,
+    *,
+    room_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> tuple[Path, int]:
+    """Write the CSV export whole or not at all, under a name nobody has taken: `stem.csv`,
+    else `stem_2.csv`, `stem_3.csv` … It is written beside, synced, then linked into place,
+    which never replaces a file: a crash or power cut leaves no cut-off export under a final
+    name, and a second export in the same second never overwrites the first. Returns the
+    file and its row count."""
+    buffer = io.StringIO()
+    rows = export_csv(core, buffer, room_id=room_id, start=start, end=end)
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{stem}.{os.getpid()}.part"
+    with part.open("w", encoding="utf-8", newline="") as out:
+        out.write(buffer.getvalue())
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        for number in itertools.count(1):
+            file = folder / (f"{stem}.csv" if number == 1 else f"{stem}_{number}.csv")
+            try:
+                os.link(part, file)
+            except FileExistsError:
+                continue
+            return file, rows
+    finally:
+        part.unlink()
+    raise AssertionError  # unreachable: the count is endless
 
 
 def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, Any]:
