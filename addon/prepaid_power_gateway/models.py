@@ -187,6 +187,32 @@ SDM630 = ModelSpec(
     extra={"baud_code": 2.0},
 )
 
+# Early SDM630 firmware answers 0 for the model code.
+SDM630_EARLY = ModelSpec(
+    name="SDM630 early",
+    manufacturer="Eastron",
+    phases=3,
+    tables=SDM630.tables,
+    writes=_SDM_WRITES,
+    model_code=0,
+    turnaround_ms=20.0,
+    extra={"baud_code": 2.0},
+    notes="Model code 0 at 0xFC02.",
+)
+
+# Not a meter: a device that answers every register read with zeros (seen on real buses:
+# converters, PLCs, broken meters). A scan must leave it unidentified.
+ZERO_STRANGER = ModelSpec(
+    name="zero stranger",
+    manufacturer="Unknown",
+    phases=1,
+    tables=(
+        RegisterTable(0x03, ((0x0000, 0x10000),), ()),
+        RegisterTable(0x04, ((0x0000, 0x10000),), ()),
+    ),
+    notes="Answers zeros to every read of functions 03 and 04.",
+)
+
 DDSU666 = ModelSpec(
     name="DDSU666",
     manufacturer="Chint",
@@ -410,6 +436,8 @@ METER_MODELS: dict[str, ModelSpec] = {
         _sdm_1phase("SDM120", 0x20),
         _sdm_1phase("SDM230", 0x2B),
         SDM630,
+        SDM630_EARLY,
+        ZERO_STRANGER,
         DDSU666,
         _dds238("DDS238-2 ZN/S", relay=False),
         _dds238("DDS238-2 ZN/SR", relay=True),

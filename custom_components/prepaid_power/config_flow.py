@@ -77,6 +77,7 @@ from .const import (
     CONF_PRICE,
     CONF_PROFILE,
     CONF_RECLOSE_MINUTES,
+    CONF_REFUSED_READS,
     CONF_SCHEDULES,
     CONF_SERIAL_NUMBER,
     CONF_SERIAL_PORT,
@@ -178,12 +179,21 @@ def _list_serial_ports() -> list[str]:
     return stable + sorted(port.device for port in list_ports.comports())
 
 
+def meter_data(meter: FoundMeter) -> dict[str, Any]:
+    """Entry data of a found meter (with the reads it refused, if any)."""
+    data: dict[str, Any] = {
+        CONF_SLAVE_ID: meter.slave_id,
+        CONF_PROFILE: meter.profile_id,
+        CONF_SERIAL_NUMBER: meter.serial,
+    }
+    if meter.refused:
+        data[CONF_REFUSED_READS] = [list(read) for read in meter.refused]
+    return data
+
+
 def meters_data(meters: tuple[FoundMeter, ...]) -> list[dict[str, Any]]:
     """Entry data of found meters."""
-    return [
-        {CONF_SLAVE_ID: m.slave_id, CONF_PROFILE: m.profile_id, CONF_SERIAL_NUMBER: m.serial}
-        for m in meters
-    ]
+    return [meter_data(m) for m in meters]
 
 
 def describe_meters(meters: tuple[FoundMeter, ...]) -> str:

@@ -25,6 +25,8 @@ CONF_METERS: Final = "meters"
 CONF_SLAVE_ID: Final = "slave_id"
 CONF_PROFILE: Final = "profile"
 CONF_SERIAL_NUMBER: Final = "serial_number"
+# Merged reads a meter refused at the scan: [[function, address, count], ...] (optional).
+CONF_REFUSED_READS: Final = "refused_reads"
 CONF_FIRST_ID: Final = "first_id"
 CONF_LAST_ID: Final = "last_id"
 CONF_ADDON_SLUG: Final = "addon_slug"

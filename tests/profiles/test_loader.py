@@ -61,7 +61,9 @@ def test_builtin_maps_follow_meters_md() -> None:
     assert sdm120.serial.address == 0xFC00
     assert sdm120.identify[0].passes(0x20, 1)
     assert not profiles["eastron_sdm230"].identify[0].passes(0x20, 1)
-    assert profiles["eastron_sdm630"].identify[0].passes(0, 1)
+    sdm630 = profiles["eastron_sdm630"].identify[0]
+    assert sdm630.passes(0, 1, serial=630)
+    assert not sdm630.passes(0, 1)  # model code 0 and serial 0: not proof of an SDM630
     assert profiles["eastron_sdm630"].register("power").address == 0x0034
 
     dds = profiles["hiking_dds238_2_zn_sr"]

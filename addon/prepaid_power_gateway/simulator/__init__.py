@@ -381,6 +381,11 @@ class VirtualMeter(Device):
             return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_VALUE)
         end = address + count
         if not any(start <= address and end <= stop for start, stop in table.blocks):
+            return exception_pdu(function, ExceptionCode(self.faults.outside_exception))
+        if any(
+            fc == function and first < end and address <= last
+            for fc, first, last in self.faults.refused_reads
+        ):
             return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
         values = self.quantities()
         words: dict[int, int] = {}

@@ -264,6 +264,8 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     for index, check in enumerate(data["identify"]):
         if (check["function"] in REGISTER_READ_FUNCTIONS) == (check["data_type"] == DataType.BIT):
             problems.append((f"identify[{index}].data_type", "does not match the function"))
+        if "serial" in check["check"].used_names and data.get("serial") is None:
+            problems.append((f"identify[{index}].check", "uses 'serial' but no serial register"))
     energy_key = data.get("energy_key")
     if energy_key is not None and energy_key not in seen:
         problems.append(("energy_key", f"no register with key {energy_key!r}"))

@@ -1,0 +1,100 @@
+"""Scan and poll against the add-on's simulator with real meters' quirks (issue #17)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from custom_components.prepaid_power.bus.client import BusSettings, ModbusBus, TcpEndpoint
+from custom_components.prepaid_power.bus.planner import MeterRequest
+from custom_components.prepaid_power.bus.poll import Poller
+from custom_components.prepaid_power.bus.scan import ScanResult, scan_bus
+from custom_components.prepaid_power.profiles import load_profiles
+
+gateway_module = pytest.importorskip("prepaid_power_gateway")
+
+PROFILES = load_profiles().profiles
+ZN_SR = "hiking_dds238_2_zn_sr"
+# The ZN/SR's undocumented registers between frequency and relay, refused by some units.
+REFUSED_GAP = {"function": 3, "start": 0x0016, "end": 0x0019}
+
+
+def _gateway(meters: list[Mapping[str, Any]]) -> Any:
+    building = {"name": "quirks", "meters": meters}
+    config = gateway_module.gateway_config(
+        building, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
+    )
+    return gateway_module.Gateway(config)
+
+
+async def _scan(gw: Any, ids: list[int]) -> ScanResult:
+    async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+        return await scan_bus(bus, PROFILES.values(), ids, timeout_s=0.2)
+
+
+async def test_zero_answering_stranger_is_not_an_sdm630() -> None:
+    """Model code 0 alone is no proof: an early SDM630 also has a serial and a voltage."""
+    meters = [
+        {"model": "zero stranger", "slave": 3, "serial": 0},
+        {"model": "SDM630 early", "slave": 4, "serial": 63000004},
+    ]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [3, 4])
+    assert [(m.slave_id, m.profile_id, m.serial) for m in result.meters] == [
+        (4, "eastron_sdm630", 63000004)
+    ]
+    assert result.unidentified == (3,)
+
+
+async def test_illegal_function_to_another_models_probe_hides_nothing() -> None:
+    """A DDS238 answering 0x01 to the Eastron registers is still probed at its own 0x0015."""
+    faults = {"outside_exception": 0x01}
+    meters = [
+        {"model": "DDS238-2 ZN/S", "slave": 1, "faults": faults},
+        {"model": "DDS238-2 ZN/SR", "slave": 2, "faults": faults},
+        {"model": "OR-WE-514", "slave": 5, "faults": faults},
+    ]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [1, 2, 5])
+    assert [(m.slave_id, m.profile_id) for m in result.meters] == [
+        (1, "hiking_dds238_2_zn_s"),
+        (2, ZN_SR),
+        (5, "orno_or_we_514"),
+    ]
+
+
+async def test_refused_block_read_is_split_at_scan_and_poll() -> None:
+    """A ZN/SR refusing reads across 0x0016-0x0019 is identified and polled in smaller reads."""
+    meters = [{"model": "DDS238-2 ZN/SR", "slave": 1, "faults": {"refused_reads": [REFUSED_GAP]}}]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [1])
+        [found] = result.meters
+        assert found.profile_id == ZN_SR
+        assert found.refused == ((3, 0x0015, 6),)
+        meter = gw.simulator.meter(1)
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+            # Learnt while polling: the first cycle splits the refused block read and retries.
+            poller = Poller(bus, [MeterRequest(1, PROFILES[ZN_SR])])
+            assert [(t.address, t.count) for t in poller.plan.transactions] == [(0x000A, 17)]
+            reading = (await poller.poll())[1]
+            assert reading.complete
+            assert reading.relays["relay"] is True
+            assert reading.values["energy_import"] == pytest.approx(meter.energy_kwh, abs=0.01)
+            assert poller.refused(1) == {(3, 0x000A, 17)}
+            split = [(t.address, t.count) for t in poller.plan.transactions]
+            assert all(not (a <= 0x0019 and 0x0016 < a + n) for a, n in split)
+            # The split plan is kept: the next cycle makes exactly its reads, none refused.
+            before = meter.requests
+            assert (await poller.poll())[1].complete
+            assert meter.requests - before == len(split)
+            # Learnt at the scan: the first poll already avoids the refused read.
+            learnt = MeterRequest(1, PROFILES[ZN_SR], refused=frozenset(found.refused))
+            poller = Poller(bus, [learnt])
+            assert all(t.count < 17 for t in poller.plan.transactions)
+            before = meter.requests
+            assert (await poller.poll())[1].complete
+            assert meter.requests - before == len(poller.plan.transactions)
+            diagnostics: Any = poller.as_dict()
+            assert diagnostics["meters"][1]["refused_reads"] == [(3, 0x0015, 6)]
