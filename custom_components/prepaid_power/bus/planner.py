@@ -16,7 +16,6 @@ from functools import cache
 from ..profiles.model import Profile  # noqa: TID252
 from .timing import BusTiming
 
-
 type RefusedRead = tuple[int, int, int]  # function, first address, count
 
 
@@ -135,7 +134,7 @@ def _refuses(refused: Iterable[RefusedRead], function: int, start: int, end: int
     )
 
 
-def plan_group(  # noqa: PLR0913, PLR0917
+def plan_group(  # noqa: PLR0917
     slave_id: int,
     profile: Profile,
     function: int,

@@ -165,12 +165,13 @@ class Poller:
                     continue
                 health.cycles_since_probe = 0
             cycle = await self._read_meter(meter, steps)
+            current = meter
             while isinstance(cycle.failed, Transaction):
                 # A merged read was refused: split it, remember that, and read again.
-                if (split := self._split(meter, cycle.failed)) is None:
+                if (split := self._split(current, cycle.failed)) is None:
                     break
-                meter = split
-                cycle = await self._read_meter(meter, self._steps[slave_id])
+                current = split
+                cycle = await self._read_meter(current, self._steps[slave_id])
             self._account(meter, cycle, health)
             readings[slave_id] = self._reading(meter, cycle, health, complete=not cycle.failed)
         return readings

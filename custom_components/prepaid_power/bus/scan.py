@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import socket
@@ -240,6 +240,31 @@ async def _identify(  # noqa: PLR0917
         slave_id, profile.id, profile.manufacturer, profile.model, serial, alternatives, refused
     )
     return meter, True, used
+
+
+def model_corrections(
+    result: ScanResult, known: Mapping[int, str], profiles: Mapping[str, Profile]
+) -> tuple[FoundMeter, ...]:
+    """Known meters the scan identified as another model: corrections to offer the landlord.
+
+    A stored model that refines what the scan could prove (a ZN/SR whose relay was open at
+    the scan is found as a ZN/S) is not contradicted, so it is not offered.
+    """
+    corrections: list[FoundMeter] = []
+    for meter in result.meters:
+        stored_id = known.get(meter.slave_id)
+        if stored_id is None or stored_id == meter.profile_id:
+            continue
+        stored, found = profiles.get(stored_id), profiles.get(meter.profile_id)
+        if (
+            stored is not None
+            and found is not None
+            and stored_id in meter.alternatives
+            and set(found.identify) < set(stored.identify)
+        ):
+            continue
+        corrections.append(meter)
+    return tuple(corrections)
 
 
 async def scan_bus(

@@ -73,6 +73,13 @@ class ProfileSet:
     profiles: Mapping[str, Profile]
     problems: tuple[ProfileProblem, ...]
 
+    def compatible(self, profile_id: str) -> tuple[str, ...]:
+        """Models a meter of this model may really be: the alternatives, either way round."""
+        own = self.profiles.get(profile_id)
+        listed = set(own.alternatives) if own is not None else set()
+        listed |= {p.id for p in self.profiles.values() if profile_id in p.alternatives}
+        return tuple(sorted(pid for pid in listed if pid in self.profiles and pid != profile_id))
+
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool):
