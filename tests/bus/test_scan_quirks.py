@@ -98,3 +98,74 @@ async def test_refused_block_read_is_split_at_scan_and_poll() -> None:
             assert meter.requests - before == len(poller.plan.transactions)
             diagnostics: Any = poller.as_dict()
             assert diagnostics["meters"][1]["refused_reads"] == [(3, 0x0015, 6)]
+
+
+def _simulated_profile(model: str) -> str | None:
+    """The profile whose id names a simulated model ("<manufacturer>_<model>"), if any."""
+    spec = gateway_module.models.find_model(model)
+    for profile_id in PROFILES:
+        if gateway_module.models.find_model(profile_id.replace("_", " ")) is spec:
+            return profile_id
+    return None
+
+
+async def test_scan_tells_every_pair_of_simulated_models_apart() -> None:
+    """Every simulated model on one bus: each is found as its own profile, a model without a
+    profile stays unidentified, and the one pair that answers alike says so."""
+    names = gateway_module.models.known_models()
+    meters: list[dict[str, Any]] = [
+        {"model": name, "slave": index, "serial": 1000 + index}
+        for index, name in enumerate(names, start=1)
+    ]
+    # A ZN/SR whose relay is open answers like a ZN/S: the scan cannot tell, and says so.
+    open_relay = len(names) + 1
+    meters.append({"model": "DDS238-2 ZN/SR", "slave": open_relay, "relay_on": False})
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [m["slave"] for m in meters])
+    found = {m.slave_id: m for m in result.meters}
+    expected = {index: _simulated_profile(name) for index, name in enumerate(names, start=1)}
+    expected[names.index("SDM630 early") + 1] = "eastron_sdm630"  # one profile, both firmwares
+    for slave, profile_id in expected.items():
+        name = names[slave - 1]
+        if profile_id is None:
+            assert slave not in found, (name, found.get(slave))
+            assert slave in result.unidentified, name
+        else:
+            assert found[slave].profile_id == profile_id, name
+            # The models it cannot be told from are named (ZN/S and ZN/SR), no others.
+            assert found[slave].alternatives == PROFILES[profile_id].alternatives, name
+    # Every ordered pair of models with different profiles: A is never taken for B.
+    for a, profile_a in expected.items():
+        for b, profile_b in expected.items():
+            if profile_b is not None and profile_a != profile_b:
+                assert found.get(a) is None or found[a].profile_id != profile_b, (a, b)
+    cannot = found[open_relay]
+    assert cannot.profile_id == "hiking_dds238_2_zn_s"
+    assert cannot.alternatives == (ZN_SR,)
+    assert {"peacefair_pzem_004t", "chint_dtsu666"} <= {m.profile_id for m in result.meters}
+
+
+@pytest.mark.parametrize(
+    ("model", "profile_id", "keys"),
+    [
+        ("PZEM-004T", "peacefair_pzem_004t", {"voltage": "voltage", "power": "power"}),
+        ("DTSU666", "chint_dtsu666", {"voltage_l1": "voltage_l1", "power": "power"}),
+    ],
+)
+async def test_new_models_poll_the_simulators_values(
+    model: str, profile_id: str, keys: dict[str, str]
+) -> None:
+    """Word order and the meters' own scaling decode to the simulated quantities."""
+    meters = [{"model": model, "slave": 9, "load_w": 1234.5, "energy_kwh": 4321.25}]
+    async with _gateway(meters) as gw:
+        profile = PROFILES[profile_id]
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+            poller = Poller(bus, [MeterRequest(9, profile, frozenset(profile.keys))])
+            assert len(poller.plan.transactions) == 1 if model == "PZEM-004T" else 2
+            reading = (await poller.poll())[9]
+        truth = gw.simulator.meter(9).quantities()
+    assert reading.complete
+    assert reading.values["energy_import"] == pytest.approx(4321.25, abs=0.001)
+    for key, quantity in keys.items():
+        resolution = max(profile.register(key).scale, 1e-3)
+        assert reading.values[key] == pytest.approx(truth[quantity], rel=1e-5, abs=resolution)
