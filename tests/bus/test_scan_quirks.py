@@ -169,3 +169,22 @@ async def test_new_models_poll_the_simulators_values(
     for key, quantity in keys.items():
         resolution = max(profile.register(key).scale, 1e-3)
         assert reading.values[key] == pytest.approx(truth[quantity], rel=1e-5, abs=resolution)
+
+
+async def test_scan_the_dormitory_building() -> None:
+    """The second shipped building (addon/buildings/dormitory.yaml) is found as configured."""
+    config = gateway_module.gateway_config(
+        "dormitory", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
+    )
+    async with gateway_module.Gateway(config) as gw:
+        result = await _scan(gw, [*range(1, 12), 100])
+    pzem, zn_sr = "peacefair_pzem_004t", ZN_SR
+    assert {m.slave_id: m.profile_id for m in result.meters} == {
+        **dict.fromkeys((1, 2, 3, 4, 5, 9), pzem),
+        6: "eastron_sdm120",
+        7: zn_sr,
+        8: zn_sr,
+        10: "chint_dtsu666",
+        100: "generic_relay_board",
+    }
+    assert result.unidentified == ()
