@@ -83,7 +83,7 @@ BAD_CONFIGS = [
     pytest.param({"buildin": "sample"}, "buildin: unknown option", id="typo"),
     pytest.param(
         {"building": "castle"},
-        "building: no building file 'castle' (shipped: sample",
+        "building: no building file 'castle' (shipped: dormitory, sample",
         id="no-building",
     ),
     pytest.param(
