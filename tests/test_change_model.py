@@ -88,6 +88,38 @@ async def test_rescan_with_the_relay_open_does_not_contradict_a_zn_sr(
     assert _profile_of(entry, 3) == ZN_SR
 
 
+async def test_a_model_offer_goes_when_resolved_elsewhere(
+    hass: HomeAssistant, simulated_gateway: Gateway, issue_registry: ir.IssueRegistry
+) -> None:
+    """An offer made by a scan disappears when the options change the model, and when a
+    later scan agrees with the stored model."""
+    entry = gateway_entry(simulated_gateway.port, _meters(ZN_S))
+    await setup_gateway(hass, entry)
+    await _scan(hass, entry)
+    assert len(_model_issues(issue_registry)) == 1
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "change_model"}
+    )
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"meter": "3"})
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"profile": ZN_SR}
+    )
+    await hass.async_block_till_done()
+    assert _profile_of(entry, 3) == ZN_SR
+    assert _model_issues(issue_registry) == []
+    # Back to ZN/S by hand, scan (offer again), then the scan agrees after the change.
+    simulated_gateway.simulator.meter(3).set_relay(True)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_METERS: _meters(ZN_S)})
+    await hass.async_block_till_done()
+    await _scan(hass, entry)
+    assert len(_model_issues(issue_registry)) == 1
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_METERS: _meters(ZN_SR)})
+    await hass.async_block_till_done()
+    await _scan(hass, entry)
+    assert _model_issues(issue_registry) == []
+
+
 async def test_options_change_a_meters_model_among_compatible_ones(
     hass: HomeAssistant, simulated_gateway: Gateway, device_registry: dr.DeviceRegistry
 ) -> None:

@@ -19,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .access import async_require_landlord
 from .bus.errors import BusError
 from .bus.scan import model_corrections, scan_bus
-from .config_flow import meters_data
+from .config_flow import meters_data, model_issue_id
 from .const import (
     CONF_FIRST_ID,
     CONF_LAST_ID,
@@ -113,13 +113,18 @@ class ScanButton(GatewayEntity, ButtonEntity):
                 translation_placeholders={"error": str(err)},
             ) from err
         known = {meter[CONF_SLAVE_ID]: meter[CONF_PROFILE] for meter in entry.data[CONF_METERS]}
-        for found in model_corrections(result, known, profile_set.profiles):
+        corrections = model_corrections(result, known, profile_set.profiles)
+        for found in result.meters:
+            if found.slave_id in known and found not in corrections:
+                # The scan agrees with the stored model now: an older offer is void.
+                ir.async_delete_issue(self.hass, DOMAIN, model_issue_id(entry, found.slave_id))
+        for found in corrections:
             # Another model than the stored one: the landlord confirms the correction.
             stored = profile_set.profiles.get(known[found.slave_id])
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                f"{ISSUE_MODEL_CHANGE}_{entry.entry_id}_{found.slave_id}",
+                model_issue_id(entry, found.slave_id),
                 is_fixable=True,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key=ISSUE_MODEL_CHANGE,

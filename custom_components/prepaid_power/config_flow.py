@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow, section
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -102,6 +103,7 @@ from .const import (
     DOMAIN,
     FRAMING_TCP,
     FRAMINGS,
+    ISSUE_MODEL_CHANGE,
     MAX_SLAVE_ID,
     PARITIES,
     SCAN_TIMEOUT_S,
@@ -448,6 +450,11 @@ async def async_profile_set(hass: HomeAssistant, entry: ConfigEntry) -> ProfileS
     )
 
 
+def model_issue_id(entry: ConfigEntry, slave_id: int) -> str:
+    """The repair issue offering a scanned model for a known meter."""
+    return f"{ISSUE_MODEL_CHANGE}_{entry.entry_id}_{slave_id}"
+
+
 @callback
 def async_change_meter_model(
     hass: HomeAssistant, entry: ConfigEntry, slave_id: int, profile_id: str
@@ -457,6 +464,7 @@ def async_change_meter_model(
     for meter in meters:
         if meter[CONF_SLAVE_ID] == slave_id:
             meter[CONF_PROFILE] = profile_id
+            ir.async_delete_issue(hass, DOMAIN, model_issue_id(entry, slave_id))
             hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_METERS: meters})
             return True
     return False
@@ -489,19 +497,7 @@ class GatewayOptionsFlow(OptionsFlow):
         if user_input is not None:
             self._slave_id = int(user_input[CONF_METER])
             return await self.async_step_change_model_to()
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_METER): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[
-                            SelectOptionDict(value=str(slave), label=label)
-                            for slave, label in sorted(choices.items())
-                        ],
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
-                )
-            }
-        )
+        schema = vol.Schema({vol.Required(CONF_METER): _meter_select(choices)})
         return self.async_show_form(step_id="change_model", data_schema=schema)
 
     async def async_step_change_model_to(
@@ -699,19 +695,24 @@ def _meter_labels(hass: HomeAssistant, entry: ConfigEntry) -> dict[int, str]:
     return labels
 
 
+def _meter_select(labels: Mapping[int, str]) -> SelectSelector:
+    """A drop-down of meters by slave id."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=str(slave), label=label)
+                for slave, label in sorted(labels.items())
+            ],
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
 def _room_schema(free: dict[int, str], entry: ConfigEntry) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_NAME): TextSelector(),
-            vol.Required(CONF_METER): SelectSelector(
-                SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=str(slave), label=label)
-                        for slave, label in sorted(free.items())
-                    ],
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
+            vol.Required(CONF_METER): _meter_select(free),
             vol.Required(CONF_PRICE): TextSelector(),
             vol.Required(CONF_CYCLE_START_DAY, default=1): _number(1, 28),
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
