@@ -265,7 +265,7 @@ async def test_scan_finds_exactly_the_present_meters() -> None:
         FoundMeter(
             12, "hiking_dds238_2_zn_s", "Hiking", "DDS238-2 ZN/S", None, ("hiking_dds238_2_zn_sr",)
         ),
-        FoundMeter(13, "orno_or_we_514", "Orno", "OR-WE-514", None),
+        FoundMeter(13, "orno_or_we_514", "Orno", "OR-WE-514", None, ("orno_or_we_515",)),
     )
     assert result.unidentified == (9,)
     # Empty ids cost exactly one transaction each.

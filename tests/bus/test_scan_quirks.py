@@ -101,7 +101,11 @@ async def test_refused_block_read_is_split_at_scan_and_poll() -> None:
 
 
 def _simulated_profile(model: str) -> str | None:
-    """The profile whose id names a simulated model ("<manufacturer>_<model>"), if any."""
+    """The profile whose id names a simulated model ("<manufacturer>_<model>"), if any.
+
+    Of profiles for one simulated model (OR-WE-514 and its alias OR-WE-515), the first: the
+    scan names the others as alternatives.
+    """
     spec = gateway_module.models.find_model(model)
     for profile_id in PROFILES:
         if gateway_module.models.find_model(profile_id.replace("_", " ")) is spec:

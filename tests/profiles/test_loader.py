@@ -27,6 +27,7 @@ BUILTIN_IDS = {
     "hiking_dds238_2_zn_sr",
     "fineco_em115",
     "orno_or_we_514",
+    "orno_or_we_515",
     "generic_relay_board",
 }
 

@@ -247,8 +247,9 @@ def model_corrections(
 ) -> tuple[FoundMeter, ...]:
     """Known meters the scan identified as another model: corrections to offer the landlord.
 
-    A stored model that refines what the scan could prove (a ZN/SR whose relay was open at
-    the scan is found as a ZN/S) is not contradicted, so it is not offered.
+    A stored model that looks alike and refines (or equals) what the scan could prove is not
+    contradicted, so nothing is offered: a ZN/SR whose relay was open at the scan is found as
+    a ZN/S; an OR-WE-515 answers exactly like an OR-WE-514.
     """
     corrections: list[FoundMeter] = []
     for meter in result.meters:
@@ -260,7 +261,7 @@ def model_corrections(
             stored is not None
             and found is not None
             and stored_id in meter.alternatives
-            and set(found.identify) < set(stored.identify)
+            and set(found.identify) <= set(stored.identify)
         ):
             continue
         corrections.append(meter)
