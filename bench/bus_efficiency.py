@@ -58,6 +58,9 @@ MODEL_TO_PROFILE = {
     "DDS238-2 ZN/SR": "hiking_dds238_2_zn_sr",
     "EM115": "fineco_em115",
     "OR-WE-514": "orno_or_we_514",
+    "PZEM-004T": "peacefair_pzem_004t",
+    "PZEM-016": "peacefair_pzem_004t",
+    "DTSU666": "chint_dtsu666",
 }
 # Used when the add-on's sample building is not there: the same mix of models.
 FALLBACK = [
@@ -78,14 +81,16 @@ FALLBACK = [
 ]
 
 
-def building(profiles: dict[str, Profile]) -> tuple[str, list[tuple[int, Profile]]]:
-    """Slave ids and profiles of the sample building."""
-    if not SAMPLE.exists():
+def building(
+    profiles: dict[str, Profile], path: Path = SAMPLE
+) -> tuple[str, list[tuple[int, Profile]]]:
+    """Slave ids and profiles of a building file (the sample building by default)."""
+    if not path.exists():
         return "built-in mix", [(sid, profiles[pid]) for sid, pid in FALLBACK]
-    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bus = [(m["slave"], profiles[MODEL_TO_PROFILE[m["model"]]]) for m in data["meters"]]
     bus += [(b["slave"], profiles["generic_relay_board"]) for b in data.get("relay_boards", [])]
-    return str(SAMPLE.relative_to(ROOT)), bus
+    return str(path.resolve().relative_to(ROOT)), bus
 
 
 def exhaustive_ms(
@@ -146,7 +151,9 @@ def id_switch_ms(meters: Sequence[MeterRequest]) -> float:
     return sum(m.profile.quirks.id_switch_pause_ms for m in meters)
 
 
-async def measure(plan: Plan, meters: Sequence[MeterRequest], cycles: int) -> float | None:
+async def measure(
+    plan: Plan, meters: Sequence[MeterRequest], cycles: int, path: Path = SAMPLE
+) -> float | None:
     """Seconds per cycle against the add-on simulator with 9600-baud wire-time emulation."""
     try:
         from prepaid_power_gateway import Gateway, gateway_config
@@ -154,7 +161,7 @@ async def measure(plan: Plan, meters: Sequence[MeterRequest], cycles: int) -> fl
         return None
     pauses = {m.slave_id: m.profile.quirks.id_switch_pause_ms for m in meters}
     config = gateway_config(
-        "sample",
+        str(path),
         simulate=True,
         time_scale=0,
         min_gap_ms=0,
@@ -163,10 +170,11 @@ async def measure(plan: Plan, meters: Sequence[MeterRequest], cycles: int) -> fl
         request_timeout=1.0,
     )
     async with Gateway(config) as gw:
-        for device in (*range(1, 13),):
-            gw.simulator.meter(device).set_faults(timeout_rate=0.0)
+        for meter in gw.simulator.meters.values():
+            meter.set_faults(timeout_rate=0.0)
         async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=2.0)) as bus:
-            await bus.read(1, 3, 0x0015, 1)  # connect outside the measurement
+            first = plan.transactions[0]  # connect outside the measurement
+            await bus.read(first.slave_id, first.function, first.address, first.count)
             started = time.perf_counter()
             for _ in range(cycles):
                 for tx in plan.transactions:
@@ -189,10 +197,10 @@ class Figures:
     best_count: int
 
 
-def figures(keys: str = "default", baud: int = 9600) -> Figures:
-    """(a), (b) and (c) for the sample building."""
+def figures(keys: str = "default", baud: int = 9600, path: Path = SAMPLE) -> Figures:
+    """(a), (b) and (c) for a building (the README's: the sample building)."""
     profiles = dict(load_profiles().profiles)
-    source, bus = building(profiles)
+    source, bus = building(profiles, path)
     timing = BusTiming(baud=baud)
     meters = [MeterRequest(sid, p, frozenset(p.keys) if keys == "all" else None) for sid, p in bus]
     best_ms, best_count = optimum(meters, timing)
@@ -242,6 +250,9 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--no-measure", action="store_true")
     parser.add_argument("--readme", action="store_true", help="write README.md's table")
+    parser.add_argument(
+        "--building", type=Path, default=SAMPLE, help="a building file (addon/buildings/)"
+    )
     args = parser.parse_args()
 
     if args.readme:
@@ -249,7 +260,7 @@ def main() -> None:
         write_readme(table)
         print(table)
         return
-    result = figures(args.keys, args.baud)
+    result = figures(args.keys, args.baud, args.building)
     source, meters, timing = result.source, result.meters, result.timing
     ours, naive, best_ms, best_count = result.ours, result.naive, result.best_ms, result.best_count
     values = sum(len(m.wanted) for m in meters)
@@ -273,11 +284,11 @@ def main() -> None:
     print(f"(b)/(a) = {naive.wire_ms / ours.wire_ms:.2f}x more wire time for one read per value")
 
     if not args.no_measure:
-        planned = asyncio.run(measure(ours, meters, args.cycles))
+        planned = asyncio.run(measure(ours, meters, args.cycles, args.building))
         if planned is None:
             print("\n(add-on not importable: no measurement against the simulator)")
             return
-        one_by_one = asyncio.run(measure(naive, meters, 1))
+        one_by_one = asyncio.run(measure(naive, meters, 1, args.building))
         assert one_by_one is not None
         print()
         print("measured against the add-on simulator (wire-time emulation, its own turnarounds,")

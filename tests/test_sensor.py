@@ -98,6 +98,9 @@ async def _set_all_meter_values(hass: HomeAssistant, entry: MockConfigEntry, on:
     """Through the options form, as an installer would; the gateway reloads."""
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**entry.options, CONF_ALL_METER_VALUES: on}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY

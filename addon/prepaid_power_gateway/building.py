@@ -105,6 +105,11 @@ class Faults:
     offline_windows: tuple[OfflineWindow, ...] = ()
     relay_ignores_commands: bool = False
     counter_reset_at: tuple[float, ...] = ()
+    # (function, first, last address): a read touching one gets exception 0x02, as meters do
+    # that refuse a block read spanning undocumented registers.
+    refused_reads: tuple[tuple[int, int, int], ...] = ()
+    # The exception a read outside the model's registers gets (some meters answer 0x01).
+    outside_exception: int = 0x02
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +200,14 @@ _FAULTS = vol.Schema(
         ],
         vol.Optional("relay_ignores_commands", default=False): bool,
         vol.Optional("counter_reset_at", default=list): [vol.Coerce(float)],
+        vol.Optional("refused_reads", default=list): [
+            {
+                vol.Required("function"): vol.In([3, 4]),
+                vol.Required("start"): vol.All(int, vol.Range(min=0, max=0xFFFF)),
+                vol.Required("end"): vol.All(int, vol.Range(min=0, max=0xFFFF)),
+            }
+        ],
+        vol.Optional("outside_exception", default=0x02): vol.In([0x01, 0x02, 0x03, 0x04]),
     }
 )
 
@@ -272,6 +285,8 @@ def _faults(data: Mapping[str, Any]) -> Faults:
         ),
         relay_ignores_commands=data["relay_ignores_commands"],
         counter_reset_at=tuple(data["counter_reset_at"]),
+        refused_reads=tuple((r["function"], r["start"], r["end"]) for r in data["refused_reads"]),
+        outside_exception=data["outside_exception"],
     )
 
 

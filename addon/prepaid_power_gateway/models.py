@@ -19,6 +19,7 @@ class Encoding(StrEnum):
     U32 = "u32"
     I32 = "i32"
     I32_LE = "i32le"
+    U32_LE = "u32le"
     F32 = "f32"
 
     @property
@@ -106,7 +107,8 @@ class ModelSpec:
         return None
 
 
-F32, U16, I16, U32, I32_LE = Encoding.F32, Encoding.U16, Encoding.I16, Encoding.U32, Encoding.I32_LE
+F32, U16, I16, U32 = Encoding.F32, Encoding.U16, Encoding.I16, Encoding.U32
+I32_LE, U32_LE = Encoding.I32_LE, Encoding.U32_LE
 
 _SDM_1PHASE_INPUT = RegisterTable(
     0x04,
@@ -185,6 +187,32 @@ SDM630 = ModelSpec(
     model_code=0x70,
     turnaround_ms=20.0,
     extra={"baud_code": 2.0},
+)
+
+# Early SDM630 firmware answers 0 for the model code.
+SDM630_EARLY = ModelSpec(
+    name="SDM630 early",
+    manufacturer="Eastron",
+    phases=3,
+    tables=SDM630.tables,
+    writes=_SDM_WRITES,
+    model_code=0,
+    turnaround_ms=20.0,
+    extra={"baud_code": 2.0},
+    notes="Model code 0 at 0xFC02.",
+)
+
+# Not a meter: a device that answers every register read with zeros (seen on real buses:
+# converters, PLCs, broken meters). A scan must leave it unidentified.
+ZERO_STRANGER = ModelSpec(
+    name="zero stranger",
+    manufacturer="Unknown",
+    phases=1,
+    tables=(
+        RegisterTable(0x03, ((0x0000, 0x10000),), ()),
+        RegisterTable(0x04, ((0x0000, 0x10000),), ()),
+    ),
+    notes="Answers zeros to every read of functions 03 and 04.",
 )
 
 DDSU666 = ModelSpec(
@@ -340,8 +368,8 @@ OR_WE_516 = ModelSpec(
             (Field(0x0100, "total_kwh", F32), Field(0x0108, "import_kwh", F32)),
         ),
     ),
-    parity="O",
-    notes="9600 8O1.",
+    parity="E",
+    notes="9600 8E1 (mbmd README, evcc orno template).",
 )
 
 FINDER_7M = ModelSpec(
@@ -404,12 +432,79 @@ DDSY1352 = ModelSpec(
     notes="Relay and prepaid registers are not public: measurement only.",
 )
 
+# Peacefair PZEM-004T v3.0 and PZEM-016 (one protocol): 16-bit registers, 32-bit values low
+# word first. Slave address in holding 0x0002; written with function 06.
+PZEM_004T = ModelSpec(
+    name="PZEM-004T",
+    manufacturer="Peacefair",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x04,
+            ((0x0000, 0x000A),),
+            (
+                Field(0x0000, "voltage", U16, 10),
+                Field(0x0001, "current", U32_LE, 1000),
+                Field(0x0003, "power", U32_LE, 10),
+                Field(0x0005, "import_kwh", U32_LE, 1000),  # Wh
+                Field(0x0007, "frequency", U16, 10),
+                Field(0x0008, "pf", U16, 100),
+                Field(0x0009, "alarm", U16),
+            ),
+        ),
+        RegisterTable(
+            0x03,
+            ((0x0001, 0x0003),),
+            (Field(0x0001, "power_alarm_w", U16), Field(0x0002, "slave_id", U16)),
+        ),
+    ),
+    writes=(WriteRule(0x10, 0x0002, 1, WriteAction.STORE, "slave_id", U16),),
+    turnaround_ms=30.0,
+    aliases=("PZEM-016", "PZEM-004T v3", "PZEM004T"),
+    extra={"power_alarm_w": 23000.0, "alarm": 0.0},
+    notes="32-bit values low word first; the same protocol on PZEM-016.",
+)
+
+# Chint DTSU666 (3-phase): function 03, pre-scaled floats (V x10, A x1000, W x10, PF x1000,
+# Hz x100); energy floats in kWh. No model register.
+DTSU666 = ModelSpec(
+    name="DTSU666",
+    manufacturer="Chint",
+    phases=3,
+    tables=(
+        RegisterTable(
+            0x03,
+            ((0x2000, 0x2046), (0x101E, 0x102A)),
+            (
+                Field(0x2006, "voltage_l1", F32, 10),
+                Field(0x2008, "voltage_l2", F32, 10),
+                Field(0x200A, "voltage_l3", F32, 10),
+                Field(0x200C, "current_l1", F32, 1000),
+                Field(0x200E, "current_l2", F32, 1000),
+                Field(0x2010, "current_l3", F32, 1000),
+                Field(0x2012, "power", F32, 10),
+                Field(0x2014, "power_l1", F32, 10),
+                Field(0x2016, "power_l2", F32, 10),
+                Field(0x2018, "power_l3", F32, 10),
+                Field(0x202A, "pf", F32, 1000),
+                Field(0x2044, "frequency", F32, 100),
+                Field(0x101E, "import_kwh", F32),
+                Field(0x1028, "export_kwh", F32),
+            ),
+        ),
+    ),
+    turnaround_ms=10.0,
+    notes="Pre-scaled floats; no relay, no model register.",
+)
+
 METER_MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         _sdm_1phase("SDM120", 0x20),
         _sdm_1phase("SDM230", 0x2B),
         SDM630,
+        SDM630_EARLY,
+        ZERO_STRANGER,
         DDSU666,
         _dds238("DDS238-2 ZN/S", relay=False),
         _dds238("DDS238-2 ZN/SR", relay=True),
@@ -420,6 +515,8 @@ METER_MODELS: dict[str, ModelSpec] = {
         FINDER_7M,
         EM111,
         DDSY1352,
+        PZEM_004T,
+        DTSU666,
     )
 }
 

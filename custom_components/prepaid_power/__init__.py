@@ -25,6 +25,7 @@ from .const import (
     CONF_METERS,
     CONF_POLL_INTERVAL,
     CONF_PROFILE,
+    CONF_REFUSED_READS,
     CONF_SERIAL_NUMBER,
     CONF_SLAVE_ID,
     DEFAULT_POLL_INTERVAL,
@@ -184,7 +185,12 @@ def _meters(
             continue
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         meters[item[CONF_SLAVE_ID]] = Meter(
-            slave_id=item[CONF_SLAVE_ID], profile=profile, serial_number=item[CONF_SERIAL_NUMBER]
+            slave_id=item[CONF_SLAVE_ID],
+            profile=profile,
+            serial_number=item[CONF_SERIAL_NUMBER],
+            refused_reads=frozenset(
+                (fc, address, count) for fc, address, count in item.get(CONF_REFUSED_READS, ())
+            ),
         )
     return meters
 
@@ -205,7 +211,7 @@ def _request(hass: HomeAssistant, entry: PrepaidPowerConfigEntry, meter: Meter) 
     if meter.profile.energy_key:
         # Billing needs the energy counter even when its sensor is disabled.
         keys.add(meter.profile.energy_key)
-    return MeterRequest(meter.slave_id, meter.profile, frozenset(keys))
+    return MeterRequest(meter.slave_id, meter.profile, frozenset(keys), meter.refused_reads)
 
 
 @callback

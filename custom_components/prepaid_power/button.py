@@ -13,21 +13,24 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .access import async_require_landlord
 from .bus.errors import BusError
-from .bus.scan import scan_bus
+from .bus.scan import model_corrections, scan_bus
 from .compat import InputRefused
-from .config_flow import meters_data
+from .config_flow import meters_data, model_issue_id
 from .const import (
     CONF_FIRST_ID,
     CONF_LAST_ID,
     CONF_METERS,
+    CONF_PROFILE,
     CONF_SLAVE_ID,
     DEFAULT_FIRST_ID,
     DEFAULT_LAST_ID,
     DOMAIN,
+    ISSUE_MODEL_CHANGE,
     LOGGER,
     SCAN_TIMEOUT_S,
 )
@@ -110,7 +113,34 @@ class ScanButton(GatewayEntity, ButtonEntity):
                 translation_key="scan_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        known = {meter[CONF_SLAVE_ID] for meter in entry.data[CONF_METERS]}
+        known = {meter[CONF_SLAVE_ID]: meter[CONF_PROFILE] for meter in entry.data[CONF_METERS]}
+        corrections = model_corrections(result, known, profile_set.profiles)
+        for found in result.meters:
+            if found.slave_id in known and found not in corrections:
+                # The scan agrees with the stored model now: an older offer is void.
+                ir.async_delete_issue(self.hass, DOMAIN, model_issue_id(entry, found.slave_id))
+        for found in corrections:
+            # Another model than the stored one: the landlord confirms the correction.
+            stored = profile_set.profiles.get(known[found.slave_id])
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                model_issue_id(entry, found.slave_id),
+                is_fixable=True,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_MODEL_CHANGE,
+                translation_placeholders={
+                    "slave_id": str(found.slave_id),
+                    "gateway": entry.title,
+                    "stored": stored.model if stored else known[found.slave_id],
+                    "found": found.model,
+                },
+                data={
+                    "entry_id": entry.entry_id,
+                    "slave_id": found.slave_id,
+                    "profile_id": found.profile_id,
+                },
+            )
         new = tuple(meter for meter in result.meters if meter.slave_id not in known)
         LOGGER.info("Scan of %s found %d new meter(s)", entry.title, len(new))
         if new:

@@ -22,6 +22,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow, section
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -82,6 +83,7 @@ from .const import (
     CONF_PRICE,
     CONF_PROFILE,
     CONF_RECLOSE_MINUTES,
+    CONF_REFUSED_READS,
     CONF_SCHEDULES,
     CONF_SERIAL_NUMBER,
     CONF_SERIAL_PORT,
@@ -107,6 +109,7 @@ from .const import (
     DOMAIN,
     FRAMING_TCP,
     FRAMINGS,
+    ISSUE_MODEL_CHANGE,
     MAX_SLAVE_ID,
     PARITIES,
     SCAN_TIMEOUT_S,
@@ -114,7 +117,7 @@ from .const import (
     USER_PROFILES_DIR,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
-from .profiles import load_profiles
+from .profiles import ProfileSet, load_profiles
 from .rooms import current_reading
 
 if TYPE_CHECKING:
@@ -190,12 +193,21 @@ def _list_serial_ports() -> list[str]:
     return stable + sorted(port.device for port in list_ports.comports())
 
 
+def meter_data(meter: FoundMeter) -> dict[str, Any]:
+    """Entry data of a found meter (with the reads it refused, if any)."""
+    data: dict[str, Any] = {
+        CONF_SLAVE_ID: meter.slave_id,
+        CONF_PROFILE: meter.profile_id,
+        CONF_SERIAL_NUMBER: meter.serial,
+    }
+    if meter.refused:
+        data[CONF_REFUSED_READS] = [list(read) for read in meter.refused]
+    return data
+
+
 def meters_data(meters: tuple[FoundMeter, ...]) -> list[dict[str, Any]]:
     """Entry data of found meters."""
-    return [
-        {CONF_SLAVE_ID: m.slave_id, CONF_PROFILE: m.profile_id, CONF_SERIAL_NUMBER: m.serial}
-        for m in meters
-    ]
+    return [meter_data(m) for m in meters]
 
 
 def describe_meters(meters: tuple[FoundMeter, ...]) -> str:
@@ -466,11 +478,106 @@ async def _async_addresses(hass: HomeAssistant, host: str) -> set[str]:
     return {str(info[4][0]) for info in infos}
 
 
+async def async_profile_set(hass: HomeAssistant, entry: ConfigEntry) -> ProfileSet:
+    """The profiles a gateway uses: its loaded set, or the built-in and the user's files."""
+    runtime = getattr(entry, "runtime_data", None)
+    if runtime is not None:
+        profile_set: ProfileSet = runtime.profile_set
+        return profile_set
+    return await hass.async_add_executor_job(
+        load_profiles, Path(hass.config.path(USER_PROFILES_DIR))
+    )
+
+
+def model_issue_id(entry: ConfigEntry, slave_id: int) -> str:
+    """The repair issue offering a scanned model for a known meter."""
+    return f"{ISSUE_MODEL_CHANGE}_{entry.entry_id}_{slave_id}"
+
+
+@callback
+def async_change_meter_model(
+    hass: HomeAssistant, entry: ConfigEntry, slave_id: int, profile_id: str
+) -> bool:
+    """Store another model for a known meter (the gateway reloads); False if it is gone."""
+    meters = [dict(meter) for meter in entry.data[CONF_METERS]]
+    for meter in meters:
+        if meter[CONF_SLAVE_ID] == slave_id:
+            meter[CONF_PROFILE] = profile_id
+            ir.async_delete_issue(hass, DOMAIN, model_issue_id(entry, slave_id))
+            hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_METERS: meters})
+            return True
+    return False
+
+
 class GatewayOptionsFlow(OptionsFlow):
-    """Poll interval, bus timing and which meter values a gateway offers."""
+    """Poll interval, bus timing and which meter values a gateway offers; a meter's model."""
+
+    def __init__(self) -> None:
+        """Nothing chosen yet."""
+        self._slave_id: int | None = None
+        self._profile_set: ProfileSet | None = None
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form for all options."""
+        """The gateway's settings, or correcting a meter's model."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", "change_model"])
+
+    async def async_step_change_model(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose a meter whose model has compatible alternatives (same bus answers)."""
+        profile_set = self._profile_set = await async_profile_set(self.hass, self.config_entry)
+        choices = {
+            meter[CONF_SLAVE_ID]: f"{meter[CONF_SLAVE_ID]}: {_model_label(profile_set, meter)}"
+            for meter in self.config_entry.data.get(CONF_METERS, [])
+            if profile_set.compatible(meter[CONF_PROFILE])
+        }
+        if not choices:
+            return self.async_abort(reason="no_compatible_models")
+        if user_input is not None:
+            self._slave_id = int(user_input[CONF_METER])
+            return await self.async_step_change_model_to()
+        schema = vol.Schema({vol.Required(CONF_METER): _meter_select(choices)})
+        return self.async_show_form(step_id="change_model", data_schema=schema)
+
+    async def async_step_change_model_to(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the meter's model among its current one and the compatible ones."""
+        assert self._slave_id is not None
+        assert self._profile_set is not None
+        profile_set, entry = self._profile_set, self.config_entry
+        current = next(m for m in entry.data[CONF_METERS] if m[CONF_SLAVE_ID] == self._slave_id)
+        allowed = [current[CONF_PROFILE], *profile_set.compatible(current[CONF_PROFILE])]
+        if user_input is not None:
+            chosen = user_input[CONF_PROFILE]
+            if chosen in allowed and chosen != current[CONF_PROFILE]:
+                async_change_meter_model(self.hass, entry, self._slave_id, chosen)
+            return self.async_create_entry(data=dict(entry.options))
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PROFILE, default=current[CONF_PROFILE]): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(
+                                value=pid, label=_model_label(profile_set, {CONF_PROFILE: pid})
+                            )
+                            for pid in allowed
+                        ],
+                        mode=SelectSelectorMode.DROPDOWN,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="change_model_to",
+            data_schema=schema,
+            description_placeholders={"slave_id": str(self._slave_id)},
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form for the gateway's options."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         schema = vol.Schema(
@@ -487,9 +594,14 @@ class GatewayOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )
+
+
+def _model_label(profile_set: ProfileSet, meter: Mapping[str, Any]) -> str:
+    profile = profile_set.profiles.get(meter[CONF_PROFILE])
+    return meter[CONF_PROFILE] if profile is None else f"{profile.manufacturer} {profile.model}"
 
 
 def _decimal_error(value: Any, places: int, minimum: str) -> str | None:
@@ -627,6 +739,19 @@ def _meter_labels(hass: HomeAssistant, entry: ConfigEntry) -> dict[int, str]:
     return labels
 
 
+def _meter_select(labels: Mapping[int, str]) -> SelectSelector:
+    """A drop-down of meters by slave id."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=str(slave), label=label)
+                for slave, label in sorted(labels.items())
+            ],
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
 def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.Schema:
     # Adopting an occupied building: a new room may start with its tenant already moved in.
     tenancy: dict[Any, Any] = (
@@ -641,15 +766,7 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.
     return vol.Schema(
         {
             vol.Required(CONF_NAME): TextSelector(),
-            vol.Required(CONF_METER): SelectSelector(
-                SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=str(slave), label=label)
-                        for slave, label in sorted(free.items())
-                    ],
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            ),
+            vol.Required(CONF_METER): _meter_select(free),
             vol.Required(CONF_PRICE): TextSelector(),
             vol.Required(CONF_CYCLE_START_DAY, default=1): _number(1, 28),
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),

@@ -25,6 +25,10 @@ CONF_METERS: Final = "meters"
 CONF_SLAVE_ID: Final = "slave_id"
 CONF_PROFILE: Final = "profile"
 CONF_SERIAL_NUMBER: Final = "serial_number"
+# Merged reads a meter refused at the scan: [[function, address, count], ...] (optional).
+CONF_REFUSED_READS: Final = "refused_reads"
+# Repair issue: a rescan identified a known meter as another model.
+ISSUE_MODEL_CHANGE: Final = "meter_model_change"
 CONF_FIRST_ID: Final = "first_id"
 CONF_LAST_ID: Final = "last_id"
 CONF_ADDON_SLUG: Final = "addon_slug"

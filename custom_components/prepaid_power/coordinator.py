@@ -26,6 +26,8 @@ class Meter:
     slave_id: int
     profile: Profile
     serial_number: int | None = None
+    # Merged reads the meter refused (exception 02/03): the planner splits there.
+    refused_reads: frozenset[tuple[int, int, int]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

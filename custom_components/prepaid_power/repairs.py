@@ -9,6 +9,35 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 
 from .compat import RepairsFlowResult
+from .config_flow import async_change_meter_model
+from .const import ISSUE_MODEL_CHANGE
+
+
+class MeterModelFlow(RepairsFlow):
+    """A rescan found a known meter to be another model: the landlord confirms the change."""
+
+    def __init__(self, entry_id: str, slave_id: int, profile_id: str) -> None:
+        """Remember which meter and which model."""
+        self.entry_id = entry_id
+        self.slave_id = slave_id
+        self.profile_id = profile_id
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Ask first."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Confirming stores the scanned model and reloads the gateway."""
+        if user_input is not None:
+            entry = self.hass.config_entries.async_get_entry(self.entry_id)
+            if entry is None or not async_change_meter_model(
+                self.hass, entry, self.slave_id, self.profile_id
+            ):
+                return self.async_abort(reason="meter_gone")
+            return self.async_create_entry(data={})
+        return self.async_show_form(step_id="confirm")
 
 
 class SuspectReadingFlow(RepairsFlow):
@@ -59,8 +88,12 @@ class SuspectReadingFlow(RepairsFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The fix flow of a suspect-reading issue."""
+    """The fix flow of a suspect-reading or a meter-model issue."""
     assert data is not None
+    if issue_id.startswith(ISSUE_MODEL_CHANGE):
+        return MeterModelFlow(
+            str(data["entry_id"]), int(str(data["slave_id"])), str(data["profile_id"])
+        )
     return SuspectReadingFlow(
         str(data["entry_id"]), str(data["room_id"]), int(str(data["suspect_id"]))
     )

@@ -209,11 +209,14 @@ async def add_gateway(
 async def set_gateway_options(
     client: HassClient, entry_id: str, poll_interval: int, timeout_ms: int = 500
 ) -> dict[str, Any]:
-    """The gateway's options flow (poll interval, bus timing)."""
+    """The gateway's options flow (poll interval, bus timing): its *settings* menu entry."""
     return await client.flow(
         "config/config_entries/options/flow",
         entry_id,
-        [{"poll_interval": poll_interval, "timeout_ms": timeout_ms, "inter_frame_gap_ms": 0}],
+        [
+            {"next_step_id": "settings"},
+            {"poll_interval": poll_interval, "timeout_ms": timeout_ms, "inter_frame_gap_ms": 0},
+        ],
     )
 
 

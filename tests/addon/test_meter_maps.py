@@ -118,9 +118,36 @@ MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
         (3, 0x000D, "i16", "power", 1),  # x0.001 kW
         (3, 0x0010, "u16", "pf", 0.001),
     ],
+    # Peacefair PZEM-004T v3 manual: input registers, 32-bit values low word first.
+    "PZEM-004T": [
+        (4, 0x0000, "u16", "voltage", 0.1),
+        (4, 0x0001, "u32le", "current", 0.001),
+        (4, 0x0003, "u32le", "power", 0.1),
+        (4, 0x0005, "u32le", "import_kwh", 0.001),
+        (4, 0x0007, "u16", "frequency", 0.1),
+        (4, 0x0008, "u16", "pf", 0.01),
+        (3, 0x0002, "u16", "slave_id", 1),
+    ],
+    # Chint DTSU666: function 03, floats pre-scaled by the meter.
+    "DTSU666": [
+        (3, 0x2006, "f32", "voltage_l1", 0.1),
+        (3, 0x200C, "f32", "current_l1", 0.001),
+        (3, 0x2012, "f32", "power", 0.1),
+        (3, 0x202A, "f32", "pf", 0.001),
+        (3, 0x2044, "f32", "frequency", 0.01),
+        (3, 0x101E, "f32", "import_kwh", 1),
+    ],
+    "SDM630 early": [(3, 0xFC02, "u16", "model_code", 1), (3, 0xFC00, "u32", "serial", 1)],
+    "zero stranger": [(3, 0xFC02, "u16", "model_code", 1), (4, 0x0000, "f32", "model_code", 1)],
 }
 SLAVES = {name: index + 1 for index, name in enumerate(sorted(MAPS))}
-MODEL_CODES = {"SDM120": 0x20, "SDM230": 0x2B, "SDM630": 0x70}
+MODEL_CODES = {
+    "SDM120": 0x20,
+    "SDM230": 0x2B,
+    "SDM630": 0x70,
+    "SDM630 early": 0,
+    "zero stranger": 0,
+}
 
 
 def decode(words: list[int], encoding: str) -> float:
@@ -132,7 +159,9 @@ def decode(words: list[int], encoding: str) -> float:
         return words[0] - 0x10000 if words[0] & 0x8000 else words[0]
     if encoding == "u32":
         return u32(words)
-    value = words[1] << 16 | words[0]  # i32le
+    value = words[1] << 16 | words[0]  # i32le, u32le
+    if encoding == "u32le":
+        return value
     return value - (1 << 32) if value & 0x80000000 else value
 
 

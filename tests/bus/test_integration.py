@@ -245,7 +245,7 @@ async def test_relay_not_confirmed_when_meter_ignores_it() -> None:
 async def test_scan_finds_exactly_the_present_meters() -> None:
     devices = building()
     devices[9] = FakeDevice(garbage=True)  # faulty meter: answers noise
-    devices[11] = device_for(PROFILES["eastron_sdm630"], 11, {}, serial=630630)
+    devices[11] = device_for(PROFILES["eastron_sdm630"], 11, {"voltage_l1": 231.0}, serial=630630)
     devices[12] = device_for(PROFILES["hiking_dds238_2_zn_s"], 12, DDS238_VALUES)
     devices[13] = device_for(PROFILES["orno_or_we_514"], 13, {"voltage": 230.0})
     async with (
@@ -265,7 +265,7 @@ async def test_scan_finds_exactly_the_present_meters() -> None:
         FoundMeter(
             12, "hiking_dds238_2_zn_s", "Hiking", "DDS238-2 ZN/S", None, ("hiking_dds238_2_zn_sr",)
         ),
-        FoundMeter(13, "orno_or_we_514", "Orno", "OR-WE-514", None),
+        FoundMeter(13, "orno_or_we_514", "Orno", "OR-WE-514", None, ("orno_or_we_515",)),
     )
     assert result.unidentified == (9,)
     # Empty ids cost exactly one transaction each.

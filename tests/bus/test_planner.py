@@ -225,3 +225,22 @@ def test_planner_optimal_on_builtin_profiles(data: st.DataObject) -> None:
     for function, items in meter_items(request).items():
         expected += _brute_force(profile, items, TIMING, function, boundaries_only=True)
     assert plan.wire_ms == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_refused_read_is_never_planned_again_nor_any_read_containing_it() -> None:
+    """The ZN/SR's one 27-register read, refused: the plan splits around the refusal."""
+    profile = PROFILES["hiking_dds238_2_zn_sr"]
+    everything = frozenset(profile.keys)
+    [whole] = plan_reads([MeterRequest(1, profile, everything)]).transactions
+    assert (whole.address, whole.count) == (0x0000, 27)
+    refused = frozenset({(3, 0x0011, 10)})  # frequency .. relay, across 0x0016-0x0019
+    split = plan_reads([MeterRequest(1, profile, everything, refused)]).transactions
+    assert len(split) == 2
+    for t in split:
+        assert not (t.address <= 0x0011 and t.address + t.count >= 0x0011 + 10)
+    # Still every value, and still the cheapest plan avoiding the refusal.
+    assert {i.key for t in split for i in t.items} == set(everything)
+    assert [(t.address, t.count) for t in split] == [(0x0000, 0x0012), (0x001A, 1)]
+    # Another function code's refusal changes nothing.
+    other = frozenset({(4, 0x0000, 27)})
+    assert plan_reads([MeterRequest(1, profile, everything, other)]).transactions == (whole,)

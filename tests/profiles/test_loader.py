@@ -21,10 +21,13 @@ BUILTIN_IDS = {
     "eastron_sdm230",
     "eastron_sdm630",
     "chint_ddsu666",
+    "chint_dtsu666",
+    "peacefair_pzem_004t",
     "hiking_dds238_2_zn_s",
     "hiking_dds238_2_zn_sr",
     "fineco_em115",
     "orno_or_we_514",
+    "orno_or_we_515",
     "generic_relay_board",
 }
 
@@ -61,7 +64,9 @@ def test_builtin_maps_follow_meters_md() -> None:
     assert sdm120.serial.address == 0xFC00
     assert sdm120.identify[0].passes(0x20, 1)
     assert not profiles["eastron_sdm230"].identify[0].passes(0x20, 1)
-    assert profiles["eastron_sdm630"].identify[0].passes(0, 1)
+    sdm630 = profiles["eastron_sdm630"].identify[0]
+    assert sdm630.passes(0, 1, serial=630)
+    assert not sdm630.passes(0, 1)  # model code 0 and serial 0: not proof of an SDM630
     assert profiles["eastron_sdm630"].register("power").address == 0x0034
 
     dds = profiles["hiking_dds238_2_zn_sr"]
@@ -227,3 +232,23 @@ def test_duplicate_user_ids_reported(tmp_path: Path) -> None:
     result = load_profiles(tmp_path)
     assert result.profiles["acme"].model == "a.yaml"
     assert result.problems == (ProfileProblem("b.yaml", "id", "duplicate of a.yaml; skipped"),)
+
+
+def test_identify_check_using_serial_needs_a_serial_register(tmp_path: Path) -> None:
+    """`serial` in a check is only meaningful when the profile says where the serial is."""
+    path = tmp_path / "acme.yaml"
+    path.write_text(
+        "id: acme\nmanufacturer: Acme\nmodel: X\n"
+        "identify:\n  - {function: 3, address: 0, data_type: uint16, check: 'serial != 0'}\n"
+        "registers:\n  - {key: power, function: 4, address: 0, data_type: float32}\n"
+    )
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    assert err.value.problem.field == "identify[0].check"
+
+
+def test_compatible_models_are_the_alternatives_either_way_round() -> None:
+    profile_set = load_profiles()
+    assert profile_set.compatible("hiking_dds238_2_zn_s") == ("hiking_dds238_2_zn_sr",)
+    assert profile_set.compatible("hiking_dds238_2_zn_sr") == ("hiking_dds238_2_zn_s",)
+    assert profile_set.compatible("eastron_sdm120") == ()

@@ -135,9 +135,10 @@ def _encode(value: float, encoding: Encoding, factor: float) -> list[int]:
         return [min(max(number, 0), 0xFFFF)]
     if encoding is Encoding.I16:
         return [min(max(number, -0x8000), 0x7FFF) & 0xFFFF]
-    if encoding is Encoding.U32:
+    if encoding in (Encoding.U32, Encoding.U32_LE):
         number = min(max(number, 0), 0xFFFFFFFF)
-        return [number >> 16, number & 0xFFFF]
+        words = [number >> 16, number & 0xFFFF]
+        return words[::-1] if encoding is Encoding.U32_LE else words
     number = min(max(number, -0x80000000), 0x7FFFFFFF) & 0xFFFFFFFF
     if encoding is Encoding.I32_LE:
         return [number & 0xFFFF, number >> 16]
@@ -151,10 +152,9 @@ def _decode(words: list[int], encoding: Encoding) -> float:
         return float(words[0])
     if encoding is Encoding.I16:
         return float(words[0] - 0x10000 if words[0] & 0x8000 else words[0])
-    number = (
-        (words[1] << 16 | words[0]) if encoding is Encoding.I32_LE else (words[0] << 16 | words[1])
-    )
-    if encoding is not Encoding.U32 and number & 0x80000000:
+    little = encoding in (Encoding.I32_LE, Encoding.U32_LE)
+    number = (words[1] << 16 | words[0]) if little else (words[0] << 16 | words[1])
+    if encoding not in (Encoding.U32, Encoding.U32_LE) and number & 0x80000000:
         number -= 1 << 32
     return float(number)
 
@@ -381,6 +381,11 @@ class VirtualMeter(Device):
             return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_VALUE)
         end = address + count
         if not any(start <= address and end <= stop for start, stop in table.blocks):
+            return exception_pdu(function, ExceptionCode(self.faults.outside_exception))
+        if any(
+            fc == function and first < end and address <= last
+            for fc, first, last in self.faults.refused_reads
+        ):
             return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
         values = self.quantities()
         words: dict[int, int] = {}

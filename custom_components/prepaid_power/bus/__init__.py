@@ -28,7 +28,14 @@ from .errors import (
 from .planner import MeterRequest, Plan, ReadItem, Transaction, one_read_per_value, plan_reads
 from .poll import MeterHealth, MeterReading, Poller
 from .relay import RelayResult, read_relay, read_serial, switch_relay
-from .scan import ConnectionStatus, FoundMeter, ScanResult, check_connection, scan_bus
+from .scan import (
+    ConnectionStatus,
+    FoundMeter,
+    ScanResult,
+    check_connection,
+    model_corrections,
+    scan_bus,
+)
 from .timing import BusTiming
 
 __all__ = [
@@ -65,6 +72,7 @@ __all__ = [
     "decode_words",
     "encode_register",
     "encode_value",
+    "model_corrections",
     "one_read_per_value",
     "plan_reads",
     "plausible",

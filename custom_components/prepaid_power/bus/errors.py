@@ -5,6 +5,9 @@ from __future__ import annotations
 # Gateway exception codes: the gateway answered, the meter behind it did not.
 GATEWAY_PATH_UNAVAILABLE = 0x0A
 GATEWAY_TARGET_FAILED = 0x0B
+# Exception codes by which a meter refuses a read's extent (illegal data address / value):
+# a merged read that gets one is split into smaller reads, which are tried on their own.
+REFUSED_READ_CODES = frozenset({0x02, 0x03})
 
 
 class BusError(Exception):
@@ -37,6 +40,11 @@ class DeviceExceptionError(BusError):
     def __init__(self, code: int, slave_id: int | None = None) -> None:
         super().__init__(f"Modbus exception 0x{code:02X}", slave_id)
         self.code = code
+
+    @property
+    def refuses_extent(self) -> bool:
+        """Whether the device refused the addresses read rather than the function."""
+        return self.code in REFUSED_READ_CODES
 
 
 class BusClosedError(BusError):

@@ -16,14 +16,21 @@ from functools import cache
 from ..profiles.model import Profile  # noqa: TID252
 from .timing import BusTiming
 
+type RefusedRead = tuple[int, int, int]  # function, first address, count
+
 
 @dataclass(frozen=True, slots=True)
 class MeterRequest:
-    """A meter on the bus and the reading keys wanted from it (None: its defaults)."""
+    """A meter on the bus and the reading keys wanted from it (None: its defaults).
+
+    `refused`: merged reads this meter answered with exception 02/03; no transaction reads
+    one of them, or a range containing one, again (the plan splits there instead).
+    """
 
     slave_id: int
     profile: Profile
     keys: frozenset[str] | None = None
+    refused: frozenset[RefusedRead] = frozenset()
 
     def __post_init__(self) -> None:
         if self.keys is not None and (unknown := self.keys - set(self.profile.keys)):
@@ -120,15 +127,24 @@ def _readable(profile: Profile, function: int, start: int, end: int) -> bool:
     return any(lo <= start and end <= hi for lo, hi in _runs(profile, function))
 
 
-def plan_group(
+def _refuses(refused: Iterable[RefusedRead], function: int, start: int, end: int) -> bool:
+    return any(
+        fc == function and start <= address and address + count - 1 <= end
+        for fc, address, count in refused
+    )
+
+
+def plan_group(  # noqa: PLR0917
     slave_id: int,
     profile: Profile,
     function: int,
     items: Sequence[ReadItem],
     timing: BusTiming,
+    refused: frozenset[RefusedRead] = frozenset(),
 ) -> list[Transaction]:
-    """Optimal transactions for one slave and function code."""
+    """Optimal transactions for one slave and function code, avoiding refused reads."""
     spans = _spans(items)
+    refused = frozenset(r for r in refused if r[0] == function)
     limit = profile.max_read_count(function)
     turnaround = profile.quirks.turnaround_ms
     n = len(spans)
@@ -149,6 +165,8 @@ def plan_group(
                         f"{profile.id}: {function=} {start}..{end} is not readable in one request"
                     )
                 break
+            if i < j and _refuses(refused, function, start, end):
+                break  # a wider read contains the refused one too
             cost = timing.read_ms(function, end - start + 1, turnaround)
             candidate = (round(best[i - 1][0] + cost, 9), best[i - 1][1] + 1)
             if candidate < best[j]:
@@ -192,7 +210,9 @@ def plan_reads(meters: Iterable[MeterRequest], timing: BusTiming | None = None) 
     for request in meters:
         for function, items in sorted(meter_items(request).items()):
             transactions.extend(
-                plan_group(request.slave_id, request.profile, function, items, timing)
+                plan_group(
+                    request.slave_id, request.profile, function, items, timing, request.refused
+                )
             )
     return Plan(tuple(transactions))
 

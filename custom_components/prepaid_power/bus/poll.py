@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import logging
 
 from ..profiles.model import RELAY_KEY, Register  # noqa: TID252
 from .client import ModbusBus, Priority
 from .decode import decode_register
-from .errors import BusConnectionError, BusError
-from .planner import MeterRequest, Plan, Transaction, plan_reads
+from .errors import BusConnectionError, BusError, DeviceExceptionError
+from .planner import MeterRequest, Plan, RefusedRead, Transaction, plan_reads
 from .relay import relay_state
 from .timing import BusTiming
 
@@ -62,7 +62,8 @@ class _Cycle:
     values: dict[str, float | None] = field(default_factory=dict)
     relays: dict[str, bool | None] = field(default_factory=dict)
     relays_order: int | None = None
-    failed: bool = False
+    # True, or the read the meter refused with exception 02/03 (the planner may split it).
+    failed: bool | Transaction = False
 
 
 class Poller:
@@ -93,8 +94,11 @@ class Poller:
         self.set_meters(meters)
 
     def set_meters(self, meters: Sequence[MeterRequest]) -> None:
-        """Replace the meter list and re-plan."""
-        self._meters = {meter.slave_id: meter for meter in meters}
+        """Replace the meter list and re-plan (keeping the reads each meter refused)."""
+        self._meters = {
+            meter.slave_id: replace(meter, refused=meter.refused | self.refused(meter.slave_id))
+            for meter in meters
+        }
         self.plan = plan_reads(self._meters.values(), self.timing)
         self.health = {sid: self.health.get(sid, MeterHealth()) for sid in self._meters}
         # Each cycle only walks these: no search of the plan or the profile per meter.
@@ -106,6 +110,33 @@ class Poller:
             for sid, meter in self._meters.items()
         }
 
+    def refused(self, slave_id: int) -> frozenset[RefusedRead]:
+        """Merged reads a meter refused (exception 02/03): the plan no longer makes them."""
+        meter = self._meters.get(slave_id)
+        return frozenset() if meter is None else meter.refused
+
+    def _split(self, meter: MeterRequest, transaction: Transaction) -> MeterRequest | None:
+        """Re-plan a meter without a merged read it refused; None if the read was not merged."""
+        needed = sum(item.count for item in transaction.items)
+        if len(transaction.items) < 2 and transaction.count <= needed:
+            return None
+        refused = (transaction.function, transaction.address, transaction.count)
+        _LOGGER.info(
+            "Meter %s (%s) refuses reading %d registers at 0x%04X with function %d: split",
+            meter.slave_id,
+            meter.profile.model,
+            transaction.count,
+            transaction.address,
+            transaction.function,
+        )
+        self.set_meters(
+            [
+                replace(m, refused=m.refused | {refused}) if m is meter else m
+                for m in self._meters.values()
+            ]
+        )
+        return self._meters[meter.slave_id]
+
     def as_dict(self) -> dict[str, object]:
         """Plan, availability and bus statistics, for the diagnostics download."""
         return {
@@ -114,6 +145,7 @@ class Poller:
             "meters": {
                 sid: {
                     "profile": self._meters[sid].profile.id,
+                    "refused_reads": sorted(self._meters[sid].refused),
                     "available": h.available,
                     "consecutive_failures": h.consecutive_failures,
                     "last_success": h.last_success.isoformat() if h.last_success else None,
@@ -127,7 +159,7 @@ class Poller:
     async def poll(self) -> dict[int, MeterReading]:
         """One cycle over all meters; raises BusConnectionError if the gateway is gone."""
         readings: dict[int, MeterReading] = {}
-        for slave_id, meter in self._meters.items():
+        for slave_id, meter in list(self._meters.items()):
             health = self.health[slave_id]
             steps = self._steps[slave_id]
             if not health.available:
@@ -137,6 +169,13 @@ class Poller:
                     continue
                 health.cycles_since_probe = 0
             cycle = await self._read_meter(meter, steps)
+            current = meter
+            while isinstance(cycle.failed, Transaction):
+                # A merged read was refused: split it, remember that, and read again.
+                if (split := self._split(current, cycle.failed)) is None:
+                    break
+                current = split
+                cycle = await self._read_meter(current, self._steps[slave_id])
             self._account(meter, cycle, health)
             readings[slave_id] = self._reading(meter, cycle, health, complete=not cycle.failed)
         return readings
@@ -159,7 +198,11 @@ class Poller:
             except BusConnectionError:
                 raise
             except BusError as err:
-                cycle.failed = True
+                cycle.failed = (
+                    transaction
+                    if isinstance(err, DeviceExceptionError) and err.refuses_extent
+                    else True
+                )
                 self.health[meter.slave_id].last_error = f"{type(err).__name__}: {err}"
                 # One failure is enough evidence this cycle: skip the meter's other reads.
                 break

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import socket
@@ -23,14 +23,17 @@ from .planner import ReadItem, plan_group
 from .timing import BusTiming
 
 DEFAULT_SCAN_IDS = range(1, 33)
-ILLEGAL_FUNCTION = 0x01
 SCAN_TIMEOUT_S = 0.1
 _SERIAL_ITEM = "serial"
 
 
 @dataclass(frozen=True, slots=True)
 class FoundMeter:
-    """A meter the scan identified."""
+    """A meter the scan identified.
+
+    `refused` are merged reads the meter answered with exception 02/03: the planner must not
+    read them (or anything containing them) in one request again.
+    """
 
     slave_id: int
     profile_id: str
@@ -38,6 +41,7 @@ class FoundMeter:
     model: str
     serial: int | None
     alternatives: tuple[str, ...] = ()
+    refused: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,28 +60,42 @@ type _Outcome = list[int] | BusError
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     profile: Profile
-    probes: tuple[_Probe, ...]
+    probes: tuple[_Probe, ...]  # the planned (merged) reads
+    items: tuple[_Probe, ...]  # what they are made of: each check's and the serial's own read
 
 
-def _probes(profile: Profile) -> tuple[_Probe, ...]:
-    """The fewest reads covering a profile's identifying checks and serial number."""
+def _items(profile: Profile) -> list[tuple[str, int, int, int]]:
+    items = [
+        (f"check{index}", check.function, check.address, check.count)
+        for index, check in enumerate(profile.identify)
+    ]
+    if (spec := profile.serial) is not None:
+        items.append((_SERIAL_ITEM, spec.function, spec.address, spec.count))
+    return items
+
+
+def _candidate(profile: Profile) -> _Candidate:
+    """A profile with the fewest reads covering its identifying checks and serial number."""
     groups: dict[int, list[ReadItem]] = {}
-    for index, check in enumerate(profile.identify):
-        groups.setdefault(check.function, []).append(
-            ReadItem(f"check{index}", check.address, check.count)
-        )
-    if profile.serial is not None:
-        spec = profile.serial
-        groups.setdefault(spec.function, []).append(
-            ReadItem(_SERIAL_ITEM, spec.address, spec.count)
-        )
+    for key, function, address, count in _items(profile):
+        groups.setdefault(function, []).append(ReadItem(key, address, count))
     probes: list[_Probe] = []
     for function, items in sorted(groups.items()):
         probes.extend(
             (t.function, t.address, t.count)
             for t in plan_group(0, profile, function, items, BusTiming())
         )
-    return tuple(probes)
+    return _Candidate(
+        profile,
+        tuple(probes),
+        tuple(dict.fromkeys((fc, a, n) for _, fc, a, n in _items(profile))),
+    )
+
+
+def _contains(outer: _Probe, inner: _Probe) -> bool:
+    return (
+        outer[0] == inner[0] and outer[1] <= inner[1] and inner[1] + inner[2] <= outer[1] + outer[2]
+    )
 
 
 def _words(
@@ -95,53 +113,63 @@ def _words(
     return None
 
 
-def _covered(outcomes: dict[_Probe, _Outcome], probe: _Probe) -> bool:
-    return probe in outcomes or _words(outcomes, *probe) is not None
+def _refused(outcome: _Outcome | None) -> bool:
+    return isinstance(outcome, DeviceExceptionError) and outcome.refuses_extent
+
+
+def _pending(candidate: _Candidate, outcomes: dict[_Probe, _Outcome]) -> list[_Probe]:
+    """Reads still needed: planned ones, and the parts of a planned read the meter refused."""
+    pending: list[_Probe] = []
+    for probe in candidate.probes:
+        if probe not in outcomes:
+            pending.append(probe)
+        elif _refused(outcomes[probe]):
+            pending.extend(
+                item
+                for item in candidate.items
+                if item != probe and _contains(probe, item) and item not in outcomes
+            )
+    return pending
 
 
 def _verdict(candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: int) -> bool | None:
-    """True: all checks pass; False: excluded; None: not all probes read yet."""
+    """True: all checks pass; False: excluded; None: not all probes read yet.
+
+    Only the candidate's own reads decide: another model's exception (even "illegal
+    function" to a different register) says nothing about this model's registers.
+    """
     profile = candidate.profile
-    functions = {probe[0] for probe in candidate.probes}
-    for (function, _, _), outcome in outcomes.items():
-        # "Illegal function" rules out every model that needs that function code.
-        if (
-            function in functions
-            and isinstance(outcome, DeviceExceptionError)
-            and outcome.code == ILLEGAL_FUNCTION
-        ):
-            return False
-    for probe in candidate.probes:
-        if not _covered(outcomes, probe):
-            if any(isinstance(outcomes.get(p), BusError) for p in candidate.probes):
-                return False
-            return None
-        if isinstance(outcomes.get(probe), BusError) and _words(outcomes, *probe) is None:
-            return False
+    words_of: dict[_Probe, list[int]] = {}
+    undecided = False
+    for item in candidate.items:
+        words = _words(outcomes, *item)
+        if words is not None:
+            words_of[item] = words
+            continue
+        tried = [p for p in (*candidate.probes, item) if _contains(p, item) and p in outcomes]
+        if item in outcomes or any(not _refused(outcomes[p]) for p in tried):
+            return False  # its own read failed: not this model
+        undecided = True
+    if undecided:
+        return None
+    serial = 0
+    if (spec := profile.serial) is not None:
+        serial = int(
+            decode_words(
+                words_of[spec.function, spec.address, spec.count], spec.data_type, spec.word_order
+            )
+        )
     for check in profile.identify:
-        words = _words(outcomes, check.function, check.address, check.count)
-        if words is None:
-            return False
-        if not check.passes(decode_words(words, check.data_type, check.word_order), slave_id):
+        words = words_of[check.function, check.address, check.count]
+        value = decode_words(words, check.data_type, check.word_order)
+        if not check.passes(value, slave_id, serial):
             return False
     return True
 
 
-def _usefulness(probe: _Probe, undecided: Sequence[_Candidate]) -> tuple[int, int]:
-    """How many undecided models one read informs: directly, then by its function code.
-
-    An "illegal function" answer rules out every model using that function.
-    """
-    function, address, count = probe
-    served = sum(
-        any(
-            fc == function and address <= start and start + n <= address + count
-            for fc, start, n in c.probes
-        )
-        for c in undecided
-    )
-    same_function = sum(any(fc == function for fc, _, _ in c.probes) for c in undecided)
-    return served, same_function
+def _usefulness(probe: _Probe, undecided: Sequence[_Candidate]) -> int:
+    """How many undecided models one read informs."""
+    return sum(any(_contains(probe, item) for item in c.items) for c in undecided)
 
 
 def _best(matches: Sequence[_Candidate]) -> _Candidate:
@@ -161,6 +189,7 @@ async def _identify(  # noqa: PLR0917
     outcomes: dict[_Probe, _Outcome] = {}
     answered = False
     used = 0
+    rank = {probe: index for index, probe in enumerate(order)}
     while True:
         undecided = [c for c in candidates if _verdict(c, outcomes, slave_id) is None]
         matched = [c for c in candidates if _verdict(c, outcomes, slave_id)]
@@ -168,10 +197,10 @@ async def _identify(  # noqa: PLR0917
             # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S).
             checks = set(_best(matched).profile.identify)
             undecided = [c for c in undecided if checks < set(c.profile.identify)]
-        pending = [p for p in order if p not in outcomes and any(p in c.probes for c in undecided)]
+        pending = list(dict.fromkeys(p for c in undecided for p in _pending(c, outcomes)))
         if not pending:
             break
-        probe = max(pending, key=lambda p: _usefulness(p, undecided))
+        probe = max(pending, key=lambda p: (_usefulness(p, undecided), -rank.get(p, len(rank))))
         function, address, count = probe
         used += 1
         try:
@@ -201,10 +230,42 @@ async def _identify(  # noqa: PLR0917
     profile = best.profile
     known = {c.profile.id for c in candidates}
     alternatives = tuple(a for a in profile.alternatives if a in known)
+    # Refusals that matter to this model's planner: reads it could otherwise make.
+    refused = tuple(
+        probe
+        for probe, outcome in outcomes.items()
+        if _refused(outcome) and profile.is_readable(probe[0], probe[1], probe[1] + probe[2] - 1)
+    )
     meter = FoundMeter(
-        slave_id, profile.id, profile.manufacturer, profile.model, serial, alternatives
+        slave_id, profile.id, profile.manufacturer, profile.model, serial, alternatives, refused
     )
     return meter, True, used
+
+
+def model_corrections(
+    result: ScanResult, known: Mapping[int, str], profiles: Mapping[str, Profile]
+) -> tuple[FoundMeter, ...]:
+    """Known meters the scan identified as another model: corrections to offer the landlord.
+
+    A stored model that looks alike and refines (or equals) what the scan could prove is not
+    contradicted, so nothing is offered: a ZN/SR whose relay was open at the scan is found as
+    a ZN/S; an OR-WE-515 answers exactly like an OR-WE-514.
+    """
+    corrections: list[FoundMeter] = []
+    for meter in result.meters:
+        stored_id = known.get(meter.slave_id)
+        if stored_id is None or stored_id == meter.profile_id:
+            continue
+        stored, found = profiles.get(stored_id), profiles.get(meter.profile_id)
+        if (
+            stored is not None
+            and found is not None
+            and stored_id in meter.alternatives
+            and set(found.identify) <= set(stored.identify)
+        ):
+            continue
+        corrections.append(meter)
+    return tuple(corrections)
 
 
 async def scan_bus(
@@ -221,7 +282,7 @@ async def scan_bus(
     An id whose first probe times out is absent (fast: one short transaction), unless
     `thorough`; an exception reply or garbage proves something is there.
     """
-    candidates = [_Candidate(p, _probes(p)) for p in profiles if p.identify]
+    candidates = [_candidate(p) for p in profiles if p.identify]
     popularity: dict[_Probe, int] = {}
     for candidate in candidates:
         for probe in candidate.probes:

@@ -129,6 +129,11 @@ class Expression:
         _check(tree.body, self.names)
         object.__setattr__(self, "_tree", tree)
 
+    @property
+    def used_names(self) -> frozenset[str]:
+        """The names the expression refers to."""
+        return frozenset(n.id for n in ast.walk(self._tree) if isinstance(n, ast.Name))
+
     def evaluate(self, **values: Number) -> Number:
         """Evaluate with the given names; arithmetic errors count as a failed check."""
         missing = self.names - values.keys()

@@ -73,6 +73,13 @@ class ProfileSet:
     profiles: Mapping[str, Profile]
     problems: tuple[ProfileProblem, ...]
 
+    def compatible(self, profile_id: str) -> tuple[str, ...]:
+        """Models a meter of this model may really be: the alternatives, either way round."""
+        own = self.profiles.get(profile_id)
+        listed = set(own.alternatives) if own is not None else set()
+        listed |= {p.id for p in self.profiles.values() if profile_id in p.alternatives}
+        return tuple(sorted(pid for pid in listed if pid in self.profiles and pid != profile_id))
+
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool):
@@ -264,6 +271,8 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     for index, check in enumerate(data["identify"]):
         if (check["function"] in REGISTER_READ_FUNCTIONS) == (check["data_type"] == DataType.BIT):
             problems.append((f"identify[{index}].data_type", "does not match the function"))
+        if "serial" in check["check"].used_names and data.get("serial") is None:
+            problems.append((f"identify[{index}].check", "uses 'serial' but no serial register"))
     energy_key = data.get("energy_key")
     if energy_key is not None and energy_key not in seen:
         problems.append(("energy_key", f"no register with key {energy_key!r}"))

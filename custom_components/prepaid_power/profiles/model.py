@@ -25,7 +25,8 @@ WRITE_FUNCTIONS = frozenset({WRITE_SINGLE_COIL, WRITE_SINGLE_REGISTER, WRITE_MUL
 MAX_READ_REGISTERS = 125
 MAX_READ_BITS = 2000
 
-CHECK_NAMES = frozenset({"value", "slave_id"})
+# `serial`: the serial number the scan read (0 when the profile declares none).
+CHECK_NAMES = frozenset({"value", "slave_id", "serial"})
 KEY_NAMES = frozenset({"serial"})
 RELAY_KEY_WORD = "key"
 RELAY_KEY = "relay"
@@ -114,10 +115,10 @@ class Check:
         """Words read."""
         return self.data_type.width
 
-    def passes(self, value: Number, slave_id: int) -> bool:
+    def passes(self, value: Number, slave_id: int, serial: int = 0) -> bool:
         """Whether the value read from this slave satisfies the condition."""
         try:
-            return bool(self.expression.evaluate(value=value, slave_id=slave_id))
+            return bool(self.expression.evaluate(value=value, slave_id=slave_id, serial=serial))
         except (ArithmeticError, TypeError, ValueError):
             return False
 

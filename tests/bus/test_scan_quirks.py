@@ -1,0 +1,194 @@
+"""Scan and poll against the add-on's simulator with real meters' quirks (issue #17)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from custom_components.prepaid_power.bus.client import BusSettings, ModbusBus, TcpEndpoint
+from custom_components.prepaid_power.bus.planner import MeterRequest
+from custom_components.prepaid_power.bus.poll import Poller
+from custom_components.prepaid_power.bus.scan import ScanResult, scan_bus
+from custom_components.prepaid_power.profiles import load_profiles
+
+gateway_module = pytest.importorskip("prepaid_power_gateway")
+
+PROFILES = load_profiles().profiles
+ZN_SR = "hiking_dds238_2_zn_sr"
+# The ZN/SR's undocumented registers between frequency and relay, refused by some units.
+REFUSED_GAP = {"function": 3, "start": 0x0016, "end": 0x0019}
+
+
+def _gateway(meters: list[Mapping[str, Any]]) -> Any:
+    building = {"name": "quirks", "meters": meters}
+    config = gateway_module.gateway_config(
+        building, time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
+    )
+    return gateway_module.Gateway(config)
+
+
+async def _scan(gw: Any, ids: list[int]) -> ScanResult:
+    async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+        return await scan_bus(bus, PROFILES.values(), ids, timeout_s=0.2)
+
+
+async def test_zero_answering_stranger_is_not_an_sdm630() -> None:
+    """Model code 0 alone is no proof: an early SDM630 also has a serial and a voltage."""
+    meters = [
+        {"model": "zero stranger", "slave": 3, "serial": 0},
+        {"model": "SDM630 early", "slave": 4, "serial": 63000004},
+    ]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [3, 4])
+    assert [(m.slave_id, m.profile_id, m.serial) for m in result.meters] == [
+        (4, "eastron_sdm630", 63000004)
+    ]
+    assert result.unidentified == (3,)
+
+
+async def test_illegal_function_to_another_models_probe_hides_nothing() -> None:
+    """A DDS238 answering 0x01 to the Eastron registers is still probed at its own 0x0015."""
+    faults = {"outside_exception": 0x01}
+    meters = [
+        {"model": "DDS238-2 ZN/S", "slave": 1, "faults": faults},
+        {"model": "DDS238-2 ZN/SR", "slave": 2, "faults": faults},
+        {"model": "OR-WE-514", "slave": 5, "faults": faults},
+    ]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [1, 2, 5])
+    assert [(m.slave_id, m.profile_id) for m in result.meters] == [
+        (1, "hiking_dds238_2_zn_s"),
+        (2, ZN_SR),
+        (5, "orno_or_we_514"),
+    ]
+
+
+async def test_refused_block_read_is_split_at_scan_and_poll() -> None:
+    """A ZN/SR refusing reads across 0x0016-0x0019 is identified and polled in smaller reads."""
+    meters = [{"model": "DDS238-2 ZN/SR", "slave": 1, "faults": {"refused_reads": [REFUSED_GAP]}}]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [1])
+        [found] = result.meters
+        assert found.profile_id == ZN_SR
+        assert found.refused == ((3, 0x0015, 6),)
+        meter = gw.simulator.meter(1)
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+            # Learnt while polling: the first cycle splits the refused block read and retries.
+            poller = Poller(bus, [MeterRequest(1, PROFILES[ZN_SR])])
+            assert [(t.address, t.count) for t in poller.plan.transactions] == [(0x000A, 17)]
+            reading = (await poller.poll())[1]
+            assert reading.complete
+            assert reading.relays["relay"] is True
+            assert reading.values["energy_import"] == pytest.approx(meter.energy_kwh, abs=0.01)
+            assert poller.refused(1) == {(3, 0x000A, 17)}
+            split = [(t.address, t.count) for t in poller.plan.transactions]
+            assert all(not (a <= 0x0019 and a + n > 0x0016) for a, n in split)
+            # The split plan is kept: the next cycle makes exactly its reads, none refused.
+            before = meter.requests
+            assert (await poller.poll())[1].complete
+            assert meter.requests - before == len(split)
+            # Learnt at the scan: the first poll already avoids the refused read.
+            learnt = MeterRequest(1, PROFILES[ZN_SR], refused=frozenset(found.refused))
+            poller = Poller(bus, [learnt])
+            assert all(t.count < 17 for t in poller.plan.transactions)
+            before = meter.requests
+            assert (await poller.poll())[1].complete
+            assert meter.requests - before == len(poller.plan.transactions)
+            diagnostics: Any = poller.as_dict()
+            assert diagnostics["meters"][1]["refused_reads"] == [(3, 0x0015, 6)]
+
+
+def _simulated_profile(model: str) -> str | None:
+    """The profile whose id names a simulated model ("<manufacturer>_<model>"), if any.
+
+    Of profiles for one simulated model (OR-WE-514 and its alias OR-WE-515), the first: the
+    scan names the others as alternatives.
+    """
+    spec = gateway_module.models.find_model(model)
+    for profile_id in PROFILES:
+        if gateway_module.models.find_model(profile_id.replace("_", " ")) is spec:
+            return profile_id
+    return None
+
+
+async def test_scan_tells_every_pair_of_simulated_models_apart() -> None:
+    """Every simulated model on one bus: each is found as its own profile, a model without a
+    profile stays unidentified, and the one pair that answers alike says so."""
+    names = gateway_module.models.known_models()
+    meters: list[dict[str, Any]] = [
+        {"model": name, "slave": index, "serial": 1000 + index}
+        for index, name in enumerate(names, start=1)
+    ]
+    # A ZN/SR whose relay is open answers like a ZN/S: the scan cannot tell, and says so.
+    open_relay = len(names) + 1
+    meters.append({"model": "DDS238-2 ZN/SR", "slave": open_relay, "relay_on": False})
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [m["slave"] for m in meters])
+    found = {m.slave_id: m for m in result.meters}
+    expected = {index: _simulated_profile(name) for index, name in enumerate(names, start=1)}
+    expected[names.index("SDM630 early") + 1] = "eastron_sdm630"  # one profile, both firmwares
+    for slave, profile_id in expected.items():
+        name = names[slave - 1]
+        if profile_id is None:
+            assert slave not in found, (name, found.get(slave))
+            assert slave in result.unidentified, name
+        else:
+            assert found[slave].profile_id == profile_id, name
+            # The models it cannot be told from are named (ZN/S and ZN/SR), no others.
+            assert found[slave].alternatives == PROFILES[profile_id].alternatives, name
+    # Every ordered pair of models with different profiles: A is never taken for B.
+    for a, profile_a in expected.items():
+        for b, profile_b in expected.items():
+            if profile_b is not None and profile_a != profile_b:
+                assert found.get(a) is None or found[a].profile_id != profile_b, (a, b)
+    cannot = found[open_relay]
+    assert cannot.profile_id == "hiking_dds238_2_zn_s"
+    assert cannot.alternatives == (ZN_SR,)
+    assert {"peacefair_pzem_004t", "chint_dtsu666"} <= {m.profile_id for m in result.meters}
+
+
+@pytest.mark.parametrize(
+    ("model", "profile_id", "keys"),
+    [
+        ("PZEM-004T", "peacefair_pzem_004t", {"voltage": "voltage", "power": "power"}),
+        ("DTSU666", "chint_dtsu666", {"voltage_l1": "voltage_l1", "power": "power"}),
+    ],
+)
+async def test_new_models_poll_the_simulators_values(
+    model: str, profile_id: str, keys: dict[str, str]
+) -> None:
+    """Word order and the meters' own scaling decode to the simulated quantities."""
+    meters = [{"model": model, "slave": 9, "load_w": 1234.5, "energy_kwh": 4321.25}]
+    async with _gateway(meters) as gw:
+        profile = PROFILES[profile_id]
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+            poller = Poller(bus, [MeterRequest(9, profile, frozenset(profile.keys))])
+            assert len(poller.plan.transactions) == 1 if model == "PZEM-004T" else 2
+            reading = (await poller.poll())[9]
+        truth = gw.simulator.meter(9).quantities()
+    assert reading.complete
+    assert reading.values["energy_import"] == pytest.approx(4321.25, abs=0.001)
+    for key, quantity in keys.items():
+        resolution = max(profile.register(key).scale, 1e-3)
+        assert reading.values[key] == pytest.approx(truth[quantity], rel=1e-5, abs=resolution)
+
+
+async def test_scan_the_dormitory_building() -> None:
+    """The second shipped building (addon/buildings/dormitory.yaml) is found as configured."""
+    config = gateway_module.gateway_config(
+        "dormitory", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
+    )
+    async with gateway_module.Gateway(config) as gw:
+        result = await _scan(gw, [*range(1, 12), 100])
+    pzem, zn_sr = "peacefair_pzem_004t", ZN_SR
+    assert {m.slave_id: m.profile_id for m in result.meters} == {
+        **dict.fromkeys((1, 2, 3, 4, 5, 9), pzem),
+        6: "eastron_sdm120",
+        7: zn_sr,
+        8: zn_sr,
+        10: "chint_dtsu666",
+        100: "generic_relay_board",
+    }
+    assert result.unidentified == ()
