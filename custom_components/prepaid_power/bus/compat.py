@@ -119,15 +119,17 @@ async def request(
             raise TimeoutError from None
         raise
     finally:
-        if deadline.expired():
-            _await_no_answer(client)
+        # Also after a cancellation (an unload while a request is on the wire) or an answer
+        # already taken: any frame that still comes must find a future nobody awaits.
+        _await_no_answer(client)
 
 
 def _await_no_answer(client: ModbusBaseClient) -> None:
     """Give a late answer to the request we gave up on a future nobody awaits.
 
-    pymodbus 3.8 sets the given-up request's cancelled future, and the InvalidStateError
-    that raises closes the connection; 3.13 logs a warning instead.
+    pymodbus 3.8 sets the given-up request's cancelled (or already answered) future, and the
+    InvalidStateError that raises closes the connection, or escapes into the event loop;
+    3.13 logs a warning instead. Each request makes its own future, so this is safe.
     """
     if client.ctx.response_future.done():
         client.ctx.response_future = asyncio.get_running_loop().create_future()
