@@ -28,6 +28,7 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     HomeAssistant,
+    State,
     callback,
 )
 from homeassistant.helpers import issue_registry as ir
@@ -166,6 +167,13 @@ class BusActuator:
             self._commanded = self.bus.submitted
 
 
+def _switch_state(state: State | None) -> bool | None:
+    """A switch entity's state as the supply: on closed, off open, anything else unknown."""
+    if state is None or state.state not in (STATE_ON, STATE_OFF):
+        return None
+    return state.state == STATE_ON
+
+
 @dataclass(slots=True)
 class SwitchActuator:
     """Any HA switch entity (a smart contactor, a plug): confirmed by its state."""
@@ -187,13 +195,10 @@ class SwitchActuator:
             state is None or state.last_updated < self._commanded_at
         ):
             return None
-        return self._current()
+        return _switch_state(state)
 
     def _current(self) -> bool | None:
-        state = self.hass.states.get(self.entity_id)
-        if state is None or state.state not in (STATE_ON, STATE_OFF):
-            return None
-        return state.state == STATE_ON
+        return _switch_state(self.hass.states.get(self.entity_id))
 
     async def async_switch(self, on: bool) -> RelayResult:
         """Call turn_on/turn_off and wait for the state to follow; retry with backoff."""
