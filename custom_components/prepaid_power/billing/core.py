@@ -1064,8 +1064,7 @@ class BillingCore:
         value = self.currency.parse_amount(amount)
         self._room(room_id)
         with self.ledger.transaction():
-            tenancy = self._debtor(room_id, tenancy_id)
-            owed = self.ledger.debt_owed(tenancy.account_id)
+            tenancy, owed = self._debtor(room_id, tenancy_id)
             entry, created = self.ledger.top_up(
                 tenancy.account_id,
                 value,
@@ -1095,21 +1094,22 @@ class BillingCore:
                 )
         return DebtPayment(entry, created, tenancy, owed)
 
-    def _debtor(self, room_id: str, tenancy_id: int | None) -> Tenancy:
-        """The moved-out tenancy of the room a debt payment is for."""
+    def _debtor(self, room_id: str, tenancy_id: int | None) -> tuple[Tenancy, Decimal]:
+        """The moved-out tenancy of the room a debt payment is for, and what it owes."""
         if tenancy_id is not None:
-            tenancy = self.ledger.tenancy(tenancy_id)
-            if tenancy.room_id != room_id or tenancy.moved_out_at is None:
+            named = self.ledger.tenancy(tenancy_id)
+            if named.room_id != room_id or named.moved_out_at is None:
                 raise BillingError(UNKNOWN_TENANCY, {"tenancy": str(tenancy_id)})
-            if self.ledger.debt_owed(tenancy.account_id) > 0:
-                return tenancy
+            candidates = [named]
         else:
-            for tenancy in reversed(self.ledger.tenancies(room_id)):
-                if (
-                    tenancy.moved_out_at is not None
-                    and self.ledger.debt_owed(tenancy.account_id) > 0
-                ):
-                    return tenancy
+            candidates = [
+                tenancy
+                for tenancy in reversed(self.ledger.tenancies(room_id))
+                if tenancy.moved_out_at is not None
+            ]
+        for tenancy in candidates:
+            if (owed := self.ledger.debt_owed(tenancy.account_id)) > 0:
+                return tenancy, owed
         raise BillingError(NO_DEBT_OWED, {"room": self.room_config(room_id).name})
 
     def take_emergency_credit(
