@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -112,6 +113,32 @@ def test_top_up_posts_the_accrued_charge_first(world: World) -> None:
     kinds = [e.kind for e in world.ledger.entries(room_id="r1")]
     assert kinds[-2:] == ["charge", "top_up"]
     assert world.core.balance("r1") == d("19.00")
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        lambda core: core.add_fee("r1", "5", why="key copy"),
+        lambda core: core.refund("r1", "5", who="a"),
+        lambda core: core.adjust("r1", "-5", reason="correction", who="a"),
+    ],
+    ids=["fee", "refund", "adjustment"],
+)
+def test_a_refused_operation_keeps_the_accrued_usage(world: World, refused: Any) -> None:
+    # The operation posts the accrued charge first, then is refused (beyond the balance): the
+    # rollback must leave the usage accrued, so a counter reset after it still bills it.
+    # (Found by test_any_history_keeps_the_invariants: use, fee refused, reset.)
+    occupied(world)
+    world.clock.advance(minutes=10)
+    world.core.process_reading("r1", "104")
+    world.clock.advance(minutes=1)
+    with pytest.raises(BillingError):
+        refused(world.core)
+    assert charges(world) == []
+    world.clock.advance(minutes=1)
+    assert world.core.process_reading("r1", "0").status == "reset"
+    assert kwh_of(charges(world)) == d("4")
+    assert world.core.balance("r1") == d("-1.00")
 
 
 def test_balance_may_go_below_zero_by_usage(world: World) -> None:

@@ -818,6 +818,9 @@ class BillingCore:
                 posted = [self.ledger.append(entry) for entry in entries]
                 self.ledger.set_carry(account_id, carry)
             self.ledger.save_billing_state(BillingState(room.room_id, pending.reading, pending.at))
+            # Posted inside a caller's transaction (a fee, refund or adjustment that may still
+            # be refused): if that rolls back, the usage is unposted again, not lost.
+            self.ledger.on_rollback(lambda: setattr(room, "pending", pending))
         room.pending = None
         issues: tuple[Issue, ...] = ()
         if unfunded:

@@ -347,6 +347,8 @@ class Ledger:
         self.currency = currency
         self._now = now
         self._depth = 0
+        # Undo steps for memory changed inside the running transaction (see `on_rollback`).
+        self._undo: list[Callable[[], None]] = []
         self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
@@ -393,11 +395,20 @@ class Ledger:
         except BaseException:
             self._conn.execute("ROLLBACK")
             self._forget()
+            for undo in reversed(self._undo):
+                undo()
             raise
         else:
             self._conn.execute("COMMIT")
         finally:
             self._depth = 0
+            self._undo.clear()
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Run `undo` if the running transaction rolls back: memory that mirrors what the
+        transaction wrote (a room's accrued usage) must not outlive a rolled-back write."""
+        if self._depth:
+            self._undo.append(undo)
 
     def _forget(self) -> None:
         """Drop the cached rows (what they were read from may have been rolled back)."""
