@@ -122,7 +122,8 @@ async def test_scan_through_gateway_slower_than_our_timeout(
     ]
     assert result.unidentified == ()
     assert bus.stats.connects == 1
-    assert [r.getMessage() for r in caplog.records] == []
+    # asyncio's own slow-callback warnings (debug mode, a loaded machine) are not the bus's.
+    assert [r.getMessage() for r in caplog.records if r.name != "asyncio"] == []
 
 
 async def test_meter_offline_and_back_on_the_simulator() -> None:
