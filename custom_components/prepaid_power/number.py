@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-import math
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .access import async_require_landlord
-from .compat import InputRefused
-from .const import (
-    CONF_CREDIT_LIMIT,
-    CONF_EMERGENCY_CREDIT,
-    CONF_LOW_LEVEL,
-    CONF_SUPPLY,
-    CONF_WARNING_CUT_LEVEL,
-    DOMAIN,
-)
+from . import operations as op
+from .const import CONF_CREDIT_LIMIT, CONF_EMERGENCY_CREDIT, CONF_LOW_LEVEL, CONF_WARNING_CUT_LEVEL
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
 from .entity import RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room
@@ -100,7 +91,6 @@ class ThresholdNumber(RoomEntity, NumberEntity):
         currency = coordinator.rooms.currency
         self._attr_native_unit_of_measurement = currency.code
         self._attr_native_step = float(Decimal(1).scaleb(-currency.exponent))
-        self._exponent = currency.exponent
 
     @property
     def native_value(self) -> float | None:
@@ -110,23 +100,10 @@ class ThresholdNumber(RoomEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Validate with the policy's settings, then store in the room's subentry."""
-        await async_require_landlord(self.hass, self._context)
-        try:
-            # NaN passes HA's range check (every comparison with it is false).
-            if not math.isfinite(value):
-                raise ValueError(f"{value} is not a number")
-            amount = round(Decimal(str(value)), self._exponent)
-            settings = self.room.settings.with_overrides({self.entity_description.setting: amount})
-        except ValueError as err:
-            raise InputRefused(
-                translation_domain=DOMAIN,
-                translation_key="invalid_threshold",
-                translation_placeholders={"room": self.room.name, "error": str(err)},
-            ) from err
-        self.room.settings = settings
-        entry = self.coordinator.config_entry
-        subentry = entry.subentries[self.room.subentry_id]
-        supply = {**subentry.data.get(CONF_SUPPLY, {}), self.entity_description.key: str(amount)}
-        self.hass.config_entries.async_update_subentry(
-            entry, subentry, data={**subentry.data, CONF_SUPPLY: supply}
+        await op.set_threshold(
+            self.hass,
+            op.Caller.of(self._context),
+            self.room.device_id,
+            self.entity_description.key,
+            value,
         )
