@@ -19,6 +19,7 @@ from custom_components.prepaid_power.billing.core import TopUp
 from custom_components.prepaid_power.billing.errors import BillingError
 from custom_components.prepaid_power.control import SupplyCommand, SupplyOperationError
 from custom_components.prepaid_power.services import ACTIONS
+from custom_components.prepaid_power.settings import SettingsError
 from prepaid_power_gateway import Gateway
 
 from .test_rooms import ledger_entries, make_room, room_device_id
@@ -109,7 +110,7 @@ async def test_landlord_operations_refuse_tenants_before_looking_anything_up(
         ),
         (SupplyOperationError("not_in_warning_cut"), "not_in_warning_cut", {"room": "Room 1"}),
         (
-            op.SettingsError("invalid_threshold", {"error": "too low"}),
+            SettingsError("invalid_threshold", {"error": "too low"}),
             "invalid_threshold",
             {"error": "too low", "room": "Room 1"},
         ),

@@ -15,8 +15,7 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import operations as op
-from .const import CONF_CREDIT_LIMIT, CONF_EMERGENCY_CREDIT, CONF_LOW_LEVEL, CONF_WARNING_CUT_LEVEL
+from . import operations as op, settings
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
 from .entity import RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room
@@ -27,31 +26,17 @@ MAX_MONEY = 100000
 
 @dataclass(frozen=True, kw_only=True)
 class ThresholdDescription(RoomEntityDescription, NumberEntityDescription):
-    """One money threshold: its subentry key and its `SupplySettings` field.
+    """One money threshold, by its subentry key (`settings.THRESHOLDS`).
 
     Disabled until enabled: the room's settings form holds the same values, and four
     entities per room cost a building of hundreds of rooms real memory.
     """
 
-    setting: str
     entity_registry_enabled_default: bool = False
 
 
-THRESHOLDS: tuple[ThresholdDescription, ...] = (
-    ThresholdDescription(key=CONF_LOW_LEVEL, translation_key=CONF_LOW_LEVEL, setting="low_level"),
-    ThresholdDescription(
-        key=CONF_WARNING_CUT_LEVEL,
-        translation_key=CONF_WARNING_CUT_LEVEL,
-        setting="warning_cut_level",
-    ),
-    ThresholdDescription(
-        key=CONF_CREDIT_LIMIT, translation_key=CONF_CREDIT_LIMIT, setting="credit_limit"
-    ),
-    ThresholdDescription(
-        key=CONF_EMERGENCY_CREDIT,
-        translation_key=CONF_EMERGENCY_CREDIT,
-        setting="emergency_credit_amount",
-    ),
+THRESHOLDS: tuple[ThresholdDescription, ...] = tuple(
+    ThresholdDescription(key=key, translation_key=key) for key in settings.THRESHOLDS
 )
 
 
@@ -95,7 +80,7 @@ class ThresholdNumber(RoomEntity, NumberEntity):
     @property
     def native_value(self) -> float | None:
         """The threshold now (None: the rule is off)."""
-        value = getattr(self.room.settings, self.entity_description.setting)
+        value = getattr(self.room.settings, settings.THRESHOLDS[self.entity_description.key])
         return None if value is None else float(value)
 
     async def async_set_native_value(self, value: float) -> None:

@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import wraps
-import math
 from pathlib import Path
 from typing import Any, Concatenate, Final, Literal
 
@@ -71,16 +70,12 @@ from .bus.scan import FoundMeter, model_corrections, scan_bus
 from .compat import InputRefused
 from .config_flow import meters_data, model_issue_id
 from .const import (
-    CONF_CREDIT_LIMIT,
-    CONF_EMERGENCY_CREDIT,
     CONF_FIRST_ID,
     CONF_LAST_ID,
-    CONF_LOW_LEVEL,
     CONF_METERS,
     CONF_PROFILE,
     CONF_SLAVE_ID,
     CONF_SUPPLY,
-    CONF_WARNING_CUT_LEVEL,
     DEFAULT_FIRST_ID,
     DEFAULT_LAST_ID,
     DOMAIN,
@@ -114,6 +109,7 @@ from .dashboard import (
     view_paths,
 )
 from .rooms import Room, Rooms, current_reading
+from .settings import SettingsError, with_threshold
 
 type Permission = Literal["landlord", "tenant"]
 LANDLORD: Final[Permission] = "landlord"
@@ -134,13 +130,6 @@ MAX_GRACE: Final = timedelta(days=366)
 # Why the supply switch forced the supply off (shown to the tenant as the reason).
 DASHBOARD_REASON: Final = "switched off from the dashboard"
 ERROR_NO_TENANCY: Final = "no_tenancy"
-# The money thresholds a room's number entities set: subentry key -> `SupplySettings` field.
-THRESHOLDS: Final[Mapping[str, str]] = {
-    CONF_LOW_LEVEL: "low_level",
-    CONF_WARNING_CUT_LEVEL: "warning_cut_level",
-    CONF_CREDIT_LIMIT: "credit_limit",
-    CONF_EMERGENCY_CREDIT: "emergency_credit_amount",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,16 +170,6 @@ def refused(key: str, placeholders: Mapping[str, str] | None = None) -> ServiceV
         translation_key=key,
         translation_placeholders=dict(placeholders or {}),
     )
-
-
-class SettingsError(ValueError):
-    """A room setting that cannot work (a threshold below the cut-off level, say)."""
-
-    def __init__(self, key: str, placeholders: Mapping[str, str]) -> None:
-        """Carry a translation key and its placeholders."""
-        super().__init__(key)
-        self.key = key
-        self.placeholders = dict(placeholders)
 
 
 @contextmanager
@@ -872,24 +851,18 @@ async def grant_grace(
 async def set_threshold(
     hass: HomeAssistant, caller: Caller, target: RoomTarget, key: str, value: float | Decimal
 ) -> Decimal:
-    """Set one money threshold of the room's supply policy (a number entity), rounded to the
-    currency's minor unit; stored in the room's subentry, which reloads the gateway."""
-    try:
-        # NaN passes HA's range check (every comparison with it is false).
-        if not math.isfinite(value):
-            raise ValueError(f"{value} is not a number")
-        amount = round(Decimal(str(value)), target.rooms.currency.exponent)
-        settings = target.room.settings.with_overrides({THRESHOLDS[key]: amount})
-    except ValueError as err:
-        raise SettingsError("invalid_threshold", {"error": str(err)}) from err
-    target.room.settings = settings
+    """Set one money threshold of the room's supply policy (`settings.THRESHOLDS`: a number
+    entity), rounded to the currency's minor unit; stored in the room's subentry (the data
+    its settings form edits), which reloads the gateway."""
+    changed = with_threshold(target.room.settings, key, value, target.rooms.currency)
+    target.room.settings = changed.settings
     entry = target.entry
     subentry = entry.subentries[target.room.subentry_id]
-    supply = {**subentry.data.get(CONF_SUPPLY, {}), key: str(amount)}
+    supply = {**subentry.data.get(CONF_SUPPLY, {}), key: str(changed.amount)}
     hass.config_entries.async_update_subentry(
         entry, subentry, data={**subentry.data, CONF_SUPPLY: supply}
     )
-    return amount
+    return changed.amount
 
 
 # --- supply (tenant-safe) --------------------------------------------------------------------
