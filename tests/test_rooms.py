@@ -473,7 +473,7 @@ async def test_room_subentry_flow(hass: HomeAssistant, simulated_gateway: Gatewa
     assert subentry.data["meter"] == 1
     assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.55")
     # Free energy is credited to a tenancy; a vacant room has none.
-    assert Decimal(hass.states.get("sensor.room_1_free_energy_left").state) == 0
+    assert Decimal(hass.states.get("sensor.room_1_allowance_left").state) == 0
     assert hass.states.get("sensor.room_1_tenancy").state == "vacant"
 
 

@@ -1,6 +1,6 @@
-"""Switches of a room (landlord only): supply allowed, protected ("keep power").
+"""Switches of a room (landlord only): automatic supply, protected ("keep power on").
 
-The supply switch is the landlord's override, not a view of the relay: off forces the supply
+The automatic-supply switch (key `supply`) is the landlord's override, not a view of the relay: off forces the supply
 off (reason "switched off from the dashboard"), on gives the room back to the policy
 (`set_supply auto`), so it may stay off for a policy reason (shown by the supply-state
 sensor). The protected switch keeps power on regardless of balance.
