@@ -182,14 +182,14 @@ async def test_dashboard_of_every_room(hass: HomeAssistant, rooms: MockConfigEnt
         "sensor.room_2_supply",
         "sensor.room_2_energy_this_cycle",
         "sensor.room_2_cost_this_cycle",
-        "sensor.room_2_free_energy_left",
+        "sensor.room_2_allowance_left",
         "button.room_2_restore_after_warning",
         "button.room_2_use_emergency_credit",
     } <= tenant_entities
     assert not any(entity_id.startswith("sensor.room_1") for entity_id in tenant_entities)
     # Without an allowance there is no free energy to show.
     assert "sensor.room_1_energy_this_cycle" in referenced_entities(room_1)
-    assert not any("free_energy" in entity_id for entity_id in referenced_entities(room_1))
+    assert not any("allowance" in entity_id for entity_id in referenced_entities(room_1))
     assert not any(entity_id.startswith(("switch.", "number.")) for entity_id in tenant_entities)
     (graph,) = [card for card in cards_of(room_2) if card["type"] == "statistics-graph"]
     assert graph["entities"] == ["sensor.room_2_energy_this_cycle"]

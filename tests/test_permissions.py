@@ -33,7 +33,7 @@ from .test_rooms import ROOM_DATA, act, room_device_id
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
-SUPPLY = "switch.room_1_supply_allowed"
+SUPPLY = "switch.room_1_automatic_supply"
 PROTECTED = "switch.room_1_keep_power_on"
 NUMBERS = (
     "number.room_1_low_balance_level",

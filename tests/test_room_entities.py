@@ -20,7 +20,7 @@ ALWAYS_ENABLED = (
     "sensor.room_3_days_of_credit_left",
     "sensor.room_3_tenancy",
     "binary_sensor.room_3_low_balance",
-    "switch.room_3_supply_allowed",
+    "switch.room_3_automatic_supply",
     "switch.room_3_keep_power_on",
 )
 DISABLED = (
@@ -32,7 +32,7 @@ DISABLED = (
     "sensor.room_3_current_price",
 )
 RULE_CONTROLS = (
-    "sensor.room_3_free_energy_left",
+    "sensor.room_3_allowance_left",
     "binary_sensor.room_3_cut_off_due",
     "button.room_3_restore_after_warning",
     "button.room_3_use_emergency_credit",

@@ -473,7 +473,7 @@ async def test_room_subentry_flow(hass: HomeAssistant, simulated_gateway: Gatewa
     assert subentry.data["meter"] == 1
     assert Decimal(hass.states.get("sensor.room_1_current_price").state) == Decimal("0.55")
     # Free energy is credited to a tenancy; a vacant room has none.
-    assert Decimal(hass.states.get("sensor.room_1_free_energy_left").state) == 0
+    assert Decimal(hass.states.get("sensor.room_1_allowance_left").state) == 0
     assert hass.states.get("sensor.room_1_tenancy").state == "vacant"
 
 
@@ -563,6 +563,45 @@ async def test_room_form_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert len(room.subentries) == 1
+
+
+@pytest.mark.parametrize(
+    ("currency", "low_level", "errors"),
+    [
+        ("KWD", "1.234", {}),
+        ("JPY", "1.5", {"supply": "too_many_decimals"}),
+        ("JPY", "500", {}),
+    ],
+)
+async def test_room_form_money_has_the_currency_minor_unit(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    currency: str,
+    low_level: str,
+    errors: dict[str, str],
+) -> None:
+    """Money in the room form is kept to the currency's minor unit (KWD 3 decimals, JPY
+    none), the unit its gateway's ledger keeps."""
+    hass.config.currency = currency
+    entry = entry_with_room(simulated_gateway.port)
+    await setup_gateway(hass, entry)
+    assert entry.runtime_data.rooms.currency.code == currency
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "room"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**ROOM_FORM, "supply": {"low_level": low_level, "credit_limit": "0"}},
+    )
+    if errors:
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == errors
+        assert len(entry.subentries) == 1
+    else:
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert len(entry.subentries) == 2
+        # The new room reloads the gateway.
+        await hass.async_block_till_done()
 
 
 async def test_room_reconfigure_changes_price_from_now(

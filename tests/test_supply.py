@@ -100,11 +100,11 @@ async def act(
 
 
 async def switch_supply(hass: HomeAssistant, *, on: bool, user: User) -> None:
-    """Operate Room 3's "supply allowed" switch as `user`."""
+    """Operate Room 3's "automatic supply" switch as `user`."""
     await hass.services.async_call(
         "switch",
         "turn_on" if on else "turn_off",
-        {"entity_id": "switch.room_3_supply_allowed"},
+        {"entity_id": "switch.room_3_automatic_supply"},
         blocking=True,
         context=Context(user_id=user.id),
     )
@@ -568,7 +568,7 @@ async def test_landlord_entities_refuse_tenants(
     entry = await setup_room(hass, simulated_gateway)
     meter = simulated_gateway.simulator.meter(3)
     calls = (
-        ("switch", "turn_off", {"entity_id": "switch.room_3_supply_allowed"}),
+        ("switch", "turn_off", {"entity_id": "switch.room_3_automatic_supply"}),
         ("switch", "turn_on", {"entity_id": "switch.room_3_keep_power_on"}),
         ("number", "set_value", {"entity_id": "number.room_3_low_balance_level", "value": 3}),
     )
@@ -594,7 +594,7 @@ async def test_landlord_entities_refuse_tenants(
     assert state(hass) == SupplyState.FORCED_OFF
     assert hass.states.get(SUPPLY).attributes["detail"] == "switched off from the dashboard"
     assert meter.relay_on is False
-    assert state(hass, "switch.room_3_supply_allowed") == STATE_OFF
+    assert state(hass, "switch.room_3_automatic_supply") == STATE_OFF
     await switch_supply(hass, on=True, user=hass_admin_user)
     assert state(hass) == SupplyState.LOW
     assert meter.relay_on is True

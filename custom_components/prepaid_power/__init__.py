@@ -34,7 +34,6 @@ from .const import (
 )
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry, PrepaidPowerRuntimeData
 from .cycle_end import CycleEndStatements
-from .dashboard import async_setup_dashboard_services
 from .entity import (
     gateway_device_info,
     gateway_identifier,
@@ -46,7 +45,6 @@ from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
-from .supply_services import async_setup_supply_services
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -62,8 +60,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
     async_setup_access(hass)
     async_setup_services(hass)
-    async_setup_dashboard_services(hass)
-    async_setup_supply_services(hass)
     return True
 
 

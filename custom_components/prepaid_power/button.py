@@ -11,34 +11,12 @@ from dataclasses import dataclass
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.const import EntityCategory, Platform
-from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .access import async_require_landlord
-from .bus.errors import BusError
-from .bus.scan import model_corrections, scan_bus
-from .compat import InputRefused
-from .config_flow import meters_data, model_issue_id
-from .const import (
-    CONF_FIRST_ID,
-    CONF_LAST_ID,
-    CONF_METERS,
-    CONF_PROFILE,
-    CONF_SLAVE_ID,
-    DEFAULT_FIRST_ID,
-    DEFAULT_LAST_ID,
-    DOMAIN,
-    ISSUE_MODEL_CHANGE,
-    LOGGER,
-    SCAN_TIMEOUT_S,
-)
-from .control import SupplyOperationError, restore_after_warning
+from . import operations as op
 from .coordinator import PrepaidPowerConfigEntry
 from .entity import GatewayEntity, RoomEntity, RoomEntityDescription, async_add_room_entities
-from .rooms import Room
-from .supply import SupplyControl
 
 PARALLEL_UPDATES = 1
 
@@ -49,26 +27,22 @@ SCAN_DESCRIPTION = ButtonEntityDescription(
 
 @dataclass(frozen=True, kw_only=True)
 class RoomButtonDescription(RoomEntityDescription, ButtonEntityDescription):
-    """A tenant-safe supply control: `press_fn(supply, room, context of the press)`."""
+    """A tenant-safe supply control: `press_fn(hass, caller, room device id)`, an operation."""
 
-    press_fn: Callable[[SupplyControl, Room, Context | None], Awaitable[object]]
-
-
-async def _restore(supply: SupplyControl, room: Room, context: Context | None) -> None:
-    supply.operate(room, restore_after_warning(room.memory), context)
+    press_fn: Callable[[HomeAssistant, op.Caller, str], Awaitable[object]]
 
 
 ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
     RoomButtonDescription(
         key="restore_after_warning",
         translation_key="restore_after_warning",
-        press_fn=_restore,
+        press_fn=op.restore_after_warning,
         exists_fn=lambda room, _control: room.settings.warning_cut_level is not None,
     ),
     RoomButtonDescription(
         key="use_emergency_credit",
         translation_key="use_emergency_credit",
-        press_fn=lambda supply, room, context: supply.async_take_emergency_credit(room, context),
+        press_fn=op.use_emergency_credit,
         exists_fn=lambda room, _control: room.settings.emergency_credit_amount > 0,
     ),
 )
@@ -97,73 +71,18 @@ class ScanButton(GatewayEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         """Scan between polls; new meters reload the gateway with their devices."""
-        await async_require_landlord(self.hass, self._context)
-        entry = self.coordinator.config_entry
-        runtime = entry.runtime_data
-        profile_set = runtime.profile_set
-        first = entry.data.get(CONF_FIRST_ID, DEFAULT_FIRST_ID)
-        last = entry.data.get(CONF_LAST_ID, DEFAULT_LAST_ID)
-        try:
-            result = await scan_bus(
-                runtime.bus, profile_set.profiles.values(), range(first, last + 1), SCAN_TIMEOUT_S
-            )
-        except BusError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="scan_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        known = {meter[CONF_SLAVE_ID]: meter[CONF_PROFILE] for meter in entry.data[CONF_METERS]}
-        corrections = model_corrections(result, known, profile_set.profiles)
-        for found in result.meters:
-            if found.slave_id in known and found not in corrections:
-                # The scan agrees with the stored model now: an older offer is void.
-                ir.async_delete_issue(self.hass, DOMAIN, model_issue_id(entry, found.slave_id))
-        for found in corrections:
-            # Another model than the stored one: the landlord confirms the correction.
-            stored = profile_set.profiles.get(known[found.slave_id])
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                model_issue_id(entry, found.slave_id),
-                is_fixable=True,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_MODEL_CHANGE,
-                translation_placeholders={
-                    "slave_id": str(found.slave_id),
-                    "gateway": entry.title,
-                    "stored": stored.model if stored else known[found.slave_id],
-                    "found": found.model,
-                },
-                data={
-                    "entry_id": entry.entry_id,
-                    "slave_id": found.slave_id,
-                    "profile_id": found.profile_id,
-                },
-            )
-        new = tuple(meter for meter in result.meters if meter.slave_id not in known)
-        LOGGER.info("Scan of %s found %d new meter(s)", entry.title, len(new))
-        if new:
-            self.hass.config_entries.async_update_entry(
-                entry,
-                data={**entry.data, CONF_METERS: [*entry.data[CONF_METERS], *meters_data(new)]},
-            )
+        await op.scan_for_meters(
+            self.hass, op.Caller.of(self._context), self.coordinator.config_entry
+        )
 
 
 class RoomButton(RoomEntity, ButtonEntity):
-    """A tenant-safe supply control; refusals are translated validation errors."""
+    """A tenant-safe supply control (refusals come translated from the operation)."""
 
     entity_description: RoomButtonDescription
 
     async def async_press(self) -> None:
         """Apply the operation; the policy decides the supply at once."""
-        try:
-            await self.entity_description.press_fn(
-                self.coordinator.rooms.supply, self.room, self._context
-            )
-        except SupplyOperationError as err:
-            raise InputRefused(
-                translation_domain=DOMAIN,
-                translation_key=err.reason,
-                translation_placeholders={"room": self.room.name},
-            ) from err
+        await self.entity_description.press_fn(
+            self.hass, op.Caller.of(self._context), self.room.device_id
+        )

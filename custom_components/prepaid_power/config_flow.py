@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 import socket
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
+from .billing.money import Currency
 from .bus.client import ModbusBus
 from .bus.scan import ConnectionStatus, FoundMeter, ScanResult, check_connection, scan_bus
 from .compat import vol
@@ -99,10 +100,8 @@ from .const import (
     CONNECTION_TCP,
     CUT_OFF_MODES,
     DEFAULT_BAUDRATE,
-    DEFAULT_CREDIT_LIMIT,
     DEFAULT_FIRST_ID,
     DEFAULT_LAST_ID,
-    DEFAULT_LOW_LEVEL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_TIMEOUT_MS,
@@ -119,6 +118,7 @@ from .const import (
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
 from .rooms import current_reading
+from .settings import DEFAULTS, currency_of, decimal_error, field_errors, supply_settings
 
 if TYPE_CHECKING:
     from .coordinator import PrepaidPowerConfigEntry
@@ -604,53 +604,45 @@ def _model_label(profile_set: ProfileSet, meter: Mapping[str, Any]) -> str:
     return meter[CONF_PROFILE] if profile is None else f"{profile.manufacturer} {profile.model}"
 
 
-def _decimal_error(value: Any, places: int, minimum: str) -> str | None:
-    """The form error of a decimal typed as text, or None when it is fine.
-
-    `minimum` is "positive", "zero" (not negative) or "any" (balance levels may be negative
-    when the room has a credit limit).
-    """
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return "not_a_number"
-    if (
-        not number.is_finite()
-        or (minimum == "zero" and number < 0)
-        or (minimum == "positive" and number <= 0)
-    ):
-        return "out_of_range"
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
-        return "too_many_decimals"
-    return None
+def _text(value: Decimal) -> str:
+    """A default amount as the form shows it: 10, 0 (not 0.00)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-# Decimal fields of a room: where they sit, how many decimals, their minimum.
-ROOM_DECIMALS: tuple[tuple[str | None, str, int, str], ...] = (
-    (None, CONF_PRICE, 4, "positive"),
-    (None, CONF_ALLOWANCE_KWH, 3, "zero"),
-    (CONF_SUPPLY, CONF_LOW_LEVEL, 2, "any"),
-    (CONF_SUPPLY, CONF_WARNING_CUT_LEVEL, 2, "any"),
-    (CONF_SUPPLY, CONF_CREDIT_LIMIT, 2, "zero"),
-    (CONF_SUPPLY, CONF_AUTO_RESTORE_MINIMUM, 2, "zero"),
-    (CONF_SUPPLY, CONF_EMERGENCY_CREDIT, 2, "zero"),
-)
+def room_currency(hass: HomeAssistant, entry: ConfigEntry) -> Currency:
+    """The currency a gateway's rooms keep money in: its ledger's, else HA's."""
+    runtime = getattr(entry, "runtime_data", None)
+    return runtime.rooms.currency if runtime is not None else currency_of(hass.config.currency)
 
 
 ROOM_SUPPLY_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_LOW_LEVEL, default=str(DEFAULT_LOW_LEVEL)): TextSelector(),
+        vol.Required(CONF_LOW_LEVEL, default=_text(DEFAULTS.low_level or Decimal(0))): (
+            TextSelector()
+        ),
         vol.Optional(CONF_WARNING_CUT_LEVEL): TextSelector(),
-        vol.Required(CONF_CREDIT_LIMIT, default=str(DEFAULT_CREDIT_LIMIT)): TextSelector(),
-        vol.Required(CONF_GRACE_MINUTES, default=0): _number(0, 10080, "min"),
-        vol.Required(CONF_AUTO_RESTORE_MINIMUM, default="0"): TextSelector(),
-        vol.Required(CONF_EMERGENCY_CREDIT, default="0"): TextSelector(),
+        vol.Required(CONF_CREDIT_LIMIT, default=_text(DEFAULTS.credit_limit)): TextSelector(),
+        vol.Required(
+            CONF_GRACE_MINUTES, default=int(DEFAULTS.grace_period.total_seconds() // 60)
+        ): _number(0, 10080, "min"),
+        vol.Required(
+            CONF_AUTO_RESTORE_MINIMUM, default=_text(DEFAULTS.auto_restore_minimum)
+        ): TextSelector(),
+        vol.Required(
+            CONF_EMERGENCY_CREDIT, default=_text(DEFAULTS.emergency_credit_amount)
+        ): TextSelector(),
         vol.Optional(CONF_POWER_LIMIT_W): _number(1, 100000, "W"),
-        vol.Required(CONF_OVERLOAD_SECONDS, default=10): _number(1, 3600, "s"),
-        vol.Required(CONF_RECLOSE_MINUTES, default=1): _number(0, 1440, "min"),
-        vol.Required(CONF_MAX_RECLOSE_ATTEMPTS, default=3): _number(0, 20),
-        vol.Required(CONF_CUT_OFF_MODE, default="automatic"): _select(
+        vol.Required(
+            CONF_OVERLOAD_SECONDS, default=int(DEFAULTS.overload_duration.total_seconds())
+        ): _number(1, 3600, "s"),
+        vol.Required(
+            CONF_RECLOSE_MINUTES, default=int(DEFAULTS.reclose_delay.total_seconds() // 60)
+        ): _number(0, 1440, "min"),
+        vol.Required(CONF_MAX_RECLOSE_ATTEMPTS, default=DEFAULTS.max_reclose_attempts): _number(
+            0, 20
+        ),
+        vol.Required(CONF_CUT_OFF_MODE, default=DEFAULTS.cut_off_mode.value): _select(
             list(CUT_OFF_MODES), CONF_CUT_OFF_MODE
         ),
     }
@@ -700,9 +692,10 @@ class RoomSubentryFlow(ConfigSubentryFlow):
             data = {**user_input, CONF_METER: int(user_input[CONF_METER])}
             occupied = data.pop(CONF_OCCUPIED, False)
             tenant, opening_balance = data.pop(CONF_TENANT, ""), data.pop(CONF_OPENING_BALANCE, "")
-            errors = _room_errors(entry, data, own)
+            money = room_currency(self.hass, entry)
+            errors = _room_errors(entry, data, own, money)
             if not errors and occupied:
-                move_in, errors = _move_in_data(entry, data, tenant, opening_balance)
+                move_in, errors = _move_in_data(entry, data, tenant, opening_balance, money)
                 data[CONF_MOVE_IN] = move_in
             if not errors:
                 title = data.pop(CONF_NAME)
@@ -787,7 +780,11 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.
 
 
 def _move_in_data(
-    entry: ConfigEntry, data: Mapping[str, Any], tenant: str, opening_balance: str
+    entry: ConfigEntry,
+    data: Mapping[str, Any],
+    tenant: str,
+    opening_balance: str,
+    money: Currency,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The move-in a new room starts with, and the form errors that prevent it.
 
@@ -797,9 +794,9 @@ def _move_in_data(
     if not str(tenant).strip():
         return {}, {CONF_TENANT: "tenant_required"}
     balance = str(opening_balance).strip() or "0"
-    if error := _decimal_error(balance, 2, "zero"):
+    if error := decimal_error(balance, money.exponent, "zero"):
         return {}, {CONF_OPENING_BALANCE: error}
-    if Decimal(balance) <= -Decimal(str(data[CONF_SUPPLY][CONF_CREDIT_LIMIT])):
+    if Decimal(balance) <= supply_settings(data).cut_off_level:
         return {}, {CONF_OPENING_BALANCE: "opening_balance_at_cut_off"}
     runtime = getattr(entry, "runtime_data", None)
     reading = None
@@ -816,14 +813,12 @@ def _move_in_data(
     }, {}
 
 
-def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> dict[str, str]:
-    """Form errors for a room that cannot work as entered."""
-    errors: dict[str, str] = {}
-    for section_key, key, places, minimum in ROOM_DECIMALS:
-        holder = data if section_key is None else data[section_key]
-        if key in holder and (error := _decimal_error(holder[key], places, minimum)):
-            errors[key if section_key is None else section_key] = error
-    if errors:
+def _room_errors(
+    entry: ConfigEntry, data: dict[str, Any], own: str | None, money: Currency
+) -> dict[str, str]:
+    """Form errors for a room that cannot work as entered: its values (`settings`), then
+    what they must fit (its name, the gateway's meters and relays)."""
+    if errors := field_errors(data, money):
         return errors
     for sub in entry.subentries.values():
         if (
@@ -850,9 +845,4 @@ def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> d
                 errors[CONF_CHANNEL] = "no_such_channel"
     if kind == ACTUATOR_SWITCH and not data.get(CONF_SWITCH_ENTITY):
         errors[CONF_SWITCH_ENTITY] = "switch_required"
-    supply = data[CONF_SUPPLY]
-    cut_off = -Decimal(str(supply[CONF_CREDIT_LIMIT]))
-    for level in (CONF_LOW_LEVEL, CONF_WARNING_CUT_LEVEL):
-        if level in supply and Decimal(str(supply[level])) <= cut_off:
-            errors["base"] = "level_below_cut_off"
     return errors

@@ -120,8 +120,5 @@ CONF_OPENING_BALANCE: Final = "opening_balance"
 CONF_MOVE_IN: Final = "move_in"
 CONF_OPENING_READING: Final = "opening_reading"
 
-DEFAULT_LOW_LEVEL: Final = 10
-DEFAULT_CREDIT_LIMIT: Final = 0
-
 # Where the ledger lives, relative to the HA config folder (inside HA backups, not www/).
 LEDGER_DIR: Final = "prepaid_power"

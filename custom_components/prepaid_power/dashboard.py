@@ -1,8 +1,8 @@
 """Ready-to-paste Lovelace dashboards: a tenant view per room, a landlord overview, QR codes.
 
-The action `prepaid_power.dashboard_yaml` returns the dashboard as YAML (for the raw
-configuration editor) and as a dict, with a QR code per room that opens the room's tenant
-view. Only core cards are used (heading, entity, tile, button, conditional, grid,
+The operation `operations.dashboard_yaml` (the action `prepaid_power.dashboard_yaml`)
+returns the dashboard as YAML (for the raw configuration editor) and as a dict, with a QR
+code per room that opens the room's tenant view; this module builds it (pure). Only core cards are used (heading, entity, tile, button, conditional, grid,
 vertical-stack, statistics-graph, markdown): no custom frontend code.
 
 Entities are found through the entity registry by the room's device and each entity's
@@ -17,29 +17,14 @@ from dataclasses import dataclass, field
 import io
 from typing import Any, Final
 
-from homeassistant.const import ATTR_DEVICE_ID
-from homeassistant.core import (
-    HomeAssistant,
-    ServiceCall,
-    ServiceResponse,
-    SupportsResponse,
-    callback,
-)
-from homeassistant.helpers import config_validation as cv, entity_registry as er
-from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import slugify
 import segno
 import yaml
 
-from .access import async_require_landlord
-from .compat import InputRefused, vol
 from .const import DOMAIN
 from .control import SupplyState
-from .coordinator import PrepaidPowerConfigEntry
-from .rooms import Room
-from .services import _loaded_entries, _target
 
-SERVICE_DASHBOARD_YAML: Final = "dashboard_yaml"
 KIND_TENANT: Final = "tenant"
 KIND_LANDLORD: Final = "landlord"
 KIND_BOTH: Final = "both"
@@ -52,17 +37,6 @@ DASHBOARD_PATH_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]*$"
 DASHBOARD_PATH_MAX: Final = 64
 QR_SCALE: Final = 4
 QR_BORDER: Final = 4
-
-SCHEMA: Final = vol.Schema(
-    {
-        vol.Optional(ATTR_DEVICE_ID, default=list): vol.All(cv.ensure_list, [cv.string]),
-        vol.Optional("kind", default=KIND_BOTH): vol.In(KINDS),
-        vol.Optional("dashboard_path", default=DEFAULT_DASHBOARD_PATH): vol.All(
-            cv.string, vol.Length(max=DASHBOARD_PATH_MAX), vol.Match(DASHBOARD_PATH_PATTERN)
-        ),
-        vol.Optional("base_url"): cv.url,
-    }
-)
 
 # Supply state → tile colour (the tile card has no per-state colours of its own: one
 # conditional tile per colour, exactly one of which shows).
@@ -438,116 +412,10 @@ def build_dashboard(
     return Dashboard(config=config, yaml=dump_yaml(config), qr_svg=svgs)
 
 
-def _base_url(hass: HomeAssistant, given: str | None) -> str:
-    if given:
-        return given.rstrip("/")
-    try:
-        return get_url(hass, prefer_external=True, allow_internal=True).rstrip("/")
-    except NoURLAvailableError as err:
-        raise InputRefused(translation_domain=DOMAIN, translation_key="no_base_url") from err
-
-
-def _chosen_rooms(
-    hass: HomeAssistant, device_ids: Sequence[str]
-) -> list[tuple[PrepaidPowerConfigEntry, Room]]:
-    """The rooms the landlord chose, in their order; none chosen: every loaded room."""
-    if device_ids:
-        chosen: list[tuple[PrepaidPowerConfigEntry, Room]] = []
-        for device_id in dict.fromkeys(device_ids):
-            target = _target(hass, device_id)
-            chosen.append((target.entry, target.room))
-        return chosen
-    return [
-        (entry, room)
-        for entry in _loaded_entries(hass)
-        for room in entry.runtime_data.rooms.rooms.values()
-    ]
-
-
-def _room_keys(names: Sequence[str], entries: Sequence[str]) -> list[str]:
+def room_keys(names: Sequence[str], gateways: Sequence[str]) -> list[str]:
     """Response keys: the room's name, with its gateway where names clash."""
     counts = {name: names.count(name) for name in names}
     return [
-        name if counts[name] == 1 else f"{name} ({entry})"
-        for name, entry in zip(names, entries, strict=True)
+        name if counts[name] == 1 else f"{name} ({gateway})"
+        for name, gateway in zip(names, gateways, strict=True)
     ]
-
-
-async def async_dashboard_yaml(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    """Build the dashboard of the chosen rooms (landlord only)."""
-    await async_require_landlord(hass, call.context)
-    chosen = _chosen_rooms(hass, call.data[ATTR_DEVICE_ID])
-    if not chosen:
-        raise InputRefused(translation_domain=DOMAIN, translation_key="no_rooms")
-    base_url = _base_url(hass, call.data.get("base_url"))
-    dashboard_path: str = call.data["dashboard_path"]
-    registry = er.async_get(hass)
-    paths = view_paths(room.name for _entry, room in chosen)
-    rooms = [
-        RoomPlan(
-            name=room.name,
-            device_id=room.device_id,
-            view_path=path,
-            url=room_url(base_url, dashboard_path, path),
-            entities=entities_by_key(registry, room.device_id, f"{room.subentry_id}-"),
-        )
-        for (_entry, room), path in zip(chosen, paths, strict=True)
-    ]
-    entries = list({entry.entry_id: entry for entry, _room in chosen}.values())
-    gateways = [
-        GatewayPlan(
-            title=entry.title,
-            entities=entities_by_key(
-                registry, entry.runtime_data.gateway_device_id, f"{entry.entry_id}-"
-            ),
-        )
-        for entry in entries
-    ]
-    try:
-        dashboard = await hass.async_add_executor_job(
-            lambda: build_dashboard(
-                rooms,
-                gateways,
-                kind=call.data["kind"],
-                dashboard_path=dashboard_path,
-                language=hass.config.language,
-            )
-        )
-    except segno.DataOverflowError as err:
-        # A room's address is longer than a QR code holds (a very long base URL).
-        longest = max(rooms, key=lambda room: len(room.url))
-        raise InputRefused(
-            translation_domain=DOMAIN,
-            translation_key="qr_url_too_long",
-            translation_placeholders={"room": longest.name, "length": str(len(longest.url))},
-        ) from err
-    keys = _room_keys([room.name for room in rooms], [entry.title for entry, _room in chosen])
-    return {
-        "yaml": dashboard.yaml,
-        "config": dashboard.config,
-        "rooms": {
-            key: {
-                "device_id": room.device_id,
-                "view_path": room.view_path,
-                "url": room.url,
-                "qr_svg_data_uri": svg_data_uri(dashboard.qr_svg[room.device_id]),
-            }
-            for key, room in zip(keys, rooms, strict=True)
-        },
-    }
-
-
-@callback
-def async_setup_dashboard_services(hass: HomeAssistant) -> None:
-    """Register `prepaid_power.dashboard_yaml` (once, for all gateways)."""
-
-    async def handle(call: ServiceCall) -> ServiceResponse:
-        return await async_dashboard_yaml(hass, call)
-
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_DASHBOARD_YAML,
-        handle,
-        schema=SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )

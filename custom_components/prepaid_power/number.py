@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-import math
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .access import async_require_landlord
-from .compat import InputRefused
-from .const import (
-    CONF_CREDIT_LIMIT,
-    CONF_EMERGENCY_CREDIT,
-    CONF_LOW_LEVEL,
-    CONF_SUPPLY,
-    CONF_WARNING_CUT_LEVEL,
-    DOMAIN,
-)
+from . import operations as op, settings
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
 from .entity import RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room
@@ -36,31 +26,17 @@ MAX_MONEY = 100000
 
 @dataclass(frozen=True, kw_only=True)
 class ThresholdDescription(RoomEntityDescription, NumberEntityDescription):
-    """One money threshold: its subentry key and its `SupplySettings` field.
+    """One money threshold, by its subentry key (`settings.THRESHOLDS`).
 
     Disabled until enabled: the room's settings form holds the same values, and four
     entities per room cost a building of hundreds of rooms real memory.
     """
 
-    setting: str
     entity_registry_enabled_default: bool = False
 
 
-THRESHOLDS: tuple[ThresholdDescription, ...] = (
-    ThresholdDescription(key=CONF_LOW_LEVEL, translation_key=CONF_LOW_LEVEL, setting="low_level"),
-    ThresholdDescription(
-        key=CONF_WARNING_CUT_LEVEL,
-        translation_key=CONF_WARNING_CUT_LEVEL,
-        setting="warning_cut_level",
-    ),
-    ThresholdDescription(
-        key=CONF_CREDIT_LIMIT, translation_key=CONF_CREDIT_LIMIT, setting="credit_limit"
-    ),
-    ThresholdDescription(
-        key=CONF_EMERGENCY_CREDIT,
-        translation_key=CONF_EMERGENCY_CREDIT,
-        setting="emergency_credit_amount",
-    ),
+THRESHOLDS: tuple[ThresholdDescription, ...] = tuple(
+    ThresholdDescription(key=key, translation_key=key) for key in settings.THRESHOLDS
 )
 
 
@@ -100,33 +76,19 @@ class ThresholdNumber(RoomEntity, NumberEntity):
         currency = coordinator.rooms.currency
         self._attr_native_unit_of_measurement = currency.code
         self._attr_native_step = float(Decimal(1).scaleb(-currency.exponent))
-        self._exponent = currency.exponent
 
     @property
     def native_value(self) -> float | None:
         """The threshold now (None: the rule is off)."""
-        value = getattr(self.room.settings, self.entity_description.setting)
+        value = getattr(self.room.settings, settings.THRESHOLDS[self.entity_description.key])
         return None if value is None else float(value)
 
     async def async_set_native_value(self, value: float) -> None:
         """Validate with the policy's settings, then store in the room's subentry."""
-        await async_require_landlord(self.hass, self._context)
-        try:
-            # NaN passes HA's range check (every comparison with it is false).
-            if not math.isfinite(value):
-                raise ValueError(f"{value} is not a number")
-            amount = round(Decimal(str(value)), self._exponent)
-            settings = self.room.settings.with_overrides({self.entity_description.setting: amount})
-        except ValueError as err:
-            raise InputRefused(
-                translation_domain=DOMAIN,
-                translation_key="invalid_threshold",
-                translation_placeholders={"room": self.room.name, "error": str(err)},
-            ) from err
-        self.room.settings = settings
-        entry = self.coordinator.config_entry
-        subentry = entry.subentries[self.room.subentry_id]
-        supply = {**subentry.data.get(CONF_SUPPLY, {}), self.entity_description.key: str(amount)}
-        self.hass.config_entries.async_update_subentry(
-            entry, subentry, data={**subentry.data, CONF_SUPPLY: supply}
+        await op.set_threshold(
+            self.hass,
+            op.Caller.of(self._context),
+            self.room.device_id,
+            self.entity_description.key,
+            value,
         )

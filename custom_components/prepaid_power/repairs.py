@@ -11,6 +11,7 @@ from homeassistant.core import Context, HomeAssistant
 from .compat import RepairsFlowResult
 from .config_flow import async_change_meter_model
 from .const import ISSUE_MODEL_CHANGE
+from .operations import Caller, resolve_suspect
 
 
 class MeterModelFlow(RepairsFlow):
@@ -68,19 +69,14 @@ class SuspectReadingFlow(RepairsFlow):
     async def _async_resolve(self, action: str) -> RepairsFlowResult:
         entry = self.hass.config_entries.async_get_entry(self.entry_id)
         if entry is not None and entry.state is ConfigEntryState.LOADED:
-            rooms = entry.runtime_data.rooms
             user_id = self.context.get("user_id") if self.context else None
-            await rooms.billing.run(
-                lambda core: core.resolve_suspect(
-                    self.room_id,
-                    self.suspect_id,
-                    "charge" if action == "charge" else "discard",
-                    who=str(user_id) if user_id else "system",
-                )
-            )
-            rooms.invalidate_totals()
-            await entry.runtime_data.coordinator.async_refresh_rooms(
-                Context(user_id=str(user_id)) if user_id else None
+            await resolve_suspect(
+                self.hass,
+                Caller.of(Context(user_id=str(user_id)) if user_id else None),
+                entry,
+                self.room_id,
+                self.suspect_id,
+                charge=action == "charge",
             )
         return self.async_create_entry(data={})
 

@@ -15,7 +15,7 @@ import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -24,7 +24,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .billing.aio import AsyncBilling
-from .billing.core import BillingCore, Issue, RoomConfig, RoomSummary
+from .billing.core import BillingCore, Issue, RoomSummary
 from .billing.errors import BillingError
 from .billing.ledger import Tenancy
 from .billing.money import Currency
@@ -32,27 +32,12 @@ from .billing.statement import landlord_totals
 from .bus.poll import MeterReading
 from .compat import with_parent
 from .const import (
-    CONF_ALLOWANCE_KWH,
-    CONF_ALLOWANCE_PRO_RATA,
-    CONF_AUTO_RESTORE_MINIMUM,
-    CONF_CREDIT_LIMIT,
-    CONF_CUT_OFF_MODE,
-    CONF_CYCLE_START_DAY,
-    CONF_EMERGENCY_CREDIT,
-    CONF_GRACE_MINUTES,
-    CONF_LOW_LEVEL,
-    CONF_MAX_RECLOSE_ATTEMPTS,
     CONF_METER,
     CONF_MOVE_IN,
     CONF_OPENING_BALANCE,
     CONF_OPENING_READING,
-    CONF_OVERLOAD_SECONDS,
-    CONF_POWER_LIMIT_W,
     CONF_PRICE,
-    CONF_RECLOSE_MINUTES,
-    CONF_SUPPLY,
     CONF_TENANT,
-    CONF_WARNING_CUT_LEVEL,
     DOMAIN,
     LEDGER_DIR,
     LOGGER,
@@ -61,47 +46,17 @@ from .const import (
     room_identifier,
 )
 from .control import (
-    CutOffMode,
     Decision,
     SupplyMemory,
     SupplySettings,
 )
 from .profiles import Profile
+from .settings import currency_of, room_config, supply_settings
 from .supply import SupplyControl
 
 STORAGE_VERSION = 1
 TOTALS_EVERY = timedelta(minutes=5)
 READING_RESOLUTION = Decimal("0.001")
-# Currencies whose minor unit is not the cent (ISO 4217 exponents); all others use 2.
-CURRENCY_EXPONENTS: Mapping[str, int] = {
-    "BHD": 3,
-    "CLP": 0,
-    "IQD": 3,
-    "ISK": 0,
-    "JOD": 3,
-    "JPY": 0,
-    "KRW": 0,
-    "KWD": 3,
-    "OMR": 3,
-    "PYG": 0,
-    "TND": 3,
-    "UGX": 0,
-    "VND": 0,
-    "XAF": 0,
-    "XOF": 0,
-}
-
-
-def currency_of(hass: HomeAssistant) -> Currency:
-    """HA's configured currency with its minor unit."""
-    code = hass.config.currency
-    return Currency(code, CURRENCY_EXPONENTS.get(code, 2))
-
-
-def _decimal(value: Any, default: str | None = None) -> Decimal | None:
-    if value is None or value == "":
-        return None if default is None else Decimal(default)
-    return Decimal(str(value))
 
 
 def reading_kwh(value: float) -> Decimal:
@@ -119,54 +74,6 @@ def current_reading(
         return None
     value = reading.values.get(energy_key)
     return None if value is None else reading_kwh(value)
-
-
-def supply_settings(data: Mapping[str, Any]) -> SupplySettings:
-    """A room's supply policy from its subentry data."""
-    supply: Mapping[str, Any] = data.get(CONF_SUPPLY, {})
-    power_limit = supply.get(CONF_POWER_LIMIT_W)
-    return SupplySettings(
-        low_level=_decimal(supply.get(CONF_LOW_LEVEL)),
-        warning_cut_level=_decimal(supply.get(CONF_WARNING_CUT_LEVEL)),
-        credit_limit=_decimal(supply.get(CONF_CREDIT_LIMIT), "0") or Decimal(0),
-        grace_period=timedelta(minutes=supply.get(CONF_GRACE_MINUTES, 0)),
-        auto_restore_minimum=_decimal(supply.get(CONF_AUTO_RESTORE_MINIMUM), "0") or Decimal(0),
-        emergency_credit_amount=_decimal(supply.get(CONF_EMERGENCY_CREDIT), "0") or Decimal(0),
-        power_limit_w=None if power_limit is None else float(power_limit),
-        overload_duration=timedelta(seconds=supply.get(CONF_OVERLOAD_SECONDS, 10)),
-        reclose_delay=timedelta(minutes=supply.get(CONF_RECLOSE_MINUTES, 1)),
-        max_reclose_attempts=supply.get(CONF_MAX_RECLOSE_ATTEMPTS, 3),
-        cut_off_mode=CutOffMode(supply.get(CONF_CUT_OFF_MODE, "automatic")),
-    )
-
-
-def room_config(subentry: ConfigSubentry, profile: Profile | None) -> RoomConfig:
-    """A room's billing settings from its subentry and its meter's profile."""
-    data = subentry.data
-    settings = supply_settings(data)
-    thresholds = tuple(
-        sorted(
-            {level for level in (settings.low_level, settings.warning_cut_level) if level}
-            | {settings.cut_off_level},
-            reverse=True,
-        )
-    )
-    max_power = None
-    rollover = None
-    if profile is not None:
-        if profile.max_power_w is not None:
-            max_power = Decimal(str(profile.max_power_w)) / 1000
-        if profile.energy_max_kwh is not None:
-            rollover = Decimal(str(profile.energy_max_kwh))
-    return RoomConfig(
-        name=subentry.title,
-        cycle_start_day=data.get(CONF_CYCLE_START_DAY, 1),
-        allowance_kwh=Decimal(str(data.get(CONF_ALLOWANCE_KWH, "0"))),
-        allowance_pro_rata=data.get(CONF_ALLOWANCE_PRO_RATA, False),
-        max_power_kw=max_power,
-        rollover_kwh=rollover,
-        thresholds=thresholds,
-    )
 
 
 @dataclass(slots=True)
@@ -260,7 +167,7 @@ class Rooms:
         """Open the gateway's ledger and load its rooms."""
         path = Path(hass.config.path(LEDGER_DIR, f"ledger_{entry.entry_id}.sqlite3"))
         await hass.async_add_executor_job(lambda: path.parent.mkdir(parents=True, exist_ok=True))
-        currency = currency_of(hass)
+        currency = currency_of(hass.config.currency)
         issue_id = f"ledger_broken_{entry.entry_id}"
         try:
             billing = await AsyncBilling.open(
@@ -290,7 +197,8 @@ class Rooms:
         store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.rooms.{entry.entry_id}"
         )
-        rooms = cls(hass, entry, billing, store, currency)
+        # A ledger keeps the minor unit it was opened with (money is stored in it).
+        rooms = cls(hass, entry, billing, store, billing.currency)
         try:
             await rooms._async_load(profiles, gateway_device_id)
         except BaseException:
@@ -308,7 +216,7 @@ class Rooms:
         ]
         now = dt_util.utcnow()
         configs = {
-            sub.subentry_id: room_config(sub, profiles.get(sub.data[CONF_METER]))
+            sub.subentry_id: room_config(sub.title, sub.data, profiles.get(sub.data[CONF_METER]))
             for sub in subentries
         }
 

@@ -38,8 +38,6 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from .access import who
-from .billing.errors import BillingError
 from .bus.client import ModbusBus, Priority
 from .bus.decode import decode_register
 from .bus.errors import BusError
@@ -74,14 +72,12 @@ from .control import (
     SupplyEvent,
     SupplyInputs,
     SupplyMemory,
-    SupplyOperationError,
     SupplyState,
     evaluate,
     evaluate_vacant,
     relay_observe,
     relay_read_back,
     relay_want,
-    take_emergency_credit,
     target_of,
 )
 from .profiles import Profile
@@ -109,7 +105,6 @@ ISSUE_RELAY_FAULT = "relay_fault"
 EARLY_READ_MIN = timedelta(seconds=0.25)
 EARLY_READ_REPEAT = timedelta(seconds=0.3)
 EARLY_READ_HORIZON = 3
-ERROR_NO_TENANCY = "no_tenancy"
 
 
 class Actuator(Protocol):
@@ -811,36 +806,3 @@ class SupplyControl:
         self._rooms.update_memory(room, memory)
         self.reevaluate(room.subentry_id, context)
         self._rooms.save_now()
-
-    async def async_refresh_balance(self, room: Room, context: Context | None) -> None:
-        """Money moved outside a poll: read the room's balance and decide again now."""
-        state = self._rooms.states.get(room.subentry_id)
-        now = dt_util.utcnow()
-        summary = await self._rooms.billing.run(lambda core: core.summary(room.subentry_id, now))
-        if state is not None:
-            self._rooms.states[room.subentry_id] = replace(state, summary=summary)
-        self._rooms.invalidate_totals()
-        self.reevaluate(room.subentry_id, context)
-
-    async def async_take_emergency_credit(self, room: Room, context: Context | None) -> Decimal:
-        """The tenant's button: credit the configured amount once, owed back by a top-up."""
-        state = self._rooms.states.get(room.subentry_id)
-        summary = None if state is None else state.summary
-        if summary is None or summary.live_balance is None:
-            raise SupplyOperationError(ERROR_NO_TENANCY)
-        credit = take_emergency_credit(
-            room.settings, room.memory, summary.live_balance, summary.emergency_credit_outstanding
-        )
-        try:
-            await self._rooms.billing.run(
-                lambda core: core.take_emergency_credit(
-                    room.subentry_id, credit.amount, who=who(context)
-                )
-            )
-        except BillingError as err:
-            # Taken meanwhile (another press): the ledger allows it once.
-            raise SupplyOperationError(err.key) from err
-        self._rooms.update_memory(room, credit.memory)
-        await self.async_refresh_balance(room, context)
-        self._rooms.save_now()
-        return credit.amount

@@ -1,6 +1,6 @@
-"""Switches of a room (landlord only): supply allowed, protected ("keep power").
+"""Switches of a room (landlord only): automatic supply, protected ("keep power on").
 
-The supply switch is the landlord's override, not a view of the relay: off forces the supply
+The automatic-supply switch (key `supply`) is the landlord's override, not a view of the relay: off forces the supply
 off (reason "switched off from the dashboard"), on gives the room back to the policy
 (`set_supply auto`), so it may stay off for a policy reason (shown by the supply-state
 sensor). The protected switch keeps power on regardless of balance.
@@ -8,7 +8,7 @@ sensor). The protected switch keeps power on regardless of balance.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,22 +17,20 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .access import async_require_landlord
-from .control import SupplyCommand, SupplyMemory, set_protected, set_supply
+from . import operations as op
+from .control import SupplyMemory
 from .coordinator import PrepaidPowerConfigEntry
 from .entity import RoomEntity, RoomEntityDescription, async_add_room_entities
 
 PARALLEL_UPDATES = 1
 
-DASHBOARD_REASON = "switched off from the dashboard"
-
 
 @dataclass(frozen=True, kw_only=True)
 class RoomSwitchDescription(RoomEntityDescription, SwitchEntityDescription):
-    """A landlord override of a room's supply."""
+    """A landlord override of a room's supply: its state, and the operation that sets it."""
 
     is_on_fn: Callable[[SupplyMemory], bool]
-    set_fn: Callable[[SupplyMemory, bool], SupplyMemory]
+    set_fn: Callable[[HomeAssistant, op.Caller, str, bool], Awaitable[None]]
 
 
 SWITCHES: tuple[RoomSwitchDescription, ...] = (
@@ -40,15 +38,13 @@ SWITCHES: tuple[RoomSwitchDescription, ...] = (
         key="supply",
         translation_key="supply",
         is_on_fn=lambda memory: memory.forced_off_reason is None,
-        set_fn=lambda memory, on: set_supply(
-            memory, SupplyCommand.AUTO if on else SupplyCommand.OFF, DASHBOARD_REASON
-        ),
+        set_fn=op.set_automatic_supply,
     ),
     RoomSwitchDescription(
         key="protected",
         translation_key="protected",
         is_on_fn=lambda memory: memory.protected,
-        set_fn=set_protected,
+        set_fn=op.set_protected,
     ),
 )
 
@@ -88,11 +84,6 @@ class RoomSwitch(RoomEntity, SwitchEntity):
         await self._async_set(False)
 
     async def _async_set(self, on: bool) -> None:
-        # The call's context: a poll may replace the entity's own while this waits.
-        context = self._context
-        await async_require_landlord(self.hass, context)
-        supply = self.coordinator.rooms.supply
-        memory = self.entity_description.set_fn(self.room.memory, on)
-        # Any landlord override is also the "try again" after a relay fault.
-        supply.reset_relay(self.room.subentry_id)
-        supply.operate(self.room, memory, context)
+        await self.entity_description.set_fn(
+            self.hass, op.Caller.of(self._context), self.room.device_id, on
+        )

@@ -216,7 +216,7 @@ def _month_end_banner(config: StackConfig, month_end: datetime | None) -> str:
         line + f"({TIME_ZONE}, libfaketime)\n"
         f"  MONTH END {_when(month_end)}; 30 s later every tenancy's\n"
         "    statement (event prepaid_power_statement_ready: Developer tools > Events) and\n"
-        "    the new cycle (Room 1: 5 kWh free energy again).\n"
+        "    the new cycle (Room 1: its 5 kWh allowance again).\n"
     )
 
 

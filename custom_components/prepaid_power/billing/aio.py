@@ -71,6 +71,11 @@ class AsyncBilling:
             raise
         return cls(executor, core)
 
+    @property
+    def currency(self) -> Currency:
+        """The ledger's currency (its minor unit is the one the ledger was opened with)."""
+        return self._core.currency
+
     async def run[T](self, call: Callable[[BillingCore], T]) -> T:
         """Run `call(core)` on the ledger thread; BillingError propagates unchanged."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, self._core)

@@ -458,8 +458,13 @@ class Ledger:
             mine = json.dumps([self.currency.code, self.currency.exponent])
             if row is None:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('currency', ?)", (mine,))
-            elif row[0] != mine:
+                return
+            code, exponent = json.loads(row[0])
+            if code != self.currency.code:
                 raise BillingError(CURRENCY_MISMATCH, {"stored": row[0], "configured": mine})
+            # The same currency with another minor unit (the currency data changed, as CLDR
+            # and ISO 4217 differ for a few): the money booked keeps the unit it was booked in.
+            self.currency = Currency(code, exponent)
 
     # --- rooms and tariffs -------------------------------------------------------------------
 

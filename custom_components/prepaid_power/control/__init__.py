@@ -23,6 +23,7 @@ from .model import (
     SupplyMemory,
     SupplyOperationError,
     SupplySettings,
+    SupplySettingsError,
     SupplyState,
 )
 from .operations import (
@@ -69,6 +70,7 @@ __all__ = [
     "SupplyMemory",
     "SupplyOperationError",
     "SupplySettings",
+    "SupplySettingsError",
     "SupplyState",
     "WeeklyInterval",
     "clear_override",

@@ -111,6 +111,21 @@ class SupplyOperationError(Exception):
         self.reason = reason
 
 
+class SupplySettingsError(ValueError):
+    """Settings the policy cannot work with; `key` names the rule broken (a translation key
+    of the room form's errors)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        """Carry the rule's key and a message for logs."""
+        super().__init__(message)
+        self.key = key
+
+
+LEVEL_BELOW_CUT_OFF = "level_below_cut_off"
+# The low-balance level of a room that sets none, in the room's currency.
+DEFAULT_LOW_LEVEL = Decimal(10)
+
+
 def require_aware(moment: datetime, name: str = "now") -> None:
     """Refuse naive datetimes: every rule here is about instants, not wall clocks."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -129,12 +144,12 @@ _MONEY_FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class SupplySettings:
-    """A room's supply policy; the defaults here are the entry-level defaults' defaults.
+    """A room's supply policy; its defaults are a room's (see the HA side's `settings`).
 
     Levels are balances (money) at or below which the rule applies; `None` disables it.
     """
 
-    low_level: Decimal | None = Decimal("5.00")
+    low_level: Decimal | None = DEFAULT_LOW_LEVEL
     warning_cut_level: Decimal | None = None
     credit_limit: Decimal = Decimal("0.00")
     grace_period: timedelta = timedelta(0)
@@ -165,7 +180,7 @@ class SupplySettings:
             level = getattr(self, name)
             if level is not None and level <= self.cut_off_level:
                 msg = f"{name} must be above the cut-off level {self.cut_off_level}"
-                raise ValueError(msg)
+                raise SupplySettingsError(LEVEL_BELOW_CUT_OFF, msg)
         if min(self.grace_period, self.overload_duration, self.reclose_delay) < timedelta(0):
             msg = "durations must not be negative"
             raise ValueError(msg)

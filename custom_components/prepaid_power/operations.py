@@ -1,0 +1,979 @@
+"""The operations layer: every landlord and tenant operation, one typed async function each.
+
+Every front end calls these and holds no rule of its own: the actions (`services.py`), the
+entities (switches, numbers, buttons), and later the landlord console's websocket API and
+the tenant portal's HTTP view.
+
+Calling one::
+
+    from .operations import Caller, top_up
+
+    caller = Caller.of(context)  # the HA context of the call: its user is checked
+    result = await top_up(hass, caller, device_id, "20.00", method="cash")
+    result.entry.amount  # Decimal("20.00")
+
+- Arguments: `hass`, then the `Caller`, then, for a room's operation, the room's device id
+  (the room device's id in HA's device registry), then the operation's own arguments, typed.
+  Amounts, prices and readings are `Decimal` or text (the billing core parses text exactly;
+  never pass a float you computed). The time of an operation is now.
+- `Caller.of(context)`: an HA user, or an automation, script or the system (no user: acts
+  for the landlord who wrote it, unless a user started that run, see `access`).
+  `Caller.without_account(who)`: someone with no HA account behind the call (the tenant
+  portal's token link): only tenant-safe operations; `who` is what the ledger records.
+- Result: a typed value (the billing core's `Entry`, `Tenancy`, `TopUp`, ... or a frozen
+  dataclass of this module), never JSON; a front end formats it (`services.py` turns them
+  into the actions' response data).
+- Permission: `PERMISSIONS[name]` says `LANDLORD` (admin users, automations, the system)
+  or `TENANT` (anyone: the supply policy decides whether the operation applies). It is
+  checked first, before the room is looked up or anything read.
+- Raises, and then nothing was written:
+  - `access.LandlordOnly` (HA's `Unauthorized`; translation key `landlord_only`): a
+    landlord-only operation called by a non-admin user or a caller without an account.
+  - `compat.InputRefused` (HA's `ServiceValidationError`), translated: translation domain
+    `prepaid_power`, a key of the translations' `exceptions`, placeholders naming the room:
+    an unknown room device, a gateway that is not loaded, bad input, or an operation the
+    room's state does not allow (the billing core's `BillingError`, the supply policy's
+    `SupplyOperationError`, the settings' `SettingsError`, all mapped by `refusals`).
+  - `HomeAssistantError`, translated, for what is not the input's fault (a bus scan fails).
+- After money moved, the room is billed and decided again from the last readings at once
+  (a top-up restores the supply without waiting for a poll), the landlord totals are
+  recomputed, and the logbook shows the operation with its user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import wraps
+from pathlib import Path
+from typing import Any, Concatenate, Final, Literal
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.util import dt as dt_util
+import segno
+
+from .access import LandlordOnly, async_require_landlord, who
+from .billing.core import Adjustment, BillingCore, DebtPayment, MoveOutResult, TopUp
+from .billing.errors import BillingError
+from .billing.ledger import Entry, Tenancy
+from .billing.money import Number
+from .billing.statement import render_statement, statement_data, write_export
+from .bus.errors import BusError
+from .bus.scan import FoundMeter, model_corrections, scan_bus
+from .compat import InputRefused
+from .config_flow import meters_data, model_issue_id
+from .const import (
+    CONF_FIRST_ID,
+    CONF_LAST_ID,
+    CONF_METERS,
+    CONF_PROFILE,
+    CONF_SLAVE_ID,
+    CONF_SUPPLY,
+    DEFAULT_FIRST_ID,
+    DEFAULT_LAST_ID,
+    DOMAIN,
+    EVENT_LANDLORD_ACTION,
+    EVENT_TOP_UP,
+    ISSUE_MODEL_CHANGE,
+    LEDGER_DIR,
+    LOGGER,
+    SCAN_TIMEOUT_S,
+)
+from .control import (
+    SupplyCommand,
+    SupplyMemory,
+    SupplyOperationError,
+    grant_grace as grace_granted,
+    restore_after_warning as warning_cut_undone,
+    set_protected as protection_set,
+    set_supply as supply_set,
+    take_emergency_credit,
+)
+from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
+from .cycle_end import statement_language, statement_template
+from .dashboard import (
+    Dashboard,
+    GatewayPlan,
+    RoomPlan,
+    build_dashboard,
+    entities_by_key,
+    room_keys,
+    room_url,
+    view_paths,
+)
+from .rooms import Room, Rooms, current_reading
+from .settings import SettingsError, with_threshold
+
+type Permission = Literal["landlord", "tenant"]
+LANDLORD: Final[Permission] = "landlord"
+TENANT: Final[Permission] = "tenant"
+# Every operation's permission, by the operation's name (filled by the decorators below).
+PERMISSIONS: dict[str, Permission] = {}
+
+EXPORT_DIR: Final = "exports"
+STATEMENT_DIR: Final = "statements"
+# Dates an operation accepts (statement cycles, export ranges, tariff starts): far beyond any
+# tenancy, and far from the ends of Python's calendar, where converting to UTC overflows.
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2999
+# Entry ids are SQLite integers.
+MAX_ENTRY_ID: Final = 2**63 - 1
+# A grace beyond a year is not a grace (and a billion days overflows every clock).
+MAX_GRACE: Final = timedelta(days=366)
+# Why the supply switch forced the supply off (shown to the tenant as the reason).
+DASHBOARD_REASON: Final = "switched off from the dashboard"
+ERROR_NO_TENANCY: Final = "no_tenancy"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who calls an operation: the call's HA context and what the ledger records as `who`."""
+
+    context: Context | None
+    who: str
+    # False: no HA account behind the call (the tenant portal): never a landlord.
+    account: bool = True
+
+    @classmethod
+    def of(cls, context: Context | None) -> Caller:
+        """An HA user, or an automation, script or the system (no user in the context)."""
+        return cls(context, who(context))
+
+    @classmethod
+    def without_account(cls, who: str, context: Context | None = None) -> Caller:
+        """Someone without an HA account (the tenant portal's token link)."""
+        return cls(context or Context(), who, account=False)
+
+
+async def async_check_permission(
+    hass: HomeAssistant, caller: Caller, permission: Permission
+) -> None:
+    """Refuse a landlord-only operation to a non-admin user or a caller without an account."""
+    if permission == TENANT:
+        return
+    if not caller.account:
+        raise LandlordOnly(caller.context)
+    await async_require_landlord(hass, caller.context)
+
+
+def refused(key: str, placeholders: Mapping[str, str] | None = None) -> ServiceValidationError:
+    """A translated refusal of bad input (HTTP 400 over REST)."""
+    return InputRefused(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=dict(placeholders or {}),
+    )
+
+
+@contextmanager
+def refusals(room: str | None = None) -> Iterator[None]:
+    """Turn the core's refusals into translated HA errors, naming the room (the one place)."""
+    named = {} if room is None else {"room": room}
+    try:
+        yield
+    except BillingError as err:
+        raise refused(err.key, {**err.placeholders, **named}) from err
+    except SupplyOperationError as err:
+        raise refused(err.reason, named) from err
+    except SettingsError as err:
+        raise refused(err.key, {**err.placeholders, **named}) from err
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTarget:
+    """The room an operation names, with its gateway."""
+
+    entry: PrepaidPowerConfigEntry
+    rooms: Rooms
+    room: Room
+
+    @property
+    def coordinator(self) -> GatewayCoordinator:
+        """The room's gateway coordinator."""
+        return self.entry.runtime_data.coordinator
+
+    @property
+    def balance(self) -> Decimal | None:
+        """The room's live balance as last billed (None: vacant)."""
+        state = self.rooms.states.get(self.room.subentry_id)
+        return None if state is None else state.summary.live_balance
+
+    async def run[T](self, call: Callable[[BillingCore], T]) -> T:
+        """Run on the gateway's ledger thread."""
+        return await self.rooms.billing.run(call)
+
+
+def loaded_entries(hass: HomeAssistant) -> list[PrepaidPowerConfigEntry]:
+    """The gateways that are loaded now."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+    ]
+
+
+def find_room(hass: HomeAssistant, device_id: str) -> RoomTarget:
+    """The room of a room device among the loaded gateways (the one room look-up)."""
+    for entry in loaded_entries(hass):
+        rooms = entry.runtime_data.rooms
+        if (room := rooms.room_of_device(device_id)) is not None:
+            return RoomTarget(entry, rooms, room)
+    device = dr.async_get(hass).async_get(device_id)
+    for entry_id in () if device is None else device.config_entries:
+        gateway = hass.config_entries.async_get_entry(entry_id)
+        if (
+            device is not None
+            and gateway is not None
+            and gateway.domain == DOMAIN
+            and gateway.state is not ConfigEntryState.LOADED
+        ):
+            # Reloading (options changed, a room added) or failing to connect.
+            raise refused(
+                "gateway_not_loaded",
+                {"room": device.name_by_user or device.name or device_id, "gateway": gateway.title},
+            )
+    raise refused("unknown_room_device", {"device_id": device_id})
+
+
+def operation[**P, R](
+    permission: Permission,
+) -> Callable[
+    [Callable[Concatenate[HomeAssistant, Caller, P], Awaitable[R]]],
+    Callable[Concatenate[HomeAssistant, Caller, P], Awaitable[R]],
+]:
+    """An operation of no one room: its permission checked first, core refusals translated."""
+
+    def decorate(
+        func: Callable[Concatenate[HomeAssistant, Caller, P], Awaitable[R]],
+    ) -> Callable[Concatenate[HomeAssistant, Caller, P], Awaitable[R]]:
+        PERMISSIONS[func.__name__] = permission
+
+        @wraps(func)
+        async def run(
+            hass: HomeAssistant, caller: Caller, /, *args: P.args, **kwargs: P.kwargs
+        ) -> R:
+            await async_check_permission(hass, caller, permission)
+            with refusals():
+                return await func(hass, caller, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def room_operation[**P, R](
+    permission: Permission,
+) -> Callable[
+    [Callable[Concatenate[HomeAssistant, Caller, RoomTarget, P], Awaitable[R]]],
+    Callable[Concatenate[HomeAssistant, Caller, str, P], Awaitable[R]],
+]:
+    """An operation on one room, called with the room's device id: its permission checked
+    first, then the room looked up, and the core's refusals translated naming the room."""
+
+    def decorate(
+        func: Callable[Concatenate[HomeAssistant, Caller, RoomTarget, P], Awaitable[R]],
+    ) -> Callable[Concatenate[HomeAssistant, Caller, str, P], Awaitable[R]]:
+        PERMISSIONS[func.__name__] = permission
+
+        @wraps(func)
+        async def run(
+            hass: HomeAssistant,
+            caller: Caller,
+            device_id: str,
+            /,
+            *args: P.args,
+            **kwargs: P.kwargs,
+        ) -> R:
+            await async_check_permission(hass, caller, permission)
+            target = find_room(hass, device_id)
+            with refusals(target.room.name):
+                return await func(hass, caller, target, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def check_date(field_name: str, day: date | None) -> None:
+    """Refuse a date outside the years operations accept."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise refused(
+            "date_out_of_range",
+            {
+                "field": field_name,
+                "date": day.isoformat(),
+                "first": str(FIRST_YEAR),
+                "last": str(LAST_YEAR),
+            },
+        )
+
+
+def _file_name(name: str) -> str:
+    """A room's or gateway's name as a safe part of a file name."""
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def _current_reading(target: RoomTarget) -> str:
+    """The room's meter reading now, as the baseline of a move in or out."""
+    readings = target.coordinator.data.readings
+    reading = current_reading(readings, target.room.slave_id, target.room.energy_key)
+    if reading is None:
+        raise refused("meter_unavailable", {"room": target.room.name})
+    return str(reading)
+
+
+async def _async_money_moved(
+    hass: HomeAssistant,
+    target: RoomTarget,
+    caller: Caller,
+    action: str | None,
+    **details: object,
+) -> None:
+    """Money moved (the one path): bill and decide the rooms again from the last readings
+    (restores the supply at once), recompute the totals, and log the landlord's action."""
+    target.rooms.invalidate_totals()
+    await target.coordinator.async_refresh_rooms(caller.context)
+    if action is not None:
+        hass.bus.async_fire(
+            EVENT_LANDLORD_ACTION,
+            target.rooms.event_data(target.room, target.balance, action=action, **details),
+            context=caller.context,
+        )
+
+
+def _change_supply(
+    target: RoomTarget,
+    caller: Caller,
+    change: Callable[[SupplyMemory], SupplyMemory],
+    *,
+    retry_relay: bool,
+) -> None:
+    """Change the room's supply memory (the policy decides again at once, and the memory is
+    stored at once). `retry_relay`: a landlord override is also the "try again" after a
+    relay fault."""
+    memory = change(target.room.memory)
+    supply = target.rooms.supply
+    if retry_relay:
+        supply.reset_relay(target.room.subentry_id)
+    supply.operate(target.room, memory, caller.context)
+
+
+# --- tenancies and money (landlord) --------------------------------------------------------
+
+
+@room_operation(LANDLORD)
+async def move_in(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    tenant: str,
+    *,
+    opening_reading: Number | None = None,
+    first_top_up: Number | None = None,
+    method: str = "cash",
+    reference: str | None = None,
+    allowance_pro_rata: bool | None = None,
+) -> Tenancy:
+    """Open a tenancy at the given reading (default: the meter's reading now)."""
+    opening = opening_reading or _current_reading(target)
+    tenancy = await target.run(
+        lambda core: core.move_in(
+            target.room.subentry_id,
+            tenant,
+            opening,
+            who=caller.who,
+            allowance_pro_rata=allowance_pro_rata,
+            first_top_up=first_top_up,
+            method=method,
+            reference=reference,
+        )
+    )
+    await _async_money_moved(hass, target, caller, "move_in", opening_reading=opening)
+    return tenancy
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOut:
+    """A tenancy closed: the settlement, and its last statement (text and data)."""
+
+    result: MoveOutResult
+    statement: str
+    statement_data: dict[str, Any]
+
+
+@room_operation(LANDLORD)
+async def move_out(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    *,
+    final_reading: Number | None = None,
+) -> MoveOut:
+    """Close the tenancy at the given reading (default: now), settle it to zero."""
+    final = final_reading or _current_reading(target)
+    room_id = target.room.subentry_id
+    language = statement_language(hass)
+    template = await hass.async_add_executor_job(statement_template, hass, language)
+
+    def close(core: BillingCore) -> MoveOut:
+        result = core.move_out(room_id, final, who=caller.who)
+        data = statement_data(core, result.tenancy.tenancy_id)
+        return MoveOut(result, render_statement(data, language=language, template=template), data)
+
+    moved_out = await target.run(close)
+    await _async_money_moved(hass, target, caller, "move_out", final_reading=final)
+    return moved_out
+
+
+@room_operation(LANDLORD)
+async def top_up(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    amount: Number,
+    *,
+    method: str = "cash",
+    reference: str | None = None,
+) -> TopUp:
+    """Record a payment; emergency credit taken earlier is paid back from it first. A known
+    reference returns the first payment (`created` False) and changes nothing."""
+    paid = await target.run(
+        lambda core: core.top_up(
+            target.room.subentry_id, amount, method=method, reference=reference, who=caller.who
+        )
+    )
+    if paid.created:
+        entry = paid.entry
+        await _async_money_moved(
+            hass, target, caller, "top_up", amount=entry.amount, method=entry.method
+        )
+        hass.bus.async_fire(
+            EVENT_TOP_UP,
+            target.rooms.event_data(
+                target.room,
+                target.balance,
+                amount=entry.amount,
+                method=entry.method,
+                reference=entry.reference,
+                emergency_credit_recovered=paid.recovered,
+            ),
+            context=caller.context,
+        )
+    return paid
+
+
+@room_operation(LANDLORD)
+async def reverse_top_up(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, entry_id: int, *, reason: str = ""
+) -> Entry:
+    """Undo one earlier top-up (once)."""
+    if not 1 <= entry_id <= MAX_ENTRY_ID:
+        raise refused("unknown_entry", {"entry": str(entry_id)})
+    entry = await target.run(
+        lambda core: core.reverse_top_up(
+            target.room.subentry_id, entry_id, who=caller.who, why=reason
+        )
+    )
+    await _async_money_moved(hass, target, caller, "reverse_top_up", amount=entry.amount)
+    return entry
+
+
+@room_operation(LANDLORD)
+async def refund(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, amount: Number, *, reason: str = ""
+) -> Entry:
+    """Pay money back to the tenant (never beyond the balance)."""
+    entry = await target.run(
+        lambda core: core.refund(target.room.subentry_id, amount, who=caller.who, why=reason)
+    )
+    await _async_money_moved(hass, target, caller, "refund", amount=entry.amount)
+    return entry
+
+
+@room_operation(LANDLORD)
+async def adjust(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    amount: Number,
+    *,
+    reason: str,
+    record_debt: bool = False,
+) -> Adjustment:
+    """A landlord's correction (reason required); `record_debt` books what falls below zero."""
+    adjustment = await target.run(
+        lambda core: core.adjust(
+            target.room.subentry_id,
+            amount,
+            reason=reason,
+            who=caller.who,
+            record_debt=record_debt,
+        )
+    )
+    await _async_money_moved(
+        hass, target, caller, "adjust", amount=adjustment.entry.amount, reason=reason
+    )
+    return adjustment
+
+
+@room_operation(LANDLORD)
+async def pay_debt(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    amount: Number,
+    *,
+    method: str = "cash",
+    reference: str | None = None,
+    tenancy_id: int | None = None,
+) -> DebtPayment:
+    """A payment towards a moved-out tenancy's debt (the last one that owes, by default)."""
+    payment = await target.run(
+        lambda core: core.pay_debt(
+            target.room.subentry_id,
+            amount,
+            method=method,
+            reference=reference,
+            who=caller.who,
+            tenancy_id=tenancy_id,
+        )
+    )
+    if payment.created:
+        await _async_money_moved(
+            hass,
+            target,
+            caller,
+            "pay_debt",
+            amount=payment.entry.amount,
+            tenant=payment.tenancy.tenant,
+        )
+    return payment
+
+
+@room_operation(LANDLORD)
+async def set_tariff(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    tariff: Mapping[str, Any],
+    *,
+    effective_from: datetime | None = None,
+) -> datetime:
+    """A new tariff from `effective_from` (default now; naive: HA's time zone); returns it."""
+    check_date("effective_from", None if effective_from is None else effective_from.date())
+    if effective_from is not None and effective_from.tzinfo is None:
+        effective_from = effective_from.replace(tzinfo=dt_util.get_default_time_zone())
+    issues = await target.run(
+        lambda core: core.set_tariff(
+            target.room.subentry_id, dict(tariff), effective_from=effective_from, who=caller.who
+        )
+    )
+    target.rooms.raise_issues(issues)
+    await _async_money_moved(hass, target, caller, "set_tariff", kind=tariff.get("kind"))
+    return effective_from or dt_util.utcnow()
+
+
+@room_operation(LANDLORD)
+async def preset_vacant_energy(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, kwh: Number
+) -> Entry:
+    """A landlord-paid preset of free energy for a vacant room (cleaning, repairs)."""
+    entry = await target.run(
+        lambda core: core.preset_vacant_energy(target.room.subentry_id, kwh, who=caller.who)
+    )
+    await _async_money_moved(hass, target, caller, "preset_vacant_energy", kwh=entry.kwh)
+    return entry
+
+
+# --- reports (landlord) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A tenancy's statement for one billing cycle: text, data, and where it was saved."""
+
+    text: str
+    data: dict[str, Any]
+    path: Path | None
+
+
+@room_operation(LANDLORD)
+async def statement(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    *,
+    cycle: date | None = None,
+    language: str | None = None,
+    save: bool = False,
+) -> Statement:
+    """The statement of the room's tenancy (the last one when vacant) for the cycle holding
+    `cycle` (default: now); `save` writes it under the config folder (never `www/`)."""
+    room_id = target.room.subentry_id
+    check_date("cycle", cycle)
+    chosen_language = statement_language(hass, language)
+    folder = Path(hass.config.path(LEDGER_DIR, STATEMENT_DIR))
+
+    def build(core: BillingCore) -> Statement:
+        tenancy = core.tenancy_of(room_id) or max(
+            core.ledger.tenancies(room_id), key=lambda t: t.tenancy_id, default=None
+        )
+        if tenancy is None:
+            raise BillingError("room_has_no_tenancy", {"room": room_id})
+        key = (
+            None
+            if cycle is None
+            else core.calendar(room_id)
+            .cycle_containing(datetime.combine(cycle, time(12), tzinfo=core.tz))
+            .key
+        )
+        if tenancy.moved_out_at is None:
+            # A statement shows what was used up to now: post the accrued charges first.
+            core.flush(room_id)
+        data = statement_data(core, tenancy.tenancy_id, key)
+        text = render_statement(
+            data, language=chosen_language, template=statement_template(hass, chosen_language)
+        )
+        path = None
+        if save:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = (
+                folder / f"{_file_name(target.room.name)}_{data['cycle']}_{tenancy.tenancy_id}.txt"
+            )
+            path.write_text(text, encoding="utf-8")
+        return Statement(text, data, path)
+
+    return await target.run(build)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedFile:
+    """One CSV file of ledger entries."""
+
+    path: Path
+    rows: int
+
+
+@operation(LANDLORD)
+async def export_ledger(
+    hass: HomeAssistant,
+    caller: Caller,
+    *,
+    device_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[ExportedFile]:
+    """The ledger as CSV: one room (by device id) or every room of every loaded gateway, in
+    a range of days (`end` is the day after the last)."""
+    # (the gateway's rooms, one room or None for all of them, the name in the file name)
+    jobs: list[tuple[Rooms, str | None, str]]
+    if device_id is not None:
+        target = find_room(hass, device_id)
+        jobs = [(target.rooms, target.room.subentry_id, target.room.name)]
+    else:
+        jobs = [(entry.runtime_data.rooms, None, entry.title) for entry in loaded_entries(hass)]
+    tz = dt_util.get_default_time_zone()
+    check_date("start", start)
+    check_date("end", end)
+    if start is not None and end is not None and end <= start:
+        # The end is the day after the last: an empty or reversed range is a mistake.
+        raise refused("export_range_empty", {"start": start.isoformat(), "end": end.isoformat()})
+    start_at = None if start is None else datetime.combine(start, time(0), tzinfo=tz)
+    end_at = None if end is None else datetime.combine(end, time(0), tzinfo=tz)
+    folder = Path(hass.config.path(LEDGER_DIR, EXPORT_DIR))
+    stamp = dt_util.now().strftime("%Y%m%d-%H%M%S")
+    files: list[ExportedFile] = []
+    for rooms, room_id, name in jobs:
+        stem = f"ledger_{_file_name(name)}_{stamp}"
+
+        def export(
+            core: BillingCore, room_id: str | None = room_id, stem: str = stem
+        ) -> tuple[Path, int]:
+            return write_export(core, folder, stem, room_id=room_id, start=start_at, end=end_at)
+
+        with refusals(name):
+            path, rows = await rooms.billing.run(export)
+        files.append(ExportedFile(path, rows))
+    return files
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedDashboard:
+    """A dashboard of rooms, and each room's plan (view, URL) and QR code, by response key
+    (the room's name, with its gateway where names clash)."""
+
+    dashboard: Dashboard
+    rooms: dict[str, RoomPlan]
+
+
+def _base_url(hass: HomeAssistant, given: str | None) -> str:
+    if given:
+        return given.rstrip("/")
+    try:
+        return get_url(hass, prefer_external=True, allow_internal=True).rstrip("/")
+    except NoURLAvailableError as err:
+        raise refused("no_base_url") from err
+
+
+@operation(LANDLORD)
+async def dashboard_yaml(
+    hass: HomeAssistant,
+    caller: Caller,
+    *,
+    device_id: Sequence[str] = (),
+    kind: str,
+    dashboard_path: str,
+    base_url: str | None = None,
+) -> GeneratedDashboard:
+    """A Lovelace dashboard of the rooms whose devices are chosen (`device_id`, as the
+    action names the field; none chosen: every loaded room)."""
+    chosen = (
+        [find_room(hass, device) for device in dict.fromkeys(device_id)]
+        if device_id
+        else [
+            RoomTarget(entry, entry.runtime_data.rooms, room)
+            for entry in loaded_entries(hass)
+            for room in entry.runtime_data.rooms.rooms.values()
+        ]
+    )
+    if not chosen:
+        raise refused("no_rooms")
+    base = _base_url(hass, base_url)
+    registry = er.async_get(hass)
+    paths = view_paths(target.room.name for target in chosen)
+    rooms = [
+        RoomPlan(
+            name=target.room.name,
+            device_id=target.room.device_id,
+            view_path=path,
+            url=room_url(base, dashboard_path, path),
+            entities=entities_by_key(
+                registry, target.room.device_id, f"{target.room.subentry_id}-"
+            ),
+        )
+        for target, path in zip(chosen, paths, strict=True)
+    ]
+    entries = list({target.entry.entry_id: target.entry for target in chosen}.values())
+    gateways = [
+        GatewayPlan(
+            title=entry.title,
+            entities=entities_by_key(
+                registry, entry.runtime_data.gateway_device_id, f"{entry.entry_id}-"
+            ),
+        )
+        for entry in entries
+    ]
+    try:
+        dashboard = await hass.async_add_executor_job(
+            lambda: build_dashboard(
+                rooms,
+                gateways,
+                kind=kind,
+                dashboard_path=dashboard_path,
+                language=hass.config.language,
+            )
+        )
+    except segno.DataOverflowError as err:
+        # A room's address is longer than a QR code holds (a very long base URL).
+        longest = max(rooms, key=lambda room: len(room.url))
+        raise refused(
+            "qr_url_too_long", {"room": longest.name, "length": str(len(longest.url))}
+        ) from err
+    keys = room_keys([room.name for room in rooms], [target.entry.title for target in chosen])
+    return GeneratedDashboard(dashboard, dict(zip(keys, rooms, strict=True)))
+
+
+# --- supply (landlord) -----------------------------------------------------------------------
+
+
+@room_operation(LANDLORD)
+async def set_supply(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    state: SupplyCommand,
+    *,
+    reason: str = "",
+) -> None:
+    """On (protected), off (forced off, with the reason shown to the tenant) or auto (the
+    policy decides); also the landlord's "try again" after a relay fault."""
+    _change_supply(
+        target, caller, lambda memory: supply_set(memory, state, reason), retry_relay=True
+    )
+
+
+@room_operation(LANDLORD)
+async def set_protected(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, protected: bool
+) -> None:
+    """Keep power on regardless of balance, or not (the protected switch)."""
+    _change_supply(
+        target, caller, lambda memory: protection_set(memory, protected), retry_relay=True
+    )
+
+
+@room_operation(LANDLORD)
+async def set_automatic_supply(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, automatic: bool
+) -> None:
+    """The automatic-supply switch: on gives the room back to the policy (`set_supply auto`),
+    off forces the supply off ("switched off from the dashboard")."""
+    command = SupplyCommand.AUTO if automatic else SupplyCommand.OFF
+    _change_supply(
+        target,
+        caller,
+        lambda memory: supply_set(memory, command, DASHBOARD_REASON),
+        retry_relay=True,
+    )
+
+
+@room_operation(LANDLORD)
+async def grant_grace(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, duration: timedelta
+) -> None:
+    """Postpone a due (or coming) cut-off by `duration` from now (at most `MAX_GRACE`)."""
+    if duration > MAX_GRACE:
+        raise refused("grace_too_long", {"room": target.room.name, "days": str(MAX_GRACE.days)})
+    now = dt_util.utcnow()
+    _change_supply(
+        target, caller, lambda memory: grace_granted(memory, duration, now), retry_relay=False
+    )
+
+
+@room_operation(LANDLORD)
+async def set_threshold(
+    hass: HomeAssistant, caller: Caller, target: RoomTarget, key: str, value: float | Decimal
+) -> Decimal:
+    """Set one money threshold of the room's supply policy (`settings.THRESHOLDS`: a number
+    entity), rounded to the currency's minor unit; stored in the room's subentry (the data
+    its settings form edits), which reloads the gateway."""
+    changed = with_threshold(target.room.settings, key, value, target.rooms.currency)
+    target.room.settings = changed.settings
+    entry = target.entry
+    subentry = entry.subentries[target.room.subentry_id]
+    supply = {**subentry.data.get(CONF_SUPPLY, {}), key: str(changed.amount)}
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, CONF_SUPPLY: supply}
+    )
+    return changed.amount
+
+
+# --- supply (tenant-safe) --------------------------------------------------------------------
+
+
+@room_operation(TENANT)
+async def restore_after_warning(hass: HomeAssistant, caller: Caller, target: RoomTarget) -> None:
+    """Undo the warning cut (the tenant's "restore" button; only in `warning_cut`)."""
+    _change_supply(target, caller, warning_cut_undone, retry_relay=False)
+
+
+@room_operation(TENANT)
+async def use_emergency_credit(hass: HomeAssistant, caller: Caller, target: RoomTarget) -> Decimal:
+    """Credit the room's emergency amount once, when at or near cut-off; it is paid back from
+    the next top-up. Returns the amount."""
+    room = target.room
+    state = target.rooms.states.get(room.subentry_id)
+    summary = None if state is None else state.summary
+    if summary is None or summary.live_balance is None:
+        raise SupplyOperationError(ERROR_NO_TENANCY)
+    credit = take_emergency_credit(
+        room.settings, room.memory, summary.live_balance, summary.emergency_credit_outstanding
+    )
+    # Taken meanwhile (another press)? The ledger allows it once, and refuses the second.
+    await target.run(
+        lambda core: core.take_emergency_credit(room.subentry_id, credit.amount, who=caller.who)
+    )
+    target.rooms.update_memory(room, credit.memory)
+    await _async_money_moved(hass, target, caller, None)
+    target.rooms.save_now()
+    return credit.amount
+
+
+# --- gateway (landlord) ----------------------------------------------------------------------
+
+
+@operation(LANDLORD)
+async def scan_for_meters(
+    hass: HomeAssistant, caller: Caller, entry: PrepaidPowerConfigEntry
+) -> tuple[FoundMeter, ...]:
+    """Probe the gateway's slave-id range between polls; new meters are added (the gateway
+    reloads with their devices), another model than the stored one is offered as a repair.
+    Returns the new meters."""
+    runtime = entry.runtime_data
+    profile_set = runtime.profile_set
+    first = entry.data.get(CONF_FIRST_ID, DEFAULT_FIRST_ID)
+    last = entry.data.get(CONF_LAST_ID, DEFAULT_LAST_ID)
+    try:
+        result = await scan_bus(
+            runtime.bus, profile_set.profiles.values(), range(first, last + 1), SCAN_TIMEOUT_S
+        )
+    except BusError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="scan_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    known = {meter[CONF_SLAVE_ID]: meter[CONF_PROFILE] for meter in entry.data[CONF_METERS]}
+    corrections = model_corrections(result, known, profile_set.profiles)
+    for found in result.meters:
+        if found.slave_id in known and found not in corrections:
+            # The scan agrees with the stored model now: an older offer is void.
+            ir.async_delete_issue(hass, DOMAIN, model_issue_id(entry, found.slave_id))
+    for found in corrections:
+        # Another model than the stored one: the landlord confirms the correction.
+        stored = profile_set.profiles.get(known[found.slave_id])
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            model_issue_id(entry, found.slave_id),
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_MODEL_CHANGE,
+            translation_placeholders={
+                "slave_id": str(found.slave_id),
+                "gateway": entry.title,
+                "stored": stored.model if stored else known[found.slave_id],
+                "found": found.model,
+            },
+            data={
+                "entry_id": entry.entry_id,
+                "slave_id": found.slave_id,
+                "profile_id": found.profile_id,
+            },
+        )
+    new = tuple(meter for meter in result.meters if meter.slave_id not in known)
+    LOGGER.info("Scan of %s found %d new meter(s)", entry.title, len(new))
+    if new:
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_METERS: [*entry.data[CONF_METERS], *meters_data(new)]},
+        )
+    return new
+
+
+@operation(LANDLORD)
+async def resolve_suspect(
+    hass: HomeAssistant,
+    caller: Caller,
+    entry: PrepaidPowerConfigEntry,
+    room_id: str,
+    suspect_id: int,
+    *,
+    charge: bool,
+) -> None:
+    """Bill (`charge`) or discard a reading held as suspect (the repair issue's choice)."""
+    rooms = entry.runtime_data.rooms
+    await rooms.billing.run(
+        lambda core: core.resolve_suspect(
+            room_id, suspect_id, "charge" if charge else "discard", who=caller.who
+        )
+    )
+    if (room := rooms.rooms.get(room_id)) is not None:
+        await _async_money_moved(hass, RoomTarget(entry, rooms, room), caller, None)
