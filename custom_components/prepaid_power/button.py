@@ -1,7 +1,8 @@
 """Buttons: scan the gateway's bus (landlord); each room's tenant-safe supply controls.
 
 "Restore after warning" and "use emergency credit" are for tenants: every user may press
-them, and the supply policy decides whether they apply.
+them (only the room's named tenants and admins when the room names its tenants), and the
+supply policy decides whether they apply.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .access import async_require_landlord
+from .access import async_require_landlord, async_require_room_tenant
 from .bus.errors import BusError
 from .bus.scan import model_corrections, scan_bus
 from .compat import InputRefused
@@ -157,6 +158,8 @@ class RoomButton(RoomEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         """Apply the operation; the policy decides the supply at once."""
+        room = self.room
+        await async_require_room_tenant(self.hass, self._context, room.name, room.tenant_users)
         try:
             await self.entity_description.press_fn(
                 self.coordinator.rooms.supply, self.room, self._context

@@ -32,6 +32,7 @@ from .billing.statement import landlord_totals
 from .bus.poll import MeterReading
 from .compat import with_parent
 from .const import (
+    CONF_ACCESS,
     CONF_ALLOWANCE_KWH,
     CONF_ALLOWANCE_PRO_RATA,
     CONF_AUTO_RESTORE_MINIMUM,
@@ -47,11 +48,13 @@ from .const import (
     CONF_OPENING_BALANCE,
     CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
+    CONF_PORTAL_SHOWS_TENANT,
     CONF_POWER_LIMIT_W,
     CONF_PRICE,
     CONF_RECLOSE_MINUTES,
     CONF_SUPPLY,
     CONF_TENANT,
+    CONF_TENANT_USERS,
     CONF_WARNING_CUT_LEVEL,
     DOMAIN,
     LEDGER_DIR,
@@ -181,6 +184,9 @@ class Room:
     device_id: str
     memory: SupplyMemory = field(default_factory=SupplyMemory)
     has_allowance: bool = False
+    # HA users named as the room's tenants (none: every user may press its tenant buttons).
+    tenant_users: frozenset[str] = frozenset()
+    portal_shows_tenant: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +359,10 @@ class Rooms:
                 device_id=device.id,
                 memory=SupplyMemory.from_dict(memory_data) if memory_data else SupplyMemory(),
                 has_allowance=configs[sub.subentry_id].allowance_kwh > 0,
+                tenant_users=frozenset(sub.data.get(CONF_ACCESS, {}).get(CONF_TENANT_USERS, [])),
+                portal_shows_tenant=sub.data.get(CONF_ACCESS, {}).get(
+                    CONF_PORTAL_SHOWS_TENANT, False
+                ),
             )
         self._applied_price = applied
         self.raise_issues(issues)
