@@ -58,6 +58,7 @@ LANGUAGES: Final = ("en", "zh-Hans")
 USAGE_DAYS: Final = 30
 TOP_UPS_SHOWN: Final = 20
 REFRESH_SECONDS: Final = 30
+KWH_SHOWN: Final = Decimal("0.001")
 # Failed tokens per address: a burst of this many, then one more every REFILL_SECONDS.
 FAILED_BURST: Final = 10
 REFILL_SECONDS: Final = 6.0
@@ -196,6 +197,11 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _kwh(value: Decimal | None) -> str | None:
+    """Energy as statements show it: to the watt-hour."""
+    return None if value is None else str(value.quantize(KWH_SHOWN))
+
+
 def daily_usage(
     core: BillingCore, account_id: int, now: datetime, days: int = USAGE_DAYS
 ) -> list[dict[str, str]]:
@@ -214,7 +220,7 @@ def daily_usage(
     return [
         {
             "date": (day := first + timedelta(days=offset)).isoformat(),
-            "kwh": str(micro_to_kwh(used.get(day, 0)).quantize(Decimal("0.001"))),
+            "kwh": str(micro_to_kwh(used.get(day, 0)).quantize(KWH_SHOWN)),
         }
         for offset in range(days)
     ]
@@ -290,9 +296,9 @@ async def room_data(
         "balance": _money(None if summary is None else summary.balance),
         "live_balance": _money(None if summary is None else summary.live_balance),
         "days_of_credit_left": _money(None if summary is None else summary.days_of_credit_left),
-        "energy_this_cycle_kwh": _money(None if summary is None else summary.energy_this_cycle_kwh),
+        "energy_this_cycle_kwh": _kwh(None if summary is None else summary.energy_this_cycle_kwh),
         "cost_this_cycle": _money(None if summary is None else summary.cost_this_cycle),
-        "allowance_left_kwh": _money(None if summary is None else summary.allowance_left_kwh),
+        "allowance_left_kwh": _kwh(None if summary is None else summary.allowance_left_kwh),
         "has_allowance": room.has_allowance,
         "price": _money(None if summary is None else summary.current_price),
         "emergency_credit_outstanding": _money(

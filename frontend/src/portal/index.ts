@@ -199,7 +199,7 @@ abstract class PortalBase<T extends { refresh_seconds: number }> extends LitElem
   header(title: string): TemplateResult {
     return html`<header>
       <h1>${title}</h1>
-      <button class="lang" @click=${() => this.switchLanguage()}>${this.words.switchTo}</button>
+      <button class="lang" data-pp="lang" @click=${() => this.switchLanguage()}>${this.words.switchTo}</button>
     </header>`;
   }
 
