@@ -284,6 +284,23 @@ async def test_rotate_and_revoke_end_the_old_link(
     assert not await async_revoke_portal_link(hass, None, setup.room.subentry_id)
 
 
+async def test_a_reloading_gateway_is_not_a_wrong_token(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """While the room's gateway is not loaded its link answers 503 (the page retries) and
+    costs the address nothing of its wrong-token budget; then the page works again."""
+    setup = await portal(hass, simulated_gateway, hass_client_no_auth)
+    assert await hass.config_entries.async_unload(setup.entry.entry_id)
+    for _ in range(FAILED_BURST + 2):
+        waiting = await setup.fetch("GET", f"{setup.path}/data")
+        assert waiting.status == 503
+        assert waiting.headers["Cache-Control"] == "no-store"
+    assert await hass.config_entries.async_setup(setup.entry.entry_id)
+    await hass.async_block_till_done()
+    assert (await setup.data())["room"] == "Room 3"
+    setup.assert_nothing_of_others()
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -177,6 +177,12 @@ def _find_room(hass: HomeAssistant, room_id: str) -> tuple[PrepaidPowerConfigEnt
     return None
 
 
+def _reloading() -> web.HTTPServiceUnavailable:
+    """A good link whose gateway is reloading or starting: the page waits and retries (not a
+    failed token, and not 404, which would end the page)."""
+    return web.HTTPServiceUnavailable(headers={**SECURITY_HEADERS, "Retry-After": "10"})
+
+
 async def _link(request: web.Request, token: str, kind: str) -> LinkRecord:
     """The link the token opens, else HA's own 404 (429 for an address over its budget)."""
     hass: HomeAssistant = request.app[KEY_HASS]
@@ -187,10 +193,24 @@ async def _link(request: web.Request, token: str, kind: str) -> LinkRecord:
             headers={"Retry-After": str(portal.failed.retry_after(address))}
         )
     link = portal_links(hass).resolve(token, kind)
-    if link is None or all(_find_room(hass, room_id) is None for room_id in link.room_ids):
+    if link is None:
         portal.failed.failed(address)
         raise web.HTTPNotFound
+    if all(_find_room(hass, room_id) is None for room_id in link.room_ids):
+        raise _reloading()
     return link
+
+
+async def _room_link(
+    request: web.Request, token: str
+) -> tuple[HomeAssistant, LinkRecord, PrepaidPowerConfigEntry, Room]:
+    """A room link's room (loaded: `_link` answered otherwise)."""
+    link = await _link(request, token, KIND_ROOM)
+    hass = request.app[KEY_HASS]
+    found = _find_room(hass, link.room_ids[0])
+    if found is None:
+        raise _reloading()
+    return hass, link, *found
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -372,12 +392,8 @@ class RoomDataView(PortalView):
     name = f"{DOMAIN}:portal:data"
 
     async def get(self, request: web.Request, token: str) -> web.Response:
-        link = await _link(request, token, KIND_ROOM)
-        hass: HomeAssistant = request.app[KEY_HASS]
-        found = _find_room(hass, link.room_ids[0])
-        if found is None:
-            raise web.HTTPNotFound
-        return _json(await room_data(hass, *found, link))
+        hass, link, entry, room = await _room_link(request, token)
+        return _json(await room_data(hass, entry, room, link))
 
 
 class RoomPressView(PortalView):
@@ -385,8 +401,7 @@ class RoomPressView(PortalView):
     name = f"{DOMAIN}:portal:press"
 
     async def post(self, request: web.Request, token: str) -> web.Response:
-        link = await _link(request, token, KIND_ROOM)
-        hass: HomeAssistant = request.app[KEY_HASS]
+        hass, link, entry, room = await _room_link(request, token)
         origin = request.headers.get("Origin")
         if origin is not None and urlsplit(origin).netloc != request.host:
             return _json({"error": "origin"}, HTTPStatus.FORBIDDEN)
@@ -400,10 +415,6 @@ class RoomPressView(PortalView):
             body = await request.json()
         except ValueError:
             return _json({"error": "body"}, HTTPStatus.BAD_REQUEST)
-        found = _find_room(hass, link.room_ids[0])
-        if found is None:
-            raise web.HTTPNotFound
-        entry, room = found
         key = body.get("button") if isinstance(body, dict) else None
         description = next(
             (d for d in ROOM_BUTTONS if d.key == key and key in _buttons(room, entry)), None
@@ -428,12 +439,7 @@ class RoomStatementView(PortalView):
     name = f"{DOMAIN}:portal:statement"
 
     async def get(self, request: web.Request, token: str, cycle: str) -> web.Response:
-        link = await _link(request, token, KIND_ROOM)
-        hass: HomeAssistant = request.app[KEY_HASS]
-        found = _find_room(hass, link.room_ids[0])
-        if found is None:
-            raise web.HTTPNotFound
-        entry, room = found
+        hass, _link_record, entry, room = await _room_link(request, token)
         language = statement_language(hass, _language(request))
         now = dt_util.utcnow()
 

@@ -142,13 +142,6 @@ async def test_tenant_portal(
                 f"getComputedStyle({PORTAL}.shadowRoot.querySelector('.card')).borderTopLeftRadius"
             )
             assert radius == "14px"
-            await _screenshot(browser, tmp_path, "portal-en.png")
-            await press(browser, "lang")
-            await browser.wait_for(
-                f"{PORTAL}.shadowRoot.textContent.includes('余额')", 10, "the page in Chinese"
-            )
-            await _screenshot(browser, tmp_path, "portal-zh-Hans.png")
-            await press(browser, "lang")
 
             # The credit runs out: cut off, and the page offers the emergency credit.
             await simulator.advance(STEP_S)
@@ -167,6 +160,18 @@ async def test_tenant_portal(
             after = await data()
             assert Decimal(after["emergency_credit_outstanding"]) == 5
             assert after["supply"]["on"] is True
+            await browser.evaluate(f"{PORTAL}.refresh()")
+            currency = statement["data"]["currency"]
+            await browser.wait_for(
+                shown("balance") + f" === '5.00 {currency}'", 10, "the balance with the credit"
+            )
+            await _screenshot(browser, tmp_path, "portal-en.png")
+            await press(browser, "lang")
+            await browser.wait_for(
+                f"{PORTAL}.shadowRoot.textContent.includes('余额')", 10, "the page in Chinese"
+            )
+            await _screenshot(browser, tmp_path, "portal-zh-Hans.png")
+            await press(browser, "lang")
 
             # A new link: the old one is HA's 404, and the open page ends.
             new_path = await make_link(landlord, e2e.entry_id, room_id)

@@ -321,7 +321,7 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
       ${days.length
         ? svg`<text class="axis" x="0" y=${height + 10}>${days[0].date.slice(5)}</text>
             <text class="axis" x=${width} y=${height + 10} text-anchor="end">${days[days.length - 1].date.slice(5)}</text>
-            <text class="axis" x=${width} y="8" text-anchor="end">${top.toFixed(2)}</text>`
+            <text class="axis" x="0" y="8">${top.toFixed(2)}</text>`
         : nothing}
     </svg>`;
   }
@@ -332,6 +332,12 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
     if (!data) return html`${this.header(words.title)}${this.problemCard()}`;
     const money = (value: string | null) => (value === null ? "—" : `${value} ${data.currency}`);
     const lang = encodeURIComponent(this.language);
+    // Only the buttons that can apply now (the policy still decides when pressed).
+    const buttons = data.buttons.filter((b) =>
+      b === "restore_after_warning"
+        ? data.supply.state === "warning_cut"
+        : !(Number(data.emergency_credit_outstanding ?? "0") > 0),
+    );
     return html`
       ${this.header(data.room)} ${this.problemCard()}
       <section class="card" aria-label=${words.balance}>
@@ -347,13 +353,13 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
         <h2>${words.supply}</h2>
         <div data-pp="supply"><span class=${supplyDot(data.supply)}></span>${words.states[data.supply.state ?? ""] ?? "—"}</div>
         <div class="muted" data-pp="reason">${words.reasons[data.supply.reason ?? ""] ?? ""}</div>
-        ${data.buttons.length
+        ${buttons.length
           ? html`<div class="actions">
               ${this.pending
                 ? html`<div class="message">${words.confirm[this.pending] ?? ""}</div>
                     <button data-pp="confirm" ?disabled=${this.busy} @click=${() => void this.press(this.pending ?? "")}>${words.buttons[this.pending] ?? ""}</button>
                     <button data-pp="cancel" class="secondary" @click=${() => (this.pending = null)}>${words.cancel}</button>`
-                : data.buttons.map(
+                : buttons.map(
                     (b) => html`<button data-pp=${b} ?disabled=${this.busy} @click=${() => (this.pending = b)}>${words.buttons[b] ?? b}</button>`,
                   )}
             </div>`
