@@ -494,3 +494,36 @@ async def test_links_from_the_gateway_options(
     ended = await step("kiosk_link", {"revoke_kiosks": [made_kiosk.kiosk_id]})
     assert ended["reason"] == "kiosk_links_revoked"
     assert (await setup.fetch("GET", kiosk_path)).status == 404
+
+
+async def test_room_settings_name_tenants_and_the_portal_name(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    hass_client_no_auth: ClientSessionGenerator,
+    tenant_user: Any,
+) -> None:
+    """The room form's *Tenants and privacy* section offers HA's users; what is saved names
+    the room's tenants and shows the tenant's name on the portal."""
+    setup = await portal(hass, simulated_gateway, hass_client_no_auth)
+    subentry = setup.entry.subentries[setup.room.subentry_id]
+    result = await hass.config_entries.subentries.async_init(
+        (setup.entry.entry_id, "room"),
+        context={"source": "reconfigure", "subentry_id": subentry.subentry_id},
+    )
+    assert result["step_id"] == "reconfigure"
+    access = result["data_schema"].schema["access"].schema.schema
+    users = next(v for k, v in access.items() if k == "tenant_users")
+    offered = {option["value"] for option in users.config["options"]}
+    assert tenant_user.id in offered
+    form = {
+        **subentry.data,
+        "name": subentry.title,
+        "meter": str(subentry.data["meter"]),
+        "access": {"tenant_users": [tenant_user.id], "portal_shows_tenant": True},
+    }
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], form)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    room = setup.entry.runtime_data.rooms.rooms[subentry.subentry_id]
+    assert room.tenant_users == frozenset({tenant_user.id})
+    assert (await setup.data())["tenant"] == TENANT

@@ -378,13 +378,22 @@ class PortalView(HomeAssistantView):
     cors_allowed = False
 
 
-class RoomPageView(PortalView):
-    url = ROOM_PATH + "/{token}"
-    name = f"{DOMAIN}:portal:page"
+class PageView(PortalView):
+    """The static shell of a room's page or a kiosk: the bundle's element, nothing else."""
+
+    kind: str
+    element: str
 
     async def get(self, request: web.Request, token: str) -> web.Response:
-        await _link(request, token, KIND_ROOM)
-        return _page("prepaid-power-portal", request.app[KEY_HASS].data[PORTAL])
+        await _link(request, token, self.kind)
+        return _page(self.element, request.app[KEY_HASS].data[PORTAL])
+
+
+class RoomPageView(PageView):
+    url = ROOM_PATH + "/{token}"
+    name = f"{DOMAIN}:portal:page"
+    kind = KIND_ROOM
+    element = "prepaid-power-portal"
 
 
 class RoomDataView(PortalView):
@@ -477,13 +486,11 @@ class RoomStatementView(PortalView):
         return response
 
 
-class KioskPageView(PortalView):
+class KioskPageView(PageView):
     url = KIOSK_PATH + "/{token}"
     name = f"{DOMAIN}:kiosk:page"
-
-    async def get(self, request: web.Request, token: str) -> web.Response:
-        await _link(request, token, KIND_KIOSK)
-        return _page("prepaid-power-kiosk", request.app[KEY_HASS].data[PORTAL])
+    kind = KIND_KIOSK
+    element = "prepaid-power-kiosk"
 
 
 class KioskDataView(PortalView):
