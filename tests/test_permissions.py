@@ -25,11 +25,20 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.prepaid_power.access import LandlordOnly
 from custom_components.prepaid_power.const import DOMAIN
+from custom_components.prepaid_power.portal_links import (
+    async_create_kiosk_link,
+    async_revoke_kiosk_link,
+    async_revoke_portal_link,
+    async_rotate_portal_link,
+    portal_links,
+)
 from prepaid_power_gateway import Gateway
 
 from .test_init import gateway_entry, setup_gateway
 from .test_rooms import ROOM_DATA, act, room_device_id
+from .test_supply import setup_room
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -128,6 +137,19 @@ def ws(message: Data) -> Row:
     return row
 
 
+def operation(call: Callable[[Doors, str], Awaitable[object]]) -> Row:
+    """A landlord operation called directly (as the console will), on the entry's room."""
+
+    async def row(doors: Doors) -> str:
+        try:
+            await call(doors, next(iter(doors.entry.subentries)))
+        except LandlordOnly as err:
+            return str(err.translation_key)
+        return "done"
+
+    return row
+
+
 def room(**data: Any) -> Data:
     return lambda doors: {"device_id": doors.device_id, **data}
 
@@ -188,7 +210,19 @@ ENTITY_SERVICES: dict[str, tuple[str, str, Data]] = {
     "script.landlord_top_up (run and wait)": ("script", "landlord_top_up", fixed({})),
 }
 
+OPERATIONS: dict[str, Callable[[Doors, str], Awaitable[object]]] = {
+    "rotate_portal_link": lambda d, room_id: async_rotate_portal_link(d.hass, d.tenant, room_id),
+    "revoke_portal_link": lambda d, room_id: async_revoke_portal_link(d.hass, d.tenant, room_id),
+    "create_kiosk_link": lambda d, room_id: async_create_kiosk_link(
+        d.hass, d.tenant, [room_id], "x"
+    ),
+    "revoke_kiosk_link": lambda d, _room_id: async_revoke_kiosk_link(
+        d.hass, d.tenant, portal_links(d.hass).kiosks()[0].kiosk_id or ""
+    ),
+}
+
 ROWS: dict[str, tuple[Row, str]] = {
+    **{f"operation {name}": (operation(call), REFUSED) for name, call in OPERATIONS.items()},
     **{f"action {name}": (service(DOMAIN, name, data), REFUSED) for name, data in ACTIONS.items()},
     **{
         name: (service(domain, action, data), REFUSED)
@@ -327,6 +361,10 @@ async def snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any
             entry.disabled_by,
         ),
         "memory": {key: room.memory for key, room in rooms.rooms.items()},
+        "portal links": (
+            [portal_links(hass).room_link(key) for key in rooms.rooms],
+            portal_links(hass).kiosks(),
+        ),
     }
 
 
@@ -401,6 +439,9 @@ async def test_no_landlord_operation_succeeds_for_a_tenant(
         assert await async_setup_component(hass, component, config)
     await hass.async_block_till_done()
 
+    room_id = next(iter(entry.subentries))
+    await async_rotate_portal_link(hass, None, room_id)
+    await async_create_kiosk_link(hass, None, [room_id], "Corridor")
     tenant = Context(user_id=tenant_user.id)
     await hass.services.async_call(
         "scene",
@@ -440,3 +481,55 @@ async def test_no_landlord_operation_succeeds_for_a_tenant(
     )
     await hass.async_block_till_done()
     assert (await snapshot(hass, entry))["ledger"]["entries"] != before["ledger"]["entries"]
+
+
+@pytest.mark.parametrize("named", [True, False])
+async def test_room_scoped_tenant_buttons(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_admin_user: User, named: bool
+) -> None:
+    """A room that names its tenants: only they and admins pass its tenant buttons' permission
+    rule (the policy then answers: nothing to restore, not near cut-off); any other non-admin
+    user is refused, translated. Without named tenants every user passes, as before."""
+    alice = await hass.auth.async_create_user("Alice", group_ids=["system-users"])
+    mallory = await hass.auth.async_create_user("Mallory", group_ids=["system-users"])
+    access = {"tenant_users": [alice.id], "portal_shows_tenant": False} if named else {}
+    await setup_room(
+        hass,
+        simulated_gateway,
+        top_up="5",
+        supply={"warning_cut_level": "1", "emergency_credit": "1"},
+        access=access,
+    )
+    passed = {
+        "restore_after_warning": "not_in_warning_cut",
+        "use_emergency_credit": "balance_not_near_cut_off",
+    }
+    callers = {
+        "named tenant": Context(user_id=alice.id),
+        "other user": Context(user_id=mallory.id),
+        "admin": Context(user_id=hass_admin_user.id),
+        "automation": Context(),
+    }
+    seen: dict[tuple[str, str], str] = {}
+    refused: list[dict[str, str] | None] = []
+    for who_, context in callers.items():
+        for key in passed:
+            try:
+                await hass.services.async_call(
+                    "button",
+                    "press",
+                    {"entity_id": f"button.room_3_{key}"},
+                    blocking=True,
+                    context=context,
+                )
+            except HomeAssistantError as err:
+                seen[who_, key] = str(err.translation_key)
+                if isinstance(err, Unauthorized):
+                    refused.append(err.translation_placeholders)
+    expected = {(who_, key): result for who_ in callers for key, result in passed.items()}
+    if named:
+        for key in passed:
+            expected["other user", key] = "room_tenants_only"
+    assert seen == expected
+    # The refusal is HA's Unauthorized (401 over REST), naming the room.
+    assert refused == ([{"room": "Room 3"}] * len(passed) if named else [])

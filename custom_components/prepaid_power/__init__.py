@@ -42,6 +42,8 @@ from .entity import (
     offered_registers,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .portal import async_setup_portal
+from .portal_links import async_setup_portal_links
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
@@ -60,6 +62,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
     async_setup_access(hass)
     async_setup_services(hass)
+    await async_setup_portal_links(hass)
+    if "http" in hass.config.components:
+        await async_setup_portal(hass)
     return True
 
 

@@ -14,21 +14,35 @@ from .billing.ledger import SYSTEM
 from .const import DOMAIN
 
 LANDLORD_ONLY = "landlord_only"
+ROOM_TENANTS_ONLY = "room_tenants_only"
 
 
 class LandlordOnly(Unauthorized):
     """HA's refusal of a user's permission (HTTP 401 over REST, no traceback), translated."""
 
-    def __init__(self, context: Context | None) -> None:
+    def __init__(
+        self,
+        context: Context | None,
+        key: str = LANDLORD_ONLY,
+        placeholders: dict[str, str] | None = None,
+    ) -> None:
         """Refuse the user of `context`."""
-        super().__init__(context=context, permission=LANDLORD_ONLY)
+        super().__init__(context=context, permission=key)
         # Unauthorized carries a fixed text; the message comes from the translation instead.
-        self.args = (LANDLORD_ONLY,)
+        self.args = (key,)
         self.generate_message = True
         self._message = None
         self.translation_domain = DOMAIN
-        self.translation_key = LANDLORD_ONLY
-        self.translation_placeholders = {}
+        self.translation_key = key
+        self.translation_placeholders = placeholders or {}
+
+
+class RoomTenantsOnly(LandlordOnly):
+    """A room that names its tenants refuses other non-admin users' tenant operations."""
+
+    def __init__(self, context: Context | None, room: str) -> None:
+        """Refuse the user of `context` for `room`."""
+        super().__init__(context, ROOM_TENANTS_ONLY, {"room": room})
 
 
 # Calls to these start a run (an automation, a script) whose actions carry a new context
@@ -71,6 +85,11 @@ def _user_of(runs: OrderedDict[str, str], context: Context) -> str | None:
     return runs.get(context.id) or (runs.get(context.parent_id) if context.parent_id else None)
 
 
+def _caller(hass: HomeAssistant, context: Context) -> str | None:
+    runs = hass.data.get(RUNS)
+    return _user_of(runs, context) if runs is not None else context.user_id
+
+
 async def async_require_landlord(hass: HomeAssistant, context: Context | None) -> None:
     """Refuse a call made by a user who is not an administrator.
 
@@ -78,15 +97,25 @@ async def async_require_landlord(hass: HomeAssistant, context: Context | None) -
     them, unless a user started that run (see `async_setup_access`). HA lets every user
     operate every entity, so entities call this too.
     """
-    runs = hass.data.get(RUNS)
-    if context is None:
-        return
-    user_id = _user_of(runs, context) if runs is not None else context.user_id
-    if user_id is None:
+    if context is None or (user_id := _caller(hass, context)) is None:
         return
     user = await hass.auth.async_get_user(user_id)
     if user is None or not user.is_admin:
         raise LandlordOnly(context)
+
+
+async def async_require_room_tenant(
+    hass: HomeAssistant, context: Context | None, room: str, tenants: frozenset[str]
+) -> None:
+    """Refuse a tenant operation of a room that names its tenants (HA user ids) to any
+    other non-admin user. A room without named tenants lets every user operate it."""
+    if not tenants or context is None or (user_id := _caller(hass, context)) is None:
+        return
+    if user_id in tenants:
+        return
+    user = await hass.auth.async_get_user(user_id)
+    if user is None or not user.is_admin:
+        raise RoomTenantsOnly(context, room)
 
 
 def who(context: Context | None) -> str:

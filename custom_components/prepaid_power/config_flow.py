@@ -48,6 +48,7 @@ from .const import (
     ACTUATOR_METER_RELAY,
     ACTUATOR_SWITCH,
     BAUDRATES,
+    CONF_ACCESS,
     CONF_ACTUATOR_KIND,
     CONF_ADDON_SLUG,
     CONF_ALL_METER_VALUES,
@@ -80,6 +81,7 @@ from .const import (
     CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
     CONF_POLL_INTERVAL,
+    CONF_PORTAL_SHOWS_TENANT,
     CONF_POWER_LIMIT_W,
     CONF_PRICE,
     CONF_PROFILE,
@@ -94,6 +96,7 @@ from .const import (
     CONF_SUPPLY_SCHEDULE_ENTITY,
     CONF_SWITCH_ENTITY,
     CONF_TENANT,
+    CONF_TENANT_USERS,
     CONF_TIMEOUT_MS,
     CONF_WARNING_CUT_LEVEL,
     CONNECTION_SERIAL,
@@ -116,6 +119,13 @@ from .const import (
     USER_PROFILES_DIR,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .portal_links import (
+    async_create_kiosk_link,
+    async_revoke_kiosk_link,
+    async_revoke_portal_link,
+    async_rotate_portal_link,
+    portal_links,
+)
 from .profiles import ProfileSet, load_profiles
 from .rooms import current_reading
 from .settings import DEFAULTS, currency_of, decimal_error, field_errors, supply_settings
@@ -123,12 +133,31 @@ from .settings import DEFAULTS, currency_of, decimal_error, field_errors, supply
 if TYPE_CHECKING:
     from .coordinator import PrepaidPowerConfigEntry
 
+# Fields of the portal and kiosk link steps.
+CONF_ROOM = "room"
+CONF_ROOMS = "rooms"
+CONF_LINK_ACTION = "link_action"
+LINK_ROTATE = "rotate"
+LINK_REVOKE = "revoke"
+CONF_KIOSKS_REVOKED = "revoke_kiosks"
+
 
 def _number(minimum: int, maximum: int, unit: str | None = None) -> Callable[[Any], Any]:
     config = NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
     if unit is not None:
         config["unit_of_measurement"] = unit
     return vol.All(NumberSelector(config), vol.Coerce(int), vol.Range(min=minimum, max=maximum))
+
+
+def _choice(labels: Mapping[str, str], *, multiple: bool = False) -> SelectSelector:
+    """A drop-down of things by id, shown by their labels."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[SelectOptionDict(value=key, label=label) for key, label in labels.items()],
+            multiple=multiple,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
 
 
 def _select(options: list[str], key: str) -> SelectSelector:
@@ -519,7 +548,90 @@ class GatewayOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The gateway's settings, or correcting a meter's model."""
-        return self.async_show_menu(step_id="init", menu_options=["settings", "change_model"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["settings", "change_model", "portal_link", "kiosk_link"]
+        )
+
+    def _rooms(self) -> dict[str, str]:
+        return {
+            sub.subentry_id: sub.title
+            for sub in self.config_entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_ROOM
+        }
+
+    async def async_step_portal_link(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A room's private tenant link: make a new one (shown once; the old one ends) or
+        end it. The flow itself is for administrators only (HA's own rule)."""
+        rooms = self._rooms()
+        if not rooms:
+            return self.async_abort(reason="no_rooms")
+        if user_input is not None:
+            room_id = user_input[CONF_ROOM]
+            if user_input[CONF_LINK_ACTION] == LINK_REVOKE:
+                await async_revoke_portal_link(self.hass, None, room_id)
+                return self.async_abort(
+                    reason="portal_link_revoked", description_placeholders={"room": rooms[room_id]}
+                )
+            link = await async_rotate_portal_link(self.hass, None, room_id)
+            return self.async_abort(
+                reason="portal_link_made",
+                description_placeholders={"room": rooms[room_id], "url": link.url or link.path},
+            )
+        links = portal_links(self.hass)
+        with_link = [name for room_id, name in rooms.items() if links.room_link(room_id)]
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_ROOM): _choice(rooms),
+                vol.Required(CONF_LINK_ACTION, default=LINK_ROTATE): _select(
+                    [LINK_ROTATE, LINK_REVOKE], CONF_LINK_ACTION
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="portal_link",
+            data_schema=schema,
+            description_placeholders={"rooms": ", ".join(with_link) or "-"},
+        )
+
+    async def async_step_kiosk_link(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A kiosk link showing chosen rooms' balances and supply states; or end kiosks."""
+        rooms = self._rooms()
+        if not rooms:
+            return self.async_abort(reason="no_rooms")
+        links = portal_links(self.hass)
+        kiosks = {
+            link.kiosk_id: f"{link.name or link.kiosk_id} ({len(link.room_ids)})"
+            for link in links.kiosks()
+            if link.kiosk_id is not None and set(link.room_ids) <= set(rooms)
+        }
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if ended := user_input.get(CONF_KIOSKS_REVOKED):
+                for kiosk_id in ended:
+                    await async_revoke_kiosk_link(self.hass, None, kiosk_id)
+                return self.async_abort(reason="kiosk_links_revoked")
+            if chosen := user_input.get(CONF_ROOMS):
+                link = await async_create_kiosk_link(
+                    self.hass, None, chosen, user_input.get(CONF_NAME, "")
+                )
+                return self.async_abort(
+                    reason="kiosk_link_made",
+                    description_placeholders={"url": link.url or link.path},
+                )
+            errors["base"] = "no_rooms_chosen"
+        fields: dict[Any, Any] = {
+            vol.Optional(CONF_NAME): TextSelector(),
+            vol.Optional(CONF_ROOMS): _choice(rooms, multiple=True),
+        }
+        if kiosks:
+            fields[vol.Optional(CONF_KIOSKS_REVOKED)] = _choice(kiosks, multiple=True)
+        return self.async_show_form(
+            step_id="kiosk_link", data_schema=vol.Schema(fields), errors=errors
+        )
 
     async def async_step_change_model(
         self, user_input: dict[str, Any] | None = None
@@ -702,7 +814,12 @@ class RoomSubentryFlow(ConfigSubentryFlow):
                 if current is None:
                     return self.async_create_entry(title=title, data=data)
                 return self.async_update_and_abort(entry, current, title=title, data=data)
-        schema = _room_schema(free, entry, new=current is None)
+        users = {
+            user.id: user.name or user.id
+            for user in await self.hass.auth.async_get_users()
+            if user.is_active and not user.system_generated
+        }
+        schema = _room_schema(free, entry, users, new=current is None)
         suggested: dict[str, Any] | None = user_input
         if suggested is None and current is not None:
             suggested = {
@@ -734,18 +851,12 @@ def _meter_labels(hass: HomeAssistant, entry: ConfigEntry) -> dict[int, str]:
 
 def _meter_select(labels: Mapping[int, str]) -> SelectSelector:
     """A drop-down of meters by slave id."""
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[
-                SelectOptionDict(value=str(slave), label=label)
-                for slave, label in sorted(labels.items())
-            ],
-            mode=SelectSelectorMode.DROPDOWN,
-        )
-    )
+    return _choice({str(slave): label for slave, label in sorted(labels.items())})
 
 
-def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.Schema:
+def _room_schema(
+    free: dict[int, str], entry: ConfigEntry, users: Mapping[str, str], *, new: bool
+) -> vol.Schema:
     # Adopting an occupied building: a new room may start with its tenant already moved in.
     tenancy: dict[Any, Any] = (
         {
@@ -775,6 +886,15 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.
             **tenancy,
             vol.Required(CONF_SUPPLY): section(ROOM_SUPPLY_SCHEMA, {"collapsed": True}),
             vol.Required(CONF_SCHEDULES): section(ROOM_SCHEDULES_SCHEMA, {"collapsed": True}),
+            vol.Optional(CONF_ACCESS): section(
+                vol.Schema(
+                    {
+                        vol.Optional(CONF_TENANT_USERS, default=[]): _choice(users, multiple=True),
+                        vol.Required(CONF_PORTAL_SHOWS_TENANT, default=False): BooleanSelector(),
+                    }
+                ),
+                {"collapsed": True},
+            ),
         }
     )
 

@@ -119,6 +119,11 @@ CONF_TENANT: Final = "tenant"
 CONF_OPENING_BALANCE: Final = "opening_balance"
 CONF_MOVE_IN: Final = "move_in"
 CONF_OPENING_READING: Final = "opening_reading"
+# Who may see and operate a room: its tenants among HA's users (none named: every user), and
+# whether the tenant portal shows the tenant's name.
+CONF_ACCESS: Final = "access"
+CONF_TENANT_USERS: Final = "tenant_users"
+CONF_PORTAL_SHOWS_TENANT: Final = "portal_shows_tenant"
 
 # Where the ledger lives, relative to the HA config folder (inside HA backups, not www/).
 LEDGER_DIR: Final = "prepaid_power"

@@ -24,8 +24,10 @@ Calling one::
   dataclass of this module), never JSON; a front end formats it (`services.py` turns them
   into the actions' response data).
 - Permission: `PERMISSIONS[name]` says `LANDLORD` (admin users, automations, the system)
-  or `TENANT` (anyone: the supply policy decides whether the operation applies). It is
-  checked first, before the room is looked up or anything read.
+  or `TENANT` (anyone: the supply policy decides whether the operation applies; a room that
+  names its tenants as HA users lets only them, admins and callers without an account — the
+  portal's token link is the room's own — operate it). It is checked first, before anything
+  is read; the room's named tenants right after the room is looked up.
 - Raises, and then nothing was written:
   - `access.LandlordOnly` (HA's `Unauthorized`; translation key `landlord_only`): a
     landlord-only operation called by a non-admin user or a caller without an account.
@@ -59,7 +61,7 @@ from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
 import segno
 
-from .access import LandlordOnly, async_require_landlord, who
+from .access import LandlordOnly, async_require_landlord, async_require_room_tenant, who
 from .billing.core import Adjustment, BillingCore, DebtPayment, MoveOutResult, TopUp
 from .billing.errors import BillingError
 from .billing.ledger import Entry, Tenancy
@@ -293,6 +295,10 @@ def room_operation[**P, R](
         ) -> R:
             await async_check_permission(hass, caller, permission)
             target = find_room(hass, device_id)
+            if permission == TENANT and caller.account:
+                # A room that names its tenants (HA users) refuses other non-admin users.
+                room = target.room
+                await async_require_room_tenant(hass, caller.context, room.name, room.tenant_users)
             with refusals(target.room.name):
                 return await func(hass, caller, target, *args, **kwargs)
 

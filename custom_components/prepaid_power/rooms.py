@@ -32,12 +32,15 @@ from .billing.statement import landlord_totals
 from .bus.poll import MeterReading
 from .compat import with_parent
 from .const import (
+    CONF_ACCESS,
     CONF_METER,
     CONF_MOVE_IN,
     CONF_OPENING_BALANCE,
     CONF_OPENING_READING,
+    CONF_PORTAL_SHOWS_TENANT,
     CONF_PRICE,
     CONF_TENANT,
+    CONF_TENANT_USERS,
     DOMAIN,
     LEDGER_DIR,
     LOGGER,
@@ -88,6 +91,9 @@ class Room:
     device_id: str
     memory: SupplyMemory = field(default_factory=SupplyMemory)
     has_allowance: bool = False
+    # HA users named as the room's tenants (none: every user may press its tenant buttons).
+    tenant_users: frozenset[str] = frozenset()
+    portal_shows_tenant: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +267,10 @@ class Rooms:
                 device_id=device.id,
                 memory=SupplyMemory.from_dict(memory_data) if memory_data else SupplyMemory(),
                 has_allowance=configs[sub.subentry_id].allowance_kwh > 0,
+                tenant_users=frozenset(sub.data.get(CONF_ACCESS, {}).get(CONF_TENANT_USERS, [])),
+                portal_shows_tenant=sub.data.get(CONF_ACCESS, {}).get(
+                    CONF_PORTAL_SHOWS_TENANT, False
+                ),
             )
         self._applied_price = applied
         self.raise_issues(issues)
