@@ -135,6 +135,9 @@ class MeterConfig:
     energy_kwh: float = 0.0
     relay_on: bool = True
     load_w: float | None = None
+    # The meter's serial framing ("N", "E", "O" parity): its model's default unless set in
+    # the meter's menu. On a bus with another framing the meter hears garbage and stays silent.
+    parity: str = "N"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,9 @@ class BuildingConfig:
     meters: tuple[MeterConfig, ...]
     relay_boards: tuple[RelayBoardConfig, ...] = ()
     source: str = "<inline>"
+    # The bus's serial framing (parity "N", "E" or "O"); None: not simulated, every meter
+    # answers whatever its own framing.
+    parity: str | None = None
 
 
 def _model(value: Any) -> ModelSpec:
@@ -187,6 +193,7 @@ def _start(value: Any) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
+_PARITY = vol.In(["N", "E", "O"], msg="must be N, E or O")
 _RATE = vol.All(vol.Coerce(float), vol.Range(min=0.0, max=1.0))
 _SLAVE = vol.All(int, vol.Range(min=1, max=247), msg="must be a slave id 1-247")
 
@@ -249,6 +256,7 @@ _METER = vol.Schema(
         vol.Optional("energy_kwh", default=0.0): vol.All(vol.Coerce(float), vol.Range(min=0)),
         vol.Optional("relay_on", default=True): bool,
         vol.Optional("load_w"): vol.Any(None, vol.All(vol.Coerce(float), vol.Range(min=0))),
+        vol.Optional("parity"): _PARITY,
     }
 )
 
@@ -271,6 +279,7 @@ BUILDING_SCHEMA = vol.Schema(
         vol.Optional("start"): _start,
         vol.Required("meters"): vol.All([_METER], vol.Length(min=1)),
         vol.Optional("relay_boards", default=list): [_BOARD],
+        vol.Optional("parity"): _PARITY,
     }
 )
 
@@ -363,6 +372,7 @@ def parse_building(
                 energy_kwh=meter["energy_kwh"],
                 relay_on=meter["relay_on"],
                 load_w=meter.get("load_w"),
+                parity=meter.get("parity", model.parity),
             )
         )
     start = valid.get("start")
@@ -375,6 +385,7 @@ def parse_building(
         meters=tuple(meters),
         relay_boards=tuple(boards.values()),
         source=source,
+        parity=valid.get("parity"),
     )
 
 

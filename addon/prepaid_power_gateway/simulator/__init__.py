@@ -586,16 +586,26 @@ class Simulator:
             if meter.supply == BoardChannel(board, channel):
                 meter.update()
 
+    def _hears(self, device: Device) -> bool:
+        """Whether a device understands the bus: a meter set to another framing does not."""
+        parity = self.building.parity
+        return (
+            parity is None
+            or not isinstance(device, VirtualMeter)
+            or (device.config.parity == parity)
+        )
+
     def handle(self, unit: int, pdu: bytes, request_bytes: int | None = None) -> SimReply:
         """One bus transaction: what the addressed device answers, and after how long."""
         if not pdu:
             return SimReply(ReplyKind.SILENT)
         if unit == 0:
             for each in self.devices.values():
-                each.handle(pdu)
+                if self._hears(each):
+                    each.handle(pdu)
             return SimReply(ReplyKind.SILENT)
         device = self.devices.get(unit)
-        if device is None:
+        if device is None or not self._hears(device):
             return SimReply(ReplyKind.SILENT)
         device.requests += 1
         fault = device.fault_reply(self.clock.elapsed())
