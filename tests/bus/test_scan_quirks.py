@@ -206,7 +206,7 @@ async def test_scan_the_dormitory_building() -> None:
         "dormitory", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
     )
     async with gateway_module.Gateway(config) as gw:
-        result = await _scan(gw, [*range(1, 12), 100])
+        result = await _scan(gw, [*range(1, 13), 100, 101])
     pzem, zn_sr = "peacefair_pzem_004t", ZN_SR
     assert {m.slave_id: m.profile_id for m in result.meters} == {
         **dict.fromkeys((1, 2, 3, 4, 5, 9), pzem),
@@ -214,8 +214,36 @@ async def test_scan_the_dormitory_building() -> None:
         7: zn_sr,
         8: zn_sr,
         10: "chint_dtsu666",
+        11: "orno_or_we_525",
         100: "generic_relay_board",
+        101: "generic_relay_board",
     }
+    assert result.unidentified == ()
+
+
+async def test_scan_the_apartments_building() -> None:
+    """The third shipped building (addon/buildings/apartments.yaml, an 8E1 bus) is found as
+    configured; the OR-WE-515 is found as the OR-WE-514 it cannot be told from, and says so."""
+    config = gateway_module.gateway_config(
+        "apartments", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
+    )
+    async with gateway_module.Gateway(config) as gw:
+        result = await _scan(gw, [*range(1, 12), 100, 101])
+    found = {m.slave_id: m for m in result.meters}
+    assert {slave: m.profile_id for slave, m in found.items()} == {
+        **dict.fromkeys((1, 2, 3), "eastron_sdm72_v2"),
+        4: "eastron_sdm72d_m",
+        5: "orno_or_we_516",
+        6: "orno_or_we_516",
+        7: "orno_or_we_514",
+        8: "orno_or_we_514",
+        9: "orno_or_we_504",
+        10: "orno_or_we_504",
+        100: "generic_relay_board",
+        101: "generic_relay_board",
+    }
+    assert found[8].alternatives == ("orno_or_we_515",)
+    assert found[1].serial == 72200001
     assert result.unidentified == ()
 
 
@@ -251,3 +279,19 @@ async def test_serial_framing_decides_who_answers() -> None:
     none = await _scan_rtu_over_tcp(meters, "N")
     assert {m.slave_id: m.profile_id for m in none.meters} == {3: "eastron_sdm120"}
     assert none.unidentified == ()
+
+
+@pytest.mark.parametrize(
+    ("model", "profile_id", "most"),
+    [("PZEM-004T", "peacefair_pzem_004t", 9), ("SDM630", "eastron_sdm630", 2)],
+)
+async def test_scan_judges_each_check_as_soon_as_it_is_read(
+    model: str, profile_id: str, most: int
+) -> None:
+    """A check that fails excludes its model without reading the model's other registers
+    (a PZEM took 15 transactions before), and a model whose checks read so far all pass is
+    confirmed next (an SDM630: its model code, then its voltage)."""
+    async with _gateway([{"model": model, "slave": 7}]) as gw:
+        result = await _scan(gw, [7])
+    assert [m.profile_id for m in result.meters] == [profile_id]
+    assert result.transactions <= most
