@@ -476,6 +476,58 @@ async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
         await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_meter_reported_relay_fault(hass: HomeAssistant) -> None:
+    """An Eastron SDM320Y reporting "relay cannot open" (its fault code at 0xFBFE): the room
+    is in the fault state with a repair issue and a fault event until the meter stops."""
+    faults = async_capture_events(hass, EVENT_FAULT)
+    building = make_building(
+        [{"model": "SDM320Y", "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": 0}}],
+        [{"slave": 9, "channels": 8}],
+    )
+    async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
+        hass.config.currency = "CNY"
+        entry = room_entry(
+            gateway.port,
+            meters=[
+                {"slave_id": 1, "profile": "eastron_sdm320y", "serial_number": 1},
+                {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
+            ],
+            meter=1,
+            actuator_kind="relay_board",
+            board=9,
+            channel=1,
+        )
+        await setup_gateway(hass, entry)
+        (subentry,) = entry.subentries.values()
+        issue_id = f"meter_fault_{subentry.subentry_id}"
+        await act(
+            hass,
+            "move_in",
+            {"device_id": device_id(hass, entry), "tenant": "Alice", "first_top_up": "5"},
+        )
+        await poll(hass)
+        assert state(hass) == SupplyState.ON
+        meter = gateway.simulator.meter(1)
+
+        meter.set_faults(relay_cannot_open=True)
+        await poll(hass)
+        assert state(hass) == SupplyState.FAULT
+        assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_ON
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.translation_key == "meter_fault"
+        assert issue.translation_placeholders == {"room": "Room 3", "fault": "relay cannot open"}
+        assert faults[-1].data["kind"] == "meter_fault"
+        assert gateway.simulator.board(9).channels[0] is True  # held as it was
+
+        meter.set_faults(relay_cannot_open=False)
+        await poll(hass)
+        assert state(hass) == SupplyState.ON
+        assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_OFF
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_metering_only_room_declares_without_switching(
     hass: HomeAssistant, simulated_gateway: Gateway
 ) -> None:

@@ -110,6 +110,9 @@ class Faults:
     refused_reads: tuple[tuple[int, int, int], ...] = ()
     # The exception a read outside the model's registers gets (some meters answer 0x01).
     outside_exception: int = 0x02
+    # The meter reports its own relay stuck closed (Eastron SDM320Y/SDM530Y fault code 1 at
+    # 0xFBFE, "relay cannot open").
+    relay_cannot_open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +218,7 @@ _FAULTS = vol.Schema(
             }
         ],
         vol.Optional("outside_exception", default=0x02): vol.In([0x01, 0x02, 0x03, 0x04]),
+        vol.Optional("relay_cannot_open", default=False): bool,
     }
 )
 
@@ -296,6 +300,7 @@ def _faults(data: Mapping[str, Any]) -> Faults:
         counter_reset_at=tuple(data["counter_reset_at"]),
         refused_reads=tuple((r["function"], r["start"], r["end"]) for r in data["refused_reads"]),
         outside_exception=data["outside_exception"],
+        relay_cannot_open=data["relay_cannot_open"],
     )
 
 

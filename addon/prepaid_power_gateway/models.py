@@ -257,6 +257,40 @@ def _sdm72_v2(name: str, code: int, aliases: tuple[str, ...]) -> ModelSpec:
     )
 
 
+# Eastron's prepaid meters SDM320Y (1-phase) and SDM530Y (3-phase), from their user manuals
+# (06-2018 V1.0): the documented registers only. Input 0x0156 (30343) is read in the manuals'
+# example; the holding registers carry the meter's fault code (0xFBFE: 1 = relay cannot
+# open), serial number, unit price, two alarm levels and the emergency amount (floats, in the
+# meter's currency). No model code is documented: the two answer alike.
+_SDM_PREPAID_HOLDING = RegisterTable(
+    0x03,
+    ((0xFBFE, 0xFBFF), (0xFC00, 0xFC02), (0xFC04, 0xFC06), (0xFC16, 0xFC1C)),
+    (
+        Field(0xFBFE, "fault_code", U16),
+        Field(0xFC00, "serial", U32),
+        Field(0xFC04, "unit_price", F32),
+        Field(0xFC16, "alarm_1", F32),
+        Field(0xFC18, "alarm_2", F32),
+        Field(0xFC1A, "emergency_amount", F32),
+    ),
+)
+
+
+def _sdm_prepaid(name: str, phases: int) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        manufacturer="Eastron",
+        phases=phases,
+        tables=(
+            RegisterTable(0x04, ((0x0156, 0x0158),), (Field(0x0156, "total_kwh", F32),)),
+            _SDM_PREPAID_HOLDING,
+        ),
+        turnaround_ms=20.0,
+        extra={"unit_price": 0.6, "alarm_1": 10.0, "alarm_2": 5.0, "emergency_amount": 20.0},
+        notes="Fault code 1 at 0xFBFE: relay cannot open (fault `relay_cannot_open`).",
+    )
+
+
 # Early SDM630 firmware answers 0 for the model code.
 SDM630_EARLY = ModelSpec(
     name="SDM630 early",
@@ -644,6 +678,8 @@ METER_MODELS: dict[str, ModelSpec] = {
         SDM72D_M,
         _sdm72_v2("SDM72D-M-2", 0x89, ("SDM72 V2", "SDM72DM-V2")),
         _sdm72_v2("SDM72D-2", 0x87, ()),
+        _sdm_prepaid("SDM320Y", 1),
+        _sdm_prepaid("SDM530Y", 3),
         ZERO_STRANGER,
         DDSU666,
         _dds238("DDS238-2 ZN/S", relay=False),

@@ -57,6 +57,15 @@ SDM72_V2 = [
     (3, 0xFC00, "u32", "serial", 1),
     (3, 0xFC02, "u16", "model_code", 1),
 ]
+SDM_PREPAID = [
+    (4, 0x0156, "f32", "total_kwh", 1),
+    (3, 0xFBFE, "u16", "fault_code", 1),
+    (3, 0xFC00, "u32", "serial", 1),
+    (3, 0xFC04, "f32", "unit_price", 1),
+    (3, 0xFC16, "f32", "alarm_1", 1),
+    (3, 0xFC18, "f32", "alarm_2", 1),
+    (3, 0xFC1A, "f32", "emergency_amount", 1),
+]
 MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
     "SDM120": SDM_1PHASE,
     "SDM230": SDM_1PHASE,
@@ -164,6 +173,9 @@ MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
         (3, 0xFC00, "u32", "serial", 1),
         (3, 0xFC02, "u16", "model_code", 1),
     ],
+    # Eastron SDM320Y / SDM530Y prepaid meters (their user manuals): the documented ones.
+    "SDM320Y": SDM_PREPAID,
+    "SDM530Y": SDM_PREPAID,
     "SDM72D-M-2": SDM72_V2,
     "SDM72D-2": SDM72_V2,
     "7M.24": [

@@ -137,6 +137,10 @@ async def test_scan_tells_every_pair_of_simulated_models_apart() -> None:
     expected = {index: _simulated_profile(name) for index, name in enumerate(names, start=1)}
     expected[names.index("SDM630 early") + 1] = "eastron_sdm630"  # one profile, both firmwares
     expected[names.index("SDM72D-2") + 1] = "eastron_sdm72_v2"  # one profile, MID and not
+    # No model code documented for Eastron's prepaid meters: an SDM530Y answers like an
+    # SDM320Y, is found as one and offered as the alternative.
+    prepaid_3p = names.index("SDM530Y") + 1
+    expected[prepaid_3p] = "eastron_sdm320y"
     for slave, profile_id in expected.items():
         name = names[slave - 1]
         if profile_id is None:
@@ -151,6 +155,7 @@ async def test_scan_tells_every_pair_of_simulated_models_apart() -> None:
         for b, profile_b in expected.items():
             if profile_b is not None and profile_a != profile_b:
                 assert found.get(a) is None or found[a].profile_id != profile_b, (a, b)
+    assert found[prepaid_3p].alternatives == ("eastron_sdm530y",)
     cannot = found[open_relay]
     assert cannot.profile_id == "hiking_dds238_2_zn_s"
     assert cannot.alternatives == (ZN_SR,)
@@ -295,3 +300,36 @@ async def test_scan_judges_each_check_as_soon_as_it_is_read(
         result = await _scan(gw, [7])
     assert [m.profile_id for m in result.meters] == [profile_id]
     assert result.transactions <= most
+
+
+async def test_prepaid_meter_reports_its_relay_fault_and_prices() -> None:
+    """An SDM320Y's fault code (0xFBFE) is read every cycle into the reading's `fault`, its
+    published prepaid values (unit price, alarm levels, emergency amount) decode."""
+    meters = [{"model": "SDM320Y", "slave": 4, "serial": 32000004, "energy_kwh": 812.5}]
+    async with _gateway(meters) as gw:
+        profile = PROFILES["eastron_sdm320y"]
+        meter = gw.simulator.meter(4)
+        async with ModbusBus(TcpEndpoint("127.0.0.1", gw.port), BusSettings(timeout_s=0.5)) as bus:
+            [found] = (await scan_bus(bus, PROFILES.values(), [4], 0.2)).meters
+            assert (found.profile_id, found.serial) == ("eastron_sdm320y", 32000004)
+            assert found.alternatives == ("eastron_sdm530y",)
+            poller = Poller(bus, [MeterRequest(4, profile, frozenset(profile.keys))])
+            reading = (await poller.poll())[4]
+            assert reading.complete
+            assert reading.fault is None
+            assert reading.values["energy_total"] == pytest.approx(812.5)
+            assert reading.values["unit_price"] == pytest.approx(0.6)
+            assert reading.values["alarm_level_1"] == pytest.approx(10.0)
+            assert reading.values["alarm_level_2"] == pytest.approx(5.0)
+            assert reading.values["emergency_amount"] == pytest.approx(20.0)
+            meter.set_faults(relay_cannot_open=True)
+            assert (await poller.poll())[4].fault == "relay_cannot_open"
+            # By default only the energy counter and the fault code are read.
+            poller = Poller(bus, [MeterRequest(4, profile)])
+            assert {i.key for t in poller.plan.transactions for i in t.items} == {
+                "energy_total",
+                "fault",
+            }
+            assert (await poller.poll())[4].fault == "relay_cannot_open"
+            meter.set_faults(relay_cannot_open=False)
+            assert (await poller.poll())[4].fault is None

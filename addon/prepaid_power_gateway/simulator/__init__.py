@@ -338,6 +338,7 @@ class VirtualMeter(Device):
             "slave_id": float(self.slave),
             "id_baud": float(self.slave << 8 | 1),
             "relay": float(self.model.relay_on if self._relay else self.model.relay_off),
+            "fault_code": 1.0 if self.faults.relay_cannot_open else 0.0,
         }
         for phase, share in ((1, 0.5), (2, 0.3), (3, 0.2)):
             phase_voltage = voltage + 2.0 * (phase - 2)
