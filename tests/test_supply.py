@@ -437,26 +437,39 @@ async def test_switch_entity_as_actuator(hass: HomeAssistant, simulated_gateway:
     assert state(hass, "input_boolean.contactor") == STATE_OFF
 
 
-async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
-    """A room whose meter has no relay is switched by a relay-board channel on the bus."""
-    building = make_building(
-        [{"model": "SDM120", "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": 2}}],
+def board_building(model: str, channel: int) -> Any:
+    """Meter 1 (`model`, no relay) fed by relay board 9's `channel` (0-based)."""
+    return make_building(
+        [{"model": model, "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": channel}}],
         [{"slave": 9, "channels": 8}],
     )
+
+
+async def setup_board_room(
+    hass: HomeAssistant, gateway: Gateway, profile: str, serial: int | None, channel: int
+) -> MockConfigEntry:
+    """Room 3 on meter 1 (`profile`), switched by relay board 9's `channel` (1-based)."""
+    hass.config.currency = "CNY"
+    entry = room_entry(
+        gateway.port,
+        meters=[
+            {"slave_id": 1, "profile": profile, "serial_number": serial},
+            {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
+        ],
+        meter=1,
+        actuator_kind="relay_board",
+        board=9,
+        channel=channel,
+    )
+    await setup_gateway(hass, entry)
+    return entry
+
+
+async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
+    """A room whose meter has no relay is switched by a relay-board channel on the bus."""
+    building = board_building("SDM120", 2)
     async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
-        hass.config.currency = "CNY"
-        entry = room_entry(
-            gateway.port,
-            meters=[
-                {"slave_id": 1, "profile": "eastron_sdm120", "serial_number": None},
-                {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
-            ],
-            meter=1,
-            actuator_kind="relay_board",
-            board=9,
-            channel=3,
-        )
-        await setup_gateway(hass, entry)
+        entry = await setup_board_room(hass, gateway, "eastron_sdm120", None, 3)
         room = device_id(hass, entry)
         await act(hass, "move_in", {"device_id": room, "tenant": "Alice", "first_top_up": "0.05"})
         await poll(hass)
@@ -480,24 +493,9 @@ async def test_meter_reported_relay_fault(hass: HomeAssistant) -> None:
     """An Eastron SDM320Y reporting "relay cannot open" (its fault code at 0xFBFE): the room
     is in the fault state with a repair issue and a fault event until the meter stops."""
     faults = async_capture_events(hass, EVENT_FAULT)
-    building = make_building(
-        [{"model": "SDM320Y", "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": 0}}],
-        [{"slave": 9, "channels": 8}],
-    )
+    building = board_building("SDM320Y", 0)
     async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
-        hass.config.currency = "CNY"
-        entry = room_entry(
-            gateway.port,
-            meters=[
-                {"slave_id": 1, "profile": "eastron_sdm320y", "serial_number": 1},
-                {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
-            ],
-            meter=1,
-            actuator_kind="relay_board",
-            board=9,
-            channel=1,
-        )
-        await setup_gateway(hass, entry)
+        entry = await setup_board_room(hass, gateway, "eastron_sdm320y", 1, 1)
         (subentry,) = entry.subentries.values()
         issue_id = f"meter_fault_{subentry.subentry_id}"
         await act(

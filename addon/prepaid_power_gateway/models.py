@@ -142,77 +142,83 @@ _SDM_WRITES = (
 )
 
 
-def _sdm_1phase(name: str, code: int) -> ModelSpec:
+def _eastron(
+    name: str,
+    phases: int,
+    input_table: RegisterTable,
+    code: int,
+    *,
+    aliases: tuple[str, ...] = (),
+    notes: str = "",
+) -> ModelSpec:
+    """An Eastron meter with the common holding registers (settings, serial, model code)."""
     return ModelSpec(
         name=name,
         manufacturer="Eastron",
-        phases=1,
-        tables=(_SDM_1PHASE_INPUT, _SDM_HOLDING),
+        phases=phases,
+        tables=(input_table, _SDM_HOLDING),
         writes=_SDM_WRITES,
         model_code=code,
         turnaround_ms=20.0,
+        aliases=aliases,
         extra={"baud_code": 2.0},
+        notes=notes,
+    )
+
+
+def _sdm_1phase(name: str, code: int) -> ModelSpec:
+    return _eastron(
+        name,
+        1,
+        _SDM_1PHASE_INPUT,
+        code,
         notes="Needs a pause after the bus addressed another slave.",
     )
 
 
-SDM630 = ModelSpec(
-    name="SDM630",
-    manufacturer="Eastron",
-    phases=3,
-    tables=(
-        RegisterTable(
-            0x04,
-            ((0x0000, 0x004A), (0x0156, 0x0158)),
-            (
-                Field(0x0000, "voltage_l1", F32),
-                Field(0x0002, "voltage_l2", F32),
-                Field(0x0004, "voltage_l3", F32),
-                Field(0x0006, "current_l1", F32),
-                Field(0x0008, "current_l2", F32),
-                Field(0x000A, "current_l3", F32),
-                Field(0x000C, "power_l1", F32),
-                Field(0x000E, "power_l2", F32),
-                Field(0x0010, "power_l3", F32),
-                Field(0x0034, "power", F32),
-                Field(0x003E, "pf", F32),
-                Field(0x0046, "frequency", F32),
-                Field(0x0048, "import_kwh", F32),
-                Field(0x0156, "total_kwh", F32),
-            ),
+SDM630 = _eastron(
+    "SDM630",
+    3,
+    RegisterTable(
+        0x04,
+        ((0x0000, 0x004A), (0x0156, 0x0158)),
+        (
+            Field(0x0000, "voltage_l1", F32),
+            Field(0x0002, "voltage_l2", F32),
+            Field(0x0004, "voltage_l3", F32),
+            Field(0x0006, "current_l1", F32),
+            Field(0x0008, "current_l2", F32),
+            Field(0x000A, "current_l3", F32),
+            Field(0x000C, "power_l1", F32),
+            Field(0x000E, "power_l2", F32),
+            Field(0x0010, "power_l3", F32),
+            Field(0x0034, "power", F32),
+            Field(0x003E, "pf", F32),
+            Field(0x0046, "frequency", F32),
+            Field(0x0048, "import_kwh", F32),
+            Field(0x0156, "total_kwh", F32),
         ),
-        _SDM_HOLDING,
     ),
-    writes=_SDM_WRITES,
-    model_code=0x70,
-    turnaround_ms=20.0,
-    extra={"baud_code": 2.0},
+    0x70,
 )
 
 # Eastron SDM72D-M, first version: only total power and the energy counters (ESPEasy P078's
 # table from reaper7's SDM library), model code 0x0084 (Tinkerforge's EVSE 2.0 meter driver).
-SDM72D_M = ModelSpec(
-    name="SDM72D-M",
-    manufacturer="Eastron",
-    phases=3,
-    tables=(
-        RegisterTable(
-            0x04,
-            ((0x0034, 0x0036), (0x0048, 0x004C), (0x0156, 0x0158)),
-            (
-                Field(0x0034, "power", F32),
-                Field(0x0048, "import_kwh", F32),
-                Field(0x004A, "export_kwh", F32),
-                Field(0x0156, "total_kwh", F32),
-            ),
+SDM72D_M = _eastron(
+    "SDM72D-M",
+    3,
+    RegisterTable(
+        0x04,
+        ((0x0034, 0x0036), (0x0048, 0x004C), (0x0156, 0x0158)),
+        (
+            Field(0x0034, "power", F32),
+            Field(0x0048, "import_kwh", F32),
+            Field(0x004A, "export_kwh", F32),
+            Field(0x0156, "total_kwh", F32),
         ),
-        _SDM_HOLDING,
     ),
-    writes=_SDM_WRITES,
-    model_code=0x84,
-    turnaround_ms=20.0,
+    0x84,
     aliases=("SDM72 V1", "SDM72D"),
-    extra={"baud_code": 2.0},
     notes="No voltage, current or frequency registers.",
 )
 
@@ -243,16 +249,12 @@ _SDM72_V2_INPUT = RegisterTable(
 
 
 def _sdm72_v2(name: str, code: int, aliases: tuple[str, ...]) -> ModelSpec:
-    return ModelSpec(
-        name=name,
-        manufacturer="Eastron",
-        phases=3,
-        tables=(_SDM72_V2_INPUT, _SDM_HOLDING),
-        writes=_SDM_WRITES,
-        model_code=code,
-        turnaround_ms=20.0,
+    return _eastron(
+        name,
+        3,
+        _SDM72_V2_INPUT,
+        code,
         aliases=aliases,
-        extra={"baud_code": 2.0},
         notes="SDM72 V2: 0x0089 (MID SDM72D-M-2) or 0x0087 (SDM72D-2) at 0xFC02.",
     )
 
@@ -292,17 +294,7 @@ def _sdm_prepaid(name: str, phases: int) -> ModelSpec:
 
 
 # Early SDM630 firmware answers 0 for the model code.
-SDM630_EARLY = ModelSpec(
-    name="SDM630 early",
-    manufacturer="Eastron",
-    phases=3,
-    tables=SDM630.tables,
-    writes=_SDM_WRITES,
-    model_code=0,
-    turnaround_ms=20.0,
-    extra={"baud_code": 2.0},
-    notes="Model code 0 at 0xFC02.",
-)
+SDM630_EARLY = _eastron("SDM630 early", 3, SDM630.tables[0], 0, notes="Model code 0 at 0xFC02.")
 
 # Not a meter: a device that answers every register read with zeros (seen on real buses:
 # converters, PLCs, broken meters). A scan must leave it unidentified.

@@ -765,20 +765,32 @@ class SupplyControl:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             LOGGER.info("Room %s: the meter no longer reports a fault", room.name)
             return
-        message = f"the meter reports: {reading.fault.replace('_', ' ')}"
+        fault = reading.fault.replace("_", " ")
+        self._report_fault(
+            room, ISSUE_METER_FAULT, f"the meter reports: {fault}", {"fault": fault}, balance
+        )
+
+    def _report_fault(
+        self,
+        room: Room,
+        kind: str,
+        message: str,
+        placeholders: Mapping[str, str],
+        balance: Decimal | None,
+    ) -> None:
+        """Log a room's fault, raise its repair issue and fire the fault event."""
         LOGGER.error("Room %s: %s", room.name, message)
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            issue_id,
+            f"{kind}_{room.subentry_id}",
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_METER_FAULT,
-            translation_placeholders={"room": room.name, "fault": reading.fault.replace("_", " ")},
+            translation_key=kind,
+            translation_placeholders={"room": room.name, **placeholders},
         )
         self.hass.bus.async_fire(
-            EVENT_FAULT,
-            self._rooms.event_data(room, balance, kind=ISSUE_METER_FAULT, message=message),
+            EVENT_FAULT, self._rooms.event_data(room, balance, kind=kind, message=message)
         )
 
     def _relay_step(
@@ -797,20 +809,7 @@ class SupplyControl:
         if event.kind is EventKind.RELAY_FAULT:
             target = "close" if data.get("target") else "open"
             message = f"the relay did not {target}: {control.fault_error or 'no answer'}"
-            LOGGER.error("Room %s: %s", room.name, message)
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_RELAY_FAULT,
-                translation_placeholders={"room": room.name, "error": message},
-            )
-            self.hass.bus.async_fire(
-                EVENT_FAULT,
-                self._rooms.event_data(room, balance, kind=ISSUE_RELAY_FAULT, message=message),
-            )
+            self._report_fault(room, ISSUE_RELAY_FAULT, message, {"error": message}, balance)
         elif event.kind in (EventKind.RELAY_RECOVERED, EventKind.RELAY_CONFIRMED):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             LOGGER.debug("Room %s: %s %s", room.name, event.kind.value, dict(data))
