@@ -71,6 +71,8 @@ MODEL_TO_PROFILE = {
     "OR-WE-515": "orno_or_we_515",
     "OR-WE-516": "orno_or_we_516",
     "OR-WE-525": "orno_or_we_525",
+    "7M.24": "finder_7m_24",
+    "7M.38": "finder_7m_24",
 }
 # Used when the add-on's sample building is not there: the same mix of models.
 FALLBACK = [

@@ -535,6 +535,9 @@ OR_WE_525 = ModelSpec(
     notes="9600 8N1.",
 )
 
+# Finder 7M.24 / 7M.38: Finder's Opta library (energy counter E1 x1000 at 462, uint32 in
+# 0.1 Wh) and the v2 protocol document's float table (frequency 2498, voltage 2500, current
+# 2516, total power 2536); each documented value answers on its own.
 FINDER_7M = ModelSpec(
     name="7M.24",
     manufacturer="Finder",
@@ -542,14 +545,13 @@ FINDER_7M = ModelSpec(
     tables=(
         RegisterTable(
             0x04,
-            ((2500, 2586), (2752, 2754)),
+            ((462, 464), (2498, 2502), (2516, 2518), (2536, 2538)),
             (
+                Field(462, "import_kwh", U32, 10000),  # 0.1 Wh
+                Field(2498, "frequency", F32),
                 Field(2500, "voltage", F32),
                 Field(2516, "current", F32),
                 Field(2536, "power", F32),
-                Field(2560, "pf", F32),
-                Field(2584, "frequency", F32),
-                Field(2752, "import_kwh", F32),
             ),
         ),
     ),

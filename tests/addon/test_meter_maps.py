@@ -178,13 +178,13 @@ MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
     "SDM530Y": SDM_PREPAID,
     "SDM72D-M-2": SDM72_V2,
     "SDM72D-2": SDM72_V2,
+    # Finder 7M: Finder's Opta library (E1 x1000 in 0.1 Wh) and the v2 document's floats.
     "7M.24": [
+        (4, 462, "u32", "import_kwh", 0.0001),
+        (4, 2498, "f32", "frequency", 1),
         (4, 2500, "f32", "voltage", 1),
         (4, 2516, "f32", "current", 1),
         (4, 2536, "f32", "power", 1),
-        (4, 2560, "f32", "pf", 1),
-        (4, 2584, "f32", "frequency", 1),
-        (4, 2752, "f32", "import_kwh", 1),
     ],
     "EM111": [(4, 0x0004, "i32le", "power", 0.1), (4, 0x0010, "i32le", "import_kwh", 0.1)],
     "DDSY1352": [

@@ -183,6 +183,7 @@ async def test_scan_tells_every_pair_of_simulated_models_apart() -> None:
             {"voltage_l2": "voltage_l2", "power": "power", "power_l3": "power_l3"},
         ),
         ("OR-WE-525", "orno_or_we_525", 4, {"voltage": "voltage", "frequency": "frequency"}),
+        ("7M.38", "finder_7m_24", 4, {"voltage": "voltage", "current": "current"}),
     ],
 )
 async def test_new_models_poll_the_simulators_values(
@@ -220,6 +221,7 @@ async def test_scan_the_dormitory_building() -> None:
         8: zn_sr,
         10: "chint_dtsu666",
         11: "orno_or_we_525",
+        12: "finder_7m_24",
         100: "generic_relay_board",
         101: "generic_relay_board",
     }

@@ -30,6 +30,7 @@ BUILTIN_IDS = {
     "hiking_dds238_2_zn_s",
     "hiking_dds238_2_zn_sr",
     "fineco_em115",
+    "finder_7m_24",
     "orno_or_we_504",
     "orno_or_we_514",
     "orno_or_we_515",
