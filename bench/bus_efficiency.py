@@ -9,8 +9,10 @@ then, when the add-on is importable, the time a cycle really takes against its s
 with 9600-baud wire-time emulation.
 
 Run from the repository root: python bench/bus_efficiency.py [--keys default|all] [--no-measure]
-`--readme` writes the modelled figures (default keys, 9600 baud) into README.md's polling
-section instead; tests/test_readme.py fails when that table is out of date.
+[--building FILE ...] (default: every shipped building, each printed; a building's `parity`
+sets the modelled framing, e.g. 8E1). `--readme` writes the sample building's modelled figures
+(default keys, 9600 baud) into README.md's polling section instead; tests/test_readme.py fails
+when that table is out of date.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from custom_components.prepaid_power.bus.planner import (  # noqa: E402
 from custom_components.prepaid_power.bus.timing import BusTiming  # noqa: E402
 from custom_components.prepaid_power.profiles import Profile, load_profiles  # noqa: E402
 
-SAMPLE = ROOT / "addon" / "buildings" / "sample.yaml"
+BUILDINGS = ROOT / "addon" / "buildings"
+SAMPLE = BUILDINGS / "sample.yaml"
 README = ROOT / "README.md"
 README_BEGIN = "<!-- begin: python bench/bus_efficiency.py --readme -->"
 README_END = "<!-- end: python bench/bus_efficiency.py --readme -->"
@@ -61,6 +64,15 @@ MODEL_TO_PROFILE = {
     "PZEM-004T": "peacefair_pzem_004t",
     "PZEM-016": "peacefair_pzem_004t",
     "DTSU666": "chint_dtsu666",
+    "SDM72D-M": "eastron_sdm72d_m",
+    "SDM72D-M-2": "eastron_sdm72_v2",
+    "SDM72D-2": "eastron_sdm72_v2",
+    "OR-WE-504": "orno_or_we_504",
+    "OR-WE-515": "orno_or_we_515",
+    "OR-WE-516": "orno_or_we_516",
+    "OR-WE-525": "orno_or_we_525",
+    "7M.24": "finder_7m_24",
+    "7M.38": "finder_7m_24",
 }
 # Used when the add-on's sample building is not there: the same mix of models.
 FALLBACK = [
@@ -83,14 +95,15 @@ FALLBACK = [
 
 def building(
     profiles: dict[str, Profile], path: Path = SAMPLE
-) -> tuple[str, list[tuple[int, Profile]]]:
-    """Slave ids and profiles of a building file (the sample building by default)."""
+) -> tuple[str, list[tuple[int, Profile]], str]:
+    """Slave ids and profiles of a building file (the sample building by default), and its
+    bus framing's parity (N unless the file says)."""
     if not path.exists():
-        return "built-in mix", [(sid, profiles[pid]) for sid, pid in FALLBACK]
+        return "built-in mix", [(sid, profiles[pid]) for sid, pid in FALLBACK], "N"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bus = [(m["slave"], profiles[MODEL_TO_PROFILE[m["model"]]]) for m in data["meters"]]
     bus += [(b["slave"], profiles["generic_relay_board"]) for b in data.get("relay_boards", [])]
-    return str(path.resolve().relative_to(ROOT)), bus
+    return str(path.resolve().relative_to(ROOT)), bus, data.get("parity", "N")
 
 
 def exhaustive_ms(
@@ -200,8 +213,8 @@ class Figures:
 def figures(keys: str = "default", baud: int = 9600, path: Path = SAMPLE) -> Figures:
     """(a), (b) and (c) for a building (the README's: the sample building)."""
     profiles = dict(load_profiles().profiles)
-    source, bus = building(profiles, path)
-    timing = BusTiming(baud=baud)
+    source, bus, parity = building(profiles, path)
+    timing = BusTiming.for_serial(baud, parity=parity)
     meters = [MeterRequest(sid, p, frozenset(p.keys) if keys == "all" else None) for sid, p in bus]
     best_ms, best_count = optimum(meters, timing)
     return Figures(
@@ -251,7 +264,11 @@ def main() -> None:
     parser.add_argument("--no-measure", action="store_true")
     parser.add_argument("--readme", action="store_true", help="write README.md's table")
     parser.add_argument(
-        "--building", type=Path, default=SAMPLE, help="a building file (addon/buildings/)"
+        "--building",
+        type=Path,
+        nargs="+",
+        default=sorted(BUILDINGS.glob("*.yaml")),
+        help="building files (default: every one in addon/buildings/)",
     )
     args = parser.parse_args()
 
@@ -260,14 +277,25 @@ def main() -> None:
         write_readme(table)
         print(table)
         return
-    result = figures(args.keys, args.baud, args.building)
+    for index, path in enumerate(args.building):
+        if index:
+            print("\n" + "-" * 76 + "\n")
+        report(args, path)
+
+
+def report(args: argparse.Namespace, path: Path) -> None:
+    """Print the figures of one building."""
+    result = figures(args.keys, args.baud, path)
     source, meters, timing = result.source, result.meters, result.timing
     ours, naive, best_ms, best_count = result.ours, result.naive, result.best_ms, result.best_count
     values = sum(len(m.wanted) for m in meters)
     pauses = id_switch_ms(meters)
 
     print(f"building: {source}: {len(meters)} devices, {values} values ({args.keys} keys)")
-    print(f"timing model: {args.baud} baud 8N1, {timing.char_ms:.3f} ms/char, per-model turnaround")
+    framing = f"8{'E' if timing.parity else 'N'}1"
+    print(
+        f"timing model: {args.baud} baud {framing}, {timing.char_ms:.3f} ms/char, per-model turnaround"
+    )
     print(f"id-switch pauses (same for every plan, not included below): {pauses:.0f} ms/cycle")
     print()
     print(f"{'plan':<34}{'transactions':>13}{'wire ms/cycle':>15}{'vs optimum':>12}")
@@ -284,11 +312,11 @@ def main() -> None:
     print(f"(b)/(a) = {naive.wire_ms / ours.wire_ms:.2f}x more wire time for one read per value")
 
     if not args.no_measure:
-        planned = asyncio.run(measure(ours, meters, args.cycles, args.building))
+        planned = asyncio.run(measure(ours, meters, args.cycles, path))
         if planned is None:
             print("\n(add-on not importable: no measurement against the simulator)")
             return
-        one_by_one = asyncio.run(measure(naive, meters, 1, args.building))
+        one_by_one = asyncio.run(measure(naive, meters, 1, path))
         assert one_by_one is not None
         print()
         print("measured against the add-on simulator (wire-time emulation, its own turnarounds,")

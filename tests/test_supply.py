@@ -437,26 +437,39 @@ async def test_switch_entity_as_actuator(hass: HomeAssistant, simulated_gateway:
     assert state(hass, "input_boolean.contactor") == STATE_OFF
 
 
-async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
-    """A room whose meter has no relay is switched by a relay-board channel on the bus."""
-    building = make_building(
-        [{"model": "SDM120", "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": 2}}],
+def board_building(model: str, channel: int) -> Any:
+    """Meter 1 (`model`, no relay) fed by relay board 9's `channel` (0-based)."""
+    return make_building(
+        [{"model": model, "slave": 1, "load_w": 500, "supply": {"board": 9, "channel": channel}}],
         [{"slave": 9, "channels": 8}],
     )
+
+
+async def setup_board_room(
+    hass: HomeAssistant, gateway: Gateway, profile: str, serial: int | None, channel: int
+) -> MockConfigEntry:
+    """Room 3 on meter 1 (`profile`), switched by relay board 9's `channel` (1-based)."""
+    hass.config.currency = "CNY"
+    entry = room_entry(
+        gateway.port,
+        meters=[
+            {"slave_id": 1, "profile": profile, "serial_number": serial},
+            {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
+        ],
+        meter=1,
+        actuator_kind="relay_board",
+        board=9,
+        channel=channel,
+    )
+    await setup_gateway(hass, entry)
+    return entry
+
+
+async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
+    """A room whose meter has no relay is switched by a relay-board channel on the bus."""
+    building = board_building("SDM120", 2)
     async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
-        hass.config.currency = "CNY"
-        entry = room_entry(
-            gateway.port,
-            meters=[
-                {"slave_id": 1, "profile": "eastron_sdm120", "serial_number": None},
-                {"slave_id": 9, "profile": "generic_relay_board", "serial_number": None},
-            ],
-            meter=1,
-            actuator_kind="relay_board",
-            board=9,
-            channel=3,
-        )
-        await setup_gateway(hass, entry)
+        entry = await setup_board_room(hass, gateway, "eastron_sdm120", None, 3)
         room = device_id(hass, entry)
         await act(hass, "move_in", {"device_id": room, "tenant": "Alice", "first_top_up": "0.05"})
         await poll(hass)
@@ -473,6 +486,43 @@ async def test_relay_board_channel_as_actuator(hass: HomeAssistant) -> None:
         await act(hass, "top_up", {"device_id": room, "amount": "5"})
         assert state(hass) == SupplyState.ON
         assert board.channels[2] is True
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_meter_reported_relay_fault(hass: HomeAssistant) -> None:
+    """An Eastron SDM320Y reporting "relay cannot open" (its fault code at 0xFBFE): the room
+    is in the fault state with a repair issue and a fault event until the meter stops."""
+    faults = async_capture_events(hass, EVENT_FAULT)
+    building = board_building("SDM320Y", 0)
+    async with Gateway(gateway_config(building, **FAST_GATEWAY)) as gateway:
+        entry = await setup_board_room(hass, gateway, "eastron_sdm320y", 1, 1)
+        (subentry,) = entry.subentries.values()
+        issue_id = f"meter_fault_{subentry.subentry_id}"
+        await act(
+            hass,
+            "move_in",
+            {"device_id": device_id(hass, entry), "tenant": "Alice", "first_top_up": "5"},
+        )
+        await poll(hass)
+        assert state(hass) == SupplyState.ON
+        meter = gateway.simulator.meter(1)
+
+        meter.set_faults(relay_cannot_open=True)
+        await poll(hass)
+        assert state(hass) == SupplyState.FAULT
+        assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_ON
+        issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+        assert issue is not None
+        assert issue.translation_key == "meter_fault"
+        assert issue.translation_placeholders == {"room": "Room 3", "fault": "relay cannot open"}
+        assert faults[-1].data["kind"] == "meter_fault"
+        assert gateway.simulator.board(9).channels[0] is True  # held as it was
+
+        meter.set_faults(relay_cannot_open=False)
+        await poll(hass)
+        assert state(hass) == SupplyState.ON
+        assert state(hass, "binary_sensor.room_3_relay_fault") == STATE_OFF
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
         await hass.config_entries.async_unload(entry.entry_id)
 
 

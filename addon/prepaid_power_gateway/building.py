@@ -110,6 +110,9 @@ class Faults:
     refused_reads: tuple[tuple[int, int, int], ...] = ()
     # The exception a read outside the model's registers gets (some meters answer 0x01).
     outside_exception: int = 0x02
+    # The meter reports its own relay stuck closed (Eastron SDM320Y/SDM530Y fault code 1 at
+    # 0xFBFE, "relay cannot open").
+    relay_cannot_open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,9 @@ class MeterConfig:
     energy_kwh: float = 0.0
     relay_on: bool = True
     load_w: float | None = None
+    # The meter's serial framing ("N", "E", "O" parity): its model's default unless set in
+    # the meter's menu. On a bus with another framing the meter hears garbage and stays silent.
+    parity: str = "N"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +163,9 @@ class BuildingConfig:
     meters: tuple[MeterConfig, ...]
     relay_boards: tuple[RelayBoardConfig, ...] = ()
     source: str = "<inline>"
+    # The bus's serial framing (parity "N", "E" or "O"); None: not simulated, every meter
+    # answers whatever its own framing.
+    parity: str | None = None
 
 
 def _model(value: Any) -> ModelSpec:
@@ -187,6 +196,7 @@ def _start(value: Any) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
+_PARITY = vol.In(["N", "E", "O"], msg="must be N, E or O")
 _RATE = vol.All(vol.Coerce(float), vol.Range(min=0.0, max=1.0))
 _SLAVE = vol.All(int, vol.Range(min=1, max=247), msg="must be a slave id 1-247")
 
@@ -208,6 +218,7 @@ _FAULTS = vol.Schema(
             }
         ],
         vol.Optional("outside_exception", default=0x02): vol.In([0x01, 0x02, 0x03, 0x04]),
+        vol.Optional("relay_cannot_open", default=False): bool,
     }
 )
 
@@ -249,6 +260,7 @@ _METER = vol.Schema(
         vol.Optional("energy_kwh", default=0.0): vol.All(vol.Coerce(float), vol.Range(min=0)),
         vol.Optional("relay_on", default=True): bool,
         vol.Optional("load_w"): vol.Any(None, vol.All(vol.Coerce(float), vol.Range(min=0))),
+        vol.Optional("parity"): _PARITY,
     }
 )
 
@@ -271,6 +283,7 @@ BUILDING_SCHEMA = vol.Schema(
         vol.Optional("start"): _start,
         vol.Required("meters"): vol.All([_METER], vol.Length(min=1)),
         vol.Optional("relay_boards", default=list): [_BOARD],
+        vol.Optional("parity"): _PARITY,
     }
 )
 
@@ -287,6 +300,7 @@ def _faults(data: Mapping[str, Any]) -> Faults:
         counter_reset_at=tuple(data["counter_reset_at"]),
         refused_reads=tuple((r["function"], r["start"], r["end"]) for r in data["refused_reads"]),
         outside_exception=data["outside_exception"],
+        relay_cannot_open=data["relay_cannot_open"],
     )
 
 
@@ -363,6 +377,7 @@ def parse_building(
                 energy_kwh=meter["energy_kwh"],
                 relay_on=meter["relay_on"],
                 load_w=meter.get("load_w"),
+                parity=meter.get("parity", model.parity),
             )
         )
     start = valid.get("start")
@@ -375,6 +390,7 @@ def parse_building(
         meters=tuple(meters),
         relay_boards=tuple(boards.values()),
         source=source,
+        parity=valid.get("parity"),
     )
 
 

@@ -55,7 +55,7 @@ class Gateway:
                 wire = WireTiming(
                     char_time(config.baudrate, line.bytesize, line.parity, line.stopbits)
                     if line
-                    else char_time(config.baudrate)
+                    else char_time(config.baudrate, parity=config.building.parity or "N")
                 )
             self.simulator = Simulator(config.building, config.time_scale, wire)
         self.upstream: Upstream = make_upstream(config, self.simulator)

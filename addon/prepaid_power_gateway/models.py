@@ -107,7 +107,7 @@ class ModelSpec:
         return None
 
 
-F32, U16, I16, U32 = Encoding.F32, Encoding.U16, Encoding.I16, Encoding.U32
+F32, U16, I16, U32, I32 = Encoding.F32, Encoding.U16, Encoding.I16, Encoding.U32, Encoding.I32
 I32_LE, U32_LE = Encoding.I32_LE, Encoding.U32_LE
 
 _SDM_1PHASE_INPUT = RegisterTable(
@@ -142,65 +142,159 @@ _SDM_WRITES = (
 )
 
 
-def _sdm_1phase(name: str, code: int) -> ModelSpec:
+def _eastron(
+    name: str,
+    phases: int,
+    input_table: RegisterTable,
+    code: int,
+    *,
+    aliases: tuple[str, ...] = (),
+    notes: str = "",
+) -> ModelSpec:
+    """An Eastron meter with the common holding registers (settings, serial, model code)."""
     return ModelSpec(
         name=name,
         manufacturer="Eastron",
-        phases=1,
-        tables=(_SDM_1PHASE_INPUT, _SDM_HOLDING),
+        phases=phases,
+        tables=(input_table, _SDM_HOLDING),
         writes=_SDM_WRITES,
         model_code=code,
         turnaround_ms=20.0,
+        aliases=aliases,
         extra={"baud_code": 2.0},
+        notes=notes,
+    )
+
+
+def _sdm_1phase(name: str, code: int) -> ModelSpec:
+    return _eastron(
+        name,
+        1,
+        _SDM_1PHASE_INPUT,
+        code,
         notes="Needs a pause after the bus addressed another slave.",
     )
 
 
-SDM630 = ModelSpec(
-    name="SDM630",
-    manufacturer="Eastron",
-    phases=3,
-    tables=(
-        RegisterTable(
-            0x04,
-            ((0x0000, 0x004A), (0x0156, 0x0158)),
-            (
-                Field(0x0000, "voltage_l1", F32),
-                Field(0x0002, "voltage_l2", F32),
-                Field(0x0004, "voltage_l3", F32),
-                Field(0x0006, "current_l1", F32),
-                Field(0x0008, "current_l2", F32),
-                Field(0x000A, "current_l3", F32),
-                Field(0x000C, "power_l1", F32),
-                Field(0x000E, "power_l2", F32),
-                Field(0x0010, "power_l3", F32),
-                Field(0x0034, "power", F32),
-                Field(0x003E, "pf", F32),
-                Field(0x0046, "frequency", F32),
-                Field(0x0048, "import_kwh", F32),
-                Field(0x0156, "total_kwh", F32),
-            ),
+SDM630 = _eastron(
+    "SDM630",
+    3,
+    RegisterTable(
+        0x04,
+        ((0x0000, 0x004A), (0x0156, 0x0158)),
+        (
+            Field(0x0000, "voltage_l1", F32),
+            Field(0x0002, "voltage_l2", F32),
+            Field(0x0004, "voltage_l3", F32),
+            Field(0x0006, "current_l1", F32),
+            Field(0x0008, "current_l2", F32),
+            Field(0x000A, "current_l3", F32),
+            Field(0x000C, "power_l1", F32),
+            Field(0x000E, "power_l2", F32),
+            Field(0x0010, "power_l3", F32),
+            Field(0x0034, "power", F32),
+            Field(0x003E, "pf", F32),
+            Field(0x0046, "frequency", F32),
+            Field(0x0048, "import_kwh", F32),
+            Field(0x0156, "total_kwh", F32),
         ),
-        _SDM_HOLDING,
     ),
-    writes=_SDM_WRITES,
-    model_code=0x70,
-    turnaround_ms=20.0,
-    extra={"baud_code": 2.0},
+    0x70,
 )
 
-# Early SDM630 firmware answers 0 for the model code.
-SDM630_EARLY = ModelSpec(
-    name="SDM630 early",
-    manufacturer="Eastron",
-    phases=3,
-    tables=SDM630.tables,
-    writes=_SDM_WRITES,
-    model_code=0,
-    turnaround_ms=20.0,
-    extra={"baud_code": 2.0},
-    notes="Model code 0 at 0xFC02.",
+# Eastron SDM72D-M, first version: only total power and the energy counters (ESPEasy P078's
+# table from reaper7's SDM library), model code 0x0084 (Tinkerforge's EVSE 2.0 meter driver).
+SDM72D_M = _eastron(
+    "SDM72D-M",
+    3,
+    RegisterTable(
+        0x04,
+        ((0x0034, 0x0036), (0x0048, 0x004C), (0x0156, 0x0158)),
+        (
+            Field(0x0034, "power", F32),
+            Field(0x0048, "import_kwh", F32),
+            Field(0x004A, "export_kwh", F32),
+            Field(0x0156, "total_kwh", F32),
+        ),
+    ),
+    0x84,
+    aliases=("SDM72 V1", "SDM72D"),
+    notes="No voltage, current or frequency registers.",
 )
+
+_SDM72_V2_INPUT = RegisterTable(
+    0x04,
+    ((0x0000, 0x0024), (0x0034, 0x0036), (0x003E, 0x0040), (0x0046, 0x004C), (0x0156, 0x0158)),
+    (
+        Field(0x0000, "voltage_l1", F32),
+        Field(0x0002, "voltage_l2", F32),
+        Field(0x0004, "voltage_l3", F32),
+        Field(0x0006, "current_l1", F32),
+        Field(0x0008, "current_l2", F32),
+        Field(0x000A, "current_l3", F32),
+        Field(0x000C, "power_l1", F32),
+        Field(0x000E, "power_l2", F32),
+        Field(0x0010, "power_l3", F32),
+        Field(0x001E, "pf", F32),
+        Field(0x0020, "pf", F32),
+        Field(0x0022, "pf", F32),
+        Field(0x0034, "power", F32),
+        Field(0x003E, "pf", F32),
+        Field(0x0046, "frequency", F32),
+        Field(0x0048, "import_kwh", F32),
+        Field(0x004A, "export_kwh", F32),
+        Field(0x0156, "total_kwh", F32),
+    ),
+)
+
+
+def _sdm72_v2(name: str, code: int, aliases: tuple[str, ...]) -> ModelSpec:
+    return _eastron(
+        name,
+        3,
+        _SDM72_V2_INPUT,
+        code,
+        aliases=aliases,
+        notes="SDM72 V2: 0x0089 (MID SDM72D-M-2) or 0x0087 (SDM72D-2) at 0xFC02.",
+    )
+
+
+# Eastron's prepaid meters SDM320Y (1-phase) and SDM530Y (3-phase), from their user manuals
+# (06-2018 V1.0): the documented registers only. Input 0x0156 (30343) is read in the manuals'
+# example; the holding registers carry the meter's fault code (0xFBFE: 1 = relay cannot
+# open), serial number, unit price, two alarm levels and the emergency amount (floats, in the
+# meter's currency). No model code is documented: the two answer alike.
+_SDM_PREPAID_HOLDING = RegisterTable(
+    0x03,
+    ((0xFBFE, 0xFBFF), (0xFC00, 0xFC02), (0xFC04, 0xFC06), (0xFC16, 0xFC1C)),
+    (
+        Field(0xFBFE, "fault_code", U16),
+        Field(0xFC00, "serial", U32),
+        Field(0xFC04, "unit_price", F32),
+        Field(0xFC16, "alarm_1", F32),
+        Field(0xFC18, "alarm_2", F32),
+        Field(0xFC1A, "emergency_amount", F32),
+    ),
+)
+
+
+def _sdm_prepaid(name: str, phases: int) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        manufacturer="Eastron",
+        phases=phases,
+        tables=(
+            RegisterTable(0x04, ((0x0156, 0x0158),), (Field(0x0156, "total_kwh", F32),)),
+            _SDM_PREPAID_HOLDING,
+        ),
+        turnaround_ms=20.0,
+        extra={"unit_price": 0.6, "alarm_1": 10.0, "alarm_2": 5.0, "emergency_amount": 20.0},
+        notes="Fault code 1 at 0xFBFE: relay cannot open (fault `relay_cannot_open`).",
+    )
+
+
+# Early SDM630 firmware answers 0 for the model code.
+SDM630_EARLY = _eastron("SDM630 early", 3, SDM630.tables[0], 0, notes="Model code 0 at 0xFC02.")
 
 # Not a meter: a device that answers every register read with zeros (seen on real buses:
 # converters, PLCs, broken meters). A scan must leave it unidentified.
@@ -357,6 +451,33 @@ OR_WE_514 = ModelSpec(
     notes="9600 8E1.",
 )
 
+# Orno OR-WE-504: holding registers 0x0000-0x000F (mbmd, HARDWARIO, Peter Ivanov's reader);
+# energy in Wh. Default 9600 8N1 (HARDWARIO: "accepts 8E1").
+OR_WE_504 = ModelSpec(
+    name="OR-WE-504",
+    manufacturer="Orno",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x03,
+            ((0x0000, 0x0010),),
+            (
+                Field(0x0000, "voltage", U16, 10),
+                Field(0x0001, "current", U16, 10),
+                Field(0x0002, "frequency", U16, 10),
+                Field(0x0003, "power", U16),
+                Field(0x0006, "pf", U16, 1000),
+                Field(0x0007, "import_kwh", U32, 1000),  # Wh
+                Field(0x000E, "baud_code", U16),
+                Field(0x000F, "slave_id", U16),
+            ),
+        ),
+    ),
+    turnaround_ms=12.0,
+    extra={"baud_code": 4.0},
+    notes="Energy in Wh; baud code 4 = 9600.",
+)
+
 OR_WE_516 = ModelSpec(
     name="OR-WE-516",
     manufacturer="Orno",
@@ -364,14 +485,59 @@ OR_WE_516 = ModelSpec(
     tables=(
         RegisterTable(
             0x03,
-            ((0x0100, 0x010A),),
-            (Field(0x0100, "total_kwh", F32), Field(0x0108, "import_kwh", F32)),
+            ((0x0000, 0x003C), (0x0100, 0x0130)),
+            (
+                Field(0x0002, "slave_id", U16),
+                Field(0x000E, "voltage_l1", F32),
+                Field(0x0010, "voltage_l2", F32),
+                Field(0x0012, "voltage_l3", F32),
+                Field(0x0014, "frequency", F32),
+                Field(0x0016, "current_l1", F32),
+                Field(0x0018, "current_l2", F32),
+                Field(0x001A, "current_l3", F32),
+                Field(0x001C, "power", F32, 0.001),  # kW
+                Field(0x001E, "power_l1", F32, 0.001),
+                Field(0x0020, "power_l2", F32, 0.001),
+                Field(0x0022, "power_l3", F32, 0.001),
+                Field(0x0034, "pf", F32),
+                Field(0x0100, "total_kwh", F32),
+                Field(0x0108, "import_kwh", F32),
+                Field(0x0110, "export_kwh", F32),
+            ),
         ),
     ),
     parity="E",
-    notes="9600 8E1 (mbmd README, evcc orno template).",
+    notes="9600 8E1 (Ivanov's reader, mbmd README, evcc; ya-modbus says odd); power in kW.",
 )
 
+# Orno OR-WE-525 (Peter Ivanov's reader, the one public source): 32-bit values high word
+# first; each value read on its own, so the simulated blocks are the value groups.
+OR_WE_525 = ModelSpec(
+    name="OR-WE-525",
+    manufacturer="Orno",
+    phases=1,
+    tables=(
+        RegisterTable(
+            0x03,
+            ((0x0100, 0x010C), (0x010E, 0x0110), (0x0118, 0x011A), (0x1003, 0x1004)),
+            (
+                Field(0x0100, "voltage", I32, 1000),
+                Field(0x0102, "current", I32, 1000),
+                Field(0x0104, "power", I32),
+                Field(0x010A, "frequency", I16, 10),
+                Field(0x010B, "pf", I16, 1000),
+                Field(0x010E, "import_kwh", I32, 100),
+                Field(0x0118, "export_kwh", I32, 100),
+                Field(0x1003, "slave_id", U16),
+            ),
+        ),
+    ),
+    notes="9600 8N1.",
+)
+
+# Finder 7M.24 / 7M.38: Finder's Opta library (energy counter E1 x1000 at 462, uint32 in
+# 0.1 Wh) and the v2 protocol document's float table (frequency 2498, voltage 2500, current
+# 2516, total power 2536); each documented value answers on its own.
 FINDER_7M = ModelSpec(
     name="7M.24",
     manufacturer="Finder",
@@ -379,14 +545,13 @@ FINDER_7M = ModelSpec(
     tables=(
         RegisterTable(
             0x04,
-            ((2500, 2586), (2752, 2754)),
+            ((462, 464), (2498, 2502), (2516, 2518), (2536, 2538)),
             (
+                Field(462, "import_kwh", U32, 10000),  # 0.1 Wh
+                Field(2498, "frequency", F32),
                 Field(2500, "voltage", F32),
                 Field(2516, "current", F32),
                 Field(2536, "power", F32),
-                Field(2560, "pf", F32),
-                Field(2584, "frequency", F32),
-                Field(2752, "import_kwh", F32),
             ),
         ),
     ),
@@ -504,14 +669,21 @@ METER_MODELS: dict[str, ModelSpec] = {
         _sdm_1phase("SDM230", 0x2B),
         SDM630,
         SDM630_EARLY,
+        SDM72D_M,
+        _sdm72_v2("SDM72D-M-2", 0x89, ("SDM72 V2", "SDM72DM-V2")),
+        _sdm72_v2("SDM72D-2", 0x87, ()),
+        _sdm_prepaid("SDM320Y", 1),
+        _sdm_prepaid("SDM530Y", 3),
         ZERO_STRANGER,
         DDSU666,
         _dds238("DDS238-2 ZN/S", relay=False),
         _dds238("DDS238-2 ZN/SR", relay=True),
         EM115,
         EM737,
+        OR_WE_504,
         OR_WE_514,
         OR_WE_516,
+        OR_WE_525,
         FINDER_7M,
         EM111,
         DDSY1352,

@@ -57,7 +57,7 @@ ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
         translation_key="relay_fault",
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _room, _state, control: control.fault,
+        value_fn=lambda _room, _state, control: control.faulty,
         exists_fn=lambda _room, control: control.actuator is not None,
         # A fault also shows as the supply state, a repair issue and an event.
         entity_registry_enabled_default=False,

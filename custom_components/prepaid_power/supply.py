@@ -100,6 +100,7 @@ SWITCH_ATTEMPTS = 3
 SWITCH_CONFIRM_S = 2.0
 SWITCH_BACKOFF_S = 0.5
 ISSUE_RELAY_FAULT = "relay_fault"
+ISSUE_METER_FAULT = "meter_fault"
 # Early read: when the balance will reach the cut-off level before the next poll, the room's
 # energy register is read (ahead of polling) just after the projected instant.
 EARLY_READ_MIN = timedelta(seconds=0.25)
@@ -250,11 +251,19 @@ class RoomControl:
     early_until: datetime | None = None
     early_reading: bool = False
     fault_error: str | None = None
+    # A fault the room's meter reports itself (`MeterReading.fault`, e.g. its relay cannot
+    # open): also the policy's `actuator_fault` while reported.
+    meter_fault: str | None = None
 
     @property
     def fault(self) -> bool:
-        """The actuator did not confirm a command (the policy's `actuator_fault`)."""
+        """The actuator did not confirm a command (the relay machine's fault)."""
         return self.tracker.phase is RelayPhase.FAULT
+
+    @property
+    def faulty(self) -> bool:
+        """The policy's `actuator_fault`: the relay machine's fault or the meter's own."""
+        return self.fault or self.meter_fault is not None
 
 
 def supply_on(state: SupplyState | None, relay: RelayTarget, observed: bool | None) -> bool:
@@ -374,7 +383,7 @@ class SupplyControl:
             balance=balance,
             friendly_hours=friendly,
             schedule_on=schedule_on,
-            actuator_fault=control.fault,
+            actuator_fault=control.faulty,
             power_w=power,
         )
 
@@ -395,6 +404,7 @@ class SupplyControl:
         control = self.controls.get(room.subentry_id)
         if control is None:
             return None
+        self._meter_fault(room, control, readings.get(room.slave_id), summary.live_balance)
         balance = summary.live_balance
         if balance is None:
             # Vacant: off, or on while the landlord-paid preset (the vacant account's
@@ -734,6 +744,50 @@ class SupplyControl:
         elif self._notify is not None:
             self._notify(None)
 
+    def _meter_fault(
+        self,
+        room: Room,
+        control: RoomControl,
+        reading: MeterReading | None,
+        balance: Decimal | None,
+    ) -> None:
+        """Follow the fault the room's meter reports (kept while the meter is not read)."""
+        if reading is None or not reading.complete or reading.fault == control.meter_fault:
+            return
+        control.meter_fault = reading.fault
+        issue_id = f"{ISSUE_METER_FAULT}_{room.subentry_id}"
+        if reading.fault is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            LOGGER.info("Room %s: the meter no longer reports a fault", room.name)
+            return
+        fault = reading.fault.replace("_", " ")
+        self._report_fault(
+            room, ISSUE_METER_FAULT, f"the meter reports: {fault}", {"fault": fault}, balance
+        )
+
+    def _report_fault(
+        self,
+        room: Room,
+        kind: str,
+        message: str,
+        placeholders: Mapping[str, str],
+        balance: Decimal | None,
+    ) -> None:
+        """Log a room's fault, raise its repair issue and fire the fault event."""
+        LOGGER.error("Room %s: %s", room.name, message)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{kind}_{room.subentry_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=kind,
+            translation_placeholders={"room": room.name, **placeholders},
+        )
+        self.hass.bus.async_fire(
+            EVENT_FAULT, self._rooms.event_data(room, balance, kind=kind, message=message)
+        )
+
     def _relay_step(
         self, room: Room, control: RoomControl, step: Any, balance: Decimal | None
     ) -> None:
@@ -750,20 +804,7 @@ class SupplyControl:
         if event.kind is EventKind.RELAY_FAULT:
             target = "close" if data.get("target") else "open"
             message = f"the relay did not {target}: {control.fault_error or 'no answer'}"
-            LOGGER.error("Room %s: %s", room.name, message)
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_RELAY_FAULT,
-                translation_placeholders={"room": room.name, "error": message},
-            )
-            self.hass.bus.async_fire(
-                EVENT_FAULT,
-                self._rooms.event_data(room, balance, kind=ISSUE_RELAY_FAULT, message=message),
-            )
+            self._report_fault(room, ISSUE_RELAY_FAULT, message, {"error": message}, balance)
         elif event.kind in (EventKind.RELAY_RECOVERED, EventKind.RELAY_CONFIRMED):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             LOGGER.debug("Room %s: %s %s", room.name, event.kind.value, dict(data))
@@ -784,6 +825,7 @@ class SupplyControl:
                 "relay_target": control.tracker.target,
                 "relay_observed": control.observed,
                 "relay_error": control.fault_error,
+                "meter_fault": control.meter_fault,
                 "memory": self._rooms.rooms[room_id].memory.as_dict(),
             }
             for room_id, control in self.controls.items()

@@ -89,7 +89,7 @@ BAD_CONFIGS = [
     pytest.param({"buildin": "sample"}, "buildin: unknown option", id="typo"),
     pytest.param(
         {"simulate": True, "building": "castle"},
-        "building: no building file 'castle' (shipped: dormitory, sample",
+        "building: no building file 'castle' (shipped: apartments, dormitory, sample",
         id="no-building",
     ),
     pytest.param(

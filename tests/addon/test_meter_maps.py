@@ -40,6 +40,32 @@ DDS238 = [
     (3, 0x0010, "u16", "pf", 0.001),
     (3, 0x0011, "u16", "frequency", 0.01),
 ]
+# Eastron SDM72 V2 (ESPEasy P078 / reaper7's SDM table): both variants, one map.
+SDM72_V2 = [
+    (4, 0x0000, "f32", "voltage_l1", 1),
+    (4, 0x0002, "f32", "voltage_l2", 1),
+    (4, 0x0004, "f32", "voltage_l3", 1),
+    (4, 0x0006, "f32", "current_l1", 1),
+    (4, 0x000C, "f32", "power_l1", 1),
+    (4, 0x001E, "f32", "pf", 1),
+    (4, 0x0034, "f32", "power", 1),
+    (4, 0x003E, "f32", "pf", 1),
+    (4, 0x0046, "f32", "frequency", 1),
+    (4, 0x0048, "f32", "import_kwh", 1),
+    (4, 0x004A, "f32", "export_kwh", 1),
+    (4, 0x0156, "f32", "total_kwh", 1),
+    (3, 0xFC00, "u32", "serial", 1),
+    (3, 0xFC02, "u16", "model_code", 1),
+]
+SDM_PREPAID = [
+    (4, 0x0156, "f32", "total_kwh", 1),
+    (3, 0xFBFE, "u16", "fault_code", 1),
+    (3, 0xFC00, "u32", "serial", 1),
+    (3, 0xFC04, "f32", "unit_price", 1),
+    (3, 0xFC16, "f32", "alarm_1", 1),
+    (3, 0xFC18, "f32", "alarm_2", 1),
+    (3, 0xFC1A, "f32", "emergency_amount", 1),
+]
 MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
     "SDM120": SDM_1PHASE,
     "SDM230": SDM_1PHASE,
@@ -101,14 +127,64 @@ MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
         (3, 0x0158, "u16", "pf", 0.001),
         (3, 0xA000, "u32", "total_kwh", 0.01),
     ],
-    "OR-WE-516": [(3, 0x0100, "f32", "total_kwh", 1), (3, 0x0108, "f32", "import_kwh", 1)],
+    # Orno OR-WE-516: Peter Ivanov's reader and ya-modbus; power in kW.
+    "OR-WE-516": [
+        (3, 0x0002, "u16", "slave_id", 1),
+        (3, 0x000E, "f32", "voltage_l1", 1),
+        (3, 0x0010, "f32", "voltage_l2", 1),
+        (3, 0x0012, "f32", "voltage_l3", 1),
+        (3, 0x0014, "f32", "frequency", 1),
+        (3, 0x0016, "f32", "current_l1", 1),
+        (3, 0x001C, "f32", "power", 1000),
+        (3, 0x001E, "f32", "power_l1", 1000),
+        (3, 0x0034, "f32", "pf", 1),
+        (3, 0x0100, "f32", "total_kwh", 1),
+        (3, 0x0108, "f32", "import_kwh", 1),
+        (3, 0x0110, "f32", "export_kwh", 1),
+    ],
+    # Orno OR-WE-504: mbmd, HARDWARIO, Ivanov; energy in Wh.
+    "OR-WE-504": [
+        (3, 0x0000, "u16", "voltage", 0.1),
+        (3, 0x0001, "u16", "current", 0.1),
+        (3, 0x0002, "u16", "frequency", 0.1),
+        (3, 0x0003, "u16", "power", 1),
+        (3, 0x0006, "u16", "pf", 0.001),
+        (3, 0x0007, "u32", "import_kwh", 0.001),
+        (3, 0x000E, "u16", "baud_code", 1),
+        (3, 0x000F, "u16", "slave_id", 1),
+    ],
+    # Orno OR-WE-525: Ivanov's reader; 32-bit values high word first.
+    "OR-WE-525": [
+        (3, 0x0100, "i32", "voltage", 0.001),
+        (3, 0x0102, "i32", "current", 0.001),
+        (3, 0x0104, "i32", "power", 1),
+        (3, 0x010A, "i16", "frequency", 0.1),
+        (3, 0x010B, "i16", "pf", 0.001),
+        (3, 0x010E, "i32", "import_kwh", 0.01),
+        (3, 0x0118, "i32", "export_kwh", 0.01),
+        (3, 0x1003, "u16", "slave_id", 1),
+    ],
+    # Eastron SDM72D-M (V1): total power and energy only (ESPEasy P078 / reaper7's SDM table).
+    "SDM72D-M": [
+        (4, 0x0034, "f32", "power", 1),
+        (4, 0x0048, "f32", "import_kwh", 1),
+        (4, 0x004A, "f32", "export_kwh", 1),
+        (4, 0x0156, "f32", "total_kwh", 1),
+        (3, 0xFC00, "u32", "serial", 1),
+        (3, 0xFC02, "u16", "model_code", 1),
+    ],
+    # Eastron SDM320Y / SDM530Y prepaid meters (their user manuals): the documented ones.
+    "SDM320Y": SDM_PREPAID,
+    "SDM530Y": SDM_PREPAID,
+    "SDM72D-M-2": SDM72_V2,
+    "SDM72D-2": SDM72_V2,
+    # Finder 7M: Finder's Opta library (E1 x1000 in 0.1 Wh) and the v2 document's floats.
     "7M.24": [
+        (4, 462, "u32", "import_kwh", 0.0001),
+        (4, 2498, "f32", "frequency", 1),
         (4, 2500, "f32", "voltage", 1),
         (4, 2516, "f32", "current", 1),
         (4, 2536, "f32", "power", 1),
-        (4, 2560, "f32", "pf", 1),
-        (4, 2584, "f32", "frequency", 1),
-        (4, 2752, "f32", "import_kwh", 1),
     ],
     "EM111": [(4, 0x0004, "i32le", "power", 0.1), (4, 0x0010, "i32le", "import_kwh", 0.1)],
     "DDSY1352": [
@@ -147,6 +223,9 @@ MODEL_CODES = {
     "SDM630": 0x70,
     "SDM630 early": 0,
     "zero stranger": 0,
+    "SDM72D-M": 0x84,
+    "SDM72D-M-2": 0x89,
+    "SDM72D-2": 0x87,
 }
 
 
@@ -159,6 +238,9 @@ def decode(words: list[int], encoding: str) -> float:
         return words[0] - 0x10000 if words[0] & 0x8000 else words[0]
     if encoding == "u32":
         return u32(words)
+    if encoding == "i32":
+        value = u32(words)
+        return value - (1 << 32) if value & 0x80000000 else value
     value = words[1] << 16 | words[0]  # i32le, u32le
     if encoding == "u32le":
         return value

@@ -20,14 +20,22 @@ BUILTIN_IDS = {
     "eastron_sdm120",
     "eastron_sdm230",
     "eastron_sdm630",
+    "eastron_sdm72d_m",
+    "eastron_sdm72_v2",
+    "eastron_sdm320y",
+    "eastron_sdm530y",
     "chint_ddsu666",
     "chint_dtsu666",
     "peacefair_pzem_004t",
     "hiking_dds238_2_zn_s",
     "hiking_dds238_2_zn_sr",
     "fineco_em115",
+    "finder_7m_24",
+    "orno_or_we_504",
     "orno_or_we_514",
     "orno_or_we_515",
+    "orno_or_we_516",
+    "orno_or_we_525",
     "generic_relay_board",
 }
 
@@ -195,6 +203,24 @@ def test_broken_file_reported_and_skipped(tmp_path: Path) -> None:
             "  write: {function: 16, address: 1, on: [key, 1], off: [key, 0]}\n",
             "relay.key",
             "write values use 'key'",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nfault: {function: 1, address: 0, codes: {1: stuck}}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "fault.function",
+            "a fault code is a register",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nfault: {function: 3, address: 0, codes: {0: none}}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "fault.codes[0]",
+            "",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\n"
+            "registers:\n  - {key: fault, function: 3, address: 9, data_type: uint16}\n",
+            "registers[0].key",
+            "reserved key",
         ),
     ],
 )

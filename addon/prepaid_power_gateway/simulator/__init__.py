@@ -338,6 +338,7 @@ class VirtualMeter(Device):
             "slave_id": float(self.slave),
             "id_baud": float(self.slave << 8 | 1),
             "relay": float(self.model.relay_on if self._relay else self.model.relay_off),
+            "fault_code": 1.0 if self.faults.relay_cannot_open else 0.0,
         }
         for phase, share in ((1, 0.5), (2, 0.3), (3, 0.2)):
             phase_voltage = voltage + 2.0 * (phase - 2)
@@ -586,16 +587,26 @@ class Simulator:
             if meter.supply == BoardChannel(board, channel):
                 meter.update()
 
+    def _hears(self, device: Device) -> bool:
+        """Whether a device understands the bus: a meter set to another framing does not."""
+        parity = self.building.parity
+        return (
+            parity is None
+            or not isinstance(device, VirtualMeter)
+            or (device.config.parity == parity)
+        )
+
     def handle(self, unit: int, pdu: bytes, request_bytes: int | None = None) -> SimReply:
         """One bus transaction: what the addressed device answers, and after how long."""
         if not pdu:
             return SimReply(ReplyKind.SILENT)
         if unit == 0:
             for each in self.devices.values():
-                each.handle(pdu)
+                if self._hears(each):
+                    each.handle(pdu)
             return SimReply(ReplyKind.SILENT)
         device = self.devices.get(unit)
-        if device is None:
+        if device is None or not self._hears(device):
             return SimReply(ReplyKind.SILENT)
         device.requests += 1
         fault = device.fault_reply(self.clock.elapsed())

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import logging
 
-from ..profiles.model import RELAY_KEY, Register  # noqa: TID252
+from ..profiles.model import FAULT_KEY, RELAY_KEY, Register  # noqa: TID252
 from .client import ModbusBus, Priority
-from .decode import decode_register
+from .decode import decode_register, decode_words
 from .errors import BusConnectionError, BusError, DeviceExceptionError
 from .planner import MeterRequest, Plan, RefusedRead, Transaction, plan_reads
 from .relay import relay_state
@@ -31,6 +31,9 @@ class MeterReading:
     # The bus's number of the request that read `relays` (`ModbusBus.submitted` when it was
     # made): a relay command that had finished by then is reflected in them.
     relays_order: int | None = None
+    # A fault the meter reports itself (its profile's `fault` register, e.g.
+    # "relay_cannot_open"); None: none reported, or the model has no such register.
+    fault: str | None = None
 
 
 @dataclass(slots=True)
@@ -51,7 +54,7 @@ class _Field:
     key: str
     offset: int
     count: int
-    register: Register | None  # None: a relay channel's state
+    register: Register | None  # None: a relay channel's state, or the fault code
 
 
 type _Steps = tuple[tuple[Transaction, tuple[_Field, ...]], ...]
@@ -62,6 +65,7 @@ class _Cycle:
     values: dict[str, float | None] = field(default_factory=dict)
     relays: dict[str, bool | None] = field(default_factory=dict)
     relays_order: int | None = None
+    fault: str | None = None
     # True, or the read the meter refused with exception 02/03 (the planner may split it).
     failed: bool | Transaction = False
 
@@ -241,6 +245,7 @@ class Poller:
             complete=complete,
             read_at=health.last_success if complete else None,
             relays_order=cycle.relays_order,
+            fault=cycle.fault,
         )
 
 
@@ -252,7 +257,8 @@ def _fields(meter: MeterRequest, transaction: Transaction) -> tuple[_Field, ...]
             item.address - transaction.address,
             item.count,
             None
-            if item.key.startswith(RELAY_KEY) and profile.relay is not None
+            if (item.key.startswith(RELAY_KEY) and profile.relay is not None)
+            or (item.key == FAULT_KEY and profile.fault is not None)
             else profile.register(item.key),
         )
         for item in transaction.items
@@ -265,7 +271,11 @@ def _decode(
     profile = meter.profile
     for item in fields:
         chunk = words[item.offset : item.offset + item.count]
-        if item.register is None:
+        if item.register is None and item.key == FAULT_KEY:
+            assert profile.fault is not None
+            raw = decode_words(chunk, profile.fault.data_type, profile.fault.word_order)
+            cycle.fault = profile.fault.meaning(raw)
+        elif item.register is None:
             assert profile.relay is not None
             cycle.relays[item.key] = relay_state(profile.relay, chunk[0])
         else:

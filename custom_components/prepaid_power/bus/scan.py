@@ -133,7 +133,14 @@ def _pending(candidate: _Candidate, outcomes: dict[_Probe, _Outcome]) -> list[_P
 
 
 def _verdict(candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: int) -> bool | None:
-    """True: all checks pass; False: excluded; None: not all probes read yet.
+    """True: all checks pass; False: excluded; None: not all probes read yet."""
+    return _judge(candidate, outcomes, slave_id)[0]
+
+
+def _judge(
+    candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: int
+) -> tuple[bool | None, int]:
+    """The verdict (as `_verdict`) and how many checks passed so far.
 
     Only the candidate's own reads decide: another model's exception (even "illegal
     function" to a different register) says nothing about this model's registers.
@@ -148,23 +155,29 @@ def _verdict(candidate: _Candidate, outcomes: dict[_Probe, _Outcome], slave_id: 
             continue
         tried = [p for p in (*candidate.probes, item) if _contains(p, item) and p in outcomes]
         if item in outcomes or any(not _refused(outcomes[p]) for p in tried):
-            return False  # its own read failed: not this model
+            return False, 0  # its own read failed: not this model
         undecided = True
-    if undecided:
-        return None
-    serial = 0
+    serial: int | None = 0
     if (spec := profile.serial) is not None:
-        serial = int(
-            decode_words(
-                words_of[spec.function, spec.address, spec.count], spec.data_type, spec.word_order
-            )
+        serial_words = words_of.get((spec.function, spec.address, spec.count))
+        serial = (
+            None
+            if serial_words is None
+            else int(decode_words(serial_words, spec.data_type, spec.word_order))
         )
+    # Every check that can be judged already: one that fails excludes the model without
+    # reading the rest (all checks must pass).
+    passed = 0
     for check in profile.identify:
-        words = words_of[check.function, check.address, check.count]
+        words = words_of.get((check.function, check.address, check.count))
+        if words is None or (serial is None and "serial" in check.expression.used_names):
+            undecided = True
+            continue
         value = decode_words(words, check.data_type, check.word_order)
-        if not check.passes(value, slave_id, serial):
-            return False
-    return True
+        if not check.passes(value, slave_id, serial or 0):
+            return False, passed
+        passed += 1
+    return (None if undecided else True), passed
 
 
 def _usefulness(probe: _Probe, undecided: Sequence[_Candidate]) -> int:
@@ -197,7 +210,12 @@ async def _identify(  # noqa: PLR0917
             # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S).
             checks = set(_best(matched).profile.identify)
             undecided = [c for c in undecided if checks < set(c.profile.identify)]
-        pending = list(dict.fromkeys(p for c in undecided for p in _pending(c, outcomes)))
+        # Follow a lead: a model whose checks read so far all passed is confirmed (or
+        # excluded) first; once one matches, only its refinements are left to read.
+        leads = [c for c in undecided if _judge(c, outcomes, slave_id)[1]]
+        pending = list(dict.fromkeys(p for c in leads for p in _pending(c, outcomes)))
+        if not pending:
+            pending = list(dict.fromkeys(p for c in undecided for p in _pending(c, outcomes)))
         if not pending:
             break
         probe = max(pending, key=lambda p: (_usefulness(p, undecided), -rank.get(p, len(rank))))

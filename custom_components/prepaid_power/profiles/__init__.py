@@ -12,6 +12,7 @@ from .loader import (
 from .model import (
     Check,
     DataType,
+    FaultCode,
     Function,
     Profile,
     Quirks,
@@ -30,6 +31,7 @@ __all__ = [
     "DataType",
     "Expression",
     "ExpressionError",
+    "FaultCode",
     "Function",
     "Profile",
     "ProfileError",

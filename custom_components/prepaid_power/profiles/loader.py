@@ -18,6 +18,7 @@ from .expression import Expression, ExpressionError
 from .model import (
     BIT_READ_FUNCTIONS,
     CHECK_NAMES,
+    FAULT_KEY,
     KEY_NAMES,
     READ_FUNCTIONS,
     REGISTER_READ_FUNCTIONS,
@@ -28,6 +29,7 @@ from .model import (
     WRITE_SINGLE_REGISTER,
     Check,
     DataType,
+    FaultCode,
     Profile,
     Quirks,
     ReadableBlock,
@@ -187,6 +189,15 @@ _RELAY = vol.Schema(
         vol.Optional("settle_ms", default=100): vol.All(_integer, vol.Range(min=0, max=10000)),
     }
 )
+_FAULT = vol.Schema(
+    {
+        vol.Required("function"): _READ_FUNCTION,
+        vol.Required("address"): _ADDRESS,
+        vol.Optional("data_type", default="uint16"): _DATA_TYPES,
+        vol.Optional("word_order", default="big"): _WORD_ORDERS,
+        vol.Required("codes"): {vol.All(_integer, vol.Range(min=1)): _KEY},
+    }
+)
 _QUIRKS = vol.Schema(
     {
         vol.Optional("write_function", default=WRITE_MULTIPLE_REGISTERS): vol.All(
@@ -224,6 +235,7 @@ PROFILE_SCHEMA = vol.Schema(
         vol.Optional("energy_key"): _KEY,
         vol.Optional("registers", default=[]): [_REGISTER],
         vol.Optional("relay"): _RELAY,
+        vol.Optional("fault"): _FAULT,
     }
 )
 
@@ -257,7 +269,7 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     for index, register in enumerate(data["registers"]):
         key = register["key"]
         field = f"registers[{index}]"
-        if key in seen or key.startswith(RELAY_KEY):
+        if key in seen or key.startswith(RELAY_KEY) or key == FAULT_KEY:
             problems.append((f"{field}.key", f"duplicate or reserved key {key!r}"))
         seen.add(key)
         bits = register["function"] in BIT_READ_FUNCTIONS
@@ -273,6 +285,11 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             problems.append((f"identify[{index}].data_type", "does not match the function"))
         if "serial" in check["check"].used_names and data.get("serial") is None:
             problems.append((f"identify[{index}].check", "uses 'serial' but no serial register"))
+    fault = data.get("fault")
+    if fault is not None and (
+        fault["function"] not in REGISTER_READ_FUNCTIONS or (fault["data_type"] == DataType.BIT)
+    ):
+        problems.append(("fault.function", "a fault code is a register (function 3 or 4)"))
     energy_key = data.get("energy_key")
     if energy_key is not None and energy_key not in seen:
         problems.append(("energy_key", f"no register with key {energy_key!r}"))
@@ -305,6 +322,9 @@ def _blocks_cover(profile: Profile) -> list[tuple[str, str]]:
     if profile.relay is not None:
         r = profile.relay.read
         reads.append(("relay.read.address", r.function, r.address, profile.relay.channels))
+    if profile.fault is not None:
+        f = profile.fault
+        reads.append(("fault.address", f.function, f.address, f.count))
     for field, function, address, count in reads:
         declared = any(b.function == function for b in profile.readable)
         if declared and not profile.is_readable(function, address, address + count - 1):
@@ -352,6 +372,15 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Profile:
             data_type=DataType(s["data_type"]),
             word_order=WordOrder(s["word_order"]),
         )
+    fault = None
+    if (f := data.get("fault")) is not None:
+        fault = FaultCode(
+            function=f["function"],
+            address=f["address"],
+            data_type=DataType(f["data_type"]),
+            word_order=WordOrder(f["word_order"]),
+            codes=tuple(sorted(f["codes"].items())),
+        )
     return Profile(
         id=data["id"],
         manufacturer=data["manufacturer"],
@@ -369,6 +398,7 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Profile:
         ),
         serial=serial,
         relay=relay,
+        fault=fault,
         readable=tuple(ReadableBlock(**block) for block in data["readable"]),
         quirks=Quirks(**data["quirks"]),
         max_power_w=data.get("max_power_w"),

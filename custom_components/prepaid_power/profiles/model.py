@@ -30,6 +30,8 @@ CHECK_NAMES = frozenset({"value", "slave_id", "serial"})
 KEY_NAMES = frozenset({"serial"})
 RELAY_KEY_WORD = "key"
 RELAY_KEY = "relay"
+# The reading key of a meter's own fault-code register (see `FaultCode`).
+FAULT_KEY = "fault"
 
 
 class DataType(StrEnum):
@@ -189,6 +191,33 @@ class Relay:
 
 
 @dataclass(frozen=True, slots=True)
+class FaultCode:
+    """A register where the meter reports a fault of its own (0: none), read every cycle.
+
+    `codes` names the documented values (e.g. 1: `relay_cannot_open`); any other non-zero
+    value is a fault too, named `code_<n>`.
+    """
+
+    function: int
+    address: int
+    data_type: DataType
+    word_order: WordOrder
+    codes: tuple[tuple[int, str], ...]  # (value, name) pairs: hashable, like the profile
+
+    @property
+    def count(self) -> int:
+        """Words read."""
+        return self.data_type.width
+
+    def meaning(self, value: float) -> str | None:
+        """The fault a raw value reports, None for none."""
+        code = int(value)
+        if code == 0:
+            return None
+        return dict(self.codes).get(code, f"code_{code}")
+
+
+@dataclass(frozen=True, slots=True)
 class ReadableBlock:
     """A run of addresses the meter answers as one read (no exception 0x02 inside)."""
 
@@ -218,6 +247,7 @@ class Profile:
     identify: tuple[Check, ...] = ()
     serial: SerialNumber | None = None
     relay: Relay | None = None
+    fault: FaultCode | None = None
     readable: tuple[ReadableBlock, ...] = ()
     quirks: Quirks = Quirks()
     max_power_w: float | None = None
@@ -238,15 +268,17 @@ class Profile:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """Every reading key: registers, then relay channel states."""
+        """Every reading key: registers, then relay channel states, then the fault code."""
         relay_keys: tuple[str, ...] = ()
         if self.relay is not None:
             relay_keys = tuple(self.relay.state_key(ch) for ch in range(self.relay.channels))
-        return tuple(register.key for register in self.registers) + relay_keys
+        fault_keys = () if self.fault is None else (FAULT_KEY,)
+        return tuple(register.key for register in self.registers) + relay_keys + fault_keys
 
     @property
     def default_keys(self) -> frozenset[str]:
-        """Keys read when nothing else is asked: enabled registers and relay states."""
+        """Keys read when nothing else is asked: enabled registers, relay states and the
+        fault code."""
         relay_keys = set(self.keys) - {register.key for register in self.registers}
         enabled = {register.key for register in self.registers if register.enabled_by_default}
         return frozenset(enabled | relay_keys)
@@ -257,6 +289,8 @@ class Profile:
             for channel in range(self.relay.channels):
                 if key == self.relay.state_key(channel):
                     return self.relay.read.function, self.relay.read.address + channel, 1
+        if key == FAULT_KEY and self.fault is not None:
+            return self.fault.function, self.fault.address, self.fault.count
         register = self.register(key)
         return register.function, register.address, register.count
 
