@@ -51,6 +51,7 @@ MANIFEST_SCHEMA = vol.Schema(
         vol.Required("integration_type"): "hub",
         vol.Required("requirements"): [str],
         vol.Optional("dependencies"): [str],
+        vol.Optional("after_dependencies"): [str],
         vol.Optional("loggers"): [str],
     }
 )

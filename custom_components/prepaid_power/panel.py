@@ -43,6 +43,8 @@ async def async_register_panel(hass: HomeAssistant) -> None:
     """
     if "frontend" not in hass.config.components or hass.data.get(PANEL_REGISTERED):
         return
+    # Gateways set up concurrently: the first one claims the panel before it awaits.
+    hass.data[PANEL_REGISTERED] = True
     bundle = BUNDLES / "panel.js"
     version = await hass.async_add_executor_job(bundle_version, bundle)
     if not hass.data.get(STATIC_REGISTERED):
@@ -50,7 +52,6 @@ async def async_register_panel(hass: HomeAssistant) -> None:
             [StaticPathConfig(STATIC_URL, str(BUNDLES), cache_headers=True)]
         )
         hass.data[STATIC_REGISTERED] = True
-    hass.data[PANEL_REGISTERED] = True
     await panel_custom.async_register_panel(
         hass,
         frontend_url_path=PANEL_URL_PATH,
