@@ -22,14 +22,15 @@ import pytest
 from scripts._demo import scenario
 from scripts._demo.browser import Browser, BrowserError, ensure_chromium
 from scripts._demo.client import HassApiError, HassClient, HassWebSocket, SimulatorClient
-
 from tests.test_websocket_api import commands
+
 from .conftest import E2E, LANDLORD, TENANT
 
 DOMAIN = "prepaid_power"
 ROOM = scenario.RoomPlan("Console room", 1, "0.5000")  # DDS238-2 ZN/SR: the meter's relay
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PANEL = "/prepaid-power-console"
+ROW = f'tr.room[data-room="{ROOM.name}"]'
 # The console's element and everything in its shadow roots.
 IN_PANEL = "__pp.all(document, (n) => n.tagName === 'PREPAID-POWER-PANEL')[0]"
 
@@ -84,6 +85,12 @@ async def shows(browser: Browser, selector: str, words: str, within: float = 20)
         raise BrowserError(f"{err}; the console shows the error {shown!r}") from err
 
 
+async def relay_on_text(browser: Browser) -> str:
+    """How the console says "relay on" in the browser's language."""
+    language: str = await browser.evaluate("document.querySelector('home-assistant').hass.language")
+    return "继电器合闸" if language.startswith("zh") else "Relay on"
+
+
 async def wait_relay(simulator: SimulatorClient, on: bool, within: float = 20) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -105,11 +112,46 @@ async def console_room(landlord: HassClient, ws: HassWebSocket, e2e: E2E) -> str
 
 
 async def shot(browser: Browser, tmp_path: Path, name: str) -> None:
+    """A screenshot for the README."""
     path = await browser.screenshot(tmp_path / f"{name}.png")
-    assert path.stat().st_size > 10_000
-    if os.environ.get("PP_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(exist_ok=True)
-        shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
+    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
+
+
+# The README's screenshots: each view in light and dark, in English and Simplified Chinese.
+VARIANTS = [("en", False), ("en", True), ("zh-Hans", False), ("zh-Hans", True)]
+
+
+async def open_room(browser: Browser, url: str, language: str = "en", dark: bool = False) -> None:
+    """The console in a language and theme (HA's frontend settings in the browser), on the
+    room's page."""
+    theme = json.dumps({"theme": "default", "dark": dark})
+    await browser.evaluate(
+        f"localStorage.setItem('selectedLanguage', {json.dumps(json.dumps(language))});"
+        f"localStorage.setItem('selectedTheme', {json.dumps(theme)}); true"
+    )
+    await browser.navigate(url)
+    await browser.wait_for(f"!!{find(ROW)}", 60, "the rooms table")
+
+
+async def screenshots(browser: Browser, url: str, tmp_path: Path) -> None:
+    """Rooms table, room page and top-up dialog in every variant (PP_SCREENSHOTS=1)."""
+    for language, dark in VARIANTS:
+        suffix = f"{language.lower()}-{'dark' if dark else 'light'}"
+        await open_room(browser, url, language, dark)
+        await asyncio.sleep(1)  # the theme's stylesheet
+        await shot(browser, tmp_path, f"console-rooms-{suffix}")
+        await click(browser, ROW)
+        await shows(browser, "b.tenant", "Grace")
+        await shot(browser, tmp_path, f"console-room-{suffix}")
+        await click(browser, "button.op.top_up")
+        await fill(browser, 'input[name="amount"]', "20")
+        await browser.wait_for(f"!!{find('b.new-balance')}", 20, "the top-up preview")
+        await shot(browser, tmp_path, f"console-top-up-{suffix}")
+        await click(browser, "button.cancel")
+    await open_room(browser, url)
+    await click(browser, ROW)
 
 
 @pytest.mark.timeout(240)
@@ -133,11 +175,9 @@ async def test_landlord_runs_a_tenancy_from_the_console(
 
         async with Browser(session, chromium, tmp_path) as browser:
             await browser.login(e2e.stack.ha_url, LANDLORD.username, LANDLORD.password)
-            await browser.navigate(e2e.stack.ha_url + PANEL)
-            row = f'tr.room[data-room="{ROOM.name}"]'
-            await text(browser, row, 60)
-            await shot(browser, tmp_path, "console-rooms")
-            await click(browser, row)
+            url = e2e.stack.ha_url + PANEL
+            await open_room(browser, url)
+            await click(browser, ROW)
 
             # Move in: the opening reading is the meter's now.
             await click(browser, "button.op.move_in")
@@ -151,7 +191,6 @@ async def test_landlord_runs_a_tenancy_from_the_console(
             await fill(browser, 'input[name="amount"]', "30")
             await fill(browser, 'input[name="reference"]', "CONSOLE-1")
             await shows(browser, "b.new-balance", "30.00")
-            await shot(browser, tmp_path, "console-top-up")
             await click(browser, "button.confirm")
             await shows(browser, ".receipt", "30.00")
             await click(browser, "button.close")
@@ -161,8 +200,9 @@ async def test_landlord_runs_a_tenancy_from_the_console(
                 "the balance after the top-up",
             )
             await wait_relay(simulator, True)
-            await browser.wait_for(f"__pp.text({find('small.relay')}) !== ''", 20, "relay shown")
-            await shot(browser, tmp_path, "console-room")
+            await shows(browser, "small.relay", await relay_on_text(browser))
+            if os.environ.get("PP_SCREENSHOTS"):
+                await screenshots(browser, url, tmp_path)
 
             # Undo the top-up: the balance falls to zero and the relay opens.
             await click(browser, "button.op.reverse_top_up")
