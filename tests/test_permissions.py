@@ -190,6 +190,7 @@ ENTITY_SERVICES: dict[str, tuple[str, str, Data]] = {
     "script.landlord_top_up (run and wait)": ("script", "landlord_top_up", fixed({})),
 }
 
+
 def console(command: str) -> Row:
     """A command of the console's websocket API, with valid data."""
     return ws(
