@@ -80,6 +80,16 @@ async def console(hass: HomeAssistant, hass_ws_client: WebSocketGenerator) -> Co
     return Console(await hass_ws_client(hass))
 
 
+async def use_energy(hass: HomeAssistant, gateway: Gateway, kwh: float) -> None:
+    """Once the relay closed (a poll), meter 3 counts `kwh` at 1 kW; then one more poll.
+    (More than the meter can carry in the test's real seconds would be held as suspect.)"""
+    await hass.async_block_till_done()
+    await poll(hass)
+    gateway.simulator.meter(3).set_load(1000)
+    gateway.simulator.clock.advance(kwh * 3600)
+    await poll(hass)
+
+
 async def ledger_rows(entry: MockConfigEntry) -> list[Any]:
     return await entry.runtime_data.rooms.billing.run(
         lambda core: core.ledger.execute("SELECT * FROM entries")
@@ -175,19 +185,14 @@ async def test_rooms_grouped_by_area_and_floor_and_pushed_live(
     moved = await console.pushed_until(lambda row: row["tenant"] is not None)
     assert (moved["tenant"], Decimal(moved["balance"])) == ("Alice", Decimal("0.05"))
 
-    # Usage beyond the balance (once the relay closed): the cut follows the next poll.
-    await hass.async_block_till_done()
-    await poll(hass)
-    meter = simulated_gateway.simulator.meter(3)
-    meter.set_load(1000)
-    simulated_gateway.simulator.clock.advance(0.06 * 3600)
-    await poll(hass)
+    # Usage beyond the balance: the cut follows the next poll.
+    await use_energy(hass, simulated_gateway, 0.06)
     used = await console.pushed_until(lambda row: row["supply_state"] == "cut_off")
     assert Decimal(used["balance"]) <= 0
     # The relay's confirmation follows as a row of its own.
     confirmed = await console.pushed_until(lambda row: row["supply_on"] is False)
     assert confirmed["supply_state"] == "cut_off"
-    assert meter.relay_on is False
+    assert simulated_gateway.simulator.meter(3).relay_on is False
 
 
 async def test_top_up_previews_then_pays_once_per_reference(
@@ -241,10 +246,7 @@ async def test_room_page_ledger_statements_and_usage(
     await console.ok("move_in", device_id=device, tenant="Alice", first_top_up="10")
     for n in range(3):
         await console.ok("top_up", device_id=device, amount=str(n + 1), reference=f"P-{n}")
-    meter = simulated_gateway.simulator.meter(3)
-    meter.set_load(1000)
-    simulated_gateway.simulator.clock.advance(0.05 * 3600)
-    await poll(hass)
+    await use_energy(hass, simulated_gateway, 0.05)
     # A statement posts the accrued charges, so the usage is in the ledger.
     statement = await console.ok("statement", device_id=device)
     assert "Alice" in statement["result"]["statement"]
@@ -311,12 +313,7 @@ async def test_move_out_preview_matches_the_settlement(
     """The preview's refund owed is what the move-out settles; then the statement shows."""
     device = device_id(hass, room)
     await console.ok("move_in", device_id=device, tenant="Alice", first_top_up="10")
-    await hass.async_block_till_done()
-    await poll(hass)
-    meter = simulated_gateway.simulator.meter(3)
-    meter.set_load(1000)
-    simulated_gateway.simulator.clock.advance(0.05 * 3600)
-    await poll(hass)
+    await use_energy(hass, simulated_gateway, 0.05)
     before = await ledger_rows(room)
     preview = await console.ok("move_out/preview", device_id=device)
     assert await ledger_rows(room) == before

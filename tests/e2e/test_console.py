@@ -85,6 +85,16 @@ async def shows(browser: Browser, selector: str, words: str, within: float = 20)
         raise BrowserError(f"{err}; the console shows the error {shown!r}") from err
 
 
+async def balance_matches(browser: Browser, pattern: str, what: str) -> None:
+    """Wait until the room page's balance matches a regular expression."""
+    await browser.wait_for(
+        f"(() => {{ const b = {find('b.balance')}; "
+        f"return !!b && new RegExp({json.dumps(pattern)}).test(__pp.text(b)); }})()",
+        20,
+        what,
+    )
+
+
 async def relay_on_text(browser: Browser) -> str:
     """How the console says "relay on" in the browser's language."""
     language: str = await browser.evaluate("document.querySelector('home-assistant').hass.language")
@@ -194,11 +204,7 @@ async def test_landlord_runs_a_tenancy_from_the_console(
             await click(browser, "button.confirm")
             await shows(browser, ".receipt", "30.00")
             await click(browser, "button.close")
-            await browser.wait_for(
-                f"(() => {{ const b = {find('b.balance')}; return b && /\\b(29|30)\\./.test(__pp.text(b)); }})()",
-                20,
-                "the balance after the top-up",
-            )
+            await balance_matches(browser, r"\b(29|30)\.", "the balance after the top-up")
             await wait_relay(simulator, True)
             await shows(browser, "small.relay", await relay_on_text(browser))
             if os.environ.get("PP_SCREENSHOTS"):
@@ -208,11 +214,7 @@ async def test_landlord_runs_a_tenancy_from_the_console(
             await click(browser, "button.op.reverse_top_up")
             await click(browser, 'input[type="radio"][name="entry_id"]')
             await click(browser, "button.confirm")
-            await browser.wait_for(
-                f"(() => {{ const b = {find('b.balance')}; return b && /(^|\\s)-?0\\.\\d\\d/.test(__pp.text(b)); }})()",
-                20,
-                "the balance after the undo",
-            )
+            await balance_matches(browser, r"(^|\s)-?0\.\d\d", "the balance after the undo")
             await wait_relay(simulator, False)
 
             # A time-of-use tariff with the interval editor: split the first stretch in two.

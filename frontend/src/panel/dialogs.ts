@@ -17,6 +17,7 @@ import {
   type TouInterval,
 } from "../common/ws";
 import { PAYMENT_METHODS, strings, type Key, type Strings } from "./strings";
+import { fieldStyles } from "./styles";
 import "./tou-editor";
 
 export type Operation =
@@ -569,7 +570,9 @@ export class OperationDialog extends LitElement {
     </dialog>`;
   }
 
-  static override styles = css`
+  static override styles = [
+    fieldStyles,
+    css`
     dialog {
       border: none;
       border-radius: var(--ha-card-border-radius, 12px);
@@ -600,16 +603,6 @@ export class OperationDialog extends LitElement {
       align-items: center;
       gap: 6px;
       color: var(--primary-text-color);
-    }
-    input,
-    select,
-    button {
-      font: inherit;
-      color: var(--primary-text-color);
-      background: var(--card-background-color, #fff);
-      border: 1px solid var(--divider-color, #ccc);
-      border-radius: 6px;
-      padding: 6px 8px;
     }
     input[readonly] {
       background: var(--secondary-background-color, #f5f5f5);
@@ -660,7 +653,8 @@ export class OperationDialog extends LitElement {
       max-height: 50vh;
       overflow: auto;
     }
-  `;
+  `,
+  ];
 }
 
 if (!customElements.get("prepaid-power-dialog")) {

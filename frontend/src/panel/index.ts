@@ -7,6 +7,7 @@ import type { TemplateResult } from "lit";
 import { Console, refusalText, type Hass, type LedgerPage, type RoomPage, type RoomRow } from "../common/ws";
 import { OPERATIONS, type Operation } from "./dialogs";
 import { strings, type Key, type Strings } from "./strings";
+import { fieldStyles } from "./styles";
 import "./dialogs";
 
 type SortKey = "name" | "place" | "tenant" | "balance" | "supply" | "days" | "reading";
@@ -183,7 +184,7 @@ export class PrepaidPowerPanel extends LitElement {
           return r.name;
       }
     };
-    const collator = new Intl.Collator(this.hass.language, { numeric: true });
+    const collator = this.collator();
     rows.sort((a, b) => {
       const x = value(a);
       const y = value(b);
@@ -191,6 +192,19 @@ export class PrepaidPowerPanel extends LitElement {
       return this.sortUp ? order : -order;
     });
     return rows;
+  }
+
+  private collators = new Map<string, Intl.Collator>();
+
+  /** One collator per language: making one costs more than sorting 640 rooms with it. */
+  private collator(): Intl.Collator {
+    const language = this.hass.language;
+    let collator = this.collators.get(language);
+    if (!collator) {
+      collator = new Intl.Collator(language, { numeric: true });
+      this.collators.set(language, collator);
+    }
+    return collator;
   }
 
   private sortBy(key: SortKey): void {
@@ -452,7 +466,9 @@ export class PrepaidPowerPanel extends LitElement {
         : nothing}`;
   }
 
-  static override styles = css`
+  static override styles = [
+    fieldStyles,
+    css`
     :host {
       display: block;
       min-height: 100vh;
@@ -493,18 +509,6 @@ export class PrepaidPowerPanel extends LitElement {
       gap: 8px;
       align-items: center;
       margin-bottom: 8px;
-    }
-    input,
-    button {
-      font: inherit;
-      color: var(--primary-text-color);
-      background: var(--card-background-color, #fff);
-      border: 1px solid var(--divider-color, #ccc);
-      border-radius: 6px;
-      padding: 6px 10px;
-    }
-    button {
-      cursor: pointer;
     }
     button.op {
       background: var(--primary-color, #03a9f4);
@@ -682,7 +686,8 @@ export class PrepaidPowerPanel extends LitElement {
         color: #000;
       }
     }
-  `;
+  `,
+  ];
 }
 
 if (!customElements.get("prepaid-power-panel")) {

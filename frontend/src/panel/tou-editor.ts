@@ -4,6 +4,7 @@
 import { LitElement, css, html } from "lit";
 import type { TouInterval } from "../common/ws";
 import type { Strings } from "./strings";
+import { fieldStyles } from "./styles";
 
 export const MAX_INTERVALS = 14;
 const DAY = 24 * 60;
@@ -134,7 +135,9 @@ export class TouEditor extends LitElement {
     `;
   }
 
-  static override styles = css`
+  static override styles = [
+    fieldStyles,
+    css`
     :host {
       display: block;
       margin: 8px 0;
@@ -173,17 +176,8 @@ export class TouEditor extends LitElement {
       margin: 4px 0;
       flex-wrap: wrap;
     }
-    input,
-    select,
-    button {
-      font: inherit;
-      color: var(--primary-text-color);
-      background: var(--card-background-color, #fff);
-      border: 1px solid var(--divider-color, #ccc);
-      border-radius: 4px;
-      padding: 2px 6px;
-    }
-  `;
+  `,
+  ];
 }
 
 if (!customElements.get("prepaid-power-tou-editor")) {
