@@ -3,6 +3,7 @@ every command's permission (as a tenant), validation and result."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from homeassistant.helpers import (
     floor_registry as fr,
 )
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import CLIENT_ID, MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -106,6 +108,7 @@ def commands(device: str, top_up_id: int) -> dict[str, dict[str, Any]]:
         "ledger": {"device_id": device},
         "top_up/preview": {"device_id": device, "amount": "5"},
         "move_out/preview": {"device_id": device},
+        "payments": {"start": "2026-01-01", "end": "2026-01-02"},
         "set_tariff/preview": {"device_id": device, "tariff": tariff},
         "top_up": {"device_id": device, "amount": "100", "reference": "T-9"},
         "reverse_top_up": {"device_id": device, "entry_id": top_up_id},
@@ -397,3 +400,33 @@ async def test_supply_grace_and_vacant_preset(
     assert granted["room"]["name"] == "Room 3"
     error = await console.error("grant_grace", device_id=device, duration={"days": 400})
     assert error["translation_key"] == "grace_too_long"
+
+
+async def test_payments_of_a_date_range_with_totals_per_method(
+    hass: HomeAssistant, room: MockConfigEntry, console: Console
+) -> None:
+    """Every top-up of the range, undone ones marked, totals per method net of them."""
+    device = device_id(hass, room)
+    await console.ok("move_in", device_id=device, tenant="Alice", first_top_up="10")
+    await console.ok("top_up", device_id=device, amount="20", method="transfer", reference="B-1")
+    undone = await console.ok("top_up", device_id=device, amount="5", method="transfer")
+    await console.ok("reverse_top_up", device_id=device, entry_id=undone["result"]["entry_id"])
+    today = dt_util.now().date()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    found = await console.ok("payments", start=today.isoformat(), end=tomorrow)
+    assert [(p["amount"], p["method"], p["undone_at"] is not None) for p in found["payments"]] == [
+        ("10.00", "cash", False),
+        ("20.00", "transfer", False),
+        ("5.00", "transfer", True),
+    ]
+    assert found["payments"][0]["tenant"] == "Alice"
+    assert found["payments"][0]["room"] == "Room 3"
+    assert found["totals"] == {
+        "cash": {"count": 1, "paid": "10.00", "undone": "0.00", "net": "10.00"},
+        "transfer": {"count": 2, "paid": "25.00", "undone": "5.00", "net": "20.00"},
+    }
+    earlier = await console.ok("payments", start="2026-01-01", end=today.isoformat())
+    assert earlier["payments"] == []
+    error = await console.error("payments", start=tomorrow, end=today.isoformat())
+    assert error["translation_key"] == "export_range_empty"
+    assert (await console.error("payments", start="x", end=tomorrow))["code"] == "invalid_format"

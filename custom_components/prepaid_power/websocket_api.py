@@ -9,7 +9,7 @@ actions'; a refusal reaches the browser with its translation key and placeholder
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final, TypedDict
@@ -50,18 +50,29 @@ from .billing.history import (
     daily_history,
     ledger_page,
     move_out_preview,
+    payment_totals,
+    payments,
     statement_cycles,
     tariff_preview,
     top_up_preview,
 )
 from .billing.ledger import Tenancy
 from .billing.tariff import tariff_to_dict
-from .compat import vol
+from .compat import InputRefused, vol
 from .const import DOMAIN
 from .control import SupplyState
 from .coordinator import PrepaidPowerConfigEntry
-from .rooms import Room, current_reading
-from .services import SCHEMAS, Target, _loaded_entries, _run, _target, _text as amount_text
+from .rooms import Room, currency_of, current_reading
+from .services import (
+    SCHEMAS,
+    Target,
+    _check_date,
+    _loaded_entries,
+    _run,
+    _run_on,
+    _target,
+    _text as amount_text,
+)
 from .supply_services import GRANT_GRACE_SCHEMA, SET_SUPPLY_SCHEMA
 
 PREFIX: Final = f"{DOMAIN}/"
@@ -406,6 +417,38 @@ async def _preview_set_tariff(
     connection.send_result(msg["id"], {"now": prices[0], "evening": prices[1]})
 
 
+async def async_payments(hass: HomeAssistant, start: date, end: date) -> dict[str, Any]:
+    """Every top-up of every gateway's rooms from `start` up to the day before `end`, with
+    the totals per payment method."""
+    _check_date("start", start)
+    _check_date("end", end)
+    if end <= start:
+        raise InputRefused(
+            translation_domain=DOMAIN,
+            translation_key="export_range_empty",
+            translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    tz = dt_util.get_default_time_zone()
+    start_at = datetime.combine(start, time(0), tzinfo=tz)
+    end_at = datetime.combine(end, time(0), tzinfo=tz)
+    found: list[dict[str, Any]] = []
+    for entry in _loaded_entries(hass):
+        rows = await _run_on(
+            entry.runtime_data.rooms, entry.title, lambda core: payments(core, start_at, end_at)
+        )
+        found += [{**row, "gateway": entry.title} for row in rows]
+    found.sort(key=lambda row: row["at"])
+    return {
+        "currency": currency_of(hass).code,
+        "payments": found,
+        "totals": payment_totals(found, currency_of(hass)),
+    }
+
+
+async def _payments(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    connection.send_result(msg["id"], await async_payments(hass, msg["start"], msg["end"]))
+
+
 def _operation(action: str) -> Handler:
     async def handle(
         hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
@@ -459,6 +502,14 @@ def async_setup_websocket_api(hass: HomeAssistant) -> None:
             _preview_top_up,
         ),
         ({vol.Required("type"): f"{PREFIX}move_out/preview", **DEVICE}, _preview_move_out),
+        (
+            {
+                vol.Required("type"): f"{PREFIX}payments",
+                vol.Required("start"): cv.date,
+                vol.Required("end"): cv.date,
+            },
+            _payments,
+        ),
         (
             {
                 vol.Required("type"): f"{PREFIX}set_tariff/preview",

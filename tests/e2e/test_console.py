@@ -238,12 +238,23 @@ async def test_landlord_runs_a_tenancy_from_the_console(
             await click(browser, "button.close")
             await browser.wait_for(f"!{find('button.op.move_out')}", 20, "the room vacant")
 
+            # Payments: this month's, with totals per method, and the CSV as the browser
+            # downloads it (an authenticated request).
+            await click(browser, "button.tab.payments")
+            await shows(browser, "tr.method.cash", "30.00")
+            csv_text = await browser.evaluate(
+                "document.querySelector('home-assistant').hass.fetchWithAuth("
+                f"'/api/{DOMAIN}/payments.csv?start=2000-01-01&end=2999-01-01')"
+                ".then((r) => r.text())"
+            )
+            assert "CONSOLE-1" in csv_text
+
 
 @pytest.mark.timeout(120)
 async def test_a_tenant_has_no_console(
     e2e: E2E, landlord: HassClient, session: aiohttp.ClientSession
 ) -> None:
-    """No panel in a tenant's sidebar; each console command refused as unauthorized."""
+    """No panel in a tenant's sidebar; each console command and the payments CSV refused."""
     async with await landlord.websocket() as ws:
         device = await console_room(landlord, ws, e2e)
         panels = await ws.command("get_panels")
@@ -262,3 +273,8 @@ async def test_a_tenant_has_no_console(
                 refused[command] = False
         assert refused
         assert all(refused.values()), refused
+    async with session.get(
+        f"{e2e.stack.ha_url}/api/{DOMAIN}/payments.csv?start=2000-01-01&end=2999-01-01",
+        headers={"Authorization": f"Bearer {tenant.token}"},
+    ) as response:
+        assert response.status == 401

@@ -8,15 +8,17 @@ Everything is JSON-able (money and kWh as strings), like statement data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+import csv
 from datetime import datetime, timedelta
 from decimal import Decimal
+import io
 from typing import Any
 
 from .core import BillingCore
-from .cycle import EPOCH, local_midnight, to_micros
+from .cycle import EPOCH, from_micros, local_midnight, to_micros
 from .ledger import Entry, Tenancy
-from .money import KWH_EXPONENT, Number, fixed_point
-from .statement import kwh_text, spread_daily, statement_data
+from .money import KWH_EXPONENT, Currency, Number, fixed_point
+from .statement import account_owners, kwh_text, spread_daily, statement_data
 from .tariff import TariffSchedule, TariffVersion, next_kwh_piece, tariff_from_dict
 
 HISTORY_DAYS = (30, 90)
@@ -207,3 +209,82 @@ def tariff_preview(
             }
         )
     return prices
+
+
+def payments(core: BillingCore, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every top-up recorded in [start, end) in every room, oldest first, with the room, the
+    tenant and whether (and when) it was undone."""
+    ledger = core.ledger
+    owners = account_owners(core)
+    undone = {
+        row[0]: from_micros(row[1]).isoformat()
+        for row in ledger.execute(
+            "SELECT reverses_id, at FROM entries WHERE kind = 'reversal' AND reverses_id IS NOT NULL"
+        )
+    }
+    money = ledger.currency.format
+    found = []
+    for entry in ledger.entries(start=start, end=end, kinds=("top_up",)):
+        room_id, tenancy_id, tenant = owners[entry.account_id]
+        found.append(
+            {
+                "entry_id": entry.entry_id,
+                "at": entry.at.isoformat(),
+                "room_id": room_id,
+                "room": ledger.room_name(room_id),
+                "tenancy_id": tenancy_id,
+                "tenant": tenant,
+                "method": entry.method or "",
+                "reference": entry.reference,
+                "amount": money(entry.amount),
+                "undone_at": undone.get(entry.entry_id),
+            }
+        )
+    return found
+
+
+def payment_totals(
+    found: Iterable[Mapping[str, Any]], currency: Currency
+) -> dict[str, dict[str, Any]]:
+    """Per payment method: how many top-ups, their amount, what of it was undone, and the net."""
+    totals: dict[str, dict[str, Any]] = {}
+    for payment in found:
+        total = totals.setdefault(
+            payment["method"], {"count": 0, "paid": Decimal(0), "undone": Decimal(0)}
+        )
+        amount = Decimal(payment["amount"])
+        total["count"] += 1
+        total["paid"] += amount
+        if payment["undone_at"] is not None:
+            total["undone"] += amount
+    return {
+        method: {
+            "count": total["count"],
+            "paid": currency.format(total["paid"]),
+            "undone": currency.format(total["undone"]),
+            "net": currency.format(total["paid"] - total["undone"]),
+        }
+        for method, total in sorted(totals.items())
+    }
+
+
+PAYMENT_COLUMNS = (
+    "entry_id",
+    "at",
+    "room",
+    "tenant",
+    "method",
+    "reference",
+    "amount",
+    "undone_at",
+)
+
+
+def payments_csv(found: Iterable[Mapping[str, Any]]) -> str:
+    """Payments as CSV text, one row each."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(PAYMENT_COLUMNS)
+    for payment in found:
+        writer.writerow(["" if payment[c] is None else payment[c] for c in PAYMENT_COLUMNS])
+    return out.getvalue()

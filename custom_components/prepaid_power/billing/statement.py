@@ -202,6 +202,17 @@ def render_statement(
     return _environment(TEMPLATES).get_template(name).render(data)
 
 
+def account_owners(core: BillingCore) -> dict[int, tuple[str, int | None, str]]:
+    """Every account's room id, tenancy id (None: the vacant account) and tenant ("")."""
+    return {
+        account_id: (room, tenancy_id, tenant or "")
+        for account_id, room, tenancy_id, tenant in core.ledger.execute(
+            "SELECT a.account_id, a.room_id, a.tenancy_id, t.tenant"
+            " FROM accounts a LEFT JOIN tenancies t USING (tenancy_id)"
+        )
+    }
+
+
 def export_csv(
     core: BillingCore,
     out: TextIO,
@@ -212,13 +223,7 @@ def export_csv(
 ) -> int:
     """Write ledger entries in [start, end) as CSV (one room or all); returns the row count."""
     ledger = core.ledger
-    accounts = {
-        account_id: (room, tenancy_id, tenant or "")
-        for account_id, room, tenancy_id, tenant in ledger.execute(
-            "SELECT a.account_id, a.room_id, a.tenancy_id, t.tenant"
-            " FROM accounts a LEFT JOIN tenancies t USING (tenancy_id)"
-        )
-    }
+    accounts = account_owners(core)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     count = 0

@@ -17,6 +17,7 @@ export interface Hass {
   themes?: { darkMode?: boolean };
   user?: { is_admin: boolean; name: string };
   callWS<T>(message: Record<string, unknown>): Promise<T>;
+  fetchWithAuth(path: string, init?: Record<string, unknown>): Promise<Response>;
 }
 
 export interface RoomRow {
@@ -144,6 +145,24 @@ export interface PricePreview {
 export interface Operated<T> {
   result: T;
   room: RoomRow;
+}
+
+export interface Payment {
+  entry_id: number;
+  at: string;
+  gateway: string;
+  room: string;
+  tenant: string;
+  method: string;
+  reference: string | null;
+  amount: string;
+  undone_at: string | null;
+}
+
+export interface Payments {
+  currency: string;
+  payments: Payment[];
+  totals: Record<string, { count: number; paid: string; undone: string; net: string }>;
 }
 
 export interface RoomsUpdate {

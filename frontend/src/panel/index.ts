@@ -4,7 +4,15 @@
 // integration's prepaid_power/... websocket commands.
 import { LitElement, css, html, nothing, svg } from "lit";
 import type { TemplateResult } from "lit";
-import { Console, refusalText, type Hass, type LedgerPage, type RoomPage, type RoomRow } from "../common/ws";
+import {
+  Console,
+  refusalText,
+  type Hass,
+  type LedgerPage,
+  type Payments,
+  type RoomPage,
+  type RoomRow,
+} from "../common/ws";
 import { OPERATIONS, type Operation } from "./dialogs";
 import { strings, type Key, type Strings } from "./strings";
 import { fieldStyles } from "./styles";
@@ -13,6 +21,22 @@ import "./dialogs";
 type SortKey = "name" | "place" | "tenant" | "balance" | "supply" | "days" | "reading";
 const PAGE = 20;
 const PERIOD_COLOURS = ["#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#8d6e63"];
+
+function isoDay(day: Date): string {
+  return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`;
+}
+
+/** This month so far: from the 1st to today (both included). */
+function defaultRange(): { start: string; last: string } {
+  const today = new Date();
+  return { start: isoDay(new Date(today.getFullYear(), today.getMonth(), 1)), last: isoDay(today) };
+}
+
+/** The day after a day: the integration's ranges end before their `end`. */
+function dayAfter(day: string): string {
+  const [y, m, d] = day.split("-").map(Number);
+  return isoDay(new Date(y, m - 1, d + 1));
+}
 
 export class PrepaidPowerPanel extends LitElement {
   static override properties = {
@@ -30,6 +54,9 @@ export class PrepaidPowerPanel extends LitElement {
     statement: { state: true },
     error: { state: true },
     now: { state: true },
+    view: { state: true },
+    payments: { state: true },
+    range: { state: true },
   };
 
   hass!: Hass;
@@ -45,6 +72,9 @@ export class PrepaidPowerPanel extends LitElement {
   statement: { cycle: string; text: string } | null = null;
   error = "";
   now = Date.now();
+  view: "rooms" | "payments" = "rooms";
+  payments: Payments | null = null;
+  range = defaultRange();
   private unsubscribe: Promise<() => Promise<void>> | null = null;
   private clock: number | undefined;
   // Server time minus browser time, from each update: reading ages use the server's clock.
@@ -135,6 +165,101 @@ export class PrepaidPowerPanel extends LitElement {
     link.download = `${this.page.room.name}_${this.statement.cycle}.txt`;
     link.click();
     URL.revokeObjectURL(link.href);
+  }
+
+  private async loadPayments(): Promise<void> {
+    this.error = "";
+    try {
+      this.payments = await this.console.call<Payments>("payments", {
+        start: this.range.start,
+        end: dayAfter(this.range.last),
+      });
+    } catch (err) {
+      this.error = await refusalText(this.hass, err);
+    }
+  }
+
+  private async downloadPayments(): Promise<void> {
+    const query = `start=${this.range.start}&end=${dayAfter(this.range.last)}`;
+    const response = await this.hass.fetchWithAuth(`/api/prepaid_power/payments.csv?${query}`);
+    if (!response.ok) {
+      this.error = (await response.json().catch(() => ({ message: response.statusText }))).message;
+      return;
+    }
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = `payments_${this.range.start}_${this.range.last}.csv`;
+    link.click();
+    URL.revokeObjectURL(link.href);
+  }
+
+  private paymentsView(): TemplateResult {
+    const t = this.t;
+    const p = this.payments;
+    const day = (name: "start" | "last", label: Key) =>
+      html`<label
+        >${t(label)}
+        <input
+          type="date"
+          name=${name}
+          .value=${this.range[name]}
+          @change=${(e: Event) => (this.range = { ...this.range, [name]: (e.target as HTMLInputElement).value })}
+      /></label>`;
+    return html`<ha-card class="payments">
+      <div class="toolbar">
+        ${day("start", "from_day")} ${day("last", "to_day")}
+        <button class="show" @click=${() => void this.loadPayments()}>${t("show")}</button>
+        <button class="csv" @click=${() => void this.downloadPayments()}>${t("download_csv")}</button>
+      </div>
+      ${p
+        ? html`<table class="totals">
+              <thead>
+                <tr>
+                  <th>${t("method")}</th>
+                  <th class="num">${t("count")}</th>
+                  <th class="num">${t("paid")}</th>
+                  <th class="num">${t("undone_total")}</th>
+                  <th class="num">${t("net")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${Object.entries(p.totals).map(
+                  ([method, total]) => html`<tr class="method ${method}">
+                    <td>${t(`method_${method}` as Key)}</td>
+                    <td class="num">${total.count}</td>
+                    <td class="num">${total.paid}</td>
+                    <td class="num">${total.undone}</td>
+                    <td class="num">${total.net} ${p.currency}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+            <table class="payment-list">
+              <thead>
+                <tr>
+                  <th>${t("when")}</th>
+                  <th>${t("room")}</th>
+                  <th>${t("tenant")}</th>
+                  <th>${t("method")}</th>
+                  <th>${t("reference")}</th>
+                  <th class="num">${t("amount")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${p.payments.map(
+                  (x) => html`<tr class="payment">
+                    <td>${x.at.slice(0, 16).replace("T", " ")}</td>
+                    <td>${x.room}</td>
+                    <td>${x.tenant}</td>
+                    <td>${t(`method_${x.method}` as Key)}</td>
+                    <td>${x.reference ?? ""}</td>
+                    <td class="num">${x.amount}${x.undone_at ? html` <i>(${t("undone")})</i>` : nothing}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : nothing}
+    </ha-card>`;
   }
 
   private supplyText(row: RoomRow): string {
@@ -436,12 +561,29 @@ export class PrepaidPowerPanel extends LitElement {
     if (this.hass.user && !this.hass.user.is_admin) return html`<p>${t("not_admin")}</p>`;
     return html`<div class="header">
         <h1>${t("title")}</h1>
+        <nav>
+          ${(["rooms", "payments"] as const).map(
+            (view) => html`<button
+              class="tab ${view} ${this.view === view ? "active" : ""}"
+              @click=${() => {
+                this.view = view;
+                this.selected = null;
+                this.page = null;
+                if (view === "payments" && !this.payments) void this.loadPayments();
+              }}
+            >
+              ${t(view)}
+            </button>`,
+          )}
+        </nav>
       </div>
       ${this.error
         ? html`<div class="error" role="alert" @click=${() => (this.error = "")}>${this.error}</div>`
         : nothing}
       <div class="body">
-        ${this.selected
+        ${this.view === "payments"
+          ? this.paymentsView()
+          : this.selected
           ? this.page
             ? this.roomView(this.page)
             : html`<p>${t("loading")}</p>`
@@ -488,6 +630,16 @@ export class PrepaidPowerPanel extends LitElement {
       font-size: 20px;
       font-weight: 400;
       margin: 0;
+      flex: 1;
+    }
+    nav button.tab {
+      background: transparent;
+      color: inherit;
+      border-color: transparent;
+    }
+    nav button.tab.active {
+      border-bottom: 2px solid currentColor;
+      border-radius: 0;
     }
     .body {
       padding: 12px;

@@ -111,6 +111,16 @@ const en = {
   entry_settlement: "Settlement",
   undone: "undone",
   not_admin: "Only the landlord (an administrator) can use the console.",
+  payments: "Payments",
+  from_day: "From",
+  to_day: "To (included)",
+  show: "Show",
+  download_csv: "Download CSV",
+  count: "Count",
+  paid: "Paid",
+  undone_total: "Undone",
+  net: "Net",
+  total: "Total",
 };
 
 export type Key = keyof typeof en;
@@ -225,6 +235,16 @@ const zhHans: Record<Key, string> = {
   entry_settlement: "结算",
   undone: "已撤销",
   not_admin: "只有房东（管理员）可以使用控制台。",
+  payments: "收款",
+  from_day: "从",
+  to_day: "到（含）",
+  show: "查询",
+  download_csv: "下载 CSV",
+  count: "笔数",
+  paid: "收款",
+  undone_total: "已撤销",
+  net: "净额",
+  total: "合计",
 };
 
 export type Strings = (key: Key, values?: Record<string, string | number>) => string;
