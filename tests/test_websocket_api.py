@@ -104,6 +104,7 @@ def commands(device: str, top_up_id: int) -> dict[str, dict[str, Any]]:
     return {
         "rooms": {},
         "rooms/subscribe": {},
+        "report": {},
         "room": {"device_id": device},
         "ledger": {"device_id": device},
         "top_up/preview": {"device_id": device, "amount": "5"},
@@ -430,3 +431,24 @@ async def test_payments_of_a_date_range_with_totals_per_method(
     error = await console.error("payments", start=tomorrow, end=today.isoformat())
     assert error["translation_key"] == "export_range_empty"
     assert (await console.error("payments", start="x", end=tomorrow))["code"] == "invalid_format"
+
+
+async def test_report_of_the_cycle_for_rooms_and_building(
+    hass: HomeAssistant, room: MockConfigEntry, console: Console, simulated_gateway: Gateway
+) -> None:
+    """Income and energy this cycle per room and in total, debt, rooms per supply state."""
+    device = device_id(hass, room)
+    empty = await console.ok("report")
+    assert (empty["income"], empty["outstanding_debt"]) == ("0.00", "0.00")
+    assert sum(empty["supply_states"].values()) == 1
+    await console.ok("move_in", device_id=device, tenant="Alice", first_top_up="10")
+    await console.ok("top_up", device_id=device, amount="2.50")
+    await use_energy(hass, simulated_gateway, 0.05)
+    await console.ok("statement", device_id=device)  # posts the accrued charge
+    report = await console.ok("report")
+    assert report["income"] == "12.50"
+    (row,) = report["rooms"]
+    assert (row["room"], row["income"]) == ("Room 3", "12.50")
+    assert Decimal(row["energy_kwh"]) == Decimal(report["energy_kwh"]) >= Decimal("0.049")
+    assert Decimal(report["charged"]) == Decimal(row["charged"])
+    assert report["supply_states"] == {"on": 1}

@@ -8,6 +8,7 @@ actions'; a refusal reaches the browser with its translation key and placeholder
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -57,6 +58,7 @@ from .billing.history import (
     top_up_preview,
 )
 from .billing.ledger import Tenancy
+from .billing.statement import landlord_totals
 from .billing.tariff import tariff_to_dict
 from .compat import InputRefused, vol
 from .const import DOMAIN
@@ -449,6 +451,39 @@ async def _payments(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     connection.send_result(msg["id"], await async_payments(hass, msg["start"], msg["end"]))
 
 
+async def _report(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """This cycle's income, energy and charges per room and for the building, the debt
+    outstanding, and how many rooms are in each supply state."""
+    sums = dict.fromkeys(
+        ("income", "charged", "outstanding_debt", "debt_owed_after_move_out"), Decimal(0)
+    )
+    energy = Decimal(0)
+    rooms: list[dict[str, Any]] = []
+    entries = _loaded_entries(hass)
+    for entry in entries:
+        totals = await _run_on(entry.runtime_data.rooms, entry.title, landlord_totals)
+        for key in sums:
+            sums[key] += Decimal(totals[key])
+        energy += Decimal(totals["energy_kwh"])
+        names = {room_id: room.name for room_id, room in entry.runtime_data.rooms.rooms.items()}
+        rooms += [
+            {"room_id": room_id, "room": names.get(room_id, room_id), "gateway": entry.title, **row}
+            for room_id, row in totals["rooms"].items()
+        ]
+    currency = currency_of(hass)
+    states = Counter(row["supply_state"] or "unknown" for row in _room_rows(hass, entries))
+    connection.send_result(
+        msg["id"],
+        {
+            "currency": currency.code,
+            **{key: currency.format(value) for key, value in sums.items()},
+            "energy_kwh": str(energy),
+            "rooms": sorted(rooms, key=lambda row: (row["gateway"], row["room"])),
+            "supply_states": dict(sorted(states.items())),
+        },
+    )
+
+
 def _operation(action: str) -> Handler:
     async def handle(
         hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
@@ -469,6 +504,7 @@ def async_setup_websocket_api(hass: HomeAssistant) -> None:
     commands: list[tuple[dict[Any, Any], Handler]] = [
         ({vol.Required("type"): f"{PREFIX}rooms"}, _rooms),
         ({vol.Required("type"): f"{PREFIX}rooms/subscribe"}, _subscribe_rooms),
+        ({vol.Required("type"): f"{PREFIX}report"}, _report),
         (
             {
                 vol.Required("type"): f"{PREFIX}room",

@@ -249,6 +249,11 @@ async def test_landlord_runs_a_tenancy_from_the_console(
             )
             assert "CONSOLE-1" in csv_text
 
+            # Reports: this cycle's income (the top-up was undone) and the rooms per state.
+            await click(browser, "button.tab.report")
+            await browser.wait_for(f"!!{find('b.income')}", 20, "the report")
+            await browser.wait_for(f"!!{find('.states .state')}", 20, "rooms per supply state")
+
 
 @pytest.mark.timeout(120)
 async def test_a_tenant_has_no_console(

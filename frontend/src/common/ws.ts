@@ -165,6 +165,17 @@ export interface Payments {
   totals: Record<string, { count: number; paid: string; undone: string; net: string }>;
 }
 
+export interface Report {
+  currency: string;
+  income: string;
+  charged: string;
+  energy_kwh: string;
+  outstanding_debt: string;
+  debt_owed_after_move_out: string;
+  rooms: { room: string; gateway: string; cycle: string; income: string; energy_kwh: string; charged: string }[];
+  supply_states: Record<string, number>;
+}
+
 export interface RoomsUpdate {
   now: string;
   rooms: RoomRow[];

@@ -10,6 +10,7 @@ import {
   type Hass,
   type LedgerPage,
   type Payments,
+  type Report,
   type RoomPage,
   type RoomRow,
 } from "../common/ws";
@@ -57,6 +58,7 @@ export class PrepaidPowerPanel extends LitElement {
     view: { state: true },
     payments: { state: true },
     range: { state: true },
+    report: { state: true },
   };
 
   hass!: Hass;
@@ -72,7 +74,8 @@ export class PrepaidPowerPanel extends LitElement {
   statement: { cycle: string; text: string } | null = null;
   error = "";
   now = Date.now();
-  view: "rooms" | "payments" = "rooms";
+  view: "rooms" | "payments" | "report" = "rooms";
+  report: Report | null = null;
   payments: Payments | null = null;
   range = defaultRange();
   private unsubscribe: Promise<() => Promise<void>> | null = null;
@@ -177,6 +180,62 @@ export class PrepaidPowerPanel extends LitElement {
     } catch (err) {
       this.error = await refusalText(this.hass, err);
     }
+  }
+
+  private async loadReport(): Promise<void> {
+    try {
+      this.report = await this.console.call<Report>("report");
+    } catch (err) {
+      this.error = await refusalText(this.hass, err);
+    }
+  }
+
+  private reportView(): TemplateResult {
+    const t = this.t;
+    const r = this.report;
+    if (!r) return html`<p>${t("loading")}</p>`;
+    const money = (value: string) => `${value} ${r.currency}`;
+    const state = (name: string) =>
+      this.supplyText({ supply_state: name } as RoomRow);
+    return html`<ha-card class="report">
+        <div class="facts">
+          <div><span>${t("income")}</span><b class="income">${money(r.income)}</b></div>
+          <div><span>${t("energy_cycle")}</span><b>${r.energy_kwh} kWh</b></div>
+          <div><span>${t("charged")}</span><b>${money(r.charged)}</b></div>
+          <div><span>${t("outstanding_debt")}</span><b>${money(r.outstanding_debt)}</b></div>
+          <div><span>${t("former_debt")}</span><b>${money(r.debt_owed_after_move_out)}</b></div>
+        </div>
+        <h3>${t("rooms_per_state")}</h3>
+        <div class="facts states">
+          ${Object.entries(r.supply_states).map(
+            ([name, count]) => html`<div class="state ${name}"><span>${state(name)}</span><b>${count}</b></div>`,
+          )}
+        </div>
+      </ha-card>
+      <ha-card>
+        <table class="report-rooms">
+          <thead>
+            <tr>
+              <th>${t("room")}</th>
+              <th>${t("cycle")}</th>
+              <th class="num">${t("income")}</th>
+              <th class="num">${t("kwh")}</th>
+              <th class="num">${t("charged")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${r.rooms.map(
+              (row) => html`<tr>
+                <td>${row.room}</td>
+                <td>${row.cycle}</td>
+                <td class="num">${row.income}</td>
+                <td class="num">${row.energy_kwh}</td>
+                <td class="num">${row.charged}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </ha-card>`;
   }
 
   private async downloadPayments(): Promise<void> {
@@ -562,7 +621,7 @@ export class PrepaidPowerPanel extends LitElement {
     return html`<div class="header">
         <h1>${t("title")}</h1>
         <nav>
-          ${(["rooms", "payments"] as const).map(
+          ${(["rooms", "payments", "report"] as const).map(
             (view) => html`<button
               class="tab ${view} ${this.view === view ? "active" : ""}"
               @click=${() => {
@@ -570,6 +629,7 @@ export class PrepaidPowerPanel extends LitElement {
                 this.selected = null;
                 this.page = null;
                 if (view === "payments" && !this.payments) void this.loadPayments();
+                if (view === "report") void this.loadReport();
               }}
             >
               ${t(view)}
@@ -583,6 +643,8 @@ export class PrepaidPowerPanel extends LitElement {
       <div class="body">
         ${this.view === "payments"
           ? this.paymentsView()
+          : this.view === "report"
+          ? this.reportView()
           : this.selected
           ? this.page
             ? this.roomView(this.page)

@@ -121,6 +121,13 @@ const en = {
   undone_total: "Undone",
   net: "Net",
   total: "Total",
+  report: "Reports",
+  income: "Income",
+  charged: "Charged",
+  outstanding_debt: "Outstanding debt",
+  former_debt: "Owed by former tenants",
+  cycle: "Cycle",
+  rooms_per_state: "Rooms per supply state",
 };
 
 export type Key = keyof typeof en;
@@ -245,6 +252,13 @@ const zhHans: Record<Key, string> = {
   undone_total: "已撤销",
   net: "净额",
   total: "合计",
+  report: "报表",
+  income: "收入",
+  charged: "电费",
+  outstanding_debt: "未结欠款",
+  former_debt: "前租户欠款",
+  cycle: "账期",
+  rooms_per_state: "各供电状态房间数",
 };
 
 export type Strings = (key: Key, values?: Record<string, string | number>) => string;
