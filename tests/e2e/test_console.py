@@ -182,77 +182,94 @@ async def test_landlord_runs_a_tenancy_from_the_console(
     async with await landlord.websocket() as ws:
         device = await console_room(landlord, ws, e2e)
         await simulator.meter(ROOM.slave, load_w=300)
-
-        async with Browser(session, chromium, tmp_path) as browser:
-            await browser.login(e2e.stack.ha_url, LANDLORD.username, LANDLORD.password)
-            url = e2e.stack.ha_url + PANEL
-            await open_room(browser, url)
-            await click(browser, ROW)
-
-            # Move in: the opening reading is the meter's now.
-            await click(browser, "button.op.move_in")
-            await fill(browser, 'input[name="tenant"]', "Grace")
-            assert await browser.deep(f"{find('input[name=opening_reading]')}.value")
-            await click(browser, "button.confirm")
-            await shows(browser, "b.tenant", "Grace")
-
-            # Top up through the dialog: the preview's new balance, then the receipt.
-            await click(browser, "button.op.top_up")
-            await fill(browser, 'input[name="amount"]', "30")
-            await fill(browser, 'input[name="reference"]', "CONSOLE-1")
-            await shows(browser, "b.new-balance", "30.00")
-            await click(browser, "button.confirm")
-            await shows(browser, ".receipt", "30.00")
-            await click(browser, "button.close")
-            await balance_matches(browser, r"\b(29|30)\.", "the balance after the top-up")
+        try:
+            await run_a_tenancy(e2e, ws, device, simulator, session, chromium, tmp_path)
+        finally:
+            # The other tests share meter 1: leave its supply on (the room vacant, kept on).
+            await ws.command(f"{DOMAIN}/set_supply", device_id=device, state="on")
             await wait_relay(simulator, True)
-            await shows(browser, "small.relay", await relay_on_text(browser))
-            if os.environ.get("PP_SCREENSHOTS"):
-                await screenshots(browser, url, tmp_path)
 
-            # Undo the top-up: the balance falls to zero and the relay opens.
-            await click(browser, "button.op.reverse_top_up")
-            await click(browser, 'input[type="radio"][name="entry_id"]')
-            await click(browser, "button.confirm")
-            await balance_matches(browser, r"(^|\s)-?0\.\d\d", "the balance after the undo")
-            await wait_relay(simulator, False)
 
-            # A time-of-use tariff with the interval editor: split the first stretch in two.
-            await click(browser, "button.op.set_tariff")
-            await fill(browser, 'select[name="kind"]', "tou", "change")
-            await click(
-                browser,
-                "prepaid-power-tou-editor.weekday >>> .row[data-index='0'] >>> button.split",
-            )
-            await shows(browser, ".price-evening", "peak")
-            await click(browser, "button.confirm")
-            page = await ws.command(f"{DOMAIN}/room", device_id=device)
-            assert page["tariff"]["kind"] == "tou"
-            assert len(page["tariff"]["weekday"]) == 5
+async def run_a_tenancy(
+    e2e: E2E,
+    ws: HassWebSocket,
+    device: str,
+    simulator: SimulatorClient,
+    session: aiohttp.ClientSession,
+    chromium: str,
+    tmp_path: Path,
+) -> None:
+    """The landlord's tenancy in the browser (see the test)."""
+    async with Browser(session, chromium, tmp_path) as browser:
+        await browser.login(e2e.stack.ha_url, LANDLORD.username, LANDLORD.password)
+        url = e2e.stack.ha_url + PANEL
+        await open_room(browser, url)
+        await click(browser, ROW)
 
-            # Move out: the preview, then the statement.
-            await click(browser, "button.op.move_out")
-            await text(browser, "b.refund-owed")
-            await click(browser, "button.confirm")
-            await shows(browser, "pre.statement", "Grace")
-            await click(browser, "button.close")
-            await browser.wait_for(f"!{find('button.op.move_out')}", 20, "the room vacant")
+        # Move in: the opening reading is the meter's now.
+        await click(browser, "button.op.move_in")
+        await fill(browser, 'input[name="tenant"]', "Grace")
+        assert await browser.deep(f"{find('input[name=opening_reading]')}.value")
+        await click(browser, "button.confirm")
+        await shows(browser, "b.tenant", "Grace")
 
-            # Payments: this month's, with totals per method, and the CSV as the browser
-            # downloads it (an authenticated request).
-            await click(browser, "button.tab.payments")
-            await shows(browser, "tr.method.cash", "30.00")
-            csv_text = await browser.evaluate(
-                "document.querySelector('home-assistant').hass.fetchWithAuth("
-                f"'/api/{DOMAIN}/payments.csv?start=2000-01-01&end=2999-01-01')"
-                ".then((r) => r.text())"
-            )
-            assert "CONSOLE-1" in csv_text
+        # Top up through the dialog: the preview's new balance, then the receipt.
+        await click(browser, "button.op.top_up")
+        await fill(browser, 'input[name="amount"]', "30")
+        await fill(browser, 'input[name="reference"]', "CONSOLE-1")
+        await shows(browser, "b.new-balance", "30.00")
+        await click(browser, "button.confirm")
+        await shows(browser, ".receipt", "30.00")
+        await click(browser, "button.close")
+        await balance_matches(browser, r"\b(29|30)\.", "the balance after the top-up")
+        await wait_relay(simulator, True)
+        await shows(browser, "small.relay", await relay_on_text(browser))
+        if os.environ.get("PP_SCREENSHOTS"):
+            await screenshots(browser, url, tmp_path)
 
-            # Reports: this cycle's income (the top-up was undone) and the rooms per state.
-            await click(browser, "button.tab.report")
-            await browser.wait_for(f"!!{find('b.income')}", 20, "the report")
-            await browser.wait_for(f"!!{find('.states .state')}", 20, "rooms per supply state")
+        # Undo the top-up: the balance falls to zero and the relay opens.
+        await click(browser, "button.op.reverse_top_up")
+        await click(browser, 'input[type="radio"][name="entry_id"]')
+        await click(browser, "button.confirm")
+        await balance_matches(browser, r"(^|\s)-?0\.\d\d", "the balance after the undo")
+        await wait_relay(simulator, False)
+
+        # A time-of-use tariff with the interval editor: split the first stretch in two.
+        await click(browser, "button.op.set_tariff")
+        await fill(browser, 'select[name="kind"]', "tou", "change")
+        await click(
+            browser,
+            "prepaid-power-tou-editor.weekday >>> .row[data-index='0'] >>> button.split",
+        )
+        await shows(browser, ".price-evening", "peak")
+        await click(browser, "button.confirm")
+        page = await ws.command(f"{DOMAIN}/room", device_id=device)
+        assert page["tariff"]["kind"] == "tou"
+        assert len(page["tariff"]["weekday"]) == 5
+
+        # Move out: the preview, then the statement.
+        await click(browser, "button.op.move_out")
+        await text(browser, "b.refund-owed")
+        await click(browser, "button.confirm")
+        await shows(browser, "pre.statement", "Grace")
+        await click(browser, "button.close")
+        await browser.wait_for(f"!{find('button.op.move_out')}", 20, "the room vacant")
+
+        # Payments: this month's, with totals per method, and the CSV as the browser
+        # downloads it (an authenticated request).
+        await click(browser, "button.tab.payments")
+        await shows(browser, "tr.method.cash", "30.00")
+        csv_text = await browser.evaluate(
+            "document.querySelector('home-assistant').hass.fetchWithAuth("
+            f"'/api/{DOMAIN}/payments.csv?start=2000-01-01&end=2999-01-01')"
+            ".then((r) => r.text())"
+        )
+        assert "CONSOLE-1" in csv_text
+
+        # Reports: this cycle's income (the top-up was undone) and the rooms per state.
+        await click(browser, "button.tab.report")
+        await browser.wait_for(f"!!{find('b.income')}", 20, "the report")
+        await browser.wait_for(f"!!{find('.states .state')}", 20, "rooms per supply state")
 
 
 @pytest.mark.timeout(120)
