@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.auth.models import User
+from homeassistant.components.websocket_api.const import DOMAIN as WS_HANDLERS
 from homeassistant.core import Context, HomeAssistant, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from homeassistant.helpers import issue_registry as ir
@@ -39,6 +40,7 @@ from prepaid_power_gateway import Gateway
 from .test_init import gateway_entry, setup_gateway
 from .test_rooms import ROOM_DATA, act, room_device_id
 from .test_supply import setup_room
+from .test_websocket_api import commands as console_commands
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -221,8 +223,23 @@ OPERATIONS: dict[str, Callable[[Doors, str], Awaitable[object]]] = {
     ),
 }
 
+
+def console(command: str) -> Row:
+    """A command of the console's websocket API, with valid data."""
+    return ws(
+        lambda doors: {
+            "type": f"{DOMAIN}/{command}",
+            **console_commands(doors.device_id, doors.top_up_id)[command],
+        }
+    )
+
+
 ROWS: dict[str, tuple[Row, str]] = {
     **{f"operation {name}": (operation(call), REFUSED) for name, call in OPERATIONS.items()},
+    **{
+        f"console websocket {DOMAIN}/{command}": (console(command), WS_UNAUTHORIZED)
+        for command in console_commands("", 0)
+    },
     **{f"action {name}": (service(DOMAIN, name, data), REFUSED) for name, data in ACTIONS.items()},
     **{
         name: (service(domain, action, data), REFUSED)
@@ -463,8 +480,14 @@ async def test_no_landlord_operation_succeeds_for_a_tenant(
         issue_id=issue_id,
     )
 
-    # Every action of the integration is a row.
+    # Every action of the integration is a row, and every command of its websocket API.
     assert set(ACTIONS) == set(hass.services.async_services_for_domain(DOMAIN))
+    registered = {
+        command.removeprefix(f"{DOMAIN}/")
+        for command in hass.data[WS_HANDLERS]
+        if command.startswith(f"{DOMAIN}/")
+    }
+    assert registered == set(console_commands("", 0))
     wrong: dict[str, str] = {}
     for name, (row, expected) in ROWS.items():
         before = await snapshot(hass, entry)

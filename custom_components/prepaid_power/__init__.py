@@ -14,6 +14,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
 from .access import async_setup_access
@@ -42,11 +43,13 @@ from .entity import (
     offered_registers,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .panel import async_register_panel, async_unregister_panel
 from .portal import async_setup_portal
 from .portal_links import async_setup_portal_links
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
+from .websocket_api import SIGNAL_GATEWAY_LOADED, async_setup_websocket_api
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -62,6 +65,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
     async_setup_access(hass)
     async_setup_services(hass)
+    async_setup_websocket_api(hass)
     await async_setup_portal_links(hass)
     if "http" in hass.config.components:
         await async_setup_portal(hass)
@@ -131,12 +135,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
+    await async_register_panel(hass)
+    async_dispatcher_send(hass, SIGNAL_GATEWAY_LOADED)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:
     """Stop polling; the bus closes through the entry's unload callbacks."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        async_unregister_panel(hass, entry.entry_id)
+    return unloaded
 
 
 async def async_remove_config_entry_device(

@@ -3,7 +3,8 @@
 HA 2026 validates with ``probatio`` (API-compatible with voluptuous); HA 2025.4 with
 ``voluptuous``. Schemas handed to HA (flows, actions) must be built with the library HA uses.
 Parent devices are linked by device id on HA 2026, by identifier on 2025.4. HA 2026 moved
-``BinarySensorDeviceClass`` to the platform's ``const`` module. Before HA 2026.9 the REST API
+``BinarySensorDeviceClass`` to the platform's ``const`` module and ``StaticPathConfig`` to
+``http.server``. Before HA 2026.9 the REST API
 answered a ``ServiceValidationError`` with HTTP 500 and a logged traceback (see
 `InputRefused`).
 """
@@ -21,16 +22,21 @@ if TYPE_CHECKING:
     # Each supported HA line has its own Python: type-check against what that line ships.
     if sys.version_info >= (3, 14):
         from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+        from homeassistant.components.http.server import StaticPathConfig
         from homeassistant.components.repairs.models import RepairsFlowResult
         import probatio as vol
     else:
         from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+        from homeassistant.components.http import StaticPathConfig
         from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
         import voluptuous as vol
 else:
     # Only an annotation: HA 2026 narrowed the repair flows' result type.
     # HA 2026 moved the class to .const and still re-exports it from the package.
     from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+
+    # HA 2026 moved it to .server and still re-exports it from the package.
+    from homeassistant.components.http import StaticPathConfig
     from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
     try:
@@ -77,6 +83,7 @@ __all__ = [
     "BinarySensorDeviceClass",
     "InputRefused",
     "RepairsFlowResult",
+    "StaticPathConfig",
     "vol",
     "with_parent",
 ]

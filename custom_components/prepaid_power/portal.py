@@ -42,9 +42,8 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .billing.core import BillingCore
-from .billing.cycle import BillingCycle, local_midnight
-from .billing.money import micro_to_kwh
-from .billing.statement import _daily_usage, render_statement, statement_data
+from .billing.history import account_daily_usage
+from .billing.statement import render_statement, statement_data
 from .button import ROOM_BUTTONS
 from .const import DOMAIN
 from .control import RelayTarget
@@ -227,30 +226,6 @@ def _kwh(value: Decimal | None) -> str | None:
     return None if value is None else str(value.quantize(KWH_SHOWN))
 
 
-def daily_usage(
-    core: BillingCore, account_id: int, now: datetime, days: int = USAGE_DAYS
-) -> list[dict[str, str]]:
-    """kWh per local day over the last `days` days (today included, days without use too),
-    spread over midnights the way a statement's daily usage is."""
-    tz = core.tz
-    today = now.astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    window = BillingCycle(
-        start=local_midnight(first, tz),
-        end=local_midnight(today + timedelta(days=1), tz),
-        start_date=first,
-    )
-    spans = core.ledger.charge_spans(account_id, window.start, window.end)
-    used = dict(_daily_usage(spans, window, tz))
-    return [
-        {
-            "date": (day := first + timedelta(days=offset)).isoformat(),
-            "kwh": str(micro_to_kwh(used.get(day, 0)).quantize(KWH_SHOWN)),
-        }
-        for offset in range(days)
-    ]
-
-
 def _ledger_part(core: BillingCore, room_id: str, now: datetime) -> dict[str, Any]:
     """What the page shows from the ledger: top-ups, past cycles, daily usage."""
     tenancy = core.tenancy_of(room_id)
@@ -277,7 +252,7 @@ def _ledger_part(core: BillingCore, room_id: str, now: datetime) -> dict[str, An
             for cycle in reversed(cycles)
             if cycle.end <= now
         ],
-        "daily_usage": daily_usage(core, tenancy.account_id, now),
+        "daily_usage": account_daily_usage(core, tenancy.account_id, now, USAGE_DAYS),
     }
 
 

@@ -9,7 +9,7 @@ names its room by the room's device and shows in the logbook with the user who d
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -45,7 +45,7 @@ from .dashboard import (
 TEXT_MAX = 200
 
 
-def _text(value: Any) -> str:
+def amount_text(value: Any) -> str:
     """Amounts arrive as numbers or text; the billing core parses them exactly."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise vol.Invalid("expected a number")
@@ -188,8 +188,8 @@ ACTIONS: tuple[Action, ...] = (
             {
                 **ROOM,
                 vol.Required("tenant"): vol.All(cv.string, vol.Length(min=1, max=100)),
-                vol.Optional("opening_reading"): _text,
-                vol.Optional("first_top_up"): _text,
+                vol.Optional("opening_reading"): amount_text,
+                vol.Optional("first_top_up"): amount_text,
                 **METHOD,
                 **REFERENCE,
                 vol.Optional("allowance_pro_rata"): cv.boolean,
@@ -200,13 +200,13 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "move_out",
-        vol.Schema({**ROOM, vol.Optional("final_reading"): _text}),
+        vol.Schema({**ROOM, vol.Optional("final_reading"): amount_text}),
         op.move_out,
         _moved_out,
     ),
     Action(
         "top_up",
-        vol.Schema({**ROOM, vol.Required("amount"): _text, **METHOD, **REFERENCE}),
+        vol.Schema({**ROOM, vol.Required("amount"): amount_text, **METHOD, **REFERENCE}),
         op.top_up,
         _topped_up,
     ),
@@ -224,7 +224,9 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "refund",
-        vol.Schema({**ROOM, vol.Required("amount"): _text, vol.Optional("reason"): _short_text()}),
+        vol.Schema(
+            {**ROOM, vol.Required("amount"): amount_text, vol.Optional("reason"): _short_text()}
+        ),
         op.refund,
         _entry_data,
     ),
@@ -233,7 +235,7 @@ ACTIONS: tuple[Action, ...] = (
         vol.Schema(
             {
                 **ROOM,
-                vol.Required("amount"): _text,
+                vol.Required("amount"): amount_text,
                 vol.Required("reason"): _short_text(),
                 vol.Optional("record_debt", default=False): cv.boolean,
             }
@@ -279,7 +281,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "preset_vacant_energy",
-        vol.Schema({**ROOM, vol.Required("kwh"): _text}),
+        vol.Schema({**ROOM, vol.Required("kwh"): amount_text}),
         op.preset_vacant_energy,
         _preset,
     ),
@@ -288,7 +290,7 @@ ACTIONS: tuple[Action, ...] = (
         vol.Schema(
             {
                 **ROOM,
-                vol.Required("amount"): _text,
+                vol.Required("amount"): amount_text,
                 **METHOD,
                 **REFERENCE,
                 vol.Optional("tenancy_id"): vol.All(vol.Coerce(int), vol.Range(min=1, max=2**62)),
@@ -339,21 +341,30 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 
+# The actions by name (the console's websocket commands run the same ones).
+ACTIONS_BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
+
+
+async def async_run_action(
+    hass: HomeAssistant, action: Action, caller: op.Caller, data: Mapping[str, Any]
+) -> ServiceResponse:
+    """Run an action's operation with the call's (validated) fields; its response data."""
+    arguments = dict(data)
+    if action.room:
+        result = await action.operation(hass, caller, arguments.pop(ATTR_DEVICE_ID), **arguments)
+    else:
+        result = await action.operation(hass, caller, **arguments)
+    return action.respond(result)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action (once, for all gateways: they find their room by its device)."""
     for action in ACTIONS:
 
         async def handle(call: ServiceCall, action: Action = action) -> ServiceResponse:
-            caller = op.Caller.of(call.context)
-            arguments = dict(call.data)
-            if action.room:
-                result = await action.operation(
-                    hass, caller, arguments.pop(ATTR_DEVICE_ID), **arguments
-                )
-            else:
-                result = await action.operation(hass, caller, **arguments)
-            return action.respond(result) if call.return_response else None
+            response = await async_run_action(hass, action, op.Caller.of(call.context), call.data)
+            return response if call.return_response else None
 
         hass.services.async_register(
             DOMAIN,

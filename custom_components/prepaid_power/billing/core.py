@@ -40,6 +40,7 @@ from .tariff import (
     TariffVersion,
     UsagePiece,
     exceeds_cap,
+    next_kwh_piece,
     next_price_boundary,
     split_usage,
     tariff_from_dict,
@@ -344,15 +345,13 @@ class BillingCore:
         room = self._room(room_id)
         moment = self._at(at)
         account = self.account_of(room_id)
-        pieces = split_usage(
-            KWH_QUANTUM,
-            moment,
-            moment,
+        piece = next_kwh_piece(
             room.schedule,
             room.calendar,
+            moment,
             cycle_kwh=lambda cycle: self.ledger.charged_kwh(account, cycle),
         )
-        return None if room.schedule.at(moment) is None else pieces[0].price
+        return None if piece is None else piece.price
 
     # --- accounts ----------------------------------------------------------------------------
 

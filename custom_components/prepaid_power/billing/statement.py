@@ -50,19 +50,26 @@ CSV_COLUMNS = (
 )
 
 
-def _kwh(value: Decimal) -> str:
+def kwh_text(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.001")))
 
 
 def _daily_usage(
     spans: list[tuple[int, int, int]], cycle: BillingCycle, tz: ZoneInfo
 ) -> list[tuple[date, int]]:
-    """Micro-kWh per local day; a charge spanning midnights is spread in proportion to time."""
+    """Micro-kWh per local day of a cycle (see `spread_daily`)."""
     days = [cycle.start.astimezone(tz).date()]
     while local_midnight(days[-1], tz) < cycle.end:
         days.append(days[-1] + timedelta(days=1))
     # Charges of a cycle may start before it (the span of its first posting).
     days.insert(0, days[0] - timedelta(days=1))
+    return [(day, kwh) for day, kwh in zip(days, spread_daily(spans, days, tz), strict=True) if kwh]
+
+
+def spread_daily(spans: list[tuple[int, int, int]], days: list[date], tz: ZoneInfo) -> list[int]:
+    """An integer quantity (micro-kWh, minor units) per local day of consecutive `days`: one
+    posted over a span across midnights is spread in proportion to time, exactly (the last
+    day takes the remainder); a span before the first day counts on the first."""
     edges = [to_micros(local_midnight(day, tz)) for day in days]
     usage = [0] * len(days)
     for begin, finish, kwh in spans:
@@ -77,7 +84,7 @@ def _daily_usage(
             usage[index] += share
             spread += share
         usage[last] += kwh - spread
-    return [(day, kwh) for day, kwh in zip(days, usage, strict=True) if kwh]
+    return usage
 
 
 def statement_data(
@@ -152,20 +159,20 @@ def statement_data(
             {
                 "period": period,
                 "price": str(price),
-                "kwh": _kwh(kwh),
-                "allowance_kwh": _kwh(free),
+                "kwh": kwh_text(kwh),
+                "allowance_kwh": kwh_text(free),
                 "amount": money(line),
             }
             for (period, price, kwh, free, _), line in zip(by_period, line_amounts, strict=True)
         ],
-        "energy_kwh": _kwh(sum((kwh for _, _, kwh, _, _ in by_period), Decimal(0))),
+        "energy_kwh": kwh_text(sum((kwh for _, _, kwh, _, _ in by_period), Decimal(0))),
         "energy_cost": money(energy_cost),
-        "allowance_credited_kwh": _kwh(
+        "allowance_credited_kwh": kwh_text(
             sum((e.kwh or Decimal(0) for e in entries if e.kind == "allowance"), Decimal(0))
         ),
-        "allowance_used_kwh": _kwh(sum((free for _, _, _, free, _ in by_period), Decimal(0))),
+        "allowance_used_kwh": kwh_text(sum((free for _, _, _, free, _ in by_period), Decimal(0))),
         "daily_usage": [
-            {"date": day.isoformat(), "kwh": _kwh(micro_to_kwh(kwh))} for day, kwh in daily
+            {"date": day.isoformat(), "kwh": kwh_text(micro_to_kwh(kwh))} for day, kwh in daily
         ],
     }
 
@@ -195,6 +202,17 @@ def render_statement(
     return _environment(TEMPLATES).get_template(name).render(data)
 
 
+def account_owners(core: BillingCore) -> dict[int, tuple[str, int | None, str]]:
+    """Every account's room id, tenancy id (None: the vacant account) and tenant ("")."""
+    return {
+        account_id: (room, tenancy_id, tenant or "")
+        for account_id, room, tenancy_id, tenant in core.ledger.execute(
+            "SELECT a.account_id, a.room_id, a.tenancy_id, t.tenant"
+            " FROM accounts a LEFT JOIN tenancies t USING (tenancy_id)"
+        )
+    }
+
+
 def export_csv(
     core: BillingCore,
     out: TextIO,
@@ -205,13 +223,7 @@ def export_csv(
 ) -> int:
     """Write ledger entries in [start, end) as CSV (one room or all); returns the row count."""
     ledger = core.ledger
-    accounts = {
-        account_id: (room, tenancy_id, tenant or "")
-        for account_id, room, tenancy_id, tenant in ledger.execute(
-            "SELECT a.account_id, a.room_id, a.tenancy_id, t.tenant"
-            " FROM accounts a LEFT JOIN tenancies t USING (tenancy_id)"
-        )
-    }
+    accounts = account_owners(core)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     count = 0
@@ -297,7 +309,7 @@ def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, 
         rooms[room_id] = {
             "cycle": cycle.key,
             "income": money(income),
-            "energy_kwh": _kwh(energy),
+            "energy_kwh": kwh_text(energy),
             "charged": money(charged),
         }
         income_total += income
@@ -318,7 +330,7 @@ def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, 
     return {
         "currency": ledger.currency.code,
         "income": money(income_total),
-        "energy_kwh": _kwh(energy_total),
+        "energy_kwh": kwh_text(energy_total),
         "charged": money(charged_total),
         "outstanding_debt": money(debt),
         "debt_owed_after_move_out": money(owed_after_move_out),

@@ -21,7 +21,7 @@ from .errors import (
     TARIFF_UNKNOWN_PERIOD,
     BillingError,
 )
-from .money import kwh_to_micro, micro_to_kwh, parse_kwh, parse_price
+from .money import KWH_QUANTUM, kwh_to_micro, micro_to_kwh, parse_kwh, parse_price
 
 MAX_INTERVALS = 14
 MINUTES_PER_DAY = 24 * 60
@@ -413,6 +413,20 @@ def split_usage(
             pieces += _fill_tiers(tariff, used, share_kwh, (a, b), cycle)
             used_in_cycle[cycle] = used + share_kwh
     return [p for p in pieces if p.kwh > 0] or pieces[-1:]
+
+
+def next_kwh_piece(
+    schedule: TariffSchedule,
+    calendar: CycleCalendar,
+    moment: datetime,
+    *,
+    cycle_kwh: Callable[[str], Decimal],
+) -> UsagePiece | None:
+    """The period and price of the next kWh used at `moment` (tiered: after `cycle_kwh`);
+    None before the first tariff version."""
+    if schedule.at(moment) is None:
+        return None
+    return split_usage(KWH_QUANTUM, moment, moment, schedule, calendar, cycle_kwh=cycle_kwh)[0]
 
 
 def _fill_tiers(
