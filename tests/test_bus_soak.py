@@ -147,7 +147,7 @@ ROOMS = [
 ]
 TOP_UPS = (0.4, 0.8)  # shares of the run at which every tenant tops up
 OFFLINE = {2: (0.10, 0.30), 9: (0.50, 0.70)}  # slave -> share of the run it is offline
-RESETS = {6: 0.25, 1: 0.75}  # slave -> share of the run its counter is reset to 0
+RESETS = {7: 0.25, 1: 0.75}  # slave -> share of the run its counter is reset to 0
 REPLACED = (10, 0.45, 4321.5)  # slave, share of the run, the replacement meter's reading
 
 
