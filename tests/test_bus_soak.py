@@ -18,9 +18,13 @@ every supply decision is taken at a poll or an action.
 Expected results come from BILLING.md's rules and the simulator alone, never from the
 integration's code:
 - charges: every tenancy pays (kWh the meter's register counted, read to 1 Wh) x price,
-  within one minor unit. Counter resets and the replacement happen at zero load (the room's load is held at
-  0 W from before the event until HA has read the meter after it), so no energy falls in a
-  span the rules do not charge; the register's own resolution is the simulator's.
+  within one minor unit. Counter resets and the replacement happen at zero load (the room's
+  load is held at 0 W from before the event until HA has read the meter after it), so no
+  energy falls in a span the rules do not charge; the register's own resolution is the
+  simulator's. After every poll each room's live balance must be what was paid less a
+  reading HA showed x price (rounded down, the remainder carried: within one minor unit
+  above the exact figure).
+- repairs: one `counter_backwards` repair per counter reset.
 - supply: the policy of BILLING.md with this building's settings (no grace, no friendly
   hours, no warning cut, no restore minimum): cut off at or below the cut-off level
   (0 - credit limit), low at or below the low level, else on. HA's supply state must be
@@ -38,6 +42,7 @@ prints the figures `SOAK_REPORT` (a JSON file path) receives.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -89,6 +94,7 @@ SETTLE_S = 15.0  # real seconds a relay command (write, read back, retries) may 
 # 6th poll only).
 FINAL_STEPS = 60
 ON_STATES = {"on", "low"}
+MINOR = Decimal("0.01")
 
 PROFILES = {
     "DDS238-2 ZN/SR": "hiking_dds238_2_zn_sr",
@@ -203,6 +209,17 @@ class Soak:
     offline_steps: int = 0
     top_ups: int = 0
     log: list[RelayIo] = field(default_factory=list)
+    paid: dict[int, Decimal] = field(default_factory=dict)
+    # Per meter: the readings HA showed since the one its balance last matched. Billing takes
+    # a reading only from a poll that read all of the meter, while the energy sensor also
+    # shows an energy value read before a later read of the meter failed: the balance may
+    # match an earlier reading than the sensor's, never a later one, never going back.
+    readings: dict[int, list[float]] = field(default_factory=dict)
+    # Meters whose counter changed and that HA has not read since: no balance to expect.
+    unread_change: set[int] = field(default_factory=set)
+    balance_checks: int = 0
+    balance_mismatches: list[str] = field(default_factory=list)
+    max_balance_deviation: Decimal = Decimal(0)
 
     def meter(self, slave: int) -> VirtualMeter:
         return self.simulator.meter(slave)
@@ -213,18 +230,20 @@ class Soak:
     def entity(self, slave: int, key: str) -> str:
         return f"sensor.{slugify(self.names[slave])}_{key}"
 
-    def ha_reading(self, slave: int) -> float | None:
-        """The meter's energy as HA last read it (its energy sensor)."""
+    def meter_state(self, slave: int, key: str) -> str:
+        """The state of one of a meter's sensors."""
         prefix = f"sensor.meter_{slave}_"
         for state in self.hass.states.async_all("sensor"):
-            if state.entity_id.startswith(prefix) and state.entity_id.endswith(
-                "_energy_imported"
-            ):
-                try:
-                    return float(state.state)
-                except ValueError:
-                    return None
-        raise AssertionError(f"no energy sensor for meter {slave}")
+            if state.entity_id.startswith(prefix) and state.entity_id.endswith(f"_{key}"):
+                return state.state
+        raise AssertionError(f"no {key} sensor for meter {slave}")
+
+    def ha_reading(self, slave: int) -> float | None:
+        """The meter's energy as HA last read it (its energy sensor)."""
+        try:
+            return float(self.meter_state(slave, "energy_imported"))
+        except ValueError:
+            return None
 
     def read_since_stopped(self, slave: int) -> bool:
         """HA's last reading of a meter is the register as it stands now."""
@@ -337,7 +356,7 @@ async def _settle_and_check(soak: Soak, rooms: dict[int, Room], wanted: dict[int
         if not pending or time.monotonic() > deadline:
             break
         await hass.async_block_till_done()
-        await _real_sleep(0.02)
+        await asyncio.sleep(0.02)
     now = datetime.fromtimestamp(simulator.clock.now(), SHANGHAI).strftime("%H:%M")
     for slave, room in rooms.items():
         soak.checks += 1
@@ -348,6 +367,7 @@ async def _settle_and_check(soak: Soak, rooms: dict[int, Room], wanted: dict[int
             soak.faults.append(f"{now} {soak.names[slave]}")
             continue
         if balance_state.state not in ("unavailable", "unknown"):
+            _check_balance(soak, slave, room, Decimal(balance_state.state), now)
             expected = expected_state(room, Decimal(balance_state.state))
             if state != expected:
                 soak.policy_mismatches.append(
@@ -367,10 +387,31 @@ async def _settle_and_check(soak: Soak, rooms: dict[int, Room], wanted: dict[int
         wanted[slave] = state
 
 
-async def _real_sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)
+def _check_balance(soak: Soak, slave: int, room: Room, balance: Decimal, now: str) -> None:
+    """HA's live balance against what was paid less (kWh read so far) x price: the live
+    balance is the posted one less the accrued usage as it would be posted (rounded down,
+    the remainder carried), so it lies within one minor unit above the exact figure."""
+    if slave in soak.unread_change:
+        soak.readings[slave] = []  # the counter changed: earlier readings say nothing now
+        return
+    seen = soak.readings.setdefault(slave, [])
+    reading = soak.ha_reading(slave)
+    if reading is not None and (not seen or seen[-1] != reading):
+        seen.append(reading)
+    if not seen:
+        return
+    soak.balance_checks += 1
+    expected = [soak.paid[slave] - soak.counters[slave].kwh(r) * room.price for r in seen]
+    matching = [i for i, e in enumerate(expected) if Decimal(0) <= balance - e < MINOR]
+    if matching:
+        del seen[: matching[-1]]
+        deviation = abs(balance - expected[matching[-1]])
+    else:
+        deviation = min(abs(balance - e) for e in expected)
+        soak.balance_mismatches.append(
+            f"{now} {soak.names[slave]}: HA {balance}, expected {expected[-1]}"
+        )
+    soak.max_balance_deviation = max(soak.max_balance_deviation, deviation)
 
 
 def duplicate_commands(log: list[RelayIo]) -> list[RelayIo]:
@@ -438,6 +479,7 @@ async def test_bus_fault_soak(
             {s: Counter(simulator.meter(s).presented("import_kwh")) for s in rooms},
         )
         simulator.relay_log = soak.log
+        soak.paid = {room.slave: room.first_top_up for room in ROOMS}
         for device in simulator.devices.values():
             device.set_faults(timeout_rate=TIMEOUT_RATE, crc_rate=CRC_RATE)
         steps = round(timedelta(hours=HOURS) / POLL_STEP)
@@ -447,9 +489,7 @@ async def test_bus_fault_soak(
         ]
         replaced_slave, share, replaced_reading = REPLACED
         events.append(
-            ZeroLoadEvent(
-                replaced_slave, START + timedelta(hours=HOURS * share), replaced_reading
-            )
+            ZeroLoadEvent(replaced_slave, START + timedelta(hours=HOURS * share), replaced_reading)
         )
         top_ups = {round(steps * share) for share in TOP_UPS}
         wanted: dict[int, str] = {}
@@ -472,6 +512,7 @@ async def test_bus_fault_soak(
                         },
                     )
                     soak.top_ups += 1
+                    soak.paid[room.slave] += room.money(0.25)
             await _run_events(soak, events, now, hass_client, issue_registry)
             if finishing:
                 # Hold every load at 0 W until HA has read every meter as it stands.
@@ -505,13 +546,13 @@ async def test_bus_fault_soak(
 
     charged = _charges(hass, entry, names)
     deviations: dict[str, Decimal] = {}
+    kwh_deviations: dict[str, Decimal] = {}
     for slave, room in rooms.items():
         kwh, money = charged[names[slave]]
         expected_kwh = soak.counters[slave].kwh(final[slave])
-        expected = expected_kwh * room.price
-        deviations[names[slave]] = money - expected
-    minor = Decimal("0.01")
-    mischarges = {name: d for name, d in deviations.items() if abs(d) > minor}
+        kwh_deviations[names[slave]] = kwh - expected_kwh
+        deviations[names[slave]] = money - expected_kwh * room.price
+    mischarges = {name: d for name, d in deviations.items() if abs(d) >= MINOR}
     duplicates = duplicate_commands(soak.log)
     commands = [io for io in soak.log if io.kind is RelayIoKind.COMMAND]
     report = {
@@ -532,24 +573,32 @@ async def test_bus_fault_soak(
         "money_charged": str(sum((c[1] for c in charged.values()), Decimal(0))),
         "max_deviation": str(max((abs(d) for d in deviations.values()), default=Decimal(0))),
         "mischarges": {k: str(v) for k, v in mischarges.items()},
+        "kwh_deviations": {k: str(v) for k, v in kwh_deviations.items() if v},
         "relay_commands": len(commands),
         "relay_commands_unclean": sum(not io.clean for io in commands),
         "duplicate_commands": len(duplicates),
         "cuts": soak.cuts,
         "restores": soak.restores,
         "supply_checks": soak.checks,
+        "balance_checks": soak.balance_checks,
+        "max_balance_deviation": str(soak.max_balance_deviation),
+        "balance_mismatches": soak.balance_mismatches,
         "policy_mismatches": soak.policy_mismatches,
         "supply_mismatches": soak.supply_mismatches,
         "relay_faults": soak.faults,
     }
     if REPORT:
-        Path(REPORT).write_text(json.dumps(report, indent=2), encoding="utf-8")
+        await hass.async_add_executor_job(
+            Path(REPORT).write_text, json.dumps(report, indent=2), "utf-8"
+        )
     assert not mischarges, report
     assert duplicates == [], report
     assert soak.policy_mismatches == [], report
     assert soak.supply_mismatches == [], report
+    assert soak.balance_mismatches == [], report
     # The run exercised what it claims: cuts and restores, both counter resets seen.
-    assert soak.cuts and soak.restores, report
+    assert soak.cuts, report
+    assert soak.restores, report
     assert len(backwards) == len(RESETS), report
 
 
@@ -570,8 +619,10 @@ async def _run_events(
             stopped = soak.presented(event.slave)
             meter.reset_counter(event.new_reading)
             soak.counters[event.slave].close(stopped, soak.presented(event.slave))
+            soak.unread_change.add(event.slave)
             event.phase = "after"
         elif event.phase == "after" and soak.read_since_stopped(event.slave):
+            soak.unread_change.discard(event.slave)
             suspects = [
                 i
                 for i in issue_registry.issues.values()

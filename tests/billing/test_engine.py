@@ -183,7 +183,10 @@ def test_counter_reset_below_the_last_reading_but_above_the_posted_one(world: Wo
     result = world.core.process_reading("r1", "101")  # replaced: the new meter reads 101
     assert result.status == "reset"
     assert [i.key for i in result.issues] == [ISSUE_COUNTER_BACKWARDS]
-    assert result.issues[0].placeholders == {"billed_reading": "104.000000", "reading": "101.000000"}
+    assert result.issues[0].placeholders == {
+        "billed_reading": "104.000000",
+        "reading": "101.000000",
+    }
     assert kwh_of(charges(world)) == 4  # what the old meter counted, nothing of the new one's
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "103")
