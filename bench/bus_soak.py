@@ -85,11 +85,21 @@ def main() -> int:
         f"{report['restores']} restores, {len(report['relay_faults'])} relay faults"
     )
     print(
+        f"  balances: {report['balance_checks']:,} checks after polls, largest deviation "
+        f"{report['max_balance_deviation']}, {len(report['balance_mismatches'])} off"
+    )
+    print(
         f"  supply: {report['supply_checks']:,} checks after polls, "
         f"{len(report['policy_mismatches'])} states not the policy's, "
         f"{len(report['supply_mismatches'])} relays not as HA said"
     )
-    for key in ("mischarges", "policy_mismatches", "supply_mismatches", "relay_faults"):
+    for key in (
+        "mischarges",
+        "balance_mismatches",
+        "policy_mismatches",
+        "supply_mismatches",
+        "relay_faults",
+    ):
         if report[key]:
             print(f"  {key}: {report[key]}")
     if result.returncode:
