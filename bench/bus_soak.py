@@ -18,49 +18,24 @@ the bus (duplicates: commands sent while the integration knew the relay was alre
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
-import subprocess
 import sys
-import tempfile
-import time
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.suite import run_suite_test
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        report_path = Path(directory) / "soak.json"
-        env = {**os.environ, "SOAK_HOURS": str(args.hours), "SOAK_REPORT": str(report_path)}
-        started = time.monotonic()
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "tests/test_bus_soak.py",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-o",
-                "timeout=0",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        elapsed = time.monotonic() - started
-        if not report_path.exists():
-            print(result.stdout[-4000:])
-            print(f"FAILED after {elapsed:.0f} s before the soak could report")
-            return 1
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+    run = run_suite_test("tests/test_bus_soak.py", {"SOAK_HOURS": str(args.hours)}, "SOAK_REPORT")
+    result, report = run.result, run.report
+    if report is None:
+        print(result.stdout[-4000:])
+        print(f"FAILED after {run.elapsed:.0f} s before the soak could report")
+        return 1
     print(f"bus fault soak: {report['hours']:g} simulated hours in {report['real_s']:.0f} s")
     print(
         f"  bus: {report['polls']} polls every {report['poll_step_s'] / 60:g} min, "

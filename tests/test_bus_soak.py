@@ -57,7 +57,7 @@ from zoneinfo import ZoneInfo
 
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import slugify
 import pytest
@@ -66,16 +66,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.prepaid_power.billing.ledger import Ledger
 from custom_components.prepaid_power.billing.money import Currency
-from custom_components.prepaid_power.const import (
-    CONF_POLL_INTERVAL,
-    DOMAIN,
-    LEDGER_DIR,
-    room_identifier,
-)
+from custom_components.prepaid_power.const import CONF_POLL_INTERVAL, DOMAIN, LEDGER_DIR
 from prepaid_power_gateway import Gateway, gateway_config, resolve_building
 from prepaid_power_gateway.simulator import RelayIo, RelayIoKind, Simulator, VirtualMeter
 
-from .conftest import device_with_identifier
+from .test_dashboard import room_devices
 from .test_init import gateway_entry, setup_gateway
 from .test_room_board import answer_suspect
 from .test_sensor import poll
@@ -320,19 +315,6 @@ async def _act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> None:
     await hass.async_block_till_done()
 
 
-def _device_ids(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
-    """Room title -> device id."""
-    registry = dr.async_get(hass)
-    ids: dict[str, str] = {}
-    for subentry in entry.subentries.values():
-        device = device_with_identifier(
-            registry, entry.entry_id, room_identifier(subentry.subentry_id)
-        )
-        assert device is not None
-        ids[subentry.title] = device.id
-    return ids
-
-
 async def _settle_and_check(soak: Soak, rooms: dict[int, Room], wanted: dict[int, str]) -> None:
     """Wait for relay commands to finish, then compare HA and the bus with the policy."""
     hass, simulator = soak.hass, soak.simulator
@@ -459,7 +441,7 @@ async def test_bus_fault_soak(
         soak_clock.append(simulator)
         entry = _entry(gateway.port, simulator)
         await setup_gateway(hass, entry)
-        devices = _device_ids(hass, entry)
+        devices = room_devices(hass, entry)
         names = {m.slave: m.room for m in simulator.meters.values()}
         rooms = {room.slave: room for room in ROOMS}
         for room in ROOMS:
