@@ -66,7 +66,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.prepaid_power.billing.ledger import Ledger
 from custom_components.prepaid_power.billing.money import Currency
-from custom_components.prepaid_power.const import CONF_POLL_INTERVAL, DOMAIN, LEDGER_DIR
+from custom_components.prepaid_power.const import CONF_POLL_INTERVAL, LEDGER_DIR
 from prepaid_power_gateway import Gateway, gateway_config, resolve_building
 from prepaid_power_gateway.simulator import RelayIo, RelayIoKind, Simulator, VirtualMeter
 
@@ -74,6 +74,7 @@ from .test_dashboard import room_devices
 from .test_init import gateway_entry, setup_gateway
 from .test_room_board import answer_suspect
 from .test_sensor import poll
+from .test_supply import act
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -310,11 +311,6 @@ def _entry(port: int, simulator: Simulator) -> MockConfigEntry:
     return gateway_entry(port, meters, rooms, options={CONF_POLL_INTERVAL: 3600})
 
 
-async def _act(hass: HomeAssistant, action: str, data: dict[str, Any]) -> None:
-    await hass.services.async_call(DOMAIN, action, data, blocking=True)
-    await hass.async_block_till_done()
-
-
 async def _settle_and_check(soak: Soak, rooms: dict[int, Room], wanted: dict[int, str]) -> None:
     """Wait for relay commands to finish, then compare HA and the bus with the policy."""
     hass, simulator = soak.hass, soak.simulator
@@ -445,7 +441,7 @@ async def test_bus_fault_soak(
         names = {m.slave: m.room for m in simulator.meters.values()}
         rooms = {room.slave: room for room in ROOMS}
         for room in ROOMS:
-            await _act(
+            await act(
                 hass,
                 "move_in",
                 {
@@ -485,7 +481,7 @@ async def test_bus_fault_soak(
                 soak.offline_steps += offline
             if step in top_ups:
                 for room in ROOMS:
-                    await _act(
+                    await act(
                         hass,
                         "top_up",
                         {
