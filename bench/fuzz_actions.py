@@ -15,50 +15,27 @@ refusal changes nothing in the ledger or the rooms' supply memory.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
-import subprocess
 import sys
-import tempfile
-import time
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.suite import run_suite_test
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        report = Path(directory) / "fuzz.json"
-        env = {**os.environ, "FUZZ_CALLS": str(args.calls), "FUZZ_REPORT": str(report)}
-        started = time.monotonic()
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "tests/test_fuzz_actions.py",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-o",
-                "timeout=0",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        elapsed = time.monotonic() - started
-        if not report.exists():
-            failure = [line for line in result.stdout.splitlines() if line.startswith("E ")]
-            print("\n".join(failure[:40]) or result.stdout[-4000:])
-            print(f"FAILED after {elapsed:.0f} s: the fuzz test stopped on a broken guarantee")
-            return 1
-        tally = json.loads(report.read_text(encoding="utf-8"))
+    run = run_suite_test(
+        "tests/test_fuzz_actions.py", {"FUZZ_CALLS": str(args.calls)}, "FUZZ_REPORT"
+    )
+    result, tally, elapsed = run.result, run.report, run.elapsed
+    if tally is None:
+        failure = [line for line in result.stdout.splitlines() if line.startswith("E ")]
+        print("\n".join(failure[:40]) or result.stdout[-4000:])
+        print(f"FAILED after {elapsed:.0f} s: the fuzz test stopped on a broken guarantee")
+        return 1
     outcomes = tally["outcomes"]
     print(f"calls: {tally['calls']} in {elapsed:.0f} s")
     print("outcomes:", ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items())))

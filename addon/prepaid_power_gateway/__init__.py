@@ -15,7 +15,9 @@ In-process API (tests and benchmarks; several gateways may run in one process)::
         meter.power_w, meter.energy_kwh, meter.relay_on, meter.supply_on
         meter.set_load(1000.0)     # fixed load in W (None: follow the profile)
         meter.set_faults(timeout_rate=0.2, crc_rate=0.1, offline=False)
-        meter.reset_counter()      # meter replaced
+        meter.reset_counter()      # counter reset (reset_counter(2000.0): a used replacement)
+        meter.presented("import_kwh")  # as the model's register presents it (resolution)
+        gw.simulator.relay_log = []  # from now on: relay commands and reads as the bus saw them
         gw.simulator.board(100).set_channel(0, False)
         gw.simulator.clock.advance(3600)  # time_scale=0 freezes time between advances
         gw.stats.slave(3).timeouts, gw.stats.as_dict()

@@ -199,6 +199,27 @@ def test_counter_backwards_resets_baseline_without_charge(world: World) -> None:
     assert kwh_of(charges(world)) == 5
 
 
+def test_counter_reset_below_the_last_reading_but_above_the_posted_one(world: World) -> None:
+    """Found by the bus fault soak: a counter reset (or a replacement meter) reading between
+    the last posted reading and the last good one went unnoticed - the usage accrued since
+    the posting was dropped and the new counter's head start was charged as usage."""
+    occupied(world)  # baseline 100
+    world.clock.advance(minutes=10)
+    assert world.core.process_reading("r1", "104").status == "accrued"  # not posted yet
+    world.clock.advance(minutes=10)
+    result = world.core.process_reading("r1", "101")  # replaced: the new meter reads 101
+    assert result.status == "reset"
+    assert [i.key for i in result.issues] == [ISSUE_COUNTER_BACKWARDS]
+    assert result.issues[0].placeholders == {
+        "billed_reading": "104.000000",
+        "reading": "101.000000",
+    }
+    assert kwh_of(charges(world)) == 4  # what the old meter counted, nothing of the new one's
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "103")
+    assert kwh_of(charges(world)) == 6
+
+
 def test_implausible_jump_is_held_then_charged_on_request(world: World) -> None:
     occupied(world, max_power_kw=d("10"))
     world.clock.advance(minutes=6)

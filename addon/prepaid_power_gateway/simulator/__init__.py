@@ -8,7 +8,6 @@ with the model's quirks and any injected faults.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 import math
@@ -106,6 +105,31 @@ def _slots_energy(profile: Profile, seed: int, first: int, last: int) -> float:
 def profile_power(profile: Profile, seed: int, slot: int) -> float:
     """The load (W) of a profile in one time slot; the same seed and slot give the same load."""
     return _slots_energy(profile, seed, slot, slot + 1)
+
+
+class RelayIoKind(Enum):
+    """What reached (or failed to reach) a device with relays."""
+
+    COMMAND = "command"  # a relay command (it switched the relay)
+    READ = "read"  # a read of the relay's state
+    LOST = "lost"  # any request the device never answered: the master learnt nothing
+
+
+@dataclass(frozen=True, slots=True)
+class RelayIo:
+    """One entry of `Simulator.relay_log`: relay commands and reads as the bus saw them.
+
+    `clean` is False when the device's reply was corrupted on the way back: a command then
+    still switched the relay, but the master did not learn of it. A `LOST` entry has no
+    channel (`None`: it concerns every relay of the device) and no state.
+    """
+
+    at: float  # simulated POSIX time
+    slave: int
+    channel: int | None  # 0 for a meter's own relay
+    kind: RelayIoKind
+    on: bool | None  # the state commanded, or the state read
+    clean: bool
 
 
 class ReplyKind(Enum):
@@ -308,10 +332,23 @@ class VirtualMeter(Device):
         self.update()
         self.load_w = watts
 
-    def reset_counter(self) -> None:
-        """Meter replaced: the energy counters restart from 0."""
+    def reset_counter(self, energy_kwh: float = 0.0) -> None:
+        """Counter reset (or meter replaced): the import counter restarts from `energy_kwh`
+        (a replacement meter's own reading), the export counter from 0."""
         self.update()
-        self._import_kwh = self._export_kwh = 0.0
+        self._import_kwh, self._export_kwh = energy_kwh, 0.0
+
+    def presented(self, quantity: str) -> float:
+        """A quantity as the model's registers present it now: its encoding's resolution and
+        rounding, decoded again (what a master reading the first register holding it gets)."""
+        values = self.quantities()
+        for function in (0x03, 0x04):
+            table = self.model.table(function)
+            for item in table.fields if table is not None else ():
+                if item.quantity == quantity:
+                    words = _encode(values[quantity], item.encoding, item.factor)
+                    return _decode(words, item.encoding) / item.factor
+        raise KeyError(f"{self.model.name} presents no {quantity}")
 
     def quantities(self) -> dict[str, float]:
         """Every quantity the register tables can present, now."""
@@ -389,6 +426,10 @@ class VirtualMeter(Device):
         ):
             return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
         values = self.quantities()
+        if self.model.has_relay and any(
+            item.quantity == "relay" and address <= item.address < end for item in table.fields
+        ):
+            self._bus.log_relay(self.slave, 0, RelayIoKind.READ, self._relay)
         words: dict[int, int] = {}
         for item in table.fields:
             if item.address < end and item.address + item.encoding.words > address:
@@ -440,6 +481,7 @@ class VirtualMeter(Device):
 
     def _command_relay(self, on: bool) -> None:
         self.relay_commands += 1
+        self._bus.log_relay(self.slave, 0, RelayIoKind.COMMAND, on)
         if not self.faults.relay_ignores_commands:
             self.set_relay(on)
 
@@ -506,6 +548,9 @@ class RelayBoard(Device):
                 return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
             packed = bytearray((value + 7) // 8)
             for i in range(value):
+                self._bus.log_relay(
+                    self.slave, address + i, RelayIoKind.READ, self.channels[address + i]
+                )
                 if self.channels[address + i]:
                     packed[i // 8] |= 1 << (i % 8)
             return bytes([function, len(packed)]) + bytes(packed)
@@ -514,7 +559,7 @@ class RelayBoard(Device):
                 return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_VALUE)
             if address >= len(self.channels):
                 return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
-            self.set_channel(address, value == 0xFF00)
+            self._command(address, value == 0xFF00)
             return pdu[:5]
         size = pdu[5] if len(pdu) > 5 else -1
         if not 1 <= value <= 1968 or size != (value + 7) // 8 or len(pdu) != 6 + size:
@@ -522,8 +567,12 @@ class RelayBoard(Device):
         if address + value > len(self.channels):
             return exception_pdu(function, ExceptionCode.ILLEGAL_DATA_ADDRESS)
         for i in range(value):
-            self.set_channel(address + i, bool(pdu[6 + i // 8] >> (i % 8) & 1))
+            self._command(address + i, bool(pdu[6 + i // 8] >> (i % 8) & 1))
         return pdu[:5]
+
+    def _command(self, channel: int, on: bool) -> None:
+        self._bus.log_relay(self.slave, channel, RelayIoKind.COMMAND, on)
+        self.set_channel(channel, on)
 
     def snapshot(self) -> dict[str, Any]:
         """State for the status page and the simulator API."""
@@ -567,7 +616,9 @@ class Simulator:
         self.meters: dict[int, VirtualMeter] = {}
         self.meters = {m.slave: VirtualMeter(m, self.clock, self) for m in building.meters}
         self.devices: dict[int, Device] = {**self.boards, **self.meters}
-        self.on_request: Callable[[int, bytes], None] | None = None
+        # Every relay command and relay read that reaches a device, when set to a list.
+        self.relay_log: list[RelayIo] | None = None
+        self._reply_clean = True
 
     def meter(self, slave: int) -> VirtualMeter:
         """The meter with this slave id (KeyError if none)."""
@@ -580,6 +631,15 @@ class Simulator:
     def channel_on(self, channel: BoardChannel) -> bool:
         """State of a relay-board channel."""
         return self.boards[channel.board].channels[channel.channel]
+
+    def log_relay(
+        self, slave: int, channel: int | None, kind: RelayIoKind, on: bool | None
+    ) -> None:
+        """Note a relay command or read of the transaction being answered."""
+        if self.relay_log is not None:
+            self.relay_log.append(
+                RelayIo(self.clock.now(), slave, channel, kind, on, self._reply_clean)
+            )
 
     def before_channel_change(self, board: int, channel: int) -> None:
         """Integrate energy of the meters fed by a channel before it switches."""
@@ -601,6 +661,7 @@ class Simulator:
         if not pdu:
             return SimReply(ReplyKind.SILENT)
         if unit == 0:
+            self._reply_clean = False  # a broadcast is never answered
             for each in self.devices.values():
                 if self._hears(each):
                     each.handle(pdu)
@@ -611,7 +672,13 @@ class Simulator:
         device.requests += 1
         fault = device.fault_reply(self.clock.elapsed())
         if fault is ReplyKind.SILENT:
+            if isinstance(device, RelayBoard) or (
+                isinstance(device, VirtualMeter) and device.model.has_relay
+            ):
+                self._reply_clean = False
+                self.log_relay(unit, None, RelayIoKind.LOST, None)
             return SimReply(ReplyKind.SILENT)
+        self._reply_clean = fault is None
         answer = device.handle(pdu)
         if answer is None:
             return SimReply(ReplyKind.SILENT)
@@ -636,6 +703,8 @@ class Simulator:
 
 
 __all__ = [
+    "RelayIo",
+    "RelayIoKind",
     "ReplyKind",
     "SimClock",
     "SimReply",

@@ -463,7 +463,8 @@ class BillingCore:
             return self._result(room, "ignored")
         delta = reading - state.billed_reading
         status: ReadingStatus = "accrued"
-        if delta < 0:
+        # Backwards means below the last good reading, which may be accrued and not posted.
+        if reading < self._last_good(room, state)[0]:
             rollover = room.config.rollover_kwh
             wrapped = delta + rollover if rollover is not None else None
             if (
@@ -528,6 +529,13 @@ class BillingCore:
                 issues += more_issues
                 status = "posted" if status == "accrued" else status
         return self._result(room, status, posted, issues, dismissed)
+
+    @staticmethod
+    def _last_good(room: _Room, state: BillingState) -> tuple[Decimal, datetime]:
+        """The meter's last good reading and its time: the accrued one, else the billed one."""
+        if room.pending is not None:
+            return room.pending.reading, room.pending.at
+        return state.billed_reading, state.billed_at
 
     def _state(self, room: _Room) -> BillingState:
         state = self.ledger.billing_state(room.room_id)
@@ -922,9 +930,7 @@ class BillingCore:
         state = self.ledger.billing_state(room.room_id)
         if state is None:
             return  # never read: nothing to judge it by
-        last, last_at = state.billed_reading, state.billed_at
-        if room.pending is not None:
-            last, last_at = room.pending.reading, room.pending.at
+        last, last_at = self._last_good(room, state)
         config = room.config
         highest = None
         if config.max_power_kw is not None:
