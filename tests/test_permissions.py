@@ -152,6 +152,7 @@ ACTIONS: dict[str, Data] = {
     "export_ledger": fixed({}),
     "preset_vacant_energy": room(kwh="1"),
     "pay_debt": room(amount="1"),
+    "set_debt_plan": room(debt="5", reason="arrears", percent="50"),
     "set_supply": room(state="off", reason="x"),
     "grant_grace": room(duration={"hours": 1}),
     "dashboard_yaml": fixed({}),

@@ -43,6 +43,7 @@ from .entity import (
     offered_registers,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .money_services import async_setup_money_services
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
@@ -62,6 +63,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions once; they find their room among the loaded gateways."""
     async_setup_access(hass)
     async_setup_services(hass)
+    async_setup_money_services(hass)
     async_setup_dashboard_services(hass)
     async_setup_supply_services(hass)
     return True

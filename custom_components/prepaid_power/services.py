@@ -307,7 +307,7 @@ async def _move_out(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
 
 async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     target = _target(hass, call.data[ATTR_DEVICE_ID])
-    entry, created, recovered = await _run(
+    entry, created, recovered, debt_recovered = await _run(
         target,
         lambda core: core.top_up(
             target.room.subentry_id,
@@ -332,6 +332,7 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
                 method=entry.method,
                 reference=entry.reference,
                 emergency_credit_recovered=recovered,
+                debt_recovered=debt_recovered,
             ),
             context=call.context,
         )
@@ -339,6 +340,7 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         **_entry_data(entry),
         "created": created,
         "emergency_credit_recovered": str(recovered),
+        "debt_recovered": str(debt_recovered),
     }
 
 

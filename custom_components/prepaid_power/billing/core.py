@@ -19,9 +19,11 @@ from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
     CYCLE_START_DAY_LOCKED,
+    DEBT_PLAN_NO_DEBT,
     NO_DEBT_OWED,
     PAYMENT_EXCEEDS_DEBT,
     READING_IMPLAUSIBLE,
+    REASON_REQUIRED,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -35,6 +37,17 @@ from .errors import (
 )
 from .ledger import SYSTEM, BillingState, Entry, Ledger, NewEntry, SuspectReading, Tenancy
 from .money import KWH_QUANTUM, Currency, Number, parse_kwh
+from .recovery import (
+    DEBT_LEFT_AT_MOVE_OUT,
+    DEBT_RECOVERED_FIXED,
+    DEBT_RECOVERED_FROM_TOP_UP,
+    HUNDRED,
+    DebtPlan,
+    parse_every,
+    parse_percent,
+    periods_due,
+    recoverable,
+)
 from .tariff import (
     TariffSchedule,
     TariffVersion,
@@ -182,11 +195,21 @@ class DebtPayment(NamedTuple):
 
 
 class TopUp(NamedTuple):
-    """A recorded payment, whether it is new, and the emergency credit it paid back."""
+    """A recorded payment, whether it is new, the emergency credit it paid back, and what
+    the tenancy's debt recovery plan took from the balance with it."""
 
     entry: Entry
     created: bool
     recovered: Decimal
+    debt_recovered: Decimal = Decimal(0)
+
+
+class DebtPlanStatus(NamedTuple):
+    """A tenancy's recovery plan, what it has recovered and what is still owed on it."""
+
+    plan: DebtPlan
+    recovered: Decimal
+    remaining: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -714,6 +737,7 @@ class BillingCore:
             if tenancy is not None:
                 key = room.calendar.cycle_containing(moment).key
                 booked += self._ensure_cycle_entries(room, tenancy, key)
+                self._recover_debt(tenancy, moment)
         return booked
 
     def _charges(
@@ -817,6 +841,8 @@ class BillingCore:
                 )
                 posted = [self.ledger.append(entry) for entry in entries]
                 self.ledger.set_carry(account_id, carry)
+            if tenancy is not None:
+                self._recover_debt(tenancy, pending.at)
             self.ledger.save_billing_state(BillingState(room.room_id, pending.reading, pending.at))
         room.pending = None
         issues: tuple[Issue, ...] = ()
@@ -968,6 +994,15 @@ class BillingCore:
             result = self._process(room, reading, moment, trusted=True, force_post=True)
             final = result.posted
             self._book_waiting_fees(room, tenancy, settling=True)
+            if (status := self._debt_plan_status(tenancy)) is not None and status.remaining > 0:
+                # The plan's debt stays on the tenancy: the settlement records it.
+                self.ledger.recover_debt(
+                    tenancy.account_id,
+                    status.remaining,
+                    reason=DEBT_LEFT_AT_MOVE_OUT,
+                    at=moment,
+                    who=who,
+                )
             balance = self.ledger.balance(tenancy.account_id)
             settlement = None
             if balance != 0:
@@ -1039,13 +1074,14 @@ class BillingCore:
                 who=who,
                 why=why,
             )
-            recovered = self.currency.from_minor(0)
+            recovered = debt_recovered = self.currency.from_minor(0)
             if created:
                 recovered = self.ledger.recover_emergency_credit(
                     tenancy.account_id, value, at=moment, who=who
                 )
                 self._book_waiting_fees(self._room(room_id), tenancy)
-        return TopUp(entry, created, recovered)
+                debt_recovered = self._recover_debt(tenancy, moment, paid=value)
+        return TopUp(entry, created, recovered, debt_recovered)
 
     def pay_debt(
         self,
@@ -1093,6 +1129,102 @@ class BillingCore:
                     )
                 )
         return DebtPayment(entry, created, tenancy, owed)
+
+    # --- debt recovery plans -----------------------------------------------------------------
+
+    def set_debt_plan(
+        self,
+        room_id: str,
+        *,
+        debt: Number = 0,
+        percent: Number = 0,
+        fixed: Number = 0,
+        every: str = "day",
+        floor: Number = 0,
+        reason: str = "",
+        who: str,
+        at: datetime | None = None,
+    ) -> DebtPlanStatus:
+        """Record debt on the current tenancy's recovery plan and/or set its terms: a share of
+        each top-up (`percent`) and a `fixed` amount per day or week, never taking the balance
+        below `floor`. What the old terms had due is taken first, if the balance allows."""
+        added = self.currency.parse_amount(debt, allow_zero=True)
+        terms = (
+            parse_percent(percent),
+            self.currency.parse_amount(fixed, allow_zero=True),
+            parse_every(every),
+            self.currency.parse_amount(floor, allow_zero=True),
+        )
+        why = reason.strip()
+        if added > 0 and not why:
+            raise BillingError(REASON_REQUIRED, {})
+        tenancy = self._require_tenancy(room_id)
+        moment = self._at(at)
+        with self.ledger.transaction():
+            self.flush(room_id)
+            if self.ledger.debt_plan(tenancy.tenancy_id) is None and added == 0:
+                raise BillingError(DEBT_PLAN_NO_DEBT, {"room": self.room_config(room_id).name})
+            self._recover_debt(tenancy, moment)
+            self.ledger.add_debt_plan(
+                tenancy.tenancy_id,
+                at=moment,
+                debt_added=added,
+                percent=terms[0],
+                fixed=terms[1],
+                every=terms[2],
+                floor=terms[3],
+                who=who,
+                why=why or "recovery terms",
+            )
+            status = self._debt_plan_status(tenancy)
+        assert status is not None
+        return status
+
+    def debt_plan_status(self, tenancy_id: int) -> DebtPlanStatus | None:
+        """A tenancy's recovery plan and where it stands (None without one)."""
+        return self._debt_plan_status(self.ledger.tenancy(tenancy_id))
+
+    def _debt_plan_status(self, tenancy: Tenancy) -> DebtPlanStatus | None:
+        plan = self.ledger.debt_plan(tenancy.tenancy_id)
+        if plan is None:
+            return None
+        taken = self.ledger.debt_recovered(tenancy.account_id)
+        left = self.ledger.debt_recovered(tenancy.account_id, reason=DEBT_LEFT_AT_MOVE_OUT)
+        return DebtPlanStatus(plan, taken - left, plan.debt - taken)
+
+    def _recover_debt(
+        self, tenancy: Tenancy, moment: datetime, *, paid: Decimal | None = None
+    ) -> Decimal:
+        """Book what the plan takes now: its share of a top-up just `paid`, and the fixed
+        amounts due under the current terms not yet taken, each within the debt left and the
+        balance above the floor. Returns the total taken."""
+        status = self._debt_plan_status(tenancy)
+        if status is None:
+            return self.currency.from_minor(0)
+        plan, remaining = status.plan, status.remaining
+        account_id = tenancy.account_id
+        wanted: list[tuple[str, Decimal]] = []
+        if paid is not None and plan.percent > 0:
+            wanted.append(
+                (
+                    DEBT_RECOVERED_FROM_TOP_UP,
+                    self.currency.round_down(paid * plan.percent / HUNDRED),
+                )
+            )
+        if plan.fixed > 0:
+            due = periods_due(plan, moment, self.tz) * plan.fixed
+            taken = self.ledger.debt_recovered(
+                account_id, reason=DEBT_RECOVERED_FIXED, after=plan.since
+            )
+            wanted.append((DEBT_RECOVERED_FIXED, due - taken))
+        total = self.currency.from_minor(0)
+        for reason, amount in wanted:
+            take = recoverable(amount, remaining, self.ledger.balance(account_id), plan.floor)
+            if take > 0:
+                self.ledger.recover_debt(account_id, take, reason=reason, at=moment, who=SYSTEM)
+                remaining -= take
+                total += take
+        return total
 
     def _debtor(self, room_id: str, tenancy_id: int | None) -> tuple[Tenancy, Decimal]:
         """The moved-out tenancy of the room a debt payment is for, and what it owes."""
