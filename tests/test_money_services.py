@@ -12,7 +12,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.prepaid_power.const import EVENT_LANDLORD_ACTION, EVENT_TOP_UP
 from prepaid_power_gateway import Gateway
 
-from .test_rooms import act, balance, ledger_entries, make_room, room_device_id
+from .test_init import setup_gateway
+from .test_rooms import (
+    act,
+    balance,
+    entry_with_room,
+    ledger_entries,
+    make_room,
+    room_device_id,
+    room_subentry,
+)
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -82,3 +91,14 @@ async def test_plan_refusals_are_translated_and_change_nothing(
             lambda core: core.ledger.execute("SELECT COUNT(*) FROM debt_plans")
         )
     ) == [(0,)]
+
+
+async def test_the_room_form_sets_the_standing_charge(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """The room's *Standing charge per day* reaches the billing core."""
+    entry = entry_with_room(simulated_gateway.port, standing_charge="1.50")
+    await setup_gateway(hass, entry)
+    room_id = room_subentry(entry).subentry_id
+    config = await entry.runtime_data.rooms.billing.run(lambda core: core.room_config(room_id))
+    assert config.standing_charge == Decimal("1.50")

@@ -88,6 +88,7 @@ from .const import (
     CONF_SERIAL_NUMBER,
     CONF_SERIAL_PORT,
     CONF_SLAVE_ID,
+    CONF_STANDING_CHARGE,
     CONF_STOPBITS,
     CONF_SUPPLY,
     CONF_SUPPLY_SCHEDULE_ENTITY,
@@ -630,6 +631,7 @@ def _decimal_error(value: Any, places: int, minimum: str) -> str | None:
 ROOM_DECIMALS: tuple[tuple[str | None, str, int, str], ...] = (
     (None, CONF_PRICE, 4, "positive"),
     (None, CONF_ALLOWANCE_KWH, 3, "zero"),
+    (None, CONF_STANDING_CHARGE, 2, "zero"),
     (CONF_SUPPLY, CONF_LOW_LEVEL, 2, "any"),
     (CONF_SUPPLY, CONF_WARNING_CUT_LEVEL, 2, "any"),
     (CONF_SUPPLY, CONF_CREDIT_LIMIT, 2, "zero"),
@@ -771,6 +773,7 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.
             vol.Required(CONF_CYCLE_START_DAY, default=1): _number(1, 28),
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
             vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
+            vol.Required(CONF_STANDING_CHARGE, default="0"): TextSelector(),
             vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
                 list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND
             ),

@@ -48,6 +48,14 @@ from .recovery import (
     periods_due,
     recoverable,
 )
+from .standing import (
+    STANDING_CHARGE,
+    day_amount,
+    day_bounds,
+    day_of_reference,
+    day_reference,
+    day_share,
+)
 from .tariff import (
     TariffSchedule,
     TariffVersion,
@@ -83,6 +91,7 @@ class RoomConfig:
     rollover_kwh: Decimal | None = None
     thresholds: tuple[Decimal, ...] = ()
     cycle_fee: Decimal = Decimal(0)
+    standing_charge: Decimal = Decimal(0)
     supplier_price: Decimal | None = None
     cap_margin_percent: Decimal = Decimal(0)
 
@@ -101,6 +110,7 @@ class RoomConfig:
             "rollover_kwh": opt(self.rollover_kwh),
             "thresholds": [str(t) for t in self.thresholds],
             "cycle_fee": str(self.cycle_fee),
+            "standing_charge": str(self.standing_charge),
             "supplier_price": opt(self.supplier_price),
             "cap_margin_percent": str(self.cap_margin_percent),
         }
@@ -121,6 +131,7 @@ class RoomConfig:
             rollover_kwh=opt(data.get("rollover_kwh")),
             thresholds=tuple(Decimal(str(t)) for t in data.get("thresholds", ())),
             cycle_fee=Decimal(str(data.get("cycle_fee", 0))),
+            standing_charge=Decimal(str(data.get("standing_charge", 0))),
             supplier_price=opt(data.get("supplier_price")),
             cap_margin_percent=Decimal(str(data.get("cap_margin_percent", 0))),
         )
@@ -288,10 +299,17 @@ class BillingCore:
 
     def upsert_room(self, room_id: str, config: RoomConfig) -> None:
         CycleCalendar(self.tz, config.cycle_start_day)  # validates the start day
-        for name in ("allowance_kwh", "cycle_fee", "max_power_kw", "rollover_kwh"):
+        for name in (
+            "allowance_kwh",
+            "cycle_fee",
+            "standing_charge",
+            "max_power_kw",
+            "rollover_kwh",
+        ):
             value = getattr(config, name)
             if value is not None and (not value.is_finite() or value < 0):
                 raise BillingError(AMOUNT_NEGATIVE, {"field": name, "value": str(value)})
+        self.currency.to_minor(config.standing_charge)  # on the minor unit
         known = self._rooms.get(room_id)
         if (
             known is not None
@@ -714,18 +732,70 @@ class BillingCore:
             return []
 
     def _book_waiting_fees(
-        self, room: _Room, tenancy: Tenancy, *, settling: bool = False
+        self,
+        room: _Room,
+        tenancy: Tenancy,
+        *,
+        settling: bool = False,
+        until: datetime | None = None,
     ) -> list[Entry]:
-        """Book the cycle fees of the tenancy's cycles so far that waited for the balance."""
-        if room.config.cycle_fee <= 0:
-            return []
-        booked: list[Entry] = []
-        cycle = room.calendar.cycle_containing(tenancy.moved_in_at)
+        """Book the cycle fees of the tenancy's cycles so far that waited for the balance,
+        then the standing charges due up to `until` (now)."""
         now = self.now()
-        while cycle.start <= now:
-            booked += self._book_cycle_fee(room, tenancy, cycle.key, settling=settling)
-            cycle = room.calendar.cycle_containing(cycle.end)
-        return booked
+        booked: list[Entry] = []
+        if room.config.cycle_fee > 0:
+            cycle = room.calendar.cycle_containing(tenancy.moved_in_at)
+            while cycle.start <= now:
+                booked += self._book_cycle_fee(room, tenancy, cycle.key, settling=settling)
+                cycle = room.calendar.cycle_containing(cycle.end)
+        return booked + self._book_standing_charges(
+            room, tenancy, now if until is None else until, settling=settling
+        )
+
+    def _book_standing_charges(
+        self, room: _Room, tenancy: Tenancy, until: datetime, *, settling: bool = False
+    ) -> list[Entry]:
+        """Book each local day's standing charge once the day has ended (at the move-out
+        settlement: up to `until`, the move-out day pro rata), oldest first, each only if the
+        balance covers it (a day that cannot be covered waits, and so do the days after it),
+        except when settling (then it is part of the recorded debt)."""
+        rate = room.config.standing_charge
+        if rate <= 0:
+            return []
+        tz = self.tz
+        account_id = tenancy.account_id
+        first_day = tenancy.moved_in_at.astimezone(tz).date()
+        in_share = day_share(first_day, tz, tenancy.moved_in_at, day_bounds(first_day, tz)[1])
+        last = self.ledger.last_standing_charge(account_id)
+        day = first_day if last is None else day_of_reference(last) + timedelta(days=1)
+        cycle_start = room.calendar.cycle_containing(until).start
+        booked: list[Entry] = []
+        while True:
+            start, end = day_bounds(day, tz)
+            if (start >= until) if settling else (end > until):
+                return booked
+            share = day_share(day, tz, tenancy.moved_in_at, min(end, until))
+            amount = day_amount(
+                rate, self.currency.minor_unit, in_share, share, first=day == first_day
+            )
+            if amount > 0:
+                if not settling and self.ledger.balance(account_id) < amount:
+                    return booked
+                at = min(end - ONE_MICROSECOND, until)
+                booked.append(
+                    self.ledger.append(
+                        NewEntry(
+                            account_id,
+                            "fee",
+                            until if at < cycle_start else at,
+                            -amount,
+                            SYSTEM,
+                            STANDING_CHARGE,
+                            reference=day_reference(day),
+                        )
+                    )
+                )
+            day += timedelta(days=1)
 
     def ensure_cycle_entries(self, at: datetime | None = None) -> list[Entry]:
         """Book every open tenancy's allowance and cycle fee of the current cycle. Call at
@@ -737,6 +807,7 @@ class BillingCore:
             if tenancy is not None:
                 key = room.calendar.cycle_containing(moment).key
                 booked += self._ensure_cycle_entries(room, tenancy, key)
+                booked += self._book_standing_charges(room, tenancy, moment)
                 self._recover_debt(tenancy, moment)
         return booked
 
@@ -842,6 +913,7 @@ class BillingCore:
                 posted = [self.ledger.append(entry) for entry in entries]
                 self.ledger.set_carry(account_id, carry)
             if tenancy is not None:
+                self._book_standing_charges(room, tenancy, pending.at)
                 self._recover_debt(tenancy, pending.at)
             self.ledger.save_billing_state(BillingState(room.room_id, pending.reading, pending.at))
         room.pending = None
@@ -993,7 +1065,7 @@ class BillingCore:
         with self.ledger.transaction():
             result = self._process(room, reading, moment, trusted=True, force_post=True)
             final = result.posted
-            self._book_waiting_fees(room, tenancy, settling=True)
+            self._book_waiting_fees(room, tenancy, settling=True, until=moment)
             if (status := self._debt_plan_status(tenancy)) is not None and status.remaining > 0:
                 # The plan's debt stays on the tenancy: the settlement records it.
                 self.ledger.recover_debt(
@@ -1079,7 +1151,7 @@ class BillingCore:
                 recovered = self.ledger.recover_emergency_credit(
                     tenancy.account_id, value, at=moment, who=who
                 )
-                self._book_waiting_fees(self._room(room_id), tenancy)
+                self._book_waiting_fees(self._room(room_id), tenancy, until=moment)
                 debt_recovered = self._recover_debt(tenancy, moment, paid=value)
         return TopUp(entry, created, recovered, debt_recovered)
 

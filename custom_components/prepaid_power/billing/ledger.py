@@ -251,12 +251,22 @@ def _migrate_debt_plans(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_standing_charge(conn: sqlite3.Connection) -> None:
+    """A day's standing charge is a fee whose reference names the day: once per account and
+    day. No other fee has a reference; touches no other index or table."""
+    conn.execute(
+        "CREATE UNIQUE INDEX standing_charge_once_per_day ON entries(account_id, reference)"
+        " WHERE kind = 'fee' AND reference IS NOT NULL"
+    )
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _migrate_v1,
     _migrate_v2,
     _migrate_v3,
     _migrate_debt_plans,
+    _migrate_standing_charge,
 )
 
 
@@ -1136,6 +1146,19 @@ class Ledger:
         plan's limits)."""
         assert reason in DEBT_RECOVERY_REASONS
         return self.append(NewEntry(account_id, "adjustment", at, -amount, who, reason))
+
+    def last_standing_charge(self, account_id: int) -> str | None:
+        """The reference of the newest day's standing charge booked on the account."""
+
+        def compute() -> str | None:
+            row = self._conn.execute(
+                "SELECT MAX(reference) FROM entries"
+                " WHERE account_id = ? AND kind = 'fee' AND reference IS NOT NULL",
+                (account_id,),
+            ).fetchone()
+            return None if row[0] is None else str(row[0])
+
+        return self._figure(account_id, ("last_standing_charge",), compute)
 
     def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
         """A one-off fee; never beyond the balance (a fee is not a way into debt)."""

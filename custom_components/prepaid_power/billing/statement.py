@@ -114,13 +114,16 @@ def statement_data(
             "why": e.why,
         }
 
+    def own_line(e: Entry) -> bool:
+        """A recovery plan's adjustments and the standing charges have sections of their own."""
+        return (e.kind == "adjustment" and e.why in DEBT_RECOVERY_REASONS) or (
+            e.kind == "fee" and e.reference is not None
+        )
+
     def listed(kind: str) -> list[dict[str, Any]]:
-        # A recovery plan's entries are adjustments, shown in their own section.
-        return [
-            line(e)
-            for e in entries
-            if e.kind == kind and not (kind == "adjustment" and e.why in DEBT_RECOVERY_REASONS)
-        ]
+        return [line(e) for e in entries if e.kind == kind and not own_line(e)]
+
+    standing = [e for e in entries if e.kind == "fee" and e.reference is not None]
 
     by_period = ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)
     daily = _daily_usage(
@@ -174,6 +177,10 @@ def statement_data(
         "daily_usage": [
             {"date": day.isoformat(), "kwh": _kwh(micro_to_kwh(kwh))} for day, kwh in daily
         ],
+        "standing_charge": {
+            "days": len(standing),
+            "amount": money(-sum((e.amount for e in standing), Decimal(0))),
+        },
         "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
     }
 
