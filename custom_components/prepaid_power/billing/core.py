@@ -14,6 +14,7 @@ import sqlite3
 from typing import Any, Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from .bank import BankLine, Unmatched
 from .cycle import CycleCalendar, utc
 from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
@@ -29,6 +30,7 @@ from .errors import (
     ROOM_OCCUPIED,
     TARIFF_RETROACTIVE,
     TIME_BEFORE_LAST_BILLING,
+    TOP_UP_REFERENCE_CONFLICT,
     UNKNOWN_ENTRY,
     UNKNOWN_ROOM,
     UNKNOWN_SUSPECT,
@@ -1154,6 +1156,33 @@ class BillingCore:
                 self._book_waiting_fees(self._room(room_id), tenancy, until=moment)
                 debt_recovered = self._recover_debt(tenancy, moment, paid=value)
         return TopUp(entry, created, recovered, debt_recovered)
+
+    def import_payment(
+        self, room_id: str, line: BankLine, *, who: str
+    ) -> tuple[TopUp | None, Unmatched | None]:
+        """A bank line matched to the room: a transfer top-up whose reference is the line's
+        id (so a line imported again is the same payment, `created` False). A line that
+        cannot be booked says why: the room is vacant, its id was booked with another amount
+        or room, or its amount is not one the ledger takes."""
+        if line.amount is None or line.day is None:
+            return None, line.problem or "amount_invalid"
+        try:
+            return self.top_up(
+                room_id,
+                line.amount,
+                method="transfer",
+                reference=line.payment_reference,
+                who=who,
+                why=f"bank transfer {line.day.isoformat()}: {line.reference}"[:200],
+            ), None
+        except BillingError as err:
+            if err.key == ROOM_HAS_NO_TENANCY:
+                return None, "room_vacant"
+            if err.key == TOP_UP_REFERENCE_CONFLICT:
+                return None, "reference_conflict"
+            if err.key.startswith("amount_"):
+                return None, "amount_invalid"
+            raise
 
     def pay_debt(
         self,
