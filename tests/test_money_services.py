@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -14,6 +16,7 @@ from prepaid_power_gateway import Gateway
 
 from .test_init import setup_gateway
 from .test_rooms import (
+    ROOM_FORM,
     act,
     balance,
     entry_with_room,
@@ -102,3 +105,107 @@ async def test_the_room_form_sets_the_standing_charge(
     room_id = room_subentry(entry).subentry_id
     config = await entry.runtime_data.rooms.billing.run(lambda core: core.room_config(room_id))
     assert config.standing_charge == Decimal("1.50")
+
+
+STATEMENT = (
+    "Buchungstag;Verwendungszweck;Betrag\n"
+    "10.01.2026;Strom Zimmer pp-101 Alice;12,50\n"
+    "10.01.2026;Miete PP-999;300,00\n"
+    "11.01.2026;Stadtwerke;-80,00\n"
+)
+SPARKASSE = {
+    "bank": "Sparkasse",
+    "date_column": "Buchungstag",
+    "amount_column": "Betrag",
+    "reference_column": "Verwendungszweck",
+    "decimal": "comma",
+    "date_format": "%d.%m.%Y",
+    "encoding": "cp1252",
+}
+
+
+async def test_bank_statement_import_books_each_line_once(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """A cp1252 file in prepaid_power/imports/: the line naming Room 1's payment reference is
+    a top-up, the others are listed; the same file again (by the bank's saved format) books
+    nothing more, and the same lines as CSV text neither."""
+    hass.config.currency = "CNY"
+    entry = entry_with_room(simulated_gateway.port, payment_reference="PP-101")
+    await setup_gateway(hass, entry)
+    device_id = room_device_id(hass, entry)
+    await act(hass, "move_in", {"device_id": device_id, "tenant": "Alice"})
+    folder = Path(hass.config.path("prepaid_power", "imports"))
+    file = folder / f"statement-{entry.entry_id}.csv"
+
+    def write() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(STATEMENT.encode("cp1252"))
+
+    await hass.async_add_executor_job(write)
+    try:
+        report = await act(hass, "import_bank_statement", {"file": file.name, **SPARKASSE})
+        assert [(m["line"], m["room"], m["amount"], m["created"]) for m in report["matched"]] == [
+            (2, "Room 1", "12.50", True)
+        ]
+        assert [(u["line"], u["reason"]) for u in report["unmatched"]] == [
+            (3, "no_room"),
+            (4, "not_a_payment"),
+        ]
+        assert balance(hass) == Decimal("12.50")
+        again = await act(hass, "import_bank_statement", {"file": file.name, "bank": "Sparkasse"})
+        assert [m["created"] for m in again["matched"]] == [False]
+        text = await act(
+            hass,
+            "import_bank_statement",
+            {"csv": STATEMENT, "bank": "Sparkasse"},
+        )
+        assert [m["created"] for m in text["matched"]] == [False]
+        assert balance(hass) == Decimal("12.50")
+    finally:
+        await hass.async_add_executor_job(file.unlink)
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"file": "../configuration.yaml", **SPARKASSE}, "bank_file_not_allowed"),
+        ({"file": "nowhere.csv", **SPARKASSE}, "bank_file_missing"),
+        ({"csv": "a,b\n"}, "bank_format_invalid"),
+        ({"csv": "a,b\n", "bank": "Unknown Bank"}, "bank_format_unknown"),
+        ({"bank": "Sparkasse"}, "bank_input_required"),
+        ({"csv": "x;y\n1;2\n", **SPARKASSE}, "bank_column_unknown"),
+        (
+            {"csv": 'Buchungstag;Betrag;Verwendungszweck\n"open;1;x\n', **SPARKASSE},
+            "bank_statement_unreadable",
+        ),
+    ],
+)
+async def test_bank_import_refusals_are_translated_and_book_nothing(
+    hass: HomeAssistant, room: MockConfigEntry, data: dict[str, object], key: str
+) -> None:
+    before = await ledger_entries(room)
+    with pytest.raises(ServiceValidationError) as err:
+        await act(hass, "import_bank_statement", data)
+    assert err.value.translation_key == key
+    assert await ledger_entries(room) == before
+
+
+async def test_a_payment_reference_belongs_to_one_room(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """Two rooms of a gateway cannot share a payment reference (case ignored)."""
+    entry = entry_with_room(simulated_gateway.port, payment_reference="PP-101")
+    await setup_gateway(hass, entry)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "room"), context={"source": "user"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**ROOM_FORM, "payment_reference": "pp-101"}
+    )
+    assert result["errors"] == {"payment_reference": "payment_reference_taken"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**ROOM_FORM, "payment_reference": "PP-102"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()

@@ -542,6 +542,7 @@ ROOM_FORM: dict[str, Any] = {
         ({"price": "0"}, {"price": "out_of_range"}),
         ({"allowance_kwh": "-1"}, {"allowance_kwh": "out_of_range"}),
         ({"standing_charge": "0.001"}, {"standing_charge": "too_many_decimals"}),
+        ({"payment_reference": "a b"}, {"payment_reference": "payment_reference_invalid"}),
         ({"supply": {"low_level": "1.234", "credit_limit": "0"}}, {"supply": "too_many_decimals"}),
         ({"actuator_kind": "relay_board"}, {"board": "board_required"}),
         (

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+import re
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -78,6 +79,7 @@ from .const import (
     CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
+    CONF_PAYMENT_REFERENCE,
     CONF_POLL_INTERVAL,
     CONF_POWER_LIMIT_W,
     CONF_PRICE,
@@ -627,6 +629,7 @@ def _decimal_error(value: Any, places: int, minimum: str) -> str | None:
     return None
 
 
+PAYMENT_REFERENCE_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,31}")
 # Decimal fields of a room: where they sit, how many decimals, their minimum.
 ROOM_DECIMALS: tuple[tuple[str | None, str, int, str], ...] = (
     (None, CONF_PRICE, 4, "positive"),
@@ -774,6 +777,7 @@ def _room_schema(free: dict[int, str], entry: ConfigEntry, *, new: bool) -> vol.
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
             vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
             vol.Required(CONF_STANDING_CHARGE, default="0"): TextSelector(),
+            vol.Optional(CONF_PAYMENT_REFERENCE): TextSelector(),
             vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
                 list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND
             ),
@@ -819,6 +823,23 @@ def _move_in_data(
     }, {}
 
 
+def _payment_reference_error(
+    entry: ConfigEntry, own: str | None, data: dict[str, Any]
+) -> str | None:
+    """A room's payment reference: a word a bank line can be matched by (3 to 32 letters,
+    digits or dashes), not another room's."""
+    reference = str(data.get(CONF_PAYMENT_REFERENCE) or "").strip()
+    if not reference:
+        return None
+    if not PAYMENT_REFERENCE_PATTERN.fullmatch(reference):
+        return "payment_reference_invalid"
+    for sub in entry.subentries.values():
+        theirs = str(sub.data.get(CONF_PAYMENT_REFERENCE) or "").strip().casefold()
+        if sub.subentry_id != own and theirs == reference.casefold():
+            return "payment_reference_taken"
+    return None
+
+
 def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> dict[str, str]:
     """Form errors for a room that cannot work as entered."""
     errors: dict[str, str] = {}
@@ -834,6 +855,8 @@ def _room_errors(entry: ConfigEntry, data: dict[str, Any], own: str | None) -> d
             and sub.title.strip().casefold() == data[CONF_NAME].strip().casefold()
         ):
             errors[CONF_NAME] = "name_taken"
+    if error := _payment_reference_error(entry, own, data):
+        errors[CONF_PAYMENT_REFERENCE] = error
     meters = {m[CONF_SLAVE_ID]: m for m in entry.data.get(CONF_METERS, [])}
     kind = data[CONF_ACTUATOR_KIND]
     runtime = getattr(entry, "runtime_data", None)

@@ -16,7 +16,12 @@ import io
 import re
 from typing import Any, Final, Literal
 
-from .errors import BANK_COLUMN_UNKNOWN, BANK_FORMAT_INVALID, BillingError
+from .errors import (
+    BANK_COLUMN_UNKNOWN,
+    BANK_FORMAT_INVALID,
+    BANK_STATEMENT_UNREADABLE,
+    BillingError,
+)
 
 ENCODINGS: Final = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "gbk", "gb18030")
 DECIMAL_MARKS: Final = (".", ",")
@@ -114,7 +119,14 @@ def parse_statement(text: str, fmt: BankFormat) -> list[BankLine]:
     """The lines of a statement (its first row names the columns). A line whose amount or
     date cannot be read is kept with its problem, to be listed, never guessed."""
     delimiter = fmt.delimiter or _guess_delimiter(text)
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    try:
+        rows = [
+            row
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+            if any(row)
+        ]
+    except csv.Error as err:
+        raise BillingError(BANK_STATEMENT_UNREADABLE, {"problem": str(err)}) from err
     if not rows:
         return []
     header, body = rows[0], rows[1 : MAX_LINES + 1]

@@ -36,6 +36,7 @@ DEBT_PLAN_NO_DEBT = "debt_plan_no_debt"
 # Bank statements
 BANK_FORMAT_INVALID = "bank_format_invalid"
 BANK_COLUMN_UNKNOWN = "bank_column_unknown"
+BANK_STATEMENT_UNREADABLE = "bank_statement_unreadable"
 REASON_REQUIRED = "reason_required"
 REASON_RESERVED = "reason_reserved"
 EMERGENCY_CREDIT_OUTSTANDING = "emergency_credit_outstanding"
