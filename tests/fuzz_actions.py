@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import voluptuous as vol
 
 from custom_components.prepaid_power.const import DOMAIN
+from custom_components.prepaid_power.money_services import BANK_COLUMNS
 
 TRANSLATIONS = Path(__file__).parent.parent / "custom_components/prepaid_power/translations"
 EXCEPTION_KEYS = frozenset(
@@ -201,19 +202,7 @@ ACTION_FIELDS: Mapping[str, tuple[str, ...]] = {
     "preset_vacant_energy": ("device_id", "kwh"),
     "pay_debt": ("device_id", "amount", "method", "reference", "tenancy_id"),
     "set_debt_plan": ("device_id", "debt", "reason", "percent", "fixed_amount", "every", "floor"),
-    "import_bank_statement": (
-        "file",
-        "csv",
-        "bank",
-        "date_column",
-        "amount_column",
-        "reference_column",
-        "id_column",
-        "delimiter",
-        "decimal",
-        "date_format",
-        "encoding",
-    ),
+    "import_bank_statement": ("file", "csv", "bank", *BANK_COLUMNS),
     "set_supply": ("device_id", "state", "reason"),
     "grant_grace": ("device_id", "duration"),
     "dashboard_yaml": ("device_id", "kind", "dashboard_path", "base_url"),

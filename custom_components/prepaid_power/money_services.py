@@ -33,7 +33,16 @@ from .billing.recovery import RECOVERY_EVERY
 from .compat import InputRefused, vol
 from .const import CONF_PAYMENT_REFERENCE, DOMAIN, EVENT_LANDLORD_ACTION, LEDGER_DIR
 from .coordinator import PrepaidPowerConfigEntry
-from .services import ROOM, Target, _loaded_entries, _run, _run_on, _short_text, _target, _text
+from .services import (
+    ROOM,
+    _loaded_entries,
+    _run,
+    _run_on,
+    _short_text,
+    _target,
+    _text,
+    async_after_money,
+)
 
 SERVICE_SET_DEBT_PLAN = "set_debt_plan"
 SERVICE_IMPORT_BANK_STATEMENT = "import_bank_statement"
@@ -95,25 +104,6 @@ class DebtPlanTerms:
     floor: str = "0"
 
 
-async def _async_after(
-    hass: HomeAssistant, target: Target, context: Context, action: str, **details: object
-) -> None:
-    """Refresh the room from the last readings and log the landlord's action."""
-    target.rooms.invalidate_totals()
-    await target.entry.runtime_data.coordinator.async_refresh_rooms(context)
-    state = target.rooms.states.get(target.room.subentry_id)
-    hass.bus.async_fire(
-        EVENT_LANDLORD_ACTION,
-        target.rooms.event_data(
-            target.room,
-            None if state is None else state.summary.live_balance,
-            action=action,
-            **details,
-        ),
-        context=context,
-    )
-
-
 async def set_debt_plan(
     hass: HomeAssistant, context: Context, device_id: str, terms: DebtPlanTerms
 ) -> DebtPlanStatus:
@@ -133,7 +123,7 @@ async def set_debt_plan(
             who=who(context),
         ),
     )
-    await _async_after(
+    await async_after_money(
         hass,
         target,
         context,

@@ -17,6 +17,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
+    Context,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
@@ -250,14 +251,21 @@ async def _async_after_money(
     hass: HomeAssistant, target: Target, call: ServiceCall, action: str, **details: object
 ) -> None:
     """Refresh the room from the last readings (restores supply at once), log the action."""
+    await async_after_money(hass, target, call.context, action, **details)
+
+
+async def async_after_money(
+    hass: HomeAssistant, target: Target, context: Context, action: str, **details: object
+) -> None:
+    """`_async_after_money` for an operation that has the caller's context, not a call."""
     target.rooms.invalidate_totals()
-    await target.entry.runtime_data.coordinator.async_refresh_rooms(call.context)
+    await target.entry.runtime_data.coordinator.async_refresh_rooms(context)
     state = target.rooms.states.get(target.room.subentry_id)
     balance = None if state is None else state.summary.live_balance
     hass.bus.async_fire(
         EVENT_LANDLORD_ACTION,
         target.rooms.event_data(target.room, balance, action=action, **details),
-        context=call.context,
+        context=context,
     )
 
 
