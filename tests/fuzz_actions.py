@@ -26,6 +26,7 @@ from homeassistant.exceptions import HomeAssistantError, Unauthorized
 from hypothesis import HealthCheck, given, settings, strategies as st
 import voluptuous as vol
 
+from custom_components.prepaid_power.bank_import import BANK_COLUMNS
 from custom_components.prepaid_power.const import DOMAIN
 
 TRANSLATIONS = Path(__file__).parent.parent / "custom_components/prepaid_power/translations"
@@ -130,6 +131,30 @@ def field_strategies(doors: Doors) -> dict[str, st.SearchStrategy[Any]]:
         "final_reading": amounts,
         "first_top_up": amounts,
         "amount": amounts,
+        "debt": amounts,
+        "percent": amounts,
+        "fixed_amount": amounts,
+        "floor": amounts,
+        "every": choice(["day", "week", "month"]),
+        "file": choice(["x.csv", "../secrets.yaml", "/etc/passwd", ".hidden", ""]) | texts,
+        "csv": choice(
+            [
+                "date,amount,memo\n2026-01-10,5,PP-101\n",
+                "date;amount;memo\n10.01.2026;1.234,50;pp-101\n",
+                "",
+                "\x00\n,,,\n",
+            ]
+        )
+        | texts,
+        "bank": choice(["Sparkasse", "ICBC"]) | texts,
+        "date_column": choice(["date", "1", "0", "99"]) | texts,
+        "amount_column": choice(["amount", "2"]) | texts,
+        "reference_column": choice(["memo", "3"]) | texts,
+        "id_column": choice(["", "id", "4"]),
+        "delimiter": choice([",", ";", "", ";;", "\t"]),
+        "decimal": choice(["point", "comma", "dot"]),
+        "date_format": choice(["%Y-%m-%d", "%d.%m.%Y", "%Q", ""]),
+        "encoding": choice(["utf-8", "gbk", "ebcdic"]),
         "kwh": amounts,
         "method": choice(["cash", "transfer", "card", "app", "other", "bitcoin"]),
         "reference": texts,
@@ -176,6 +201,8 @@ ACTION_FIELDS: Mapping[str, tuple[str, ...]] = {
     "export_ledger": ("device_id", "start", "end"),
     "preset_vacant_energy": ("device_id", "kwh"),
     "pay_debt": ("device_id", "amount", "method", "reference", "tenancy_id"),
+    "set_debt_plan": ("device_id", "debt", "reason", "percent", "fixed_amount", "every", "floor"),
+    "import_bank_statement": ("file", "csv", "bank", *BANK_COLUMNS),
     "set_supply": ("device_id", "state", "reason"),
     "grant_grace": ("device_id", "duration"),
     "dashboard_yaml": ("device_id", "kind", "dashboard_path", "base_url"),
@@ -192,6 +219,8 @@ REQUIRED: Mapping[str, int] = {
     "export_ledger": 0,
     "preset_vacant_energy": 2,
     "pay_debt": 2,
+    "set_debt_plan": 1,
+    "import_bank_statement": 0,
     "set_supply": 2,
     "grant_grace": 2,
     "dashboard_yaml": 0,

@@ -37,6 +37,8 @@ CALLS: dict[str, tuple[Any, ...]] = {
     "refund": (NOWHERE, "1"),
     "adjust": (NOWHERE, "1"),
     "pay_debt": (NOWHERE, "1"),
+    "set_debt_plan": (NOWHERE,),
+    "import_bank_statement": (),
     "set_tariff": (NOWHERE, {"kind": "flat", "price": "1"}),
     "preset_vacant_energy": (NOWHERE, "1"),
     "statement": (NOWHERE,),
@@ -54,6 +56,7 @@ CALLS: dict[str, tuple[Any, ...]] = {
 }
 KEYWORDS: dict[str, dict[str, Any]] = {
     "adjust": {"reason": "x"},
+    "import_bank_statement": {"csv": "date,amount,reference\n"},
     "dashboard_yaml": {"kind": "both", "dashboard_path": "p"},
     "resolve_suspect": {"charge": True},
 }

@@ -176,6 +176,15 @@ ACTIONS: dict[str, Data] = {
     "export_ledger": fixed({}),
     "preset_vacant_energy": room(kwh="1"),
     "pay_debt": room(amount="1"),
+    "set_debt_plan": room(debt="5", reason="arrears", percent="50"),
+    "import_bank_statement": fixed(
+        {
+            "csv": "date,amount,memo\n2026-01-10,5,PP-1\n",
+            "date_column": "date",
+            "amount_column": "amount",
+            "reference_column": "memo",
+        }
+    ),
     "set_supply": room(state="off", reason="x"),
     "grant_grace": room(duration={"hours": 1}),
     "dashboard_yaml": fixed({}),

@@ -178,6 +178,7 @@ async def test_top_up_is_idempotent_by_reference(
         "method": "cash",
         "reference": "WX-42",
         "emergency_credit_recovered": "0.00",
+        "debt_recovered": "0.00",
     }
 
 
@@ -540,6 +541,8 @@ ROOM_FORM: dict[str, Any] = {
         ({"price": "abc"}, {"price": "not_a_number"}),
         ({"price": "0"}, {"price": "out_of_range"}),
         ({"allowance_kwh": "-1"}, {"allowance_kwh": "out_of_range"}),
+        ({"standing_charge": "0.001"}, {"standing_charge": "too_many_decimals"}),
+        ({"payment_reference": "a b"}, {"payment_reference": "payment_reference_invalid"}),
         ({"supply": {"low_level": "1.234", "credit_limit": "0"}}, {"supply": "too_many_decimals"}),
         ({"actuator_kind": "relay_board"}, {"board": "board_required"}),
         (

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
+import re
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
@@ -80,6 +81,7 @@ from .const import (
     CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
+    CONF_PAYMENT_REFERENCE,
     CONF_POLL_INTERVAL,
     CONF_PORTAL_SHOWS_TENANT,
     CONF_POWER_LIMIT_W,
@@ -91,6 +93,7 @@ from .const import (
     CONF_SERIAL_NUMBER,
     CONF_SERIAL_PORT,
     CONF_SLAVE_ID,
+    CONF_STANDING_CHARGE,
     CONF_STOPBITS,
     CONF_SUPPLY,
     CONF_SUPPLY_SCHEDULE_ENTITY,
@@ -728,6 +731,9 @@ def room_currency(hass: HomeAssistant, entry: ConfigEntry) -> Currency:
     return runtime.rooms.currency if runtime is not None else currency_of(hass.config.currency)
 
 
+PAYMENT_REFERENCE_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,31}")
+
+
 ROOM_SUPPLY_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_LOW_LEVEL, default=_text(DEFAULTS.low_level or Decimal(0))): (
@@ -875,6 +881,8 @@ def _room_schema(
             vol.Required(CONF_CYCLE_START_DAY, default=1): _number(1, 28),
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
             vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
+            vol.Required(CONF_STANDING_CHARGE, default="0"): TextSelector(),
+            vol.Optional(CONF_PAYMENT_REFERENCE): TextSelector(),
             vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
                 list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND
             ),
@@ -933,6 +941,23 @@ def _move_in_data(
     }, {}
 
 
+def _payment_reference_error(
+    entry: ConfigEntry, own: str | None, data: dict[str, Any]
+) -> str | None:
+    """A room's payment reference: a word a bank line can be matched by (3 to 32 letters,
+    digits or dashes), not another room's."""
+    reference = str(data.get(CONF_PAYMENT_REFERENCE) or "").strip()
+    if not reference:
+        return None
+    if not PAYMENT_REFERENCE_PATTERN.fullmatch(reference):
+        return "payment_reference_invalid"
+    for sub in entry.subentries.values():
+        theirs = str(sub.data.get(CONF_PAYMENT_REFERENCE) or "").strip().casefold()
+        if sub.subentry_id != own and theirs == reference.casefold():
+            return "payment_reference_taken"
+    return None
+
+
 def _room_errors(
     entry: ConfigEntry, data: dict[str, Any], own: str | None, money: Currency
 ) -> dict[str, str]:
@@ -946,6 +971,8 @@ def _room_errors(
             and sub.title.strip().casefold() == data[CONF_NAME].strip().casefold()
         ):
             errors[CONF_NAME] = "name_taken"
+    if error := _payment_reference_error(entry, own, data):
+        errors[CONF_PAYMENT_REFERENCE] = error
     meters = {m[CONF_SLAVE_ID]: m for m in entry.data.get(CONF_METERS, [])}
     kind = data[CONF_ACTUATOR_KIND]
     runtime = getattr(entry, "runtime_data", None)

@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, Concatenate, Final, Literal
 
@@ -59,10 +59,28 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
 import segno
 
 from .access import LandlordOnly, async_require_landlord, async_require_room_tenant, who
-from .billing.core import Adjustment, BillingCore, DebtPayment, MoveOutResult, TopUp
+from .bank_import import (
+    BankImport,
+    BankImportReport,
+    async_bank_format,
+    line_data,
+    payment_references,
+    read_statement,
+    refused as bank_refused,
+)
+from .billing.bank import BankLine, Unmatched, match, parse_statement
+from .billing.core import (
+    Adjustment,
+    BillingCore,
+    DebtPayment,
+    DebtPlanStatus,
+    MoveOutResult,
+    TopUp,
+)
 from .billing.errors import BillingError
 from .billing.ledger import Entry, Tenancy
 from .billing.money import Number
@@ -469,6 +487,7 @@ async def top_up(
                 method=entry.method,
                 reference=entry.reference,
                 emergency_credit_recovered=paid.recovered,
+                debt_recovered=paid.debt_recovered,
             ),
             context=caller.context,
         )
@@ -869,6 +888,116 @@ async def set_threshold(
         entry, subentry, data={**subentry.data, CONF_SUPPLY: supply}
     )
     return changed.amount
+
+
+# --- debt recovery and bank statements (landlord) --------------------------------------------
+
+
+@room_operation(LANDLORD)
+async def set_debt_plan(
+    hass: HomeAssistant,
+    caller: Caller,
+    target: RoomTarget,
+    *,
+    debt: Number = "0",
+    reason: str = "",
+    percent: Number = "0",
+    fixed_amount: Number = "0",
+    every: str = "day",
+    floor: Number = "0",
+) -> DebtPlanStatus:
+    """Record debt on the current tenancy's recovery plan and/or set its terms (a share of
+    each top-up, a fixed amount per day or week, never below the floor)."""
+    status = await target.run(
+        lambda core: core.set_debt_plan(
+            target.room.subentry_id,
+            debt=debt,
+            percent=percent,
+            fixed=fixed_amount,
+            every=every,
+            floor=floor,
+            reason=reason,
+            who=caller.who,
+        )
+    )
+    await _async_money_moved(
+        hass,
+        target,
+        caller,
+        "set_debt_plan",
+        debt=status.plan.debt,
+        remaining=status.remaining,
+    )
+    return status
+
+
+@operation(LANDLORD)
+async def import_bank_statement(
+    hass: HomeAssistant,
+    caller: Caller,
+    /,
+    *,
+    file: str | None = None,
+    csv: str | None = None,
+    bank: str | None = None,
+    **columns: str,
+) -> BankImportReport:
+    """Book each line of a bank statement (a file in `<config>/prepaid_power/imports/` or the
+    CSV text) that names exactly one room's payment reference as a top-up of that room
+    (idempotent by the line's id); list the others, with why. Columns given are saved under
+    `bank` and fill what a later import leaves out."""
+    request = BankImport(file=file, csv=csv, bank=bank, columns=dict(columns))
+    if (request.file is None) == (request.csv is None):
+        raise bank_refused("bank_input_required")
+    fmt = await async_bank_format(hass, request)
+    if request.file is not None:
+        text = await hass.async_add_executor_job(read_statement, hass, request.file, fmt.encoding)
+    else:
+        text = request.csv or ""
+    lines = parse_statement(text, fmt)
+    references, rooms = payment_references(loaded_entries(hass))
+    matched: list[JsonValueType] = []
+    unmatched: list[JsonValueType] = []
+    touched: dict[str, PrepaidPowerConfigEntry] = {}
+    for line in lines:
+        key, problem = match(line, references)
+        if key is not None:
+            entry, room_id = rooms[key]
+            room = entry.runtime_data.rooms.rooms[room_id]
+            with refusals(room.name):
+                top_up, problem = await entry.runtime_data.rooms.billing.run(
+                    partial(_import_payment, room_id, line, caller.who)
+                )
+            if top_up is not None:
+                matched.append(
+                    {
+                        **line_data(line),
+                        "room": room.name,
+                        "device_id": room.device_id,
+                        "entry_id": top_up.entry.entry_id,
+                        "created": top_up.created,
+                    }
+                )
+                if top_up.created:
+                    touched[entry.entry_id] = entry
+                continue
+        unmatched.append({**line_data(line), "reason": problem})
+    for entry in touched.values():
+        entry.runtime_data.rooms.invalidate_totals()
+        await entry.runtime_data.coordinator.async_refresh_rooms(caller.context)
+    booked = sum(1 for line in matched if isinstance(line, dict) and line["created"])
+    hass.bus.async_fire(
+        EVENT_LANDLORD_ACTION,
+        {"action": "import_bank_statement", "booked": booked, "unmatched": len(unmatched)},
+        context=caller.context,
+    )
+    return BankImportReport(matched, unmatched)
+
+
+def _import_payment(
+    room_id: str, line: BankLine, who: str, core: BillingCore
+) -> tuple[TopUp | None, Unmatched | None]:
+    return core.import_payment(room_id, line, who=who)
 
 
 # --- supply (tenant-safe) --------------------------------------------------------------------

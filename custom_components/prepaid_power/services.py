@@ -27,8 +27,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util.json import JsonValueType
 
 from . import operations as op
-from .billing.core import Adjustment, DebtPayment, TopUp
+from .bank_import import DECIMAL_MARKS, MAX_STATEMENT_BYTES, BankImportReport
+from .billing.bank import ENCODINGS
+from .billing.core import Adjustment, DebtPayment, DebtPlanStatus, TopUp
 from .billing.ledger import PAYMENT_METHODS, Entry, Tenancy
+from .billing.recovery import RECOVERY_EVERY
 from .compat import vol
 from .const import DOMAIN
 from .control import SupplyCommand
@@ -127,6 +130,7 @@ def _topped_up(paid: TopUp) -> ServiceResponse:
         **_entry_data(paid.entry),
         "created": paid.created,
         "emergency_credit_recovered": str(paid.recovered),
+        "debt_recovered": str(paid.debt_recovered),
     }
 
 
@@ -142,6 +146,25 @@ def _debt_paid(payment: DebtPayment) -> ServiceResponse:
         "tenant": payment.tenancy.tenant,
         "debt_owed": str(payment.owed),
     }
+
+
+def _debt_plan(status: DebtPlanStatus) -> ServiceResponse:
+    plan = status.plan
+    return {
+        "tenancy_id": plan.tenancy_id,
+        "debt": str(plan.debt),
+        "recovered": str(status.recovered),
+        "remaining": str(status.remaining),
+        "percent": str(plan.percent),
+        "fixed_amount": str(plan.fixed),
+        "every": plan.every,
+        "floor": str(plan.floor),
+        "since": plan.since.isoformat(),
+    }
+
+
+def _bank_imported(report: BankImportReport) -> ServiceResponse:
+    return {"matched": report.matched, "unmatched": report.unmatched}
 
 
 def _tariff_set(effective_from: datetime) -> ServiceResponse:
@@ -298,6 +321,43 @@ ACTIONS: tuple[Action, ...] = (
         ),
         op.pay_debt,
         _debt_paid,
+    ),
+    Action(
+        "set_debt_plan",
+        vol.Schema(
+            {
+                **ROOM,
+                vol.Optional("debt", default="0"): amount_text,
+                vol.Optional("reason", default=""): _short_text(),
+                vol.Optional("percent", default="0"): amount_text,
+                vol.Optional("fixed_amount", default="0"): amount_text,
+                vol.Optional("every", default="day"): vol.In(RECOVERY_EVERY),
+                vol.Optional("floor", default="0"): amount_text,
+            }
+        ),
+        op.set_debt_plan,
+        _debt_plan,
+    ),
+    Action(
+        "import_bank_statement",
+        vol.Schema(
+            {
+                vol.Optional("file"): _short_text(),
+                vol.Optional("csv"): vol.All(str, vol.Length(max=MAX_STATEMENT_BYTES)),
+                vol.Optional("bank"): _short_text(100),
+                **{
+                    vol.Optional(name): _short_text(100)
+                    for name in ("date_column", "amount_column", "reference_column", "id_column")
+                },
+                vol.Optional("delimiter"): vol.All(str, vol.Length(max=1)),
+                vol.Optional("decimal"): vol.In(list(DECIMAL_MARKS)),
+                vol.Optional("date_format"): _short_text(40),
+                vol.Optional("encoding"): vol.In(list(ENCODINGS)),
+            }
+        ),
+        op.import_bank_statement,
+        _bank_imported,
+        room=False,
     ),
     Action(
         "set_supply",

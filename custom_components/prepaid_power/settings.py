@@ -38,6 +38,7 @@ from .const import (
     CONF_POWER_LIMIT_W,
     CONF_PRICE,
     CONF_RECLOSE_MINUTES,
+    CONF_STANDING_CHARGE,
     CONF_SUPPLY,
     CONF_WARNING_CUT_LEVEL,
 )
@@ -64,6 +65,7 @@ type Places = Literal["money", "price", "energy"]
 DECIMAL_FIELDS: Final[tuple[tuple[str | None, str, Places, Minimum], ...]] = (
     (None, CONF_PRICE, "price", "positive"),
     (None, CONF_ALLOWANCE_KWH, "energy", "zero"),
+    (None, CONF_STANDING_CHARGE, "money", "zero"),
     # Balance levels may be negative when the room has a credit limit.
     (CONF_SUPPLY, CONF_LOW_LEVEL, "money", "any"),
     (CONF_SUPPLY, CONF_WARNING_CUT_LEVEL, "money", "any"),
@@ -145,6 +147,7 @@ def room_config(name: str, data: Mapping[str, Any], profile: Profile | None) -> 
         cycle_start_day=data.get(CONF_CYCLE_START_DAY, DEFAULT_CYCLE_START_DAY),
         allowance_kwh=Decimal(str(data.get(CONF_ALLOWANCE_KWH, "0"))),
         allowance_pro_rata=data.get(CONF_ALLOWANCE_PRO_RATA, False),
+        standing_charge=Decimal(str(data.get(CONF_STANDING_CHARGE, "0"))),
         max_power_kw=max_power,
         rollover_kwh=rollover,
         thresholds=thresholds,

@@ -22,6 +22,7 @@ from custom_components.prepaid_power.billing.ledger import (
     Ledger,
 )
 from custom_components.prepaid_power.billing.money import Currency
+from custom_components.prepaid_power.billing.recovery import DEBT_LEFT_AT_MOVE_OUT
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FLAT = {"kind": "flat", "price": "0.2500"}
@@ -81,7 +82,8 @@ class World:
         rows = self.ledger.execute(
             "SELECT (SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM tenancies),"
             " (SELECT group_concat(balance_minor) FROM accounts),"
-            " (SELECT COUNT(*) FROM tariff_versions), (SELECT COUNT(*) FROM suspect_readings)"
+            " (SELECT COUNT(*) FROM tariff_versions), (SELECT COUNT(*) FROM suspect_readings),"
+            " (SELECT COUNT(*) FROM debt_plans)"
         )
         return rows[0]
 
@@ -164,15 +166,25 @@ def check_never_negative_but_by_usage(ledger: Ledger, account_id: int) -> None:
                     and entries[index - 1].kind == "top_up"
                     and entries[index - 1].amount >= -entry.amount
                 )
-                # Fees that waited are booked at move-out, right before the settlement.
+                # Fees that waited, and a recovery plan's debt left, are booked at move-out,
+                # right before the settlement.
                 or (
-                    entry.kind == "fee"
-                    and entries[-1].kind == "settlement"
-                    and {e.kind for e in entries[index:-1]} == {"fee"}
+                    (entry.kind == "fee" or entry.why == DEBT_LEFT_AT_MOVE_OUT)
+                    and _before_settlement(entries[index:])
                 )
             )
             assert entry.kind in {"charge", "reversal", "settlement"} or explicit, entry
         balance = after
+
+
+def _before_settlement(entries: list[Entry]) -> bool:
+    """Only waiting fees and a recovery plan's debt left come before the next settlement."""
+    for entry in entries:
+        if entry.kind == "settlement":
+            return True
+        if entry.kind != "fee" and entry.why != DEBT_LEFT_AT_MOVE_OUT:
+            return False
+    return False
 
 
 def check_emergency_credit(ledger: Ledger, account_id: int) -> None:

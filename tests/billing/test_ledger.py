@@ -32,7 +32,7 @@ AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
 def test_storage_is_wal_and_synchronous_full(world: World) -> None:
     assert world.ledger.execute("PRAGMA journal_mode")[0][0] == "wal"
     assert world.ledger.execute("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert world.ledger.schema_version == len(MIGRATIONS) == 3
+    assert world.ledger.schema_version == len(MIGRATIONS) == 5
 
 
 def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
@@ -60,8 +60,8 @@ def test_every_entry_records_when_who_and_why(world: World) -> None:
 
 def test_same_reference_twice_is_one_top_up(world: World) -> None:
     occupied(world)
-    first, created, _ = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
-    again, created_again, _ = world.core.top_up(
+    first, created, *_ = world.core.top_up("r1", "20", method="app", reference="PAY-1", who="a")
+    again, created_again, *_ = world.core.top_up(
         "r1", "20", method="app", reference="PAY-1", who="b"
     )
     assert created
@@ -461,3 +461,32 @@ def test_rolled_back_writes_do_not_survive_in_the_cached_rows(world: World) -> N
         assert reopened.balance(account) == balance
     finally:
         reopened.close()
+
+
+def test_v3_ledger_gains_debt_plans_that_are_never_edited(tmp_path: Path) -> None:
+    """The debt plan migration adds its own table only; entries stay as they were."""
+    path = tmp_path / "l.sqlite3"
+    with Ledger(path, Currency(), migrations=MIGRATIONS[:3]) as old:
+        old.upsert_room("r1", "Room 1", {})
+        tenancy = old.open_tenancy("r1", "Alice", AT, Decimal(0), allowance_pro_rata=False)
+        old.top_up(tenancy.account_id, Decimal(5), method="cash", reference=None, at=AT, who="u")
+    with Ledger(path, Currency()) as ledger:
+        assert ledger.schema_version == len(MIGRATIONS)
+        assert ledger.debt_plan(tenancy.tenancy_id) is None
+        plan = ledger.add_debt_plan(
+            tenancy.tenancy_id,
+            at=AT,
+            debt_added=Decimal(3),
+            percent=Decimal(10),
+            fixed=Decimal(0),
+            every="week",
+            floor=Decimal(1),
+            who="u",
+            why="arrears",
+        )
+        assert (plan.debt, plan.every, plan.floor) == (3, "week", 1)
+        for statement in ("UPDATE debt_plans SET debt_added_minor = 0", "DELETE FROM debt_plans"):
+            with pytest.raises(sqlite3.DatabaseError, match="never"):
+                ledger.execute(statement)
+        assert ledger.balance(tenancy.account_id) == Decimal(5)
+        ledger.verify()

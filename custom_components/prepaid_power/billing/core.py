@@ -14,19 +14,23 @@ import sqlite3
 from typing import Any, Final, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from .bank import BankLine, Unmatched
 from .cycle import CycleCalendar, utc
 from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
     CYCLE_START_DAY_LOCKED,
+    DEBT_PLAN_NO_DEBT,
     NO_DEBT_OWED,
     PAYMENT_EXCEEDS_DEBT,
     READING_IMPLAUSIBLE,
+    REASON_REQUIRED,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
     TARIFF_RETROACTIVE,
     TIME_BEFORE_LAST_BILLING,
+    TOP_UP_REFERENCE_CONFLICT,
     UNKNOWN_ENTRY,
     UNKNOWN_ROOM,
     UNKNOWN_SUSPECT,
@@ -35,6 +39,25 @@ from .errors import (
 )
 from .ledger import SYSTEM, BillingState, Entry, Ledger, NewEntry, SuspectReading, Tenancy
 from .money import KWH_QUANTUM, Currency, Number, parse_kwh
+from .recovery import (
+    DEBT_LEFT_AT_MOVE_OUT,
+    DEBT_RECOVERED_FIXED,
+    DEBT_RECOVERED_FROM_TOP_UP,
+    HUNDRED,
+    DebtPlan,
+    parse_every,
+    parse_percent,
+    periods_due,
+    recoverable,
+)
+from .standing import (
+    STANDING_CHARGE,
+    day_amount,
+    day_bounds,
+    day_of_reference,
+    day_reference,
+    day_share,
+)
 from .tariff import (
     TariffSchedule,
     TariffVersion,
@@ -71,6 +94,7 @@ class RoomConfig:
     rollover_kwh: Decimal | None = None
     thresholds: tuple[Decimal, ...] = ()
     cycle_fee: Decimal = Decimal(0)
+    standing_charge: Decimal = Decimal(0)
     supplier_price: Decimal | None = None
     cap_margin_percent: Decimal = Decimal(0)
 
@@ -89,6 +113,7 @@ class RoomConfig:
             "rollover_kwh": opt(self.rollover_kwh),
             "thresholds": [str(t) for t in self.thresholds],
             "cycle_fee": str(self.cycle_fee),
+            "standing_charge": str(self.standing_charge),
             "supplier_price": opt(self.supplier_price),
             "cap_margin_percent": str(self.cap_margin_percent),
         }
@@ -109,6 +134,7 @@ class RoomConfig:
             rollover_kwh=opt(data.get("rollover_kwh")),
             thresholds=tuple(Decimal(str(t)) for t in data.get("thresholds", ())),
             cycle_fee=Decimal(str(data.get("cycle_fee", 0))),
+            standing_charge=Decimal(str(data.get("standing_charge", 0))),
             supplier_price=opt(data.get("supplier_price")),
             cap_margin_percent=Decimal(str(data.get("cap_margin_percent", 0))),
         )
@@ -183,11 +209,21 @@ class DebtPayment(NamedTuple):
 
 
 class TopUp(NamedTuple):
-    """A recorded payment, whether it is new, and the emergency credit it paid back."""
+    """A recorded payment, whether it is new, the emergency credit it paid back, and what
+    the tenancy's debt recovery plan took from the balance with it."""
 
     entry: Entry
     created: bool
     recovered: Decimal
+    debt_recovered: Decimal = Decimal(0)
+
+
+class DebtPlanStatus(NamedTuple):
+    """A tenancy's recovery plan, what it has recovered and what is still owed on it."""
+
+    plan: DebtPlan
+    recovered: Decimal
+    remaining: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +302,17 @@ class BillingCore:
 
     def upsert_room(self, room_id: str, config: RoomConfig) -> None:
         CycleCalendar(self.tz, config.cycle_start_day)  # validates the start day
-        for name in ("allowance_kwh", "cycle_fee", "max_power_kw", "rollover_kwh"):
+        for name in (
+            "allowance_kwh",
+            "cycle_fee",
+            "standing_charge",
+            "max_power_kw",
+            "rollover_kwh",
+        ):
             value = getattr(config, name)
             if value is not None and (not value.is_finite() or value < 0):
                 raise BillingError(AMOUNT_NEGATIVE, {"field": name, "value": str(value)})
+        self.currency.to_minor(config.standing_charge)  # on the minor unit
         known = self._rooms.get(room_id)
         if (
             known is not None
@@ -698,18 +741,70 @@ class BillingCore:
             return []
 
     def _book_waiting_fees(
-        self, room: _Room, tenancy: Tenancy, *, settling: bool = False
+        self,
+        room: _Room,
+        tenancy: Tenancy,
+        *,
+        settling: bool = False,
+        until: datetime | None = None,
     ) -> list[Entry]:
-        """Book the cycle fees of the tenancy's cycles so far that waited for the balance."""
-        if room.config.cycle_fee <= 0:
-            return []
-        booked: list[Entry] = []
-        cycle = room.calendar.cycle_containing(tenancy.moved_in_at)
+        """Book the cycle fees of the tenancy's cycles so far that waited for the balance,
+        then the standing charges due up to `until` (now)."""
         now = self.now()
-        while cycle.start <= now:
-            booked += self._book_cycle_fee(room, tenancy, cycle.key, settling=settling)
-            cycle = room.calendar.cycle_containing(cycle.end)
-        return booked
+        booked: list[Entry] = []
+        if room.config.cycle_fee > 0:
+            cycle = room.calendar.cycle_containing(tenancy.moved_in_at)
+            while cycle.start <= now:
+                booked += self._book_cycle_fee(room, tenancy, cycle.key, settling=settling)
+                cycle = room.calendar.cycle_containing(cycle.end)
+        return booked + self._book_standing_charges(
+            room, tenancy, now if until is None else until, settling=settling
+        )
+
+    def _book_standing_charges(
+        self, room: _Room, tenancy: Tenancy, until: datetime, *, settling: bool = False
+    ) -> list[Entry]:
+        """Book each local day's standing charge once the day has ended (at the move-out
+        settlement: up to `until`, the move-out day pro rata), oldest first, each only if the
+        balance covers it (a day that cannot be covered waits, and so do the days after it),
+        except when settling (then it is part of the recorded debt)."""
+        rate = room.config.standing_charge
+        if rate <= 0:
+            return []
+        tz = self.tz
+        account_id = tenancy.account_id
+        first_day = tenancy.moved_in_at.astimezone(tz).date()
+        in_share = day_share(first_day, tz, tenancy.moved_in_at, day_bounds(first_day, tz)[1])
+        last = self.ledger.last_standing_charge(account_id)
+        day = first_day if last is None else day_of_reference(last) + timedelta(days=1)
+        cycle_start = room.calendar.cycle_containing(until).start
+        booked: list[Entry] = []
+        while True:
+            start, end = day_bounds(day, tz)
+            if (start >= until) if settling else (end > until):
+                return booked
+            share = day_share(day, tz, tenancy.moved_in_at, min(end, until))
+            amount = day_amount(
+                rate, self.currency.minor_unit, in_share, share, first=day == first_day
+            )
+            if amount > 0:
+                if not settling and self.ledger.balance(account_id) < amount:
+                    return booked
+                at = min(end - ONE_MICROSECOND, until)
+                booked.append(
+                    self.ledger.append(
+                        NewEntry(
+                            account_id,
+                            "fee",
+                            until if at < cycle_start else at,
+                            -amount,
+                            SYSTEM,
+                            STANDING_CHARGE,
+                            reference=day_reference(day),
+                        )
+                    )
+                )
+            day += timedelta(days=1)
 
     def ensure_cycle_entries(self, at: datetime | None = None) -> list[Entry]:
         """Book every open tenancy's allowance and cycle fee of the current cycle. Call at
@@ -721,6 +816,8 @@ class BillingCore:
             if tenancy is not None:
                 key = room.calendar.cycle_containing(moment).key
                 booked += self._ensure_cycle_entries(room, tenancy, key)
+                booked += self._book_standing_charges(room, tenancy, moment)
+                self._recover_debt(tenancy, moment)
         return booked
 
     def _charges(
@@ -824,6 +921,9 @@ class BillingCore:
                 )
                 posted = [self.ledger.append(entry) for entry in entries]
                 self.ledger.set_carry(account_id, carry)
+            if tenancy is not None:
+                self._book_standing_charges(room, tenancy, pending.at)
+                self._recover_debt(tenancy, pending.at)
             self.ledger.save_billing_state(BillingState(room.room_id, pending.reading, pending.at))
             # Posted inside a caller's transaction (a fee, refund or adjustment that may still
             # be refused): if that rolls back, the usage is unposted again, not lost.
@@ -975,7 +1075,16 @@ class BillingCore:
         with self.ledger.transaction():
             result = self._process(room, reading, moment, trusted=True, force_post=True)
             final = result.posted
-            self._book_waiting_fees(room, tenancy, settling=True)
+            self._book_waiting_fees(room, tenancy, settling=True, until=moment)
+            if (status := self._debt_plan_status(tenancy)) is not None and status.remaining > 0:
+                # The plan's debt stays on the tenancy: the settlement records it.
+                self.ledger.recover_debt(
+                    tenancy.account_id,
+                    status.remaining,
+                    reason=DEBT_LEFT_AT_MOVE_OUT,
+                    at=moment,
+                    who=who,
+                )
             balance = self.ledger.balance(tenancy.account_id)
             settlement = None
             if balance != 0:
@@ -1047,13 +1156,41 @@ class BillingCore:
                 who=who,
                 why=why,
             )
-            recovered = self.currency.from_minor(0)
+            recovered = debt_recovered = self.currency.from_minor(0)
             if created:
                 recovered = self.ledger.recover_emergency_credit(
                     tenancy.account_id, value, at=moment, who=who
                 )
-                self._book_waiting_fees(self._room(room_id), tenancy)
-        return TopUp(entry, created, recovered)
+                self._book_waiting_fees(self._room(room_id), tenancy, until=moment)
+                debt_recovered = self._recover_debt(tenancy, moment, paid=value)
+        return TopUp(entry, created, recovered, debt_recovered)
+
+    def import_payment(
+        self, room_id: str, line: BankLine, *, who: str
+    ) -> tuple[TopUp | None, Unmatched | None]:
+        """A bank line matched to the room: a transfer top-up whose reference is the line's
+        id (so a line imported again is the same payment, `created` False). A line that
+        cannot be booked says why: the room is vacant, its id was booked with another amount
+        or room, or its amount is not one the ledger takes."""
+        if line.amount is None or line.day is None:
+            return None, line.problem or "amount_invalid"
+        try:
+            return self.top_up(
+                room_id,
+                line.amount,
+                method="transfer",
+                reference=line.payment_reference,
+                who=who,
+                why=f"bank transfer {line.day.isoformat()}: {line.reference}"[:200],
+            ), None
+        except BillingError as err:
+            if err.key == ROOM_HAS_NO_TENANCY:
+                return None, "room_vacant"
+            if err.key == TOP_UP_REFERENCE_CONFLICT:
+                return None, "reference_conflict"
+            if err.key.startswith("amount_"):
+                return None, "amount_invalid"
+            raise
 
     def pay_debt(
         self,
@@ -1101,6 +1238,102 @@ class BillingCore:
                     )
                 )
         return DebtPayment(entry, created, tenancy, owed)
+
+    # --- debt recovery plans -----------------------------------------------------------------
+
+    def set_debt_plan(
+        self,
+        room_id: str,
+        *,
+        debt: Number = 0,
+        percent: Number = 0,
+        fixed: Number = 0,
+        every: str = "day",
+        floor: Number = 0,
+        reason: str = "",
+        who: str,
+        at: datetime | None = None,
+    ) -> DebtPlanStatus:
+        """Record debt on the current tenancy's recovery plan and/or set its terms: a share of
+        each top-up (`percent`) and a `fixed` amount per day or week, never taking the balance
+        below `floor`. What the old terms had due is taken first, if the balance allows."""
+        added = self.currency.parse_amount(debt, allow_zero=True)
+        terms = (
+            parse_percent(percent),
+            self.currency.parse_amount(fixed, allow_zero=True),
+            parse_every(every),
+            self.currency.parse_amount(floor, allow_zero=True),
+        )
+        why = reason.strip()
+        if added > 0 and not why:
+            raise BillingError(REASON_REQUIRED, {})
+        tenancy = self._require_tenancy(room_id)
+        moment = self._at(at)
+        with self.ledger.transaction():
+            self.flush(room_id)
+            if self.ledger.debt_plan(tenancy.tenancy_id) is None and added == 0:
+                raise BillingError(DEBT_PLAN_NO_DEBT, {"room": self.room_config(room_id).name})
+            self._recover_debt(tenancy, moment)
+            self.ledger.add_debt_plan(
+                tenancy.tenancy_id,
+                at=moment,
+                debt_added=added,
+                percent=terms[0],
+                fixed=terms[1],
+                every=terms[2],
+                floor=terms[3],
+                who=who,
+                why=why or "recovery terms",
+            )
+            status = self._debt_plan_status(tenancy)
+        assert status is not None
+        return status
+
+    def debt_plan_status(self, tenancy_id: int) -> DebtPlanStatus | None:
+        """A tenancy's recovery plan and where it stands (None without one)."""
+        return self._debt_plan_status(self.ledger.tenancy(tenancy_id))
+
+    def _debt_plan_status(self, tenancy: Tenancy) -> DebtPlanStatus | None:
+        plan = self.ledger.debt_plan(tenancy.tenancy_id)
+        if plan is None:
+            return None
+        taken = self.ledger.debt_recovered(tenancy.account_id)
+        left = self.ledger.debt_recovered(tenancy.account_id, reason=DEBT_LEFT_AT_MOVE_OUT)
+        return DebtPlanStatus(plan, taken - left, plan.debt - taken)
+
+    def _recover_debt(
+        self, tenancy: Tenancy, moment: datetime, *, paid: Decimal | None = None
+    ) -> Decimal:
+        """Book what the plan takes now: its share of a top-up just `paid`, and the fixed
+        amounts due under the current terms not yet taken, each within the debt left and the
+        balance above the floor. Returns the total taken."""
+        status = self._debt_plan_status(tenancy)
+        if status is None:
+            return self.currency.from_minor(0)
+        plan, remaining = status.plan, status.remaining
+        account_id = tenancy.account_id
+        wanted: list[tuple[str, Decimal]] = []
+        if paid is not None and plan.percent > 0:
+            wanted.append(
+                (
+                    DEBT_RECOVERED_FROM_TOP_UP,
+                    self.currency.round_down(paid * plan.percent / HUNDRED),
+                )
+            )
+        if plan.fixed > 0:
+            due = periods_due(plan, moment, self.tz) * plan.fixed
+            taken = self.ledger.debt_recovered(
+                account_id, reason=DEBT_RECOVERED_FIXED, after=plan.since
+            )
+            wanted.append((DEBT_RECOVERED_FIXED, due - taken))
+        total = self.currency.from_minor(0)
+        for reason, amount in wanted:
+            take = recoverable(amount, remaining, self.ledger.balance(account_id), plan.floor)
+            if take > 0:
+                self.ledger.recover_debt(account_id, take, reason=reason, at=moment, who=SYSTEM)
+                remaining -= take
+                total += take
+        return total
 
     def _debtor(self, room_id: str, tenancy_id: int | None) -> tuple[Tenancy, Decimal]:
         """The moved-out tenancy of the room a debt payment is for, and what it owes."""

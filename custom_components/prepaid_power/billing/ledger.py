@@ -49,6 +49,7 @@ from .errors import (
     BillingError,
 )
 from .money import Currency, kwh_to_micro, micro_to_kwh
+from .recovery import DEBT_RECOVERY_REASONS, DebtPlan, RecoveryEvery, parse_every
 
 type EntryKind = Literal[
     "top_up", "reversal", "refund", "charge", "allowance", "fee", "adjustment", "settlement"
@@ -220,8 +221,53 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE suspect_readings SET jump_reading = reading, jump_at = at")
 
 
+_DEBT_PLANS = """
+CREATE TABLE debt_plans (
+    plan_id INTEGER PRIMARY KEY,
+    tenancy_id INTEGER NOT NULL REFERENCES tenancies(tenancy_id),
+    at INTEGER NOT NULL,
+    debt_added_minor INTEGER NOT NULL CHECK (debt_added_minor >= 0),
+    percent TEXT NOT NULL,
+    fixed_minor INTEGER NOT NULL CHECK (fixed_minor >= 0),
+    every TEXT NOT NULL CHECK (every IN ('day', 'week')),
+    floor_minor INTEGER NOT NULL CHECK (floor_minor >= 0),
+    who TEXT NOT NULL,
+    why TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL
+);
+CREATE INDEX debt_plans_by_tenancy ON debt_plans(tenancy_id, at);
+CREATE TRIGGER debt_plans_no_update BEFORE UPDATE ON debt_plans
+    BEGIN SELECT RAISE(ABORT, 'debt plans are never edited'); END;
+CREATE TRIGGER debt_plans_no_delete BEFORE DELETE ON debt_plans
+    BEGIN SELECT RAISE(ABORT, 'debt plans are never deleted'); END;
+"""
+
+
+def _migrate_debt_plans(conn: sqlite3.Connection) -> None:
+    """Debt recovery plans: one row per change of a tenancy's terms (and debt added), never
+    edited. Touches no other table: the recovered amounts are adjustments with reserved
+    reasons (`recovery.DEBT_RECOVERY_REASONS`)."""
+    for statement in _split_sql(_DEBT_PLANS):
+        conn.execute(statement)
+
+
+def _migrate_standing_charge(conn: sqlite3.Connection) -> None:
+    """A day's standing charge is a fee whose reference names the day: once per account and
+    day. No other fee has a reference; touches no other index or table."""
+    conn.execute(
+        "CREATE UNIQUE INDEX standing_charge_once_per_day ON entries(account_id, reference)"
+        " WHERE kind = 'fee' AND reference IS NOT NULL"
+    )
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1, _migrate_v2, _migrate_v3)
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    _migrate_v1,
+    _migrate_v2,
+    _migrate_v3,
+    _migrate_debt_plans,
+    _migrate_standing_charge,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +406,7 @@ class Ledger:
         self._billing_state: dict[str, BillingState | None] = {}
         self._pending_suspect: dict[str, SuspectReading | None] = {}
         self._account_figures: dict[int, dict[tuple[Any, ...], Any]] = {}
+        self._debt_plans: dict[int, DebtPlan | None] = {}
         self._migrate(migrations)
         self._check_currency()
 
@@ -416,6 +463,7 @@ class Ledger:
         self._billing_state.clear()
         self._pending_suspect.clear()
         self._account_figures.clear()
+        self._debt_plans.clear()
 
     def _figure[T](self, account_id: int, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """An account's figure, computed once until an entry or carry changes the account."""
@@ -933,7 +981,10 @@ class Ledger:
         of it below zero the landlord recorded as debt is said in the entry (`DEBT_RECORDED`)."""
         if not reason.strip():
             raise BillingError(REASON_REQUIRED, {})
-        if reason.strip() in EMERGENCY_CREDIT_REASONS or DEBT_RECORDED in reason:
+        if (
+            reason.strip() in EMERGENCY_CREDIT_REASONS | DEBT_RECOVERY_REASONS
+            or DEBT_RECORDED in reason
+        ):
             raise BillingError(REASON_RESERVED, {"reason": reason.strip()})
         why = reason.strip()
         if debt > 0:
@@ -987,6 +1038,143 @@ class Ledger:
             (account_id,),
         ).fetchone()
         return self.currency.from_minor(max(row[0], 0))
+
+    # --- debt recovery plans -----------------------------------------------------------------
+
+    def add_debt_plan(
+        self,
+        tenancy_id: int,
+        *,
+        at: datetime,
+        debt_added: Decimal,
+        percent: Decimal,
+        fixed: Decimal,
+        every: RecoveryEvery,
+        floor: Decimal,
+        who: str,
+        why: str,
+    ) -> DebtPlan:
+        """New terms for a tenancy's plan (and debt recorded on it); rows are never edited."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO debt_plans (tenancy_id, at, debt_added_minor, percent, fixed_minor,"
+                " every, floor_minor, who, why, recorded_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tenancy_id,
+                    to_micros(at),
+                    self.currency.to_minor(debt_added),
+                    str(percent),
+                    self.currency.to_minor(fixed),
+                    every,
+                    self.currency.to_minor(floor),
+                    who,
+                    why,
+                    self._recorded_now(),
+                ),
+            )
+            self._debt_plans.pop(tenancy_id, None)
+            plan = self.debt_plan(tenancy_id)
+        assert plan is not None
+        return plan
+
+    def debt_plan(self, tenancy_id: int) -> DebtPlan | None:
+        """The tenancy's plan: all debt recorded on it and the newest terms (cached)."""
+        if tenancy_id not in self._debt_plans:
+            rows = self.debt_plan_rows(tenancy_id)
+            self._debt_plans[tenancy_id] = (
+                None
+                if not rows
+                else DebtPlan(
+                    tenancy_id=tenancy_id,
+                    debt=sum((debt for _, debt in rows), Decimal(0)),
+                    percent=rows[-1][0].percent,
+                    fixed=rows[-1][0].fixed,
+                    every=rows[-1][0].every,
+                    floor=rows[-1][0].floor,
+                    since=rows[-1][0].since,
+                )
+            )
+        return self._debt_plans[tenancy_id]
+
+    def debt_plan_rows(self, tenancy_id: int) -> list[tuple[DebtPlan, Decimal]]:
+        """Every change of the plan in order: the terms from then (`debt` is the debt recorded
+        up to and with that row) and the debt that row added."""
+        rows = self._conn.execute(
+            "SELECT at, debt_added_minor, percent, fixed_minor, every, floor_minor"
+            " FROM debt_plans WHERE tenancy_id = ? ORDER BY at, plan_id",
+            (tenancy_id,),
+        ).fetchall()
+        history: list[tuple[DebtPlan, Decimal]] = []
+        total = Decimal(0)
+        for at, added_minor, percent, fixed_minor, every, floor_minor in rows:
+            added = self.currency.from_minor(added_minor)
+            total += added
+            plan = DebtPlan(
+                tenancy_id=tenancy_id,
+                debt=total,
+                percent=Decimal(percent),
+                fixed=self.currency.from_minor(fixed_minor),
+                every=parse_every(every),
+                floor=self.currency.from_minor(floor_minor),
+                since=from_micros(at),
+            )
+            history.append((plan, added))
+        return history
+
+    def debt_recovered(
+        self, account_id: int, *, reason: str | None = None, after: datetime | None = None
+    ) -> Decimal:
+        """Σ taken off a plan's debt (recovered, or moved to the settlement at move-out): by
+        one reason only, and only entries dated after `after`, when given."""
+        reasons = sorted(DEBT_RECOVERY_REASONS) if reason is None else [reason]
+        return self._figure(
+            account_id,
+            ("debt_recovered", reason, after),
+            lambda: -self._recovery_sum(account_id, reasons, "after", after),
+        )
+
+    def debt_recovery_before(self, account_id: int, before: datetime) -> Decimal:
+        """Σ of a plan's recovery entries dated before `before` (≤ 0: what they took)."""
+        return self._recovery_sum(account_id, sorted(DEBT_RECOVERY_REASONS), "before", before)
+
+    def _recovery_sum(
+        self,
+        account_id: int,
+        reasons: list[str],
+        when: Literal["after", "before"],
+        moment: datetime | None,
+    ) -> Decimal:
+        sql = (
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ?"
+            " AND kind = 'adjustment' AND why IN (SELECT value FROM json_each(?))"
+        )
+        params: list[Any] = [account_id, json.dumps(reasons)]
+        if moment is not None:
+            sql += " AND at > ?" if when == "after" else " AND at < ?"
+            params.append(to_micros(moment))
+        return self.currency.from_minor(self._conn.execute(sql, params).fetchone()[0])
+
+    def recover_debt(
+        self, account_id: int, amount: Decimal, *, reason: str, at: datetime, who: str
+    ) -> Entry:
+        """Take an amount off the balance towards the plan's debt (the caller applied the
+        plan's limits)."""
+        assert reason in DEBT_RECOVERY_REASONS
+        return self.append(NewEntry(account_id, "adjustment", at, -amount, who, reason))
+
+    def last_standing_charge(self, account_id: int) -> str | None:
+        """The reference of the newest day's standing charge booked on the account."""
+
+        def compute() -> str | None:
+            row = self._conn.execute(
+                "SELECT MAX(reference) FROM entries"
+                " WHERE account_id = ? AND kind = 'fee' AND reference IS NOT NULL",
+                (account_id,),
+            ).fetchone()
+            return None if row[0] is None else str(row[0])
+
+        return self._figure(account_id, ("last_standing_charge",), compute)
 
     def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
         """A one-off fee; never beyond the balance (a fee is not a way into debt)."""

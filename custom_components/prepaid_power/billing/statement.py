@@ -7,6 +7,7 @@ Statement data is JSON-able (money and kWh as strings) so it can be action respo
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 import csv
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,9 @@ import jinja2
 
 from .core import BillingCore
 from .cycle import BillingCycle, from_micros, local_midnight, to_micros, utc
+from .ledger import Entry, Tenancy
 from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
+from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
@@ -108,19 +111,26 @@ def statement_data(
     closing = opening + ledger.amount_between(tenancy.account_id, cycle.start, cycle.end)
     money = currency.format
 
+    def line(e: Entry) -> dict[str, Any]:
+        return {
+            "at": e.at.astimezone(core.tz).isoformat(timespec="minutes"),
+            "amount": money(e.amount),
+            "method": e.method,
+            "reference": e.reference,
+            "who": e.who,
+            "why": e.why,
+        }
+
+    def own_line(e: Entry) -> bool:
+        """A recovery plan's adjustments and the standing charges have sections of their own."""
+        return (e.kind == "adjustment" and e.why in DEBT_RECOVERY_REASONS) or (
+            e.kind == "fee" and e.reference is not None
+        )
+
     def listed(kind: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "at": e.at.astimezone(core.tz).isoformat(timespec="minutes"),
-                "amount": money(e.amount),
-                "method": e.method,
-                "reference": e.reference,
-                "who": e.who,
-                "why": e.why,
-            }
-            for e in entries
-            if e.kind == kind
-        ]
+        return [line(e) for e in entries if e.kind == kind and not own_line(e)]
+
+    standing = [e for e in entries if e.kind == "fee" and e.reference is not None]
 
     by_period = ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)
     daily = _daily_usage(
@@ -174,6 +184,53 @@ def statement_data(
         "daily_usage": [
             {"date": day.isoformat(), "kwh": kwh_text(micro_to_kwh(kwh))} for day, kwh in daily
         ],
+        "standing_charge": {
+            "days": len(standing),
+            "amount": money(-sum((e.amount for e in standing), Decimal(0))),
+        },
+        "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
+    }
+
+
+def _debt_recovery(
+    core: BillingCore,
+    tenancy: Tenancy,
+    cycle: BillingCycle,
+    entries: list[Entry],
+    line: Callable[[Entry], dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The recovery plan's part of a statement: debt owed on it at the cycle's start and
+    end, debt recorded and recovered in the cycle (None for a tenancy without a plan)."""
+    rows = core.ledger.debt_plan_rows(tenancy.tenancy_id)
+    if not rows or rows[0][0].since >= cycle.end:
+        return None
+    money = core.ledger.currency.format
+
+    def recorded_before(moment: datetime) -> Decimal:
+        return sum((added for plan, added in rows if plan.since < moment), Decimal(0))
+
+    recovery = [e for e in entries if e.kind == "adjustment" and e.why in DEBT_RECOVERY_REASONS]
+    taken = -sum((e.amount for e in recovery), Decimal(0))
+    opening = recorded_before(cycle.start) + core.ledger.debt_recovery_before(
+        tenancy.account_id, cycle.start
+    )
+    added = recorded_before(cycle.end) - recorded_before(cycle.start)
+    terms = next(plan for plan, _ in reversed(rows) if plan.since < cycle.end)
+    return {
+        "opening_debt": money(opening),
+        "debt_recorded": money(added),
+        "recovered": [line(e) for e in recovery if e.why != DEBT_LEFT_AT_MOVE_OUT],
+        "recovered_total": money(
+            -sum((e.amount for e in recovery if e.why != DEBT_LEFT_AT_MOVE_OUT), Decimal(0))
+        ),
+        "moved_to_settlement": money(
+            -sum((e.amount for e in recovery if e.why == DEBT_LEFT_AT_MOVE_OUT), Decimal(0))
+        ),
+        "closing_debt": money(opening + added - taken),
+        "percent": str(terms.percent),
+        "fixed": money(terms.fixed),
+        "every": terms.every,
+        "floor": money(terms.floor),
     }
 
 
