@@ -58,6 +58,7 @@ def tcp_client(
         trace_packet=trace,
     )
     client.set_max_no_responses(_NEVER_DISCONNECT)
+    _ignore_unasked_answers(client)
     return client
 
 
@@ -85,7 +86,28 @@ def serial_client(
         trace_packet=trace,
     )
     client.set_max_no_responses(_NEVER_DISCONNECT)
+    _ignore_unasked_answers(client)
     return client
+
+
+def _ignore_unasked_answers(client: ModbusBaseClient) -> None:
+    """A frame nobody waits for (a late answer arriving in the same read as the awaited one,
+    or after a cancelled request) goes to a future nobody awaits.
+
+    pymodbus 3.8 sets every frame's answer on the one response future, so the second frame of
+    one read raised InvalidStateError inside the transport's callback (into the event loop,
+    closing the connection); 3.13 checks first. `_await_no_answer` covers the frames that come
+    between requests; this covers those that come together with an answer.
+    """
+    ctx = client.ctx
+    receive = ctx.callback_data
+
+    def callback_data(data: bytes, addr: tuple[str, int] | None = None) -> int:
+        if ctx.response_future.done():
+            ctx.response_future = asyncio.get_running_loop().create_future()
+        return receive(data, addr)
+
+    ctx.callback_data = callback_data  # type: ignore[method-assign]
 
 
 def _set_pymodbus_timeout(client: ModbusBaseClient, timeout_s: float) -> None:
