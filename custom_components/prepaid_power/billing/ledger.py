@@ -51,7 +51,16 @@ from .errors import (
 from .money import Currency, kwh_to_micro, micro_to_kwh
 
 type EntryKind = Literal[
-    "top_up", "reversal", "refund", "charge", "allowance", "fee", "adjustment", "settlement"
+    "top_up",
+    "reversal",
+    "refund",
+    "charge",
+    "allowance",
+    "vacant_preset",
+    "emergency_credit",
+    "fee",
+    "adjustment",
+    "settlement",
 ]
 ENTRY_KINDS: Final = (
     "top_up",
@@ -59,6 +68,8 @@ ENTRY_KINDS: Final = (
     "refund",
     "charge",
     "allowance",
+    "vacant_preset",
+    "emergency_credit",
     "fee",
     "adjustment",
     "settlement",
@@ -220,8 +231,118 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE suspect_readings SET jump_reading = reading, jump_at = at")
 
 
+_ENTRIES_V4 = """
+CREATE TABLE entries (
+    entry_id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(account_id),
+    kind TEXT NOT NULL CHECK (kind IN
+        ('top_up','reversal','refund','charge','allowance','vacant_preset','emergency_credit',
+         'fee','adjustment','settlement')),
+    at INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    kwh_micro INTEGER,
+    allowance_micro INTEGER,
+    period TEXT,
+    price TEXT,
+    reading_from TEXT,
+    reading_to TEXT,
+    span_start INTEGER,
+    exact_amount TEXT,
+    cycle TEXT,
+    method TEXT,
+    reference TEXT,
+    reverses_id INTEGER REFERENCES entries(entry_id),
+    who TEXT NOT NULL,
+    why TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    CHECK (
+        (kind = 'top_up' AND amount_minor > 0 AND method IS NOT NULL)
+        OR (kind IN ('reversal', 'refund', 'fee') AND amount_minor < 0)
+        OR (kind = 'charge' AND amount_minor <= 0 AND kwh_micro >= 0)
+        OR (kind IN ('allowance', 'vacant_preset') AND amount_minor = 0 AND kwh_micro >= 0)
+        OR (kind = 'emergency_credit' AND amount_minor <> 0)
+        OR (kind = 'adjustment' AND amount_minor <> 0 AND why <> '')
+        OR kind = 'settlement'
+    ),
+    CHECK (kind = 'reversal' OR reverses_id IS NULL)
+);
+"""
+_ENTRIES_V4_INDEXES_AND_TRIGGERS = """
+CREATE INDEX entries_by_account_time ON entries(account_id, at, amount_minor);
+CREATE INDEX entries_by_time ON entries(at);
+CREATE INDEX entries_by_account_cycle ON entries(account_id, cycle, kind);
+CREATE INDEX entries_cycle_sums ON entries
+    (account_id, cycle, kind, kwh_micro, allowance_micro, amount_minor);
+CREATE INDEX entries_time_sums ON entries(account_id, kind, at, amount_minor);
+CREATE UNIQUE INDEX top_up_reference ON entries(reference)
+    WHERE kind = 'top_up' AND reference IS NOT NULL;
+CREATE UNIQUE INDEX reversal_once ON entries(reverses_id) WHERE kind = 'reversal';
+CREATE UNIQUE INDEX allowance_once_per_cycle ON entries(account_id, cycle)
+    WHERE kind = 'allowance' AND cycle IS NOT NULL;
+CREATE UNIQUE INDEX cycle_fee_once_per_cycle ON entries(account_id, cycle)
+    WHERE kind = 'fee' AND cycle IS NOT NULL;
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+    BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
+CREATE TRIGGER entries_balance AFTER INSERT ON entries
+    BEGIN
+        UPDATE accounts SET balance_minor = balance_minor + NEW.amount_minor
+        WHERE account_id = NEW.account_id;
+    END;
+"""
+_ENTRY_FIELDS = (
+    "entry_id, account_id, kind, at, amount_minor, kwh_micro, allowance_micro, period, price,"
+    " reading_from, reading_to, span_start, exact_amount, cycle, method, reference,"
+    " reverses_id, who, why, recorded_at"
+)
+
+
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    """Typed kinds for what other kinds carried: a vacant room's landlord-paid preset (an
+    `allowance` on the vacant account) becomes `vacant_preset`, emergency credit taken and
+    recovered (`adjustment`s with reserved reasons) becomes `emergency_credit`.
+
+    Entries are never edited, and the kind's CHECK cannot be altered in place: the table is
+    rebuilt. The old one is renamed away, every entry copied with its new kind into a new
+    table that has no triggers yet (the balances stay as they are: the copy books nothing),
+    the old table dropped (dropping fires no delete trigger), then the indexes and triggers
+    created again."""
+    conn.execute("ALTER TABLE entries RENAME TO entries_v3")
+    conn.execute(_ENTRIES_V4)
+    fields = _ENTRY_FIELDS.replace("kind,", "{kind},")
+    kind = (
+        "CASE"
+        " WHEN kind = 'allowance' AND account_id IN"
+        " (SELECT account_id FROM accounts WHERE tenancy_id IS NULL) THEN 'vacant_preset'"
+        " WHEN kind = 'adjustment' AND why IN (?, ?) THEN 'emergency_credit'"
+        " ELSE kind END"
+    )
+    conn.execute(
+        f"INSERT INTO entries ({_ENTRY_FIELDS})"  # noqa: S608
+        f" SELECT {fields.format(kind=kind)} FROM entries_v3 ORDER BY entry_id",
+        (EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED),
+    )
+    conn.execute("DROP TABLE entries_v3")
+    for statement in _split_sql(_ENTRIES_V4_INDEXES_AND_TRIGGERS):
+        conn.execute(statement)
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
-MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1, _migrate_v2, _migrate_v3)
+MIGRATIONS: Final[tuple[Migration, ...]] = (_migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCheck:
+    """A passed check of the ledger: when, and how much it covered."""
+
+    at: datetime
+    accounts: int
+    entries: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        """For diagnostics."""
+        return {"at": self.at.isoformat(), "accounts": self.accounts, "entries": self.entries}
 
 
 @dataclass(frozen=True, slots=True)
@@ -644,26 +765,31 @@ class Ledger:
         ).fetchone()
         return self.currency.from_minor(row[0])
 
-    def verify(self) -> None:
+    def verify(self) -> LedgerCheck:
         """Check the invariant: every cached balance equals the sum of its entries."""
         rows = self._conn.execute(
-            "SELECT a.account_id, a.balance_minor, COALESCE(SUM(e.amount_minor), 0)"
+            "SELECT a.account_id, a.balance_minor, COALESCE(SUM(e.amount_minor), 0), COUNT(e.entry_id)"
             " FROM accounts a LEFT JOIN entries e USING (account_id) GROUP BY a.account_id"
         ).fetchall()
-        for account_id, cached, total in rows:
+        for account_id, cached, total, _count in rows:
             if cached != total:
                 raise BillingError(
                     LEDGER_INCONSISTENT,
                     {"account": str(account_id), "cached": str(cached), "sum": str(total)},
                 )
+        return LedgerCheck(
+            at=self._now() if self._now else datetime.now(UTC),
+            accounts=len(rows),
+            entries=sum(row[3] for row in rows),
+        )
 
-    def check(self) -> None:
+    def check(self) -> LedgerCheck:
         """Check the file (SQLite's quick check) and the invariant (`verify`), e.g. at start-up
         after a power cut or a restored copy: refuse a damaged ledger rather than write to it."""
         problems = [row[0] for row in self._conn.execute("PRAGMA quick_check(5)").fetchall()]
         if problems != ["ok"]:
             raise BillingError(LEDGER_CORRUPT, {"problem": "; ".join(problems)})
-        self.verify()
+        return self.verify()
 
     def carry(self, account_id: int) -> Decimal:
         def compute() -> Decimal:
@@ -924,8 +1050,9 @@ class Ledger:
             why = f"{why} ({DEBT_RECORDED} {self.currency.format(debt)})"
         return self.append(NewEntry(account_id, "adjustment", at, amount, who, why))
 
-    # Emergency credit: adjustments with reserved reasons, so what is outstanding is in the
-    # ledger and moves in the same transaction as the money (a top-up and its recovery).
+    # Emergency credit: entries of its own kind (taken > 0, recovered < 0, each with its
+    # reserved reason), so what is outstanding is in the ledger and moves in the same
+    # transaction as the money (a top-up and its recovery).
 
     def emergency_credit_outstanding(self, account_id: int) -> Decimal:
         """Emergency credit taken and not yet recovered from top-ups."""
@@ -933,8 +1060,8 @@ class Ledger:
         def compute() -> Decimal:
             row = self._conn.execute(
                 "SELECT COALESCE(SUM(amount_minor), 0) FROM entries"
-                " WHERE account_id = ? AND kind = 'adjustment' AND why IN (?, ?)",
-                (account_id, EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED),
+                " WHERE account_id = ? AND kind = 'emergency_credit'",
+                (account_id,),
             ).fetchone()
             return self.currency.from_minor(row[0])
 
@@ -948,7 +1075,7 @@ class Ledger:
             if self.emergency_credit_outstanding(account_id) > 0:
                 raise BillingError(EMERGENCY_CREDIT_OUTSTANDING, {})
             return self.append(
-                NewEntry(account_id, "adjustment", at, amount, who, EMERGENCY_CREDIT_TAKEN)
+                NewEntry(account_id, "emergency_credit", at, amount, who, EMERGENCY_CREDIT_TAKEN)
             )
 
     def recover_emergency_credit(
@@ -958,7 +1085,9 @@ class Ledger:
         recovered = min(paid, self.emergency_credit_outstanding(account_id))
         if recovered > 0:
             self.append(
-                NewEntry(account_id, "adjustment", at, -recovered, who, EMERGENCY_CREDIT_RECOVERED)
+                NewEntry(
+                    account_id, "emergency_credit", at, -recovered, who, EMERGENCY_CREDIT_RECOVERED
+                )
             )
         return recovered
 
@@ -992,9 +1121,11 @@ class Ledger:
         return micro_to_kwh(row[0])
 
     def allowance_left(self, account_id: int, cycle: str | None) -> Decimal:
-        """Allowance kWh not yet used: of one cycle, or over the whole account (cycle None)."""
+        """Allowance kWh not yet used: of one cycle, or over the whole account (cycle None);
+        a vacant account's is its landlord-paid preset (`vacant_preset`)."""
         sql = (
-            "SELECT COALESCE(SUM(CASE WHEN kind = 'allowance' THEN kwh_micro END), 0)"
+            "SELECT COALESCE(SUM(CASE WHEN kind IN ('allowance', 'vacant_preset')"
+            " THEN kwh_micro END), 0)"
             " - COALESCE(SUM(CASE WHEN kind = 'charge' THEN allowance_micro END), 0)"
             " FROM entries WHERE account_id = ?"
         )

@@ -26,7 +26,16 @@ from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
-LISTED_KINDS = ("top_up", "reversal", "refund", "allowance", "fee", "adjustment", "settlement")
+LISTED_KINDS = (
+    "top_up",
+    "reversal",
+    "refund",
+    "allowance",
+    "emergency_credit",
+    "fee",
+    "adjustment",
+    "settlement",
+)
 CSV_COLUMNS = (
     "entry_id",
     "at",
@@ -101,7 +110,7 @@ def statement_data(
     closing = opening + ledger.amount_between(tenancy.account_id, cycle.start, cycle.end)
     money = currency.format
 
-    def listed(kind: str) -> list[dict[str, Any]]:
+    def listed(*kinds: str) -> list[dict[str, Any]]:
         return [
             {
                 "at": e.at.astimezone(core.tz).isoformat(timespec="minutes"),
@@ -112,7 +121,7 @@ def statement_data(
                 "why": e.why,
             }
             for e in entries
-            if e.kind == kind
+            if e.kind in kinds
         ]
 
     by_period = ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)
@@ -146,7 +155,8 @@ def statement_data(
         "reversals": listed("reversal"),
         "refunds": listed("refund"),
         "fees": listed("fee"),
-        "adjustments": listed("adjustment"),
+        # Emergency credit taken and paid back shows among the adjustments, with its reason.
+        "adjustments": listed("adjustment", "emergency_credit"),
         "settlements": listed("settlement"),
         "charges_by_period": [
             {
