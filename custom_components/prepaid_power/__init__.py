@@ -46,6 +46,7 @@ from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
+from .supply import SupplyControl
 from .supply_services import async_setup_supply_services
 
 PLATFORMS = [
@@ -102,11 +103,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         await rooms.async_close()
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_close_on_stop))
+    supply = SupplyControl(
+        hass,
+        rooms,
+        bus,
+        {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
+    )
+    entry.async_on_unload(supply.stop)
     coordinator = GatewayCoordinator(
         hass,
         entry,
         poller,
         rooms,
+        supply,
         timedelta(seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)),
     )
     entry.runtime_data = PrepaidPowerRuntimeData(
@@ -116,11 +125,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         profile_set=profile_set,
         gateway_device_id=gateway_device.id,
         rooms=rooms,
-    )
-    rooms.supply.start(
-        coordinator,
-        bus,
-        {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
+        supply=supply,
     )
     await coordinator.async_config_entry_first_refresh()
 

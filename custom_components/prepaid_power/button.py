@@ -35,10 +35,9 @@ from .const import (
     SCAN_TIMEOUT_S,
 )
 from .control import SupplyOperationError, restore_after_warning
-from .coordinator import PrepaidPowerConfigEntry
+from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
 from .entity import GatewayEntity, RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room
-from .supply import SupplyControl
 
 PARALLEL_UPDATES = 1
 
@@ -49,13 +48,13 @@ SCAN_DESCRIPTION = ButtonEntityDescription(
 
 @dataclass(frozen=True, kw_only=True)
 class RoomButtonDescription(RoomEntityDescription, ButtonEntityDescription):
-    """A tenant-safe supply control: `press_fn(supply, room, context of the press)`."""
+    """A tenant-safe supply control: `press_fn(coordinator, room, context of the press)`."""
 
-    press_fn: Callable[[SupplyControl, Room, Context | None], Awaitable[object]]
+    press_fn: Callable[[GatewayCoordinator, Room, Context | None], Awaitable[object]]
 
 
-async def _restore(supply: SupplyControl, room: Room, context: Context | None) -> None:
-    supply.operate(room, restore_after_warning(room.memory), context)
+async def _restore(coordinator: GatewayCoordinator, room: Room, context: Context | None) -> None:
+    coordinator.operate(room, restore_after_warning(room.memory), context)
 
 
 ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
@@ -68,7 +67,9 @@ ROOM_BUTTONS: tuple[RoomButtonDescription, ...] = (
     RoomButtonDescription(
         key="use_emergency_credit",
         translation_key="use_emergency_credit",
-        press_fn=lambda supply, room, context: supply.async_take_emergency_credit(room, context),
+        press_fn=lambda coordinator, room, context: coordinator.async_take_emergency_credit(
+            room, context
+        ),
         exists_fn=lambda room, _control: room.settings.emergency_credit_amount > 0,
     ),
 )
@@ -158,9 +159,7 @@ class RoomButton(RoomEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Apply the operation; the policy decides the supply at once."""
         try:
-            await self.entity_description.press_fn(
-                self.coordinator.rooms.supply, self.room, self._context
-            )
+            await self.entity_description.press_fn(self.coordinator, self.room, self._context)
         except SupplyOperationError as err:
             raise InputRefused(
                 translation_domain=DOMAIN,

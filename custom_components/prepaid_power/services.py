@@ -252,7 +252,7 @@ async def _async_after_money(
     """Refresh the room from the last readings (restores supply at once), log the action."""
     target.rooms.invalidate_totals()
     await target.entry.runtime_data.coordinator.async_refresh_rooms(call.context)
-    state = target.rooms.states.get(target.room.subentry_id)
+    state = target.entry.runtime_data.coordinator.data.rooms.get(target.room.subentry_id)
     balance = None if state is None else state.summary.live_balance
     hass.bus.async_fire(
         EVENT_LANDLORD_ACTION,
@@ -322,7 +322,7 @@ async def _top_up(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         await _async_after_money(
             hass, target, call, "top_up", amount=entry.amount, method=entry.method
         )
-        state = target.rooms.states.get(target.room.subentry_id)
+        state = target.entry.runtime_data.coordinator.data.rooms.get(target.room.subentry_id)
         hass.bus.async_fire(
             EVENT_TOP_UP,
             target.rooms.event_data(

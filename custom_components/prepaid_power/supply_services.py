@@ -77,8 +77,8 @@ async def _async_set_supply(call: ServiceCall) -> None:
     command = SupplyCommand(call.data["state"])
     memory = _operate(room, lambda memory: set_supply(memory, command, call.data["reason"]))
     # Any set_supply is also the landlord's "try again" after a relay fault.
-    rooms.supply.reset_relay(room.subentry_id)
-    rooms.supply.operate(room, memory, call.context)
+    rooms.entry.runtime_data.supply.reset_relay(room.subentry_id)
+    rooms.entry.runtime_data.coordinator.operate(room, memory, call.context)
 
 
 async def _async_grant_grace(call: ServiceCall) -> None:
@@ -92,7 +92,7 @@ async def _async_grant_grace(call: ServiceCall) -> None:
             translation_placeholders={"room": room.name, "days": str(MAX_GRACE.days)},
         )
     memory = _operate(room, lambda memory: grant_grace(memory, duration, dt_util.utcnow()))
-    rooms.supply.operate(room, memory, call.context)
+    rooms.entry.runtime_data.coordinator.operate(room, memory, call.context)
 
 
 @callback

@@ -77,7 +77,8 @@ class RoomSwitch(RoomEntity, SwitchEntity):
     @property
     def is_on(self) -> bool:
         """The override as the room's memory holds it."""
-        return self.entity_description.is_on_fn(self.room.memory)
+        state = self.room_state
+        return state is not None and self.entity_description.is_on_fn(state.memory)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on (landlord only)."""
@@ -91,8 +92,7 @@ class RoomSwitch(RoomEntity, SwitchEntity):
         # The call's context: a poll may replace the entity's own while this waits.
         context = self._context
         await async_require_landlord(self.hass, context)
-        supply = self.coordinator.rooms.supply
         memory = self.entity_description.set_fn(self.room.memory, on)
         # Any landlord override is also the "try again" after a relay fault.
-        supply.reset_relay(self.room.subentry_id)
-        supply.operate(self.room, memory, context)
+        self.coordinator.supply.reset_relay(self.room.subentry_id)
+        self.coordinator.operate(self.room, memory, context)
