@@ -25,7 +25,7 @@ from decimal import Decimal
 import json
 from pathlib import Path
 import sqlite3
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from .cycle import from_micros, to_micros
 from .errors import (
@@ -62,18 +62,7 @@ type EntryKind = Literal[
     "adjustment",
     "settlement",
 ]
-ENTRY_KINDS: Final = (
-    "top_up",
-    "reversal",
-    "refund",
-    "charge",
-    "allowance",
-    "vacant_preset",
-    "emergency_credit",
-    "fee",
-    "adjustment",
-    "settlement",
-)
+ENTRY_KINDS: Final[tuple[EntryKind, ...]] = get_args(EntryKind.__value__)
 PAYMENT_METHODS: Final = ("cash", "transfer", "card", "app", "other")
 SYSTEM: Final = "system"
 EMERGENCY_CREDIT_TAKEN: Final = "emergency credit taken"
@@ -231,70 +220,16 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE suspect_readings SET jump_reading = reading, jump_at = at")
 
 
-_ENTRIES_V4 = """
-CREATE TABLE entries (
-    entry_id INTEGER PRIMARY KEY,
-    account_id INTEGER NOT NULL REFERENCES accounts(account_id),
-    kind TEXT NOT NULL CHECK (kind IN
-        ('top_up','reversal','refund','charge','allowance','vacant_preset','emergency_credit',
-         'fee','adjustment','settlement')),
-    at INTEGER NOT NULL,
-    amount_minor INTEGER NOT NULL,
-    kwh_micro INTEGER,
-    allowance_micro INTEGER,
-    period TEXT,
-    price TEXT,
-    reading_from TEXT,
-    reading_to TEXT,
-    span_start INTEGER,
-    exact_amount TEXT,
-    cycle TEXT,
-    method TEXT,
-    reference TEXT,
-    reverses_id INTEGER REFERENCES entries(entry_id),
-    who TEXT NOT NULL,
-    why TEXT NOT NULL,
-    recorded_at INTEGER NOT NULL,
-    CHECK (
-        (kind = 'top_up' AND amount_minor > 0 AND method IS NOT NULL)
-        OR (kind IN ('reversal', 'refund', 'fee') AND amount_minor < 0)
-        OR (kind = 'charge' AND amount_minor <= 0 AND kwh_micro >= 0)
-        OR (kind IN ('allowance', 'vacant_preset') AND amount_minor = 0 AND kwh_micro >= 0)
-        OR (kind = 'emergency_credit' AND amount_minor <> 0)
-        OR (kind = 'adjustment' AND amount_minor <> 0 AND why <> '')
-        OR kind = 'settlement'
-    ),
-    CHECK (kind = 'reversal' OR reverses_id IS NULL)
-);
-"""
-_ENTRIES_V4_INDEXES_AND_TRIGGERS = """
-CREATE INDEX entries_by_account_time ON entries(account_id, at, amount_minor);
-CREATE INDEX entries_by_time ON entries(at);
-CREATE INDEX entries_by_account_cycle ON entries(account_id, cycle, kind);
-CREATE INDEX entries_cycle_sums ON entries
-    (account_id, cycle, kind, kwh_micro, allowance_micro, amount_minor);
-CREATE INDEX entries_time_sums ON entries(account_id, kind, at, amount_minor);
-CREATE UNIQUE INDEX top_up_reference ON entries(reference)
-    WHERE kind = 'top_up' AND reference IS NOT NULL;
-CREATE UNIQUE INDEX reversal_once ON entries(reverses_id) WHERE kind = 'reversal';
-CREATE UNIQUE INDEX allowance_once_per_cycle ON entries(account_id, cycle)
-    WHERE kind = 'allowance' AND cycle IS NOT NULL;
-CREATE UNIQUE INDEX cycle_fee_once_per_cycle ON entries(account_id, cycle)
-    WHERE kind = 'fee' AND cycle IS NOT NULL;
-CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
-    BEGIN SELECT RAISE(ABORT, 'ledger entries are never edited'); END;
-CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
-    BEGIN SELECT RAISE(ABORT, 'ledger entries are never deleted'); END;
-CREATE TRIGGER entries_balance AFTER INSERT ON entries
-    BEGIN
-        UPDATE accounts SET balance_minor = balance_minor + NEW.amount_minor
-        WHERE account_id = NEW.account_id;
-    END;
-"""
-_ENTRY_FIELDS = (
-    "entry_id, account_id, kind, at, amount_minor, kwh_micro, allowance_micro, period, price,"
-    " reading_from, reading_to, span_start, exact_amount, cycle, method, reference,"
-    " reverses_id, who, why, recorded_at"
+# Schema 4's changes to the entries table's definition (as schema 1 created it).
+_KINDS_V3 = "('top_up','reversal','refund','charge','allowance','fee','adjustment','settlement')"
+_KINDS_V4 = (
+    "('top_up','reversal','refund','charge','allowance','vacant_preset','emergency_credit',"
+    "'fee','adjustment','settlement')"
+)
+_ALLOWANCE_ROW_V3 = "OR (kind = 'allowance' AND amount_minor = 0 AND kwh_micro >= 0)"
+_ALLOWANCE_ROW_V4 = (
+    "OR (kind IN ('allowance', 'vacant_preset') AND amount_minor = 0 AND kwh_micro >= 0)\n"
+    "        OR (kind = 'emergency_credit' AND amount_minor <> 0)"
 )
 
 
@@ -304,13 +239,27 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
     recovered (`adjustment`s with reserved reasons) becomes `emergency_credit`.
 
     Entries are never edited, and the kind's CHECK cannot be altered in place: the table is
-    rebuilt. The old one is renamed away, every entry copied with its new kind into a new
-    table that has no triggers yet (the balances stay as they are: the copy books nothing),
-    the old table dropped (dropping fires no delete trigger), then the indexes and triggers
-    created again."""
+    rebuilt from its own definition with the two changes. The old one is renamed away, every
+    entry copied with its new kind into the new table, which has no triggers yet (the
+    balances stay as they are: the copy books nothing), the old table dropped (dropping fires
+    no delete trigger), then its indexes and triggers created again as they were."""
+    (table,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'entries'"
+    ).fetchone()
+    attached = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'entries'"
+            " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+        )
+    ]
+    if _KINDS_V3 not in table or _ALLOWANCE_ROW_V3 not in table:
+        msg = "the entries table is not schema 3's"
+        raise sqlite3.DatabaseError(msg)
+    table = table.replace(_KINDS_V3, _KINDS_V4).replace(_ALLOWANCE_ROW_V3, _ALLOWANCE_ROW_V4)
+    fields = [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
     conn.execute("ALTER TABLE entries RENAME TO entries_v3")
-    conn.execute(_ENTRIES_V4)
-    fields = _ENTRY_FIELDS.replace("kind,", "{kind},")
+    conn.execute(table)
     kind = (
         "CASE"
         " WHEN kind = 'allowance' AND account_id IN"
@@ -319,13 +268,14 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
         " ELSE kind END"
     )
     conn.execute(
-        f"INSERT INTO entries ({_ENTRY_FIELDS})"  # noqa: S608
-        f" SELECT {fields.format(kind=kind)} FROM entries_v3 ORDER BY entry_id",
+        f"INSERT INTO entries ({', '.join(fields)})"  # noqa: S608
+        f" SELECT {', '.join(kind if f == 'kind' else f for f in fields)}"
+        " FROM entries_v3 ORDER BY entry_id",
         (EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED),
     )
     conn.execute("DROP TABLE entries_v3")
-    for statement in _split_sql(_ENTRIES_V4_INDEXES_AND_TRIGGERS):
-        conn.execute(statement)
+    for sql in attached:
+        conn.execute(sql)
 
 
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
