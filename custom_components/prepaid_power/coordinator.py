@@ -174,7 +174,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         self._announce_offline(self.data.readings, readings)
-        return await self._async_bill_and_decide(readings)
+        return await self.async_process(readings)
 
     def _announce_offline(
         self, before: Mapping[int, MeterReading], after: Mapping[int, MeterReading]
@@ -196,7 +196,9 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
                     self.rooms.event_data(room, balance, kind=FAULT_METER_OFFLINE, message=message),
                 )
 
-    async def _async_bill_and_decide(self, readings: Mapping[int, MeterReading]) -> GatewayData:
+    async def async_process(self, readings: Mapping[int, MeterReading]) -> GatewayData:
+        """Bill these readings, decide every room and apply the effects: the snapshot they
+        make (the caller publishes it)."""
         now = dt_util.utcnow()
         billed = await self.rooms.async_bill(readings, now)
         rooms = {
@@ -305,7 +307,7 @@ class GatewayCoordinator(DataUpdateCoordinator[GatewayData]):
 
     async def async_refresh_rooms(self, context: Context | None = None) -> None:
         """Money moved: bill and decide again from the last readings, without polling."""
-        self.data = await self._async_bill_and_decide(self.data.readings)
+        self.data = await self.async_process(self.data.readings)
         self.async_update_listeners(context)
 
     def operate(self, room: Room, memory: SupplyMemory, context: Context | None) -> None:
