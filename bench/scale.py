@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 import contextlib
 import cProfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import io
