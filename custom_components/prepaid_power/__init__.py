@@ -97,12 +97,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
     )
     entry.async_on_unload(rooms.async_close)
 
-    async def _async_close_on_stop(_event: Event) -> None:
-        # Home Assistant stops without unloading entries, then waits up to 10 s for
-        # threads that are still alive: the ledger's must end here.
-        await rooms.async_close()
-
-    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_close_on_stop))
     supply = SupplyControl(
         hass,
         rooms,
@@ -110,6 +104,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
     )
     entry.async_on_unload(supply.stop)
+
+    async def _async_close_on_stop(_event: Event) -> None:
+        # Home Assistant stops without unloading entries, then waits up to 10 s for
+        # threads that are still alive: the ledger's must end here (its timers first).
+        supply.stop()
+        await rooms.async_close()
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_close_on_stop))
     coordinator = GatewayCoordinator(
         hass,
         entry,
