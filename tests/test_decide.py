@@ -43,7 +43,7 @@ from custom_components.prepaid_power.supply import (
     SetTimer,
     StartCommand,
     decide,
-    relay_effects,
+    relay_events,
 )
 
 from .control.helpers import SETTINGS, T0
@@ -216,17 +216,12 @@ def test_a_faulted_relay_seen_in_its_target_recovers_before_the_policy_decides()
 
 
 def test_an_unconfirmed_command_is_a_fault_repair_and_event() -> None:
-    control = ControlState(
-        tracker=RelayTracker(target=False, phase=RelayPhase.PENDING, attempt=1),
-        fault_error="Timeout",
-    )
     effects: list[object] = []
     step = RelayStep(
         RelayTracker(target=False, phase=RelayPhase.FAULT),
         events=(SupplyEvent(EventKind.RELAY_FAULT, {"target": False}),),
     )
-    new = relay_effects(ROOM, CURRENCY, control, step, Decimal("1.00"), effects)  # type: ignore[arg-type]
-    assert new.fault
+    relay_events(ROOM, CURRENCY, "Timeout", step, Decimal("1.00"), effects)  # type: ignore[arg-type]
     assert RaiseRelayFault("the relay did not open: Timeout") in effects
     (fault,) = [e for e in effects if isinstance(e, FireEvent)]
     assert fault.event_type == EVENT_FAULT

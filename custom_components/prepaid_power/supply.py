@@ -356,61 +356,68 @@ def decide(inputs: RoomInputs) -> Outcome:
     A vacant room is off, or on while its landlord-paid preset lasts; it fires no supply
     events and sets no timers. A tenant's room: a relay seen in its target state recovers
     from a fault first, then the policy decides, then the relay machine follows the target.
+    (The new control state is built once, at the end: this runs for every room every poll.)
     """
     effects: list[Effect] = []
     control = inputs.control
-    if inputs.seen is not None:
-        control = replace(control, observed=inputs.seen)
+    seen = inputs.seen
+    observed = control.observed if seen is None else seen
+    tracker = control.tracker
     balance = inputs.summary.live_balance
     if inputs.vacant or balance is None:
         decision = evaluate_vacant(
-            _policy_inputs(inputs, control, Decimal(0), None),
+            _policy_inputs(inputs, tracker, Decimal(0), None),
             inputs.memory,
             inputs.summary.allowance_left_kwh,
         )
-        control = _drive(inputs, control, decision, Decimal(0), effects)
-        return Outcome(decision, control, tuple(effects))
-    if inputs.seen is not None and control.fault:
-        # Seen in its target state again (fixed at the meter): recover before deciding.
-        control = relay_effects(
-            inputs.room,
-            inputs.currency,
-            control,
-            relay_observe(control.tracker, inputs.seen, inputs.now),
-            balance,
-            effects,
+        tracker = _drive(inputs, tracker, observed, decision, Decimal(0), effects)
+        state = ControlState(
+            tracker,
+            observed,
+            control.commanded_at,
+            control.early_until,
+            control.timer_at,
+            control.fault_error,
         )
+        return Outcome(decision, state, tuple(effects))
+    if seen is not None and tracker.phase is RelayPhase.FAULT:
+        # Seen in its target state again (fixed at the meter): recover before deciding.
+        step = relay_observe(tracker, seen, inputs.now)
+        relay_events(inputs.room, inputs.currency, control.fault_error, step, balance, effects)
+        tracker = step.tracker
     power = None if inputs.reading is None else inputs.reading.values.get("power")
     decision = evaluate(
-        inputs.room.settings, _policy_inputs(inputs, control, balance, power), inputs.memory
+        inputs.room.settings, _policy_inputs(inputs, tracker, balance, power), inputs.memory
     )
-    effects += _events(inputs, control, decision, balance)
-    control = _drive(inputs, control, decision, balance, effects)
+    effects += _events(inputs, observed, decision, balance)
+    tracker = _drive(inputs, tracker, observed, decision, balance, effects)
     when = decision.next_evaluation
     if when != control.timer_at:
         # Most polls decide the same: a timer already due then stays.
-        control = replace(control, timer_at=when)
         effects.append(SetTimer(when))
-    early_until, early_at = _early_read(inputs, control, decision, balance)
+    early_until, early_at = _early_read(inputs, decision, balance)
     effects.append(SetEarlyRead(early_at))
-    return Outcome(decision, replace(control, early_until=early_until), tuple(effects))
+    state = ControlState(
+        tracker, observed, control.commanded_at, early_until, when, control.fault_error
+    )
+    return Outcome(decision, state, tuple(effects))
 
 
 def _policy_inputs(
-    inputs: RoomInputs, control: ControlState, balance: Decimal, power: float | None
+    inputs: RoomInputs, tracker: RelayTracker, balance: Decimal, power: float | None
 ) -> SupplyInputs:
     return SupplyInputs(
         now=inputs.now,
         balance=balance,
         friendly_hours=inputs.friendly_hours,
         schedule_on=inputs.schedule_on,
-        actuator_fault=control.fault,
+        actuator_fault=tracker.phase is RelayPhase.FAULT,
         power_w=power,
     )
 
 
 def _events(
-    inputs: RoomInputs, control: ControlState, decision: Decision, balance: Decimal
+    inputs: RoomInputs, observed: bool | None, decision: Decision, balance: Decimal
 ) -> list[Effect]:
     room, currency, summary = inputs.room, inputs.currency, inputs.summary
     effects: list[Effect] = []
@@ -418,9 +425,7 @@ def _events(
         data = event.data
         if event.kind is EventKind.SUPPLY_CHANGED:
             old = SupplyState(str(data["old_state"]))
-            was_on = old in SUPPLY_ON_STATES or (
-                old is SupplyState.FAULT and bool(control.observed)
-            )
+            was_on = old in SUPPLY_ON_STATES or (old is SupplyState.FAULT and bool(observed))
             effects += (
                 FireEvent(
                     EVENT_SUPPLY_CHANGED,
@@ -432,7 +437,7 @@ def _events(
                         new_state=data["new_state"],
                         reason=data["reason"],
                         detail=data.get("detail"),
-                        supply_on=supply_on(decision.state, decision.relay, control.observed),
+                        supply_on=supply_on(decision.state, decision.relay, observed),
                         was_on=was_on,
                     ),
                 ),
@@ -477,44 +482,49 @@ def _events(
     return effects
 
 
-def _drive(
+def _drive(  # noqa: PLR0917
     inputs: RoomInputs,
-    control: ControlState,
+    tracker: RelayTracker,
+    observed: bool | None,
     decision: Decision,
     balance: Decimal,
     effects: list[Effect],
-) -> ControlState:
+) -> RelayTracker:
     """Bring the actuator to the decision's target: command now, or correct drift."""
     if not inputs.has_actuator:
-        return control
+        return tracker
+    room, currency, error = inputs.room, inputs.currency, inputs.control.fault_error
     target = target_of(decision.relay)
     # A command under way (the vacant room's opening, say) may still switch the relay:
     # what was seen before it cannot spare the next one.
-    observed = None if inputs.commanding else control.observed
-    step = relay_want(control.tracker, target, observed, inputs.now, TRACKER_CONFIG)
-    control = relay_effects(inputs.room, inputs.currency, control, step, balance, effects)
+    step = relay_want(
+        tracker, target, None if inputs.commanding else observed, inputs.now, TRACKER_CONFIG
+    )
+    relay_events(room, currency, error, step, balance, effects)
+    tracker = step.tracker
     if inputs.seen is not None and step.send is None:
-        step = relay_observe(control.tracker, inputs.seen, inputs.now, TRACKER_CONFIG)
-        control = relay_effects(inputs.room, inputs.currency, control, step, balance, effects)
-    if control.tracker.phase is RelayPhase.PENDING and not inputs.commanding:
+        step = relay_observe(tracker, inputs.seen, inputs.now, TRACKER_CONFIG)
+        relay_events(room, currency, error, step, balance, effects)
+        tracker = step.tracker
+    if tracker.phase is RelayPhase.PENDING and not inputs.commanding:
         effects.append(StartCommand(balance))
-    return control
+    return tracker
 
 
-def relay_effects(  # noqa: PLR0917
+def relay_events(  # noqa: PLR0917
     room: Room,
     currency: Currency,
-    control: ControlState,
+    error: str | None,
     step: RelayStep,
     balance: Decimal | None,
     effects: list[Effect],
-) -> ControlState:
-    """Adopt a relay machine step; its events become effects (appended)."""
+) -> None:
+    """A relay machine step's events as effects (appended); `error` is the actuator's last."""
     for event in step.events:
         data = event.data
         if event.kind is EventKind.RELAY_FAULT:
             target = "close" if data.get("target") else "open"
-            message = f"the relay did not {target}: {control.fault_error or 'no answer'}"
+            message = f"the relay did not {target}: {error or 'no answer'}"
             effects += (
                 Log(logging.ERROR, "Room %s: %s", (room.name, message)),
                 RaiseRelayFault(message),
@@ -540,11 +550,10 @@ def relay_effects(  # noqa: PLR0917
                     ),
                 )
             )
-    return replace(control, tracker=step.tracker)
 
 
 def _early_read(
-    inputs: RoomInputs, control: ControlState, decision: Decision, balance: Decimal
+    inputs: RoomInputs, decision: Decision, balance: Decimal
 ) -> tuple[datetime | None, datetime | None]:
     """When to read the meter around the instant the balance is projected to reach the
     cut-off level, if that may come before the next poll: the cut then follows the crossing.
@@ -555,6 +564,7 @@ def _early_read(
     after the projection at the latest.
     """
     room, summary, now, reading = inputs.room, inputs.summary, inputs.now, inputs.reading
+    control = inputs.control
     price = summary.current_price
     interval = inputs.poll_interval
     if (
@@ -892,12 +902,10 @@ class SupplyControl:
                 if state.tracker.target != target:
                     control.state = state
                     continue
-                state = replace(state, fault_error=result.error)
                 step = relay_read_back(state.tracker, result.state, commanded_at, TRACKER_CONFIG)
                 effects: list[Effect] = []
-                control.state = relay_effects(
-                    room, self._rooms.currency, state, step, balance, effects
-                )
+                relay_events(room, self._rooms.currency, result.error, step, balance, effects)
+                control.state = replace(state, tracker=step.tracker, fault_error=result.error)
                 self._perform(room, control, tuple(effects))
         finally:
             control.task = None
