@@ -182,7 +182,7 @@ async def measure(
             hass.bus.async_listen(EVENT_SUPPLY_CHANGED, changed)
 
             def confirmed(room_id: str, target: bool) -> bool:
-                tracker = rooms.supply.controls[room_id].tracker
+                tracker = entry.runtime_data.supply.controls[room_id].state.tracker
                 return tracker.target is target and tracker.phase is RelayPhase.IDLE
 
             for sample in range(samples):
@@ -191,7 +191,7 @@ async def measure(
                 meter = gateway.simulator.meter(slave)
                 device = device_of[slave]
                 await wait_for(lambda room=room: confirmed(room.subentry_id, True))
-                state = rooms.states[room.subentry_id]
+                state = entry.runtime_data.coordinator.data.rooms[room.subentry_id]
                 balance = state.summary.live_balance or Decimal(0)
                 detected.pop(room.subentry_id, None)
                 if continuous:
@@ -229,7 +229,12 @@ async def measure(
                     meter.set_load(0)
                     t0 = time.monotonic()
                     done = await wait_for(lambda room=room: confirmed(room.subentry_id, False))
-                    owed = -(rooms.states[room.subentry_id].summary.live_balance or Decimal(0))
+                    owed = -(
+                        entry.runtime_data.coordinator.data.rooms[
+                            room.subentry_id
+                        ].summary.live_balance
+                        or Decimal(0)
+                    )
                 assert meter.relay_on is False
                 t_detect = detected.get(room.subentry_id, t0)
                 results["detect"].append(t_detect - t0)

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 import contextlib
 import cProfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import io
@@ -805,18 +805,13 @@ async def breakdown_cycles(bench: Bench, cycles: int) -> dict[str, float]:
         await bench.advance(POLL_INTERVAL_S)
         with cpu_timer(phases["poll"]):
             readings = await asyncio.gather(*(c.poller.poll() for c in coords))
-        rooms: list[Any] = [{} for _ in coords]
         with cpu_timer(phases["rooms"]):
-            if has_rooms():
-                rooms = await asyncio.gather(
-                    *(c.rooms.async_process(r) for c, r in zip(coords, readings, strict=True))
-                )
+            snapshots = await asyncio.gather(
+                *(c.async_process(r) for c, r in zip(coords, readings, strict=True))
+            )
         with cpu_timer(phases["listeners"]):
-            for coordinator, reading, room in zip(coords, readings, rooms, strict=True):
-                changes: dict[str, Any] = {"readings": reading}
-                if has_rooms():
-                    changes["rooms"] = room
-                coordinator.async_set_updated_data(replace(coordinator.data, **changes))
+            for coordinator, snapshot in zip(coords, snapshots, strict=True):
+                coordinator.async_set_updated_data(snapshot)
             await bench.hass.async_block_till_done()
     return {name: statistics.median(values) for name, values in phases.items()}
 

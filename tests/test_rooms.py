@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,7 @@ from custom_components.prepaid_power.billing.aio import THREAD_NAME
 from custom_components.prepaid_power.const import (
     DOMAIN,
     EVENT_BALANCE_LOW,
+    EVENT_FAULT,
     EVENT_LANDLORD_ACTION,
     EVENT_STATEMENT_READY,
     EVENT_TOP_UP,
@@ -148,6 +150,76 @@ async def test_usage_is_charged(
     ]
     assert Decimal(hass.states.get("sensor.room_1_energy_this_cycle").state) == Decimal("0.1")
     assert Decimal(hass.states.get("sensor.room_1_cost_this_cycle").state) == Decimal("0.05")
+
+
+async def test_the_snapshot_is_immutable_and_a_change_is_a_new_one(
+    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+) -> None:
+    """What the entities read (`coordinator.data`) cannot be changed, not even on a copy:
+    readings, room states, decisions, memory and totals; a poll makes a new snapshot."""
+    coordinator = room.runtime_data.coordinator
+    data = coordinator.data
+    copy = replace(data)
+    (room_id,) = copy.rooms
+    state = copy.rooms[room_id]
+    reading = copy.readings[1]
+    assert copy.totals is not None
+    assert state.decision is not None
+    with pytest.raises(TypeError):
+        copy.rooms[room_id] = state  # type: ignore[index]
+    with pytest.raises(TypeError):
+        copy.readings[1] = reading  # type: ignore[index]
+    with pytest.raises(TypeError):
+        reading.values["power"] = 0.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        reading.relays["relay"] = False  # type: ignore[index]
+    for frozen, name in (
+        (copy, "rooms"),
+        (state, "summary"),
+        (state, "memory"),
+        (state.summary, "live_balance"),
+        (state.decision, "state"),
+        (copy.totals, "income"),
+    ):
+        with pytest.raises(FrozenInstanceError):
+            setattr(frozen, name, None)
+    with pytest.raises(TypeError):
+        copy.totals.rooms[room_id] = copy.totals.rooms[room_id]  # type: ignore[index]
+    await use_energy(hass, simulated_gateway, Decimal("0.1"))
+    assert coordinator.data is not data
+    assert data.rooms[room_id] is state  # the old snapshot is as it was
+    assert coordinator.data.rooms[room_id].summary.live_balance == Decimal("19.95")
+    assert state.summary.live_balance == Decimal("20.00")
+
+
+async def test_a_silent_meter_is_announced_once_per_outage(
+    hass: HomeAssistant, room: MockConfigEntry, simulated_gateway: Gateway
+) -> None:
+    """The simulator's meter stops answering: after the polls that make it unavailable, one
+    `meter_offline` fault event names its room (what the fault blueprint alerts on); no
+    repeat while it stays silent; once it is back, the next outage is announced again."""
+    events = async_capture_events(hass, EVENT_FAULT)
+    meter = simulated_gateway.simulator.meter(1)
+    meter.set_faults(offline=True)
+    await poll(hass, 2)
+    assert events == []
+    await poll(hass)
+    (event,) = events
+    assert event.data["kind"] == "meter_offline"
+    assert event.data["room"] == "Room 1"
+    assert event.data["device_id"] == room_device_id(hass, room)
+    assert event.data["balance"] == "20.00"
+    assert "meter 1 does not answer" in event.data["message"]
+    await poll(hass, 3)
+    assert len(events) == 1
+
+    meter.set_faults(offline=False)
+    await poll(hass, 6)  # a dead meter is probed every few cycles
+    assert room.runtime_data.coordinator.data.readings[1].available
+    assert len(events) == 1
+    meter.set_faults(offline=True)
+    await poll(hass, 3)
+    assert [e.data["kind"] for e in events] == ["meter_offline", "meter_offline"]
 
 
 async def test_top_up_is_idempotent_by_reference(

@@ -266,6 +266,9 @@ async def test_diagnostics(
     assert len([t for t in plan if t["slave_id"] == 3]) == 1
     assert diagnostics["bus"]["transactions"] >= len(plan)
     assert diagnostics["plan"]["wire_ms_per_cycle"] > 0
+    # The ledger was checked when it opened: no rooms yet, so no accounts and no entries.
+    assert diagnostics["ledger_check"]["accounts"] == diagnostics["ledger_check"]["entries"] == 0
+    assert diagnostics["ledger_check"]["at"]
 
 
 async def test_diagnostics_identify_no_building_or_tenant(

@@ -713,12 +713,14 @@ async def test_tenant_buttons_and_emergency_credit(
     assert meter.relay_on is True
     rooms = entry.runtime_data.rooms
     (room,) = rooms.rooms.values()
-    assert rooms.states[room.subentry_id].summary.emergency_credit_outstanding == Decimal("0.05")
+    assert entry.runtime_data.coordinator.data.rooms[
+        room.subentry_id
+    ].summary.emergency_credit_outstanding == Decimal("0.05")
     with pytest.raises(ServiceValidationError) as err:
         await press("use_emergency_credit")
     assert err.value.translation_key == "emergency_credit_outstanding"
 
-    before = rooms.states[room.subentry_id].summary.live_balance
+    before = entry.runtime_data.coordinator.data.rooms[room.subentry_id].summary.live_balance
     assert before is not None
     events = async_capture_events(hass, EVENT_TOP_UP)
     response = await hass.services.async_call(
@@ -730,8 +732,15 @@ async def test_tenant_buttons_and_emergency_credit(
     )
     assert response is not None
     assert response["emergency_credit_recovered"] == "0.05"
-    assert rooms.states[room.subentry_id].summary.emergency_credit_outstanding == 0
-    assert rooms.states[room.subentry_id].summary.live_balance == before + Decimal("4.95")
+    assert (
+        entry.runtime_data.coordinator.data.rooms[
+            room.subentry_id
+        ].summary.emergency_credit_outstanding
+        == 0
+    )
+    assert entry.runtime_data.coordinator.data.rooms[
+        room.subentry_id
+    ].summary.live_balance == before + Decimal("4.95")
     await hass.async_block_till_done()
     assert events[0].data["emergency_credit_recovered"] == "0.05"
 

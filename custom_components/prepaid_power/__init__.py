@@ -49,6 +49,7 @@ from .portal_links import async_setup_portal_links
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
+from .supply import SupplyControl
 from .websocket_api import SIGNAL_GATEWAY_LOADED, async_setup_websocket_api
 
 PLATFORMS = [
@@ -101,9 +102,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
     )
     entry.async_on_unload(rooms.async_close)
 
+    supply = SupplyControl(
+        hass,
+        rooms,
+        bus,
+        {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
+    )
+    entry.async_on_unload(supply.stop)
+
     async def _async_close_on_stop(_event: Event) -> None:
         # Home Assistant stops without unloading entries, then waits up to 10 s for
-        # threads that are still alive: the ledger's must end here.
+        # threads that are still alive: the ledger's must end here (its timers first).
+        supply.stop()
         await rooms.async_close()
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_close_on_stop))
@@ -112,6 +122,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         entry,
         poller,
         rooms,
+        supply,
         timedelta(seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)),
     )
     entry.runtime_data = PrepaidPowerRuntimeData(
@@ -121,11 +132,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         profile_set=profile_set,
         gateway_device_id=gateway_device.id,
         rooms=rooms,
-    )
-    rooms.supply.start(
-        coordinator,
-        bus,
-        {slave: (meter.profile, meter.serial_number) for slave, meter in meters.items()},
+        supply=supply,
     )
     await coordinator.async_config_entry_first_refresh()
 

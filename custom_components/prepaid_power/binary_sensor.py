@@ -15,10 +15,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compat import BinarySensorDeviceClass
 from .control import CutOffMode
-from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
+from .coordinator import PrepaidPowerConfigEntry
 from .entity import MeterEntity, RoomEntity, RoomEntityDescription, async_add_room_entities
 from .rooms import Room, RoomState
-from .supply import RoomControl
 
 PARALLEL_UPDATES = 0
 
@@ -27,12 +26,12 @@ PARALLEL_UPDATES = 0
 class RoomBinarySensorDescription(RoomEntityDescription, BinarySensorEntityDescription):
     """A supply alert of a room."""
 
-    value_fn: Callable[[Room, RoomState, RoomControl], bool | None]
+    value_fn: Callable[[Room, RoomState], bool | None]
 
 
-def _low_balance(room: Room, state: RoomState, _control: RoomControl) -> bool | None:
+def _low_balance(room: Room, state: RoomState) -> bool | None:
     balance, level = state.summary.live_balance, room.settings.low_level
-    if balance is None or level is None:
+    if state.vacant or balance is None or level is None:
         return None
     return balance <= level
 
@@ -46,7 +45,7 @@ ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
     RoomBinarySensorDescription(
         key="cut_off_due",
         translation_key="cut_off_due",
-        value_fn=lambda _room, state, _control: (
+        value_fn=lambda _room, state: (
             None if state.decision is None else state.decision.cut_off_due
         ),
         # What an automation acts on when the room leaves the cut to it.
@@ -57,7 +56,7 @@ ROOM_BINARY_SENSORS: tuple[RoomBinarySensorDescription, ...] = (
         translation_key="relay_fault",
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda _room, _state, control: control.faulty,
+        value_fn=lambda _room, state: state.relay_fault,
         exists_fn=lambda _room, control: control.actuator is not None,
         # A fault also shows as the supply state, a repair issue and an event.
         entity_registry_enabled_default=False,
@@ -112,20 +111,10 @@ class RoomBinarySensor(RoomEntity, BinarySensorEntity):
 
     entity_description: RoomBinarySensorDescription
 
-    def __init__(
-        self,
-        coordinator: GatewayCoordinator,
-        room: Room,
-        description: RoomBinarySensorDescription,
-    ) -> None:
-        """Read the room's supply control too (the relay machine lives there)."""
-        super().__init__(coordinator, room, description)
-        self._control = coordinator.rooms.supply.controls[room.subentry_id]
-
     @property
     def is_on(self) -> bool | None:
         """The alert after the last decision."""
         state = self.room_state
         if state is None:
             return None
-        return self.entity_description.value_fn(self.room, state, self._control)
+        return self.entity_description.value_fn(self.room, state)

@@ -49,9 +49,12 @@ async def async_get_config_entry_diagnostics(
             "wire_ms_per_cycle": round(poller.plan.wire_ms, 1),
         },
         "last_update_success": coordinator.last_update_success,
+        # The ledger's check when it was opened (SQLite's quick check, and every cached
+        # balance against the sum of its entries); a failed one refuses to open it.
+        "ledger_check": runtime.rooms.billing.checked.as_dict(),
         # Rooms by their place in the list instead of their names.
         "supply": {
             f"room {number}": async_redact_data(room, TO_REDACT)
-            for number, room in enumerate(runtime.rooms.supply.as_dict().values(), 1)
+            for number, room in enumerate(runtime.supply.as_dict().values(), 1)
         },
     }

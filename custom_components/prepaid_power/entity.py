@@ -200,7 +200,7 @@ def async_add_room_entities(
     coordinator = entry.runtime_data.coordinator
     rooms = entry.runtime_data.rooms
     for room in rooms.rooms.values():
-        control = rooms.supply.controls[room.subentry_id]
+        control = entry.runtime_data.supply.controls[room.subentry_id]
         entities: list[RoomEntity] = []
         stale: list[str] = []
         for description in descriptions:

@@ -222,8 +222,8 @@ class RoomTarget:
     @property
     def balance(self) -> Decimal | None:
         """The room's live balance as last billed (None: vacant)."""
-        state = self.rooms.states.get(self.room.subentry_id)
-        return None if state is None else state.summary.live_balance
+        state = self.coordinator.data.rooms.get(self.room.subentry_id)
+        return None if state is None or state.vacant else state.summary.live_balance
 
     async def run[T](self, call: Callable[[BillingCore], T]) -> T:
         """Run on the gateway's ledger thread."""
@@ -383,10 +383,10 @@ def _change_supply(
     stored at once). `retry_relay`: a landlord override is also the "try again" after a
     relay fault."""
     memory = change(target.room.memory)
-    supply = target.rooms.supply
+    coordinator = target.coordinator
     if retry_relay:
-        supply.reset_relay(target.room.subentry_id)
-    supply.operate(target.room, memory, caller.context)
+        coordinator.supply.reset_relay(target.room.subentry_id)
+    coordinator.operate(target.room, memory, caller.context)
 
 
 # --- tenancies and money (landlord) --------------------------------------------------------
@@ -1014,8 +1014,8 @@ async def use_emergency_credit(hass: HomeAssistant, caller: Caller, target: Room
     """Credit the room's emergency amount once, when at or near cut-off; it is paid back from
     the next top-up. Returns the amount."""
     room = target.room
-    state = target.rooms.states.get(room.subentry_id)
-    summary = None if state is None else state.summary
+    state = target.coordinator.data.rooms.get(room.subentry_id)
+    summary = None if state is None or state.vacant else state.summary
     if summary is None or summary.live_balance is None:
         raise SupplyOperationError(ERROR_NO_TENANCY)
     credit = take_emergency_credit(
@@ -1025,7 +1025,7 @@ async def use_emergency_credit(hass: HomeAssistant, caller: Caller, target: Room
     await target.run(
         lambda core: core.take_emergency_credit(room.subentry_id, credit.amount, who=caller.who)
     )
-    target.rooms.update_memory(room, credit.memory)
+    target.rooms.set_memory(room.subentry_id, credit.memory)
     await _async_money_moved(hass, target, caller, None)
     target.rooms.save_now()
     return credit.amount

@@ -257,7 +257,7 @@ def _ledger_part(core: BillingCore, room_id: str, now: datetime) -> dict[str, An
 
 
 def _supply(room: Room, entry: PrepaidPowerConfigEntry) -> dict[str, Any]:
-    state = entry.runtime_data.rooms.states.get(room.subentry_id)
+    state = entry.runtime_data.coordinator.data.rooms.get(room.subentry_id)
     decision = None if state is None else state.decision
     if decision is None:
         return {"state": None, "reason": None, "on": None}
@@ -269,7 +269,7 @@ def _supply(room: Room, entry: PrepaidPowerConfigEntry) -> dict[str, Any]:
 
 
 def _buttons(room: Room, entry: PrepaidPowerConfigEntry) -> list[str]:
-    control = entry.runtime_data.rooms.supply
+    control = entry.runtime_data.coordinator.supply
     return [
         description.key
         for description in ROOM_BUTTONS
@@ -282,7 +282,7 @@ async def room_data(
 ) -> dict[str, Any]:
     """The page's JSON: this room only, by name; no ids of entities, devices or users."""
     rooms = entry.runtime_data.rooms
-    state = rooms.states.get(room.subentry_id)
+    state = entry.runtime_data.coordinator.data.rooms.get(room.subentry_id)
     now = dt_util.utcnow()
     from_ledger = await rooms.billing.run(lambda core: _ledger_part(core, room.subentry_id, now))
     summary = None if state is None else state.summary
@@ -319,13 +319,12 @@ def kiosk_data(hass: HomeAssistant, link: LinkRecord) -> dict[str, Any]:
         if (found := _find_room(hass, room_id)) is None:
             continue
         entry, room = found
-        rooms = entry.runtime_data.rooms
-        state = rooms.states.get(room_id)
+        state = entry.runtime_data.coordinator.data.rooms.get(room_id)
         summary = None if state is None else state.summary
         shown.append(
             {
                 "room": room.name,
-                "currency": rooms.currency.code,
+                "currency": entry.runtime_data.rooms.currency.code,
                 "live_balance": _money(None if summary is None else summary.live_balance),
                 "days_of_credit_left": _money(
                     None if summary is None else summary.days_of_credit_left

@@ -26,9 +26,8 @@ from homeassistant.util import dt as dt_util
 from .billing.aio import AsyncBilling
 from .billing.core import BillingCore, Issue, RoomSummary
 from .billing.errors import BillingError
-from .billing.ledger import Tenancy
 from .billing.money import Currency
-from .billing.statement import landlord_totals
+from .billing.statement import LandlordTotals, landlord_totals
 from .bus.poll import MeterReading
 from .compat import with_parent
 from .const import (
@@ -55,7 +54,6 @@ from .control import (
 )
 from .profiles import Profile
 from .settings import currency_of, room_config, supply_settings
-from .supply import SupplyControl
 
 STORAGE_VERSION = 1
 TOTALS_EVERY = timedelta(minutes=5)
@@ -81,7 +79,8 @@ def current_reading(
 
 @dataclass(slots=True)
 class Room:
-    """One room subentry while its gateway is loaded."""
+    """One room subentry while its gateway is loaded: its settings, and the supply policy's
+    memory as last decided (written only by `Rooms.set_memory`)."""
 
     subentry_id: str
     name: str
@@ -98,11 +97,43 @@ class Room:
 
 @dataclass(frozen=True, slots=True)
 class RoomState:
-    """What a room's entities show after a poll cycle."""
+    """What a room's entities show after a poll cycle (part of the coordinator's frozen
+    snapshot): its billing, the supply decision and the memory it left, and whether the
+    room's actuator is in fault."""
 
     summary: RoomSummary
     tenant: str | None
     decision: Decision | None
+    memory: SupplyMemory = field(default_factory=SupplyMemory)
+    relay_fault: bool = False
+
+    @property
+    def vacant(self) -> bool:
+        """No tenancy: the room is billed to its vacant account (the landlord's)."""
+        return self.tenant is None
+
+
+@dataclass(frozen=True, slots=True)
+class Billed:
+    """What billing one cycle's readings returned: each room's summary and tenant, and the
+    landlord totals when they were due (None: keep the last)."""
+
+    rooms: Mapping[str, tuple[RoomSummary, str | None]]
+    totals: LandlordTotals | None
+
+
+def event_data(
+    room: Room, currency: Currency, balance: Decimal | None, **extra: object
+) -> dict[str, Any]:
+    """The data every room event carries, plus the event's own."""
+    return {
+        "room_id": room.subentry_id,
+        "room": room.name,
+        "device_id": room.device_id,
+        "balance": None if balance is None else str(balance),
+        "currency": currency.code,
+        **{key: _event_value(value) for key, value in extra.items()},
+    }
 
 
 def _event_value(value: object) -> object:
@@ -136,7 +167,8 @@ def _move_in_at_setup(
 
 
 class Rooms:
-    """All rooms of one gateway entry: billing on the ledger thread, policy on the loop."""
+    """All rooms of one gateway entry: their settings, the ledger (billing on its thread)
+    and the supply memory the policy keeps between decisions (stored in HA's storage)."""
 
     def __init__(
         self,
@@ -153,14 +185,11 @@ class Rooms:
         self.currency = currency
         self._store = store
         self.rooms: dict[str, Room] = {}
-        self.states: dict[str, RoomState] = {}
         self._cycle_checked: str | None = None
         self._applied_price: dict[str, str] = {}
         # Landlord totals scan a cycle of entries: refreshed after money operations and
         # every few minutes, not on every poll.
-        self.totals: dict[str, Any] = {}
         self._totals_at: datetime | None = None
-        self.supply = SupplyControl(hass, self)
 
     @classmethod
     async def async_open(
@@ -278,7 +307,6 @@ class Rooms:
 
     async def async_close(self) -> None:
         """Write pending state and close the ledger."""
-        self.supply.stop()
         await self._store.async_save(self._store_data())
         await self.billing.close()
 
@@ -289,9 +317,8 @@ class Rooms:
                 return room
         return None
 
-    async def async_process(self, readings: Mapping[int, MeterReading]) -> dict[str, RoomState]:
-        """Bill this cycle's readings, then decide each room's supply."""
-        now = dt_util.utcnow()
+    async def async_bill(self, readings: Mapping[int, MeterReading], now: datetime) -> Billed:
+        """Bill this cycle's readings on the ledger thread; raise the issues billing found."""
         energy: dict[str, Decimal] = {}
         for room in self.rooms.values():
             reading = readings.get(room.slave_id)
@@ -301,57 +328,62 @@ class Rooms:
             if value is not None:
                 energy[room.subentry_id] = reading_kwh(value)
         room_ids = list(self.rooms)
+        checked = self._cycle_checked
+        totals_due = self._totals_at is None or now - self._totals_at >= TOTALS_EVERY
 
         def bill(
             core: BillingCore,
-        ) -> tuple[list[Issue], dict[str, tuple[RoomSummary, Tenancy | None]]]:
+        ) -> tuple[
+            list[Issue], str, LandlordTotals | None, dict[str, tuple[RoomSummary, str | None]]
+        ]:
             issues: list[Issue] = []
             for room_id, kwh in energy.items():
                 issues += core.process_reading(room_id, kwh, now).issues
             cycles = {core.calendar(room_id).cycle_containing(now).key for room_id in room_ids}
             key = ",".join(sorted(cycles))
-            if key != self._cycle_checked:
+            if key != checked:
                 core.ensure_cycle_entries(now)
-                self._cycle_checked = key
-            if self._totals_at is None or now - self._totals_at >= TOTALS_EVERY:
-                self.totals = landlord_totals(core, now)
-                self._totals_at = now
+            totals = landlord_totals(core, now) if totals_due else None
             # A vacant room's summary holds what is left of its landlord-paid preset.
-            return issues, {
-                room_id: (core.summary(room_id, now), core.tenancy_of(room_id))
-                for room_id in room_ids
-            }
+            results: dict[str, tuple[RoomSummary, str | None]] = {}
+            for room_id in room_ids:
+                tenancy = core.tenancy_of(room_id)
+                results[room_id] = (
+                    core.summary(room_id, now),
+                    None if tenancy is None else tenancy.tenant,
+                )
+            return issues, key, totals, results
 
-        issues, results = await self.billing.run(bill)
+        issues, key, totals, results = await self.billing.run(bill)
+        self._cycle_checked = key
+        if totals is not None:
+            self._totals_at = now
         self.raise_issues(issues)
-        states: dict[str, RoomState] = {}
-        changed = False
-        for room_id, (summary, tenancy) in results.items():
-            room = self.rooms[room_id]
-            decision = self.supply.decide(room, summary, readings, now)
-            if decision is not None and decision.memory != room.memory:
-                room.memory = decision.memory
-                changed = True
-            states[room_id] = RoomState(
-                summary=summary,
-                tenant=None if tenancy is None else tenancy.tenant,
-                decision=decision,
-            )
-        self.states = states
-        if changed:
-            self._async_save()
-        return states
+        return Billed(rooms=results, totals=totals)
+
+    async def async_bill_room(self, room_id: str, kwh: Decimal, now: datetime) -> RoomSummary:
+        """Bill one room's reading read ahead of polling (the others wait for the poll)."""
+
+        def bill(core: BillingCore) -> tuple[list[Issue], RoomSummary]:
+            return list(core.process_reading(room_id, kwh, now).issues), core.summary(room_id, now)
+
+        issues, summary = await self.billing.run(bill)
+        self.raise_issues(issues)
+        return summary
+
+    async def async_summary(self, room_id: str, now: datetime) -> RoomSummary:
+        """A room's summary now (money moved outside a poll)."""
+        return await self.billing.run(lambda core: core.summary(room_id, now))
+
+    async def async_totals(self, now: datetime) -> LandlordTotals:
+        """The landlord totals now (money moved outside a poll)."""
+        totals = await self.billing.run(lambda core: landlord_totals(core, now))
+        self._totals_at = now
+        return totals
 
     def event_data(self, room: Room, balance: Decimal | None, **extra: object) -> dict[str, Any]:
         """The data every room event carries, plus the event's own."""
-        return {
-            "room_id": room.subentry_id,
-            "room": room.name,
-            "device_id": room.device_id,
-            "balance": None if balance is None else str(balance),
-            "currency": self.currency.code,
-            **{key: _event_value(value) for key, value in extra.items()},
-        }
+        return event_data(room, self.currency, balance, **extra)
 
     def raise_issues(self, issues: list[Issue]) -> None:
         for issue in issues:
@@ -399,7 +431,10 @@ class Rooms:
         """Money moved: recompute the landlord totals on the next cycle."""
         self._totals_at = None
 
-    def update_memory(self, room: Room, memory: SupplyMemory) -> None:
-        """A landlord or tenant operation changed a room's supply memory."""
-        room.memory = memory
-        self._async_save()
+    def set_memory(self, room_id: str, memory: SupplyMemory) -> None:
+        """The one writer of a room's supply memory (the coordinator's apply step, after a
+        decision or an operation); stored in batches."""
+        room = self.rooms[room_id]
+        if memory != room.memory:
+            room.memory = memory
+            self._async_save()

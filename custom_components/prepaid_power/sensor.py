@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .billing.statement import LandlordTotals
 from .bus.client import SlaveStats
 from .control import SupplyState
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
@@ -185,7 +186,7 @@ ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
         translation_key="tenancy",
         device_class=SensorDeviceClass.ENUM,
         options=["occupied", "vacant"],
-        value_fn=lambda state: "vacant" if state.tenant is None else "occupied",
+        value_fn=lambda state: "vacant" if state.vacant else "occupied",
     ),
 )
 
@@ -194,7 +195,7 @@ ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
 class TotalSensorDescription(SensorEntityDescription):
     """A landlord total on the gateway device."""
 
-    value_fn: Callable[[Mapping[str, Any]], Decimal | None]
+    value_fn: Callable[[LandlordTotals], Decimal]
 
 
 GATEWAY_TOTALS: tuple[TotalSensorDescription, ...] = (
@@ -202,19 +203,19 @@ GATEWAY_TOTALS: tuple[TotalSensorDescription, ...] = (
         key="income_this_cycle",
         translation_key="income_this_cycle",
         device_class=SensorDeviceClass.MONETARY,
-        value_fn=lambda totals: Decimal(totals["income"]) if totals else None,
+        value_fn=lambda totals: totals.income,
     ),
     TotalSensorDescription(
         key="outstanding_debt",
         translation_key="outstanding_debt",
         device_class=SensorDeviceClass.MONETARY,
-        value_fn=lambda totals: Decimal(totals["outstanding_debt"]) if totals else None,
+        value_fn=lambda totals: totals.outstanding_debt,
     ),
     TotalSensorDescription(
         key="debt_of_former_tenants",
         translation_key="debt_of_former_tenants",
         device_class=SensorDeviceClass.MONETARY,
-        value_fn=lambda totals: Decimal(totals["debt_owed_after_move_out"]) if totals else None,
+        value_fn=lambda totals: totals.debt_owed_after_move_out,
     ),
 )
 
@@ -387,4 +388,5 @@ class GatewayTotalSensor(GatewayEntity, SensorEntity):
     @property
     def native_value(self) -> Decimal | None:
         """The total as last computed."""
-        return self.entity_description.value_fn(self.coordinator.rooms.totals)
+        totals = self.coordinator.data.totals
+        return None if totals is None else self.entity_description.value_fn(totals)

@@ -1,15 +1,18 @@
-"""Supply control in HA: policy inputs from helpers, actuators, relay confirmation, events.
+"""Supply control in HA: a room's inputs, the pure decision, and the effects that follow.
 
-The rules live in the pure `control` package; this module feeds `evaluate` what HA knows
-(balance, power, friendly-hours and schedule helpers, the relay machine's fault), switches
-the room's actuator when the decision's relay target changes - at once, through the bus's
-command priority, not on the next poll - and turns results into events and repair issues.
+The rules live in the pure `control` package. Per room and evaluation the coordinator
+- gathers the inputs (`SupplyControl.inputs`: the billed summary, the meter's reading, what
+  the actuator shows, the friendly-hours and schedule helpers, the relay machine's state),
+- calls `decide` (pure: no HA, no I/O), which returns the policy's decision, the room's new
+  `ControlState` and the effects as data (events to fire, a relay command to start, a
+  timer or an early read to set, a relay-fault repair to raise or clear, log lines),
+- and has `SupplyControl.apply` perform the effects.
 
-Relay confirmation is two-layered: an actuator's `async_switch` writes, reads back and
-retries with backoff by itself, so the `RelayTracker` runs with one attempt and turns an
-unconfirmed result straight into `fault`. A landlord `set_supply` (any state) starts a
-fresh tracker: that is the "try again" after a fault is fixed. A relay seen in its target
-state again recovers by itself.
+Relay confirmation: one retry loop, the actuator's `async_switch` (write, read back, retry
+with backoff); the `RelayTracker` runs with one attempt and a zero read-back delay, so an
+unconfirmed `async_switch` is straight away a `fault`. A landlord `set_supply` (any state)
+starts a fresh tracker: that is the "try again" after a fault is fixed. A relay seen in its
+target state again recovers by itself.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+import logging
+from typing import Any, Protocol
 
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import (
@@ -38,12 +42,13 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
+from .billing.core import RoomSummary
+from .billing.money import Currency
 from .bus.client import ModbusBus, Priority
 from .bus.decode import decode_register
-from .bus.errors import BusError
 from .bus.planner import MeterRequest, plan_reads
 from .bus.poll import MeterReading
-from .bus.relay import RelayResult, switch_relay
+from .bus.relay import RelayResult, confirm_switch, switch_relay
 from .const import (
     ACTUATOR_BOARD,
     ACTUATOR_METER_RELAY,
@@ -67,9 +72,9 @@ from .control import (
     EventKind,
     RelayConfig,
     RelayPhase,
+    RelayStep,
     RelayTarget,
     RelayTracker,
-    SupplyEvent,
     SupplyInputs,
     SupplyMemory,
     SupplyState,
@@ -81,14 +86,7 @@ from .control import (
     target_of,
 )
 from .profiles import Profile
-
-if TYPE_CHECKING:
-    from .billing.core import BillingCore, Issue, RoomSummary
-    from .coordinator import GatewayCoordinator
-    from .rooms import Room, Rooms
-
-# Meter readings are billed at 1 Wh, as `Rooms.async_process` does.
-READING_RESOLUTION = Decimal("0.001")
+from .rooms import Room, Rooms, event_data
 
 # States in which the policy wants the relay closed: the supply is on.
 SUPPLY_ON_STATES = frozenset(
@@ -205,9 +203,9 @@ class SwitchActuator:
 
     async def _async_switch(self, on: bool) -> RelayResult:
         domain = self.entity_id.split(".", 1)[0]
-        error: str | None = None
-        state: bool | None = None
-        for attempt in range(1, SWITCH_ATTEMPTS + 1):
+
+        async def attempt() -> tuple[bool | None, str | None]:
+            error: str | None = None
             try:
                 await self.hass.services.async_call(
                     domain,
@@ -217,42 +215,115 @@ class SwitchActuator:
                 )
             except Exception as err:  # any integration's error is a failed try
                 error = f"{type(err).__name__}: {err}"
+            # The entity's state follows its device: give it a moment to show the command.
             loop = asyncio.get_running_loop()
             deadline = loop.time() + SWITCH_CONFIRM_S
             while True:
                 state = self._current()
-                if state is on:
-                    return RelayResult(True, state, attempt)
-                if loop.time() >= deadline:
+                if state is on or loop.time() >= deadline:
                     break
                 await asyncio.sleep(0.05)
-            error = error or f"state {state}, wanted {on}"
-            if attempt < SWITCH_ATTEMPTS:
-                await asyncio.sleep(SWITCH_BACKOFF_S * 2 ** (attempt - 1))
-        return RelayResult(False, state, SWITCH_ATTEMPTS, error)
+            return state, error or (None if state is on else f"state {state}, wanted {on}")
+
+        return await confirm_switch(
+            attempt, on, attempts=SWITCH_ATTEMPTS, backoff_s=SWITCH_BACKOFF_S
+        )
 
 
-@dataclass(slots=True)
-class RoomControl:
-    """The HA-side supply state of one room."""
+# --- the pure step: inputs -> decision, control state, effects -----------------------
 
-    actuator: Actuator | None
-    friendly_hours_entity: str | None = None
-    schedule_entity: str | None = None
+
+@dataclass(frozen=True, slots=True)
+class FireEvent:
+    """Fire an HA event."""
+
+    event_type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Log:
+    """Write a log line."""
+
+    level: int
+    message: str
+    args: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StartCommand:
+    """Start the relay command (the tracker is pending and no command is under way)."""
+
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimer:
+    """Decide the room again at `at` (None: no timer)."""
+
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetEarlyRead:
+    """Read the room's energy register ahead of polling at `at` (None: no early read)."""
+
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseRelayFault:
+    """The actuator did not confirm: the room's relay-fault repair issue."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClearRelayFault:
+    """The relay is confirmed again: its repair issue goes."""
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseMeterFault:
+    """The meter reports a fault itself (its relay cannot open): the room's repair issue."""
+
+    fault: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClearMeterFault:
+    """The meter no longer reports its fault: its repair issue goes."""
+
+
+type Effect = (
+    FireEvent
+    | Log
+    | StartCommand
+    | SetTimer
+    | SetEarlyRead
+    | RaiseRelayFault
+    | ClearRelayFault
+    | RaiseMeterFault
+    | ClearMeterFault
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlState:
+    """A room's relay machine and supply timers, as the decision sees and leaves them."""
+
     tracker: RelayTracker = field(default_factory=RelayTracker)
+    # The actuator's state as last seen (True closed).
     observed: bool | None = None
     # Power read before the last command finished says nothing about the load now.
     commanded_at: datetime | None = None
-    task: asyncio.Task[None] | None = None
-    unsub_timer: CALLBACK_TYPE | None = None
-    timer_at: datetime | None = None
-    unsub_early_read: CALLBACK_TYPE | None = None
     # The series of early reads around a projected crossing ends here.
     early_until: datetime | None = None
-    early_reading: bool = False
+    # The pending timer's instant (None: no timer).
+    timer_at: datetime | None = None
     fault_error: str | None = None
     # A fault the room's meter reports itself (`MeterReading.fault`, e.g. its relay cannot
-    # open): also the policy's `actuator_fault` while reported.
+    # open), kept while the meter is not read.
     meter_fault: str | None = None
 
     @property
@@ -266,6 +337,41 @@ class RoomControl:
         return self.fault or self.meter_fault is not None
 
 
+@dataclass(frozen=True, slots=True)
+class RoomInputs:
+    """Everything one decision about a room depends on."""
+
+    room: Room
+    memory: SupplyMemory
+    summary: RoomSummary
+    vacant: bool
+    reading: MeterReading | None
+    control: ControlState
+    currency: Currency
+    now: datetime
+    has_actuator: bool = False
+    # A relay command is under way: the relay may be switching.
+    commanding: bool = False
+    # The actuator's state if seen after its last command finished, else None.
+    seen: bool | None = None
+    friendly_hours: bool = False
+    schedule_on: bool | None = None
+    # This decision follows an early read (inside a series of them).
+    early_reading: bool = False
+    # The smallest step of the room's energy counter (kWh); 0 for float registers.
+    resolution: float = 0.0
+    poll_interval: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What `decide` returns: the decision, the room's new control state, the effects."""
+
+    decision: Decision
+    control: ControlState
+    effects: tuple[Effect, ...]
+
+
 def supply_on(state: SupplyState | None, relay: RelayTarget, observed: bool | None) -> bool:
     """Whether the room has power: the target, or what the actuator shows when held."""
     if relay is RelayTarget.HOLD:
@@ -273,46 +379,370 @@ def supply_on(state: SupplyState | None, relay: RelayTarget, observed: bool | No
     return state in SUPPLY_ON_STATES
 
 
-class SupplyControl:
-    """The supply of every room of one gateway: inputs, decisions, actuators, events."""
+def decide(inputs: RoomInputs) -> Outcome:
+    """Evaluate a room after billing: the policy's decision and what must happen (pure).
 
-    def __init__(self, hass: HomeAssistant, rooms: Rooms) -> None:
-        """Actuators are attached by `async_start`, once the bus exists."""
+    A vacant room is off, or on while its landlord-paid preset lasts; it fires no supply
+    events and sets no timers. A tenant's room: a relay seen in its target state recovers
+    from a fault first, then the policy decides, then the relay machine follows the target.
+    (The new control state is built once, at the end: this runs for every room every poll.)
+    """
+    effects: list[Effect] = []
+    control = inputs.control
+    meter_fault = _meter_fault(inputs, effects)
+    seen = inputs.seen
+    observed = control.observed if seen is None else seen
+    tracker = control.tracker
+    balance = inputs.summary.live_balance
+    if inputs.vacant or balance is None:
+        decision = evaluate_vacant(
+            _policy_inputs(inputs, tracker, meter_fault, Decimal(0), None),
+            inputs.memory,
+            inputs.summary.allowance_left_kwh,
+        )
+        tracker = _drive(inputs, tracker, observed, decision, Decimal(0), effects)
+        state = ControlState(
+            tracker,
+            observed,
+            control.commanded_at,
+            control.early_until,
+            control.timer_at,
+            control.fault_error,
+            meter_fault,
+        )
+        return Outcome(decision, state, tuple(effects))
+    if seen is not None and tracker.phase is RelayPhase.FAULT:
+        # Seen in its target state again (fixed at the meter): recover before deciding.
+        step = relay_observe(tracker, seen, inputs.now)
+        relay_events(inputs.room, inputs.currency, control.fault_error, step, balance, effects)
+        tracker = step.tracker
+    power = None if inputs.reading is None else inputs.reading.values.get("power")
+    decision = evaluate(
+        inputs.room.settings,
+        _policy_inputs(inputs, tracker, meter_fault, balance, power),
+        inputs.memory,
+    )
+    effects += _events(inputs, observed, decision, balance)
+    tracker = _drive(inputs, tracker, observed, decision, balance, effects)
+    when = decision.next_evaluation
+    if when != control.timer_at:
+        # Most polls decide the same: a timer already due then stays.
+        effects.append(SetTimer(when))
+    early_until, early_at = _early_read(inputs, decision, balance)
+    effects.append(SetEarlyRead(early_at))
+    state = ControlState(
+        tracker, observed, control.commanded_at, early_until, when, control.fault_error, meter_fault
+    )
+    return Outcome(decision, state, tuple(effects))
+
+
+def _policy_inputs(
+    inputs: RoomInputs,
+    tracker: RelayTracker,
+    meter_fault: str | None,
+    balance: Decimal,
+    power: float | None,
+) -> SupplyInputs:
+    return SupplyInputs(
+        now=inputs.now,
+        balance=balance,
+        friendly_hours=inputs.friendly_hours,
+        schedule_on=inputs.schedule_on,
+        actuator_fault=tracker.phase is RelayPhase.FAULT or meter_fault is not None,
+        power_w=power,
+    )
+
+
+def _meter_fault(inputs: RoomInputs, effects: list[Effect]) -> str | None:
+    """The fault the room's meter reports (kept while the meter is not read), and the
+    effects of a change: its repair issue and fault event, or their end."""
+    known = inputs.control.meter_fault
+    reading = inputs.reading
+    if reading is None or not reading.complete or reading.fault == known:
+        return known
+    room = inputs.room
+    if reading.fault is None:
+        effects += (
+            ClearMeterFault(),
+            Log(logging.INFO, "Room %s: the meter no longer reports a fault", (room.name,)),
+        )
+        return None
+    fault = reading.fault.replace("_", " ")
+    message = f"the meter reports: {fault}"
+    effects += (
+        Log(logging.ERROR, "Room %s: %s", (room.name, message)),
+        RaiseMeterFault(fault),
+        FireEvent(
+            EVENT_FAULT,
+            event_data(
+                room,
+                inputs.currency,
+                inputs.summary.live_balance,
+                kind=ISSUE_METER_FAULT,
+                message=message,
+            ),
+        ),
+    )
+    return reading.fault
+
+
+def _events(
+    inputs: RoomInputs, observed: bool | None, decision: Decision, balance: Decimal
+) -> list[Effect]:
+    room, currency, summary = inputs.room, inputs.currency, inputs.summary
+    effects: list[Effect] = []
+    for event in decision.events:
+        data = event.data
+        if event.kind is EventKind.SUPPLY_CHANGED:
+            old = SupplyState(str(data["old_state"]))
+            was_on = old in SUPPLY_ON_STATES or (old is SupplyState.FAULT and bool(observed))
+            effects += (
+                FireEvent(
+                    EVENT_SUPPLY_CHANGED,
+                    event_data(
+                        room,
+                        currency,
+                        balance,
+                        old_state=data["old_state"],
+                        new_state=data["new_state"],
+                        reason=data["reason"],
+                        detail=data.get("detail"),
+                        supply_on=supply_on(decision.state, decision.relay, observed),
+                        was_on=was_on,
+                    ),
+                ),
+                Log(
+                    logging.INFO,
+                    "Room %s: supply %s -> %s (%s)",
+                    (room.name, data["old_state"], data["new_state"], data["reason"]),
+                ),
+            )
+        elif event.kind is EventKind.CUT_OFF_DUE:
+            effects.append(
+                FireEvent(
+                    EVENT_CUT_OFF_DUE,
+                    event_data(
+                        room,
+                        currency,
+                        balance,
+                        reason=decision.reason.value,
+                        mode=data.get("mode"),
+                        level=data.get("level"),
+                    ),
+                )
+            )
+        elif event.kind is EventKind.BALANCE_LOW:
+            days = summary.days_of_credit_left
+            effects.append(
+                FireEvent(
+                    EVENT_BALANCE_LOW,
+                    event_data(
+                        room,
+                        currency,
+                        balance,
+                        level=data.get("level"),
+                        days_left=None if days is None else float(days),
+                    ),
+                )
+            )
+        else:
+            effects.append(
+                Log(logging.INFO, "Room %s: %s %s", (room.name, event.kind.value, dict(data)))
+            )
+    return effects
+
+
+def _drive(  # noqa: PLR0917
+    inputs: RoomInputs,
+    tracker: RelayTracker,
+    observed: bool | None,
+    decision: Decision,
+    balance: Decimal,
+    effects: list[Effect],
+) -> RelayTracker:
+    """Bring the actuator to the decision's target: command now, or correct drift."""
+    if not inputs.has_actuator:
+        return tracker
+    room, currency, error = inputs.room, inputs.currency, inputs.control.fault_error
+    target = target_of(decision.relay)
+    # A command under way (the vacant room's opening, say) may still switch the relay:
+    # what was seen before it cannot spare the next one.
+    step = relay_want(
+        tracker, target, None if inputs.commanding else observed, inputs.now, TRACKER_CONFIG
+    )
+    relay_events(room, currency, error, step, balance, effects)
+    tracker = step.tracker
+    if inputs.seen is not None and step.send is None:
+        step = relay_observe(tracker, inputs.seen, inputs.now, TRACKER_CONFIG)
+        relay_events(room, currency, error, step, balance, effects)
+        tracker = step.tracker
+    if tracker.phase is RelayPhase.PENDING and not inputs.commanding:
+        effects.append(StartCommand(balance))
+    return tracker
+
+
+def relay_events(  # noqa: PLR0917
+    room: Room,
+    currency: Currency,
+    error: str | None,
+    step: RelayStep,
+    balance: Decimal | None,
+    effects: list[Effect],
+) -> None:
+    """A relay machine step's events as effects (appended); `error` is the actuator's last."""
+    for event in step.events:
+        data = event.data
+        if event.kind is EventKind.RELAY_FAULT:
+            target = "close" if data.get("target") else "open"
+            message = f"the relay did not {target}: {error or 'no answer'}"
+            effects += (
+                Log(logging.ERROR, "Room %s: %s", (room.name, message)),
+                RaiseRelayFault(message),
+                FireEvent(
+                    EVENT_FAULT,
+                    event_data(room, currency, balance, kind=ISSUE_RELAY_FAULT, message=message),
+                ),
+            )
+        elif event.kind in (EventKind.RELAY_RECOVERED, EventKind.RELAY_CONFIRMED):
+            effects += (
+                ClearRelayFault(),
+                Log(logging.DEBUG, "Room %s: %s %s", (room.name, event.kind.value, dict(data))),
+            )
+        elif event.kind is EventKind.RELAY_CORRECTED:
+            effects.append(
+                Log(
+                    logging.WARNING,
+                    "Room %s: relay found %s, expected %s (switched at the meter?); correcting",
+                    (
+                        room.name,
+                        "closed" if data.get("observed") else "open",
+                        "closed" if data.get("expected") else "open",
+                    ),
+                )
+            )
+
+
+def _early_read(
+    inputs: RoomInputs, decision: Decision, balance: Decimal
+) -> tuple[datetime | None, datetime | None]:
+    """When to read the meter around the instant the balance is projected to reach the
+    cut-off level, if that may come before the next poll: the cut then follows the crossing.
+    Returns the end of the series of early reads and the next one's instant.
+
+    The counter only moves in steps of its resolution, so the projection is uncertain by
+    one step: reads start one step early and repeat until the crossing shows, one step
+    after the projection at the latest.
+    """
+    room, summary, now, reading = inputs.room, inputs.summary, inputs.now, inputs.reading
+    control = inputs.control
+    price = summary.current_price
+    interval = inputs.poll_interval
+    if (
+        interval is None
+        or room.energy_key is None
+        or decision.relay is not RelayTarget.CLOSED
+        or price is None
+        or price <= 0
+    ):
+        return None, None
+    kwh_left = float((balance - room.settings.cut_off_level) / price)
+    if kwh_left <= 0:
+        return None, None
+    if control.early_until is not None and inputs.early_reading:
+        # Inside a series: the last early read did not show the crossing yet.
+        if now < control.early_until:
+            return control.early_until, now + EARLY_READ_REPEAT
+        return None, None
+    if (
+        reading is not None
+        and reading.read_at is not None
+        # Power read before the last relay command says nothing about the load now.
+        and (control.commanded_at is None or reading.read_at >= control.commanded_at)
+        and (power := reading.values.get("power")) is not None
+        and power > 0
+    ):
+        # Projected from the moment the meter was read, whenever this decision runs.
+        kw = power / 1000
+        step = inputs.resolution
+        first = reading.read_at + timedelta(hours=max(kwh_left - step, 0) / kw)
+        # The next reading of this meter comes a poll interval plus a cycle later;
+        # planning further ahead is harmless: every poll plans afresh.
+        if first - now < EARLY_READ_HORIZON * interval:
+            until = reading.read_at + timedelta(hours=(kwh_left + step) / kw) + EARLY_READ_REPEAT
+            return until, max(first, now + EARLY_READ_MIN)
+    return None, None
+
+
+# --- the HA side: inputs in, effects out ----------------------------------------------
+
+
+@dataclass(slots=True)
+class RoomControl:
+    """One room's actuator, helpers, command task and timers; `state` is what `decide`
+    reads and returns (written by `SupplyControl` only)."""
+
+    actuator: Actuator | None
+    friendly_hours_entity: str | None = None
+    schedule_entity: str | None = None
+    state: ControlState = field(default_factory=ControlState)
+    task: asyncio.Task[None] | None = None
+    unsub_timer: CALLBACK_TYPE | None = None
+    unsub_early_read: CALLBACK_TYPE | None = None
+
+    @property
+    def fault(self) -> bool:
+        """The actuator did not confirm a command (the policy's `actuator_fault`)."""
+        return self.state.fault
+
+
+class SupplyControl:
+    """The supply of every room of one gateway: actuators, helpers, and the effects of the
+    coordinator's decisions (events, relay commands, timers, repairs)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        rooms: Rooms,
+        bus: ModbusBus,
+        meters: Mapping[int, tuple[Profile, int | None]],
+    ) -> None:
+        """Build each room's actuator; `start` follows the helpers."""
         self.hass = hass
         self._rooms = rooms
-        self.controls: dict[str, RoomControl] = {}
-        self._readings: Mapping[int, MeterReading] = {}
-        self._notify: Callable[[Context | None], None] | None = None
+        self._bus = bus
+        self._profiles = {slave: profile for slave, (profile, _serial) in meters.items()}
+        self._reevaluate: Callable[[str, Context | None], None] = lambda _room, _context: None
+        self._early_read: Callable[[str], None] = lambda _room: None
+        self._notify: Callable[[Context | None], None] = lambda _context: None
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._coordinator: GatewayCoordinator | None = None
-        self._bus: ModbusBus | None = None
-        self._profiles: dict[int, Profile] = {}
+        self.controls: dict[str, RoomControl] = {}
+        entry = rooms.entry
+        for room_id in rooms.rooms:
+            data = entry.subentries[room_id].data
+            schedules: Mapping[str, Any] = data.get(CONF_SCHEDULES, {})
+            self.controls[room_id] = RoomControl(
+                self._actuator(bus, meters, data),
+                friendly_hours_entity=schedules.get(CONF_FRIENDLY_HOURS_ENTITY) or None,
+                schedule_entity=schedules.get(CONF_SUPPLY_SCHEDULE_ENTITY) or None,
+            )
 
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(
         self,
-        coordinator: GatewayCoordinator,
-        bus: ModbusBus,
-        meters: Mapping[int, tuple[Profile, int | None]],
+        *,
+        reevaluate: Callable[[str, Context | None], None],
+        early_read: Callable[[str], None],
+        notify: Callable[[Context | None], None],
     ) -> None:
-        """Build each room's actuator and follow its helper entities."""
-        self._coordinator = coordinator
-        self._notify = coordinator.async_update_listeners
-        self._bus = bus
-        self._profiles = {slave: profile for slave, (profile, _serial) in meters.items()}
-        entry = self._rooms.entry
+        """Follow each room's helper entities; what needs a new decision is handed back to
+        the coordinator (`reevaluate`, `early_read`), as is a finished command (`notify`)."""
+        self._reevaluate = reevaluate
+        self._early_read = early_read
+        self._notify = notify
         watched: dict[str, set[str]] = {}
-        for room_id in self._rooms.rooms:
-            data = entry.subentries[room_id].data
-            actuator = self._actuator(bus, meters, data)
-            schedules: Mapping[str, Any] = data.get(CONF_SCHEDULES, {})
-            control = RoomControl(
-                actuator,
-                friendly_hours_entity=schedules.get(CONF_FRIENDLY_HOURS_ENTITY) or None,
-                schedule_entity=schedules.get(CONF_SUPPLY_SCHEDULE_ENTITY) or None,
-            )
-            self.controls[room_id] = control
+        for room_id, control in self.controls.items():
+            actuator = control.actuator
             for entity_id in (
                 control.friendly_hours_entity,
                 control.schedule_entity,
@@ -326,7 +756,7 @@ class SupplyControl:
             def changed(event: Event[EventStateChangedData]) -> None:
                 # What the helper's change causes carries its context (as template entities do).
                 for room_id in watched.get(event.data["entity_id"], ()):
-                    self.reevaluate(room_id, event.context)
+                    self._reevaluate(room_id, event.context)
 
             self._unsubs.append(async_track_state_change_event(self.hass, list(watched), changed))
 
@@ -364,11 +794,30 @@ class SupplyControl:
             control.unsub_timer = None
             control.unsub_early_read = None
 
-    # --- evaluation ---------------------------------------------------------------------
+    # --- inputs -------------------------------------------------------------------------
 
-    def _inputs(
-        self, control: RoomControl, now: datetime, balance: Decimal, power: float | None
-    ) -> SupplyInputs:
+    def inputs(
+        self,
+        room: Room,
+        summary: RoomSummary,
+        tenant: str | None,
+        readings: Mapping[int, MeterReading],
+        now: datetime,
+        *,
+        early_reading: bool = False,
+        poll_interval: timedelta | None = None,
+    ) -> RoomInputs | None:
+        """What a decision about the room depends on; None for a room without control."""
+        control = self.controls.get(room.subentry_id)
+        if control is None:
+            return None
+        actuator = control.actuator
+        commanding = control.task is not None
+        seen = None
+        if actuator is not None and not commanding:
+            # Read after the last command finished, else None: such a reading says nothing
+            # about the command's result.
+            seen = actuator.observed(readings)
         friendly = False
         if control.friendly_hours_entity:
             state = self.hass.states.get(control.friendly_hours_entity)
@@ -378,176 +827,24 @@ class SupplyControl:
             state = self.hass.states.get(control.schedule_entity)
             if state is not None and state.state in (STATE_ON, STATE_OFF):
                 schedule_on = state.state == STATE_ON
-        return SupplyInputs(
+        return RoomInputs(
+            room=room,
+            memory=room.memory,
+            summary=summary,
+            vacant=tenant is None,
+            reading=readings.get(room.slave_id),
+            control=control.state,
+            currency=self._rooms.currency,
             now=now,
-            balance=balance,
+            has_actuator=actuator is not None,
+            commanding=commanding,
+            seen=seen,
             friendly_hours=friendly,
             schedule_on=schedule_on,
-            actuator_fault=control.faulty,
-            power_w=power,
+            early_reading=early_reading,
+            resolution=self._resolution(room),
+            poll_interval=poll_interval,
         )
-
-    @callback
-    def decide(
-        self,
-        room: Room,
-        summary: RoomSummary,
-        readings: Mapping[int, MeterReading],
-        now: datetime,
-    ) -> Decision | None:
-        """Evaluate a room after billing, fire its events and drive its actuator.
-
-        Returns the decision; the caller stores its memory. None for a room without a
-        tenancy (nothing to decide).
-        """
-        self._readings = readings
-        control = self.controls.get(room.subentry_id)
-        if control is None:
-            return None
-        self._meter_fault(room, control, readings.get(room.slave_id), summary.live_balance)
-        balance = summary.live_balance
-        if balance is None:
-            # Vacant: off, or on while the landlord-paid preset (the vacant account's
-            # allowance) lasts.
-            fresh = self._observe(control, readings)
-            decision = evaluate_vacant(
-                self._inputs(control, now, Decimal(0), None),
-                room.memory,
-                summary.allowance_left_kwh,
-            )
-            self._drive(room, control, decision, fresh, now, Decimal(0))
-            return decision
-        fresh = self._observe(control, readings)
-        if fresh is not None and control.fault:
-            # Seen in its target state again (fixed at the meter): recover before deciding.
-            self._relay_step(room, control, relay_observe(control.tracker, fresh, now), balance)
-        reading = readings.get(room.slave_id)
-        power = None if reading is None else reading.values.get("power")
-        decision = evaluate(room.settings, self._inputs(control, now, balance, power), room.memory)
-        self._fire(room, control, decision, summary)
-        self._drive(room, control, decision, fresh, now, balance)
-        self._schedule(room, control, decision.next_evaluation)
-        self._plan_early_read(room, control, decision, summary, reading, now)
-        return decision
-
-    def _observe(self, control: RoomControl, readings: Mapping[int, MeterReading]) -> bool | None:
-        """The actuator's state if read after the last command finished, else None."""
-        if control.actuator is None or control.task is not None:
-            return None
-        observed = control.actuator.observed(readings)
-        if observed is None:
-            return None
-        control.observed = observed
-        return observed
-
-    @callback
-    def reevaluate(self, room_id: str, context: Context | None = None) -> None:
-        """Decide again now, from the last billed balance and readings (helper changed,
-        timer due, landlord or tenant operation: `context` is the operation's)."""
-        room = self._rooms.rooms.get(room_id)
-        state = self._rooms.states.get(room_id)
-        if room is None or state is None or state.decision is None:
-            return
-        decision = self.decide(room, state.summary, self._readings, dt_util.utcnow())
-        if decision is None:
-            return
-        self._rooms.update_memory(room, decision.memory)
-        self._rooms.states[room_id] = replace(state, decision=decision)
-        if self._notify is not None:
-            self._notify(context)
-
-    def _schedule(self, room: Room, control: RoomControl, when: datetime | None) -> None:
-        if when is not None and when == control.timer_at and control.unsub_timer is not None:
-            return  # already due then (every poll decides again; most decide the same)
-        control.timer_at = when
-        if control.unsub_timer is not None:
-            control.unsub_timer()
-            control.unsub_timer = None
-        if when is None:
-            return
-
-        @callback
-        def due(_now: datetime) -> None:
-            control.unsub_timer = None
-            self.reevaluate(room.subentry_id)
-
-        control.unsub_timer = async_track_point_in_utc_time(self.hass, due, when)
-
-    def _plan_early_read(  # noqa: PLR0917
-        self,
-        room: Room,
-        control: RoomControl,
-        decision: Decision,
-        summary: RoomSummary,
-        reading: MeterReading | None,
-        now: datetime,
-    ) -> None:
-        """Read the meter around the instant the balance is projected to reach the cut-off
-        level, if that may come before the next poll: the cut then follows the crossing.
-
-        The counter only moves in steps of its resolution, so the projection is uncertain
-        by one step: reads start one step early and repeat until the crossing shows, one
-        step after the projection at the latest.
-        """
-        if control.unsub_early_read is not None:
-            control.unsub_early_read()
-            control.unsub_early_read = None
-        coordinator = self._coordinator
-        balance, price = summary.live_balance, summary.current_price
-        if (
-            coordinator is None
-            or coordinator.update_interval is None
-            or room.energy_key is None
-            or decision.relay is not RelayTarget.CLOSED
-            or balance is None
-            or price is None
-            or price <= 0
-        ):
-            control.early_until = None
-            return
-        kwh_left = float((balance - room.settings.cut_off_level) / price)
-        if kwh_left <= 0:
-            control.early_until = None
-            return
-        at: datetime | None = None
-        if control.early_until is not None and control.early_reading:
-            # Inside a series: the last early read did not show the crossing yet.
-            if now < control.early_until:
-                at = now + EARLY_READ_REPEAT
-        elif (
-            reading is not None
-            and reading.read_at is not None
-            # Power read before the last relay command says nothing about the load now.
-            and (control.commanded_at is None or reading.read_at >= control.commanded_at)
-            and (power := reading.values.get("power")) is not None
-            and power > 0
-        ):
-            # Projected from the moment the meter was read, whenever this decision runs.
-            kw = power / 1000
-            step = self._resolution(room)
-            first = reading.read_at + timedelta(hours=max(kwh_left - step, 0) / kw)
-            # The next reading of this meter comes a poll interval plus a cycle later;
-            # planning further ahead is harmless: every poll plans afresh.
-            if first - now < EARLY_READ_HORIZON * coordinator.update_interval:
-                at = max(first, now + EARLY_READ_MIN)
-                control.early_until = (
-                    reading.read_at + timedelta(hours=(kwh_left + step) / kw) + EARLY_READ_REPEAT
-                )
-        if at is None:
-            control.early_until = None
-            return
-
-        @callback
-        def due(_now: datetime) -> None:
-            control.unsub_early_read = None
-            self._rooms.entry.async_create_task(
-                self.hass,
-                self._async_early_read(room, control),
-                f"{DOMAIN} early read {room.name}",
-                eager_start=False,
-            )
-
-        control.unsub_early_read = async_track_point_in_utc_time(self.hass, due, at)
 
     def _resolution(self, room: Room) -> float:
         """The smallest step of the room's energy counter (kWh); 0 for float registers."""
@@ -560,64 +857,20 @@ class SupplyControl:
             return 0.0
         return register.resolution or 0.0
 
-    async def _async_early_read(self, room: Room, control: RoomControl) -> None:
-        """Read the room's energy ahead of polling, then bill and decide that room at once."""
-        coordinator = self._coordinator
+    async def async_read_energy(self, room: Room) -> float | None:
+        """The room's energy register, read ahead of polling (None: not readable)."""
         profile = self._profiles.get(room.slave_id)
-        if coordinator is None or coordinator.data is None or profile is None:
-            return
-        data = coordinator.data
-        old = data.readings.get(room.slave_id)
-        if old is None or not old.complete or room.energy_key is None:
-            return
-        try:
-            value = await self._async_read_value(room.slave_id, profile, room.energy_key)
-        except (BusError, KeyError) as err:
-            LOGGER.debug("Room %s: early read failed: %s", room.name, err)
-            return
-        if value is None or coordinator.data is not data:
-            # Unreadable, or a poll finished meanwhile with a newer reading.
-            return
-        values = {**old.values, room.energy_key: value}
-        room_id = room.subentry_id
-        now = dt_util.utcnow()
-        kwh = Decimal(str(value)).quantize(READING_RESOLUTION)
-
-        def bill(core: BillingCore) -> tuple[list[Issue], RoomSummary]:
-            # This room only: the others are billed by the polls.
-            return list(core.process_reading(room_id, kwh, now).issues), core.summary(room_id, now)
-
-        issues, summary = await self._rooms.billing.run(bill)
-        self._rooms.raise_issues(issues)
-        state = self._rooms.states.get(room_id)
-        if coordinator.data is not data or state is None or state.decision is None:
-            return
-        readings = {**data.readings, room.slave_id: replace(old, values=values)}
-        # Only the energy is new: the relay states are not re-observed from this read.
-        fresh = {**readings, room.slave_id: replace(old, values=values, relays={})}
-        control.early_reading = True
-        try:
-            decision = self.decide(room, summary, fresh, now)
-        finally:
-            control.early_reading = False
-        if decision is None:
-            return
-        self._rooms.update_memory(room, decision.memory)
-        self._rooms.states[room_id] = replace(state, summary=summary, decision=decision)
-        coordinator.data = replace(data, readings=readings)
-        coordinator.async_update_listeners()
-
-    async def _async_read_value(self, slave_id: int, profile: Profile, key: str) -> float | None:
-        """One register of a meter, read ahead of polling."""
-        assert self._bus is not None
+        key = room.energy_key
+        if profile is None or key is None:
+            return None
         register = profile.register(key)
-        plan = plan_reads([MeterRequest(slave_id, profile, frozenset({key}))])
-        for transaction in plan.for_slave(slave_id):
+        plan = plan_reads([MeterRequest(room.slave_id, profile, frozenset({key}))])
+        for transaction in plan.for_slave(room.slave_id):
             for item in transaction.items:
                 if item.key != key:
                     continue
                 words = await self._bus.read(
-                    slave_id,
+                    room.slave_id,
                     transaction.function,
                     transaction.address,
                     transaction.count,
@@ -628,153 +881,48 @@ class SupplyControl:
                 return decode_register(register, words[offset : offset + item.count], profile)
         return None
 
-    # --- events -------------------------------------------------------------------------
+    # --- effects ------------------------------------------------------------------------
 
-    def _fire(
-        self, room: Room, control: RoomControl, decision: Decision, summary: RoomSummary
-    ) -> None:
-        balance = summary.live_balance
-        for event in decision.events:
-            data = event.data
-            if event.kind is EventKind.SUPPLY_CHANGED:
-                old = SupplyState(str(data["old_state"]))
-                self.hass.bus.async_fire(
-                    EVENT_SUPPLY_CHANGED,
-                    self._rooms.event_data(
-                        room,
-                        balance,
-                        old_state=data["old_state"],
-                        new_state=data["new_state"],
-                        reason=data["reason"],
-                        detail=data.get("detail"),
-                        supply_on=supply_on(decision.state, decision.relay, control.observed),
-                        was_on=old in SUPPLY_ON_STATES
-                        or (old is SupplyState.FAULT and bool(control.observed)),
-                    ),
-                )
-                LOGGER.info(
-                    "Room %s: supply %s -> %s (%s)",
-                    room.name,
-                    data["old_state"],
-                    data["new_state"],
-                    data["reason"],
-                )
-            elif event.kind is EventKind.CUT_OFF_DUE:
-                self.hass.bus.async_fire(
-                    EVENT_CUT_OFF_DUE,
-                    self._rooms.event_data(
-                        room,
-                        balance,
-                        reason=decision.reason.value,
-                        mode=data.get("mode"),
-                        level=data.get("level"),
-                    ),
-                )
-            elif event.kind is EventKind.BALANCE_LOW:
-                days = summary.days_of_credit_left
-                self.hass.bus.async_fire(
-                    EVENT_BALANCE_LOW,
-                    self._rooms.event_data(
-                        room,
-                        balance,
-                        level=data.get("level"),
-                        days_left=None if days is None else float(days),
-                    ),
-                )
-            else:
-                LOGGER.info("Room %s: %s %s", room.name, event.kind.value, dict(data))
+    @callback
+    def apply(self, room: Room, outcome: Outcome) -> None:
+        """Adopt a decision's control state and perform its effects."""
+        control = self.controls[room.subentry_id]
+        control.state = outcome.control
+        self._perform(room, control, outcome.effects)
 
-    # --- actuator -----------------------------------------------------------------------
+    def _perform(self, room: Room, control: RoomControl, effects: tuple[Effect, ...]) -> None:
+        room_id = room.subentry_id
+        issue_id = f"{ISSUE_RELAY_FAULT}_{room_id}"
+        for effect in effects:
+            match effect:
+                case FireEvent(event_type, data):
+                    self.hass.bus.async_fire(event_type, dict(data))
+                case Log(level, message, args):
+                    LOGGER.log(level, message, *args)
+                case StartCommand(balance):
+                    if control.task is None and control.actuator is not None:
+                        # Not eager: the command must not re-enter this decision.
+                        control.task = self._rooms.entry.async_create_task(
+                            self.hass,
+                            self._async_command(room, control, control.actuator, balance),
+                            f"{DOMAIN} relay {room.name}",
+                            eager_start=False,
+                        )
+                case SetTimer(at):
+                    self._set_timer(room_id, control, at)
+                case SetEarlyRead(at):
+                    self._set_early_read(room_id, control, at)
+                case RaiseRelayFault(message):
+                    self._raise_fault(room, ISSUE_RELAY_FAULT, {"error": message})
+                case ClearRelayFault():
+                    ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                case RaiseMeterFault(fault):
+                    self._raise_fault(room, ISSUE_METER_FAULT, {"fault": fault})
+                case ClearMeterFault():
+                    ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_METER_FAULT}_{room_id}")
 
-    def _drive(  # noqa: PLR0917
-        self,
-        room: Room,
-        control: RoomControl,
-        decision: Decision,
-        fresh: bool | None,
-        now: datetime,
-        balance: Decimal,
-    ) -> None:
-        """Bring the actuator to the decision's target: command now, or correct drift."""
-        if control.actuator is None:
-            return
-        target = target_of(decision.relay)
-        # A command under way (the vacant room's opening, say) may still switch the relay:
-        # what was seen before it cannot spare the next one.
-        observed = None if control.task is not None else control.observed
-        step = relay_want(control.tracker, target, observed, now, TRACKER_CONFIG)
-        self._relay_step(room, control, step, balance)
-        if fresh is not None and step.send is None:
-            self._relay_step(
-                room, control, relay_observe(control.tracker, fresh, now, TRACKER_CONFIG), balance
-            )
-        if control.tracker.phase is RelayPhase.PENDING and control.task is None:
-            # Not eager: the command must not re-enter this decision (it may decide again).
-            control.task = self._rooms.entry.async_create_task(
-                self.hass,
-                self._async_command(room, control, balance),
-                f"{DOMAIN} relay {room.name}",
-                eager_start=False,
-            )
-
-    async def _async_command(self, room: Room, control: RoomControl, balance: Decimal) -> None:
-        """Send the tracker's target until confirmed or given up; follows target changes."""
-        actuator = control.actuator
-        assert actuator is not None
-        try:
-            while (
-                control.tracker.phase is RelayPhase.PENDING and control.tracker.target is not None
-            ):
-                target = control.tracker.target
-                result = await actuator.async_switch(target)
-                control.commanded_at = dt_util.utcnow()
-                if result.state is not None:
-                    control.observed = result.state
-                if control.tracker.target != target:
-                    continue
-                control.fault_error = result.error
-                step = relay_read_back(
-                    control.tracker, result.state, control.commanded_at, TRACKER_CONFIG
-                )
-                self._relay_step(room, control, step, balance)
-        finally:
-            control.task = None
-        if control.fault:
-            self.reevaluate(room.subentry_id)
-        elif self._notify is not None:
-            self._notify(None)
-
-    def _meter_fault(
-        self,
-        room: Room,
-        control: RoomControl,
-        reading: MeterReading | None,
-        balance: Decimal | None,
-    ) -> None:
-        """Follow the fault the room's meter reports (kept while the meter is not read)."""
-        if reading is None or not reading.complete or reading.fault == control.meter_fault:
-            return
-        control.meter_fault = reading.fault
-        issue_id = f"{ISSUE_METER_FAULT}_{room.subentry_id}"
-        if reading.fault is None:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            LOGGER.info("Room %s: the meter no longer reports a fault", room.name)
-            return
-        fault = reading.fault.replace("_", " ")
-        self._report_fault(
-            room, ISSUE_METER_FAULT, f"the meter reports: {fault}", {"fault": fault}, balance
-        )
-
-    def _report_fault(
-        self,
-        room: Room,
-        kind: str,
-        message: str,
-        placeholders: Mapping[str, str],
-        balance: Decimal | None,
-    ) -> None:
-        """Log a room's fault, raise its repair issue and fire the fault event."""
-        LOGGER.error("Room %s: %s", room.name, message)
+    def _raise_fault(self, room: Room, kind: str, placeholders: Mapping[str, str]) -> None:
+        """A room's fault repair issue (`kind` is its translation key)."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -784,48 +932,76 @@ class SupplyControl:
             translation_key=kind,
             translation_placeholders={"room": room.name, **placeholders},
         )
-        self.hass.bus.async_fire(
-            EVENT_FAULT, self._rooms.event_data(room, balance, kind=kind, message=message)
-        )
 
-    def _relay_step(
-        self, room: Room, control: RoomControl, step: Any, balance: Decimal | None
-    ) -> None:
-        """Adopt a relay machine step and act on its events."""
-        control.tracker = step.tracker
-        for event in step.events:
-            self._relay_event(room, control, event, balance)
+    def _set_timer(self, room_id: str, control: RoomControl, at: datetime | None) -> None:
+        if control.unsub_timer is not None:
+            control.unsub_timer()
+            control.unsub_timer = None
+        if at is None:
+            return
 
-    def _relay_event(
-        self, room: Room, control: RoomControl, event: SupplyEvent, balance: Decimal | None
+        @callback
+        def due(_now: datetime) -> None:
+            control.unsub_timer = None
+            control.state = replace(control.state, timer_at=None)
+            self._reevaluate(room_id, None)
+
+        control.unsub_timer = async_track_point_in_utc_time(self.hass, due, at)
+
+    def _set_early_read(self, room_id: str, control: RoomControl, at: datetime | None) -> None:
+        if control.unsub_early_read is not None:
+            control.unsub_early_read()
+            control.unsub_early_read = None
+        if at is None:
+            return
+
+        @callback
+        def due(_now: datetime) -> None:
+            control.unsub_early_read = None
+            self._early_read(room_id)
+
+        control.unsub_early_read = async_track_point_in_utc_time(self.hass, due, at)
+
+    async def _async_command(
+        self, room: Room, control: RoomControl, actuator: Actuator, balance: Decimal
     ) -> None:
-        issue_id = f"{ISSUE_RELAY_FAULT}_{room.subentry_id}"
-        data = event.data
-        if event.kind is EventKind.RELAY_FAULT:
-            target = "close" if data.get("target") else "open"
-            message = f"the relay did not {target}: {control.fault_error or 'no answer'}"
-            self._report_fault(room, ISSUE_RELAY_FAULT, message, {"error": message}, balance)
-        elif event.kind in (EventKind.RELAY_RECOVERED, EventKind.RELAY_CONFIRMED):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            LOGGER.debug("Room %s: %s %s", room.name, event.kind.value, dict(data))
-        elif event.kind is EventKind.RELAY_CORRECTED:
-            LOGGER.warning(
-                "Room %s: relay found %s, expected %s (switched at the meter?); correcting",
-                room.name,
-                "closed" if data.get("observed") else "open",
-                "closed" if data.get("expected") else "open",
-            )
+        """Send the tracker's target until confirmed or given up; follows target changes."""
+        try:
+            while (target := control.state.tracker.target) is not None and (
+                control.state.tracker.phase is RelayPhase.PENDING
+            ):
+                result = await actuator.async_switch(target)
+                commanded_at = dt_util.utcnow()
+                state = replace(
+                    control.state,
+                    commanded_at=commanded_at,
+                    observed=control.state.observed if result.state is None else result.state,
+                )
+                if state.tracker.target != target:
+                    control.state = state
+                    continue
+                step = relay_read_back(state.tracker, result.state, commanded_at, TRACKER_CONFIG)
+                effects: list[Effect] = []
+                relay_events(room, self._rooms.currency, result.error, step, balance, effects)
+                control.state = replace(state, tracker=step.tracker, fault_error=result.error)
+                self._perform(room, control, tuple(effects))
+        finally:
+            control.task = None
+        if control.fault:
+            self._reevaluate(room.subentry_id, None)
+        else:
+            self._notify(None)
 
     def as_dict(self) -> dict[str, Any]:
         """Each room's actuator, relay machine and policy memory, for diagnostics."""
         return {
             self._rooms.rooms[room_id].name: {
                 "actuator": type(control.actuator).__name__ if control.actuator else None,
-                "relay_phase": control.tracker.phase.value,
-                "relay_target": control.tracker.target,
-                "relay_observed": control.observed,
-                "relay_error": control.fault_error,
-                "meter_fault": control.meter_fault,
+                "relay_phase": control.state.tracker.phase.value,
+                "relay_target": control.state.tracker.target,
+                "relay_observed": control.state.observed,
+                "relay_error": control.state.fault_error,
+                "meter_fault": control.state.meter_fault,
                 "memory": self._rooms.rooms[room_id].memory.as_dict(),
             }
             for room_id, control in self.controls.items()
@@ -836,15 +1012,5 @@ class SupplyControl:
         """Forget a relay fault: the next decision commands the actuator afresh."""
         control = self.controls.get(room_id)
         if control is not None and control.fault:
-            control.tracker = RelayTracker()
-            control.commanded_at = None
+            control.state = replace(control.state, tracker=RelayTracker(), commanded_at=None)
             ir.async_delete_issue(self.hass, DOMAIN, f"{ISSUE_RELAY_FAULT}_{room_id}")
-
-    # --- operations ---------------------------------------------------------------------
-
-    def operate(self, room: Room, memory: SupplyMemory, context: Context | None) -> None:
-        """A landlord or tenant operation changed the room's memory: decide again now, and
-        store the memory at once."""
-        self._rooms.update_memory(room, memory)
-        self.reevaluate(room.subentry_id, context)
-        self._rooms.save_now()

@@ -73,7 +73,8 @@ class RoomSwitch(RoomEntity, SwitchEntity):
     @property
     def is_on(self) -> bool:
         """The override as the room's memory holds it."""
-        return self.entity_description.is_on_fn(self.room.memory)
+        state = self.room_state
+        return state is not None and self.entity_description.is_on_fn(state.memory)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on (landlord only)."""

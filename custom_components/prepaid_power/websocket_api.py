@@ -57,7 +57,7 @@ from .billing.history import (
     top_up_preview,
 )
 from .billing.ledger import Tenancy
-from .billing.statement import landlord_totals
+from .billing.statement import kwh_text, landlord_totals
 from .billing.tariff import tariff_to_dict
 from .compat import InputRefused, vol
 from .const import DOMAIN
@@ -148,10 +148,12 @@ def _room_rows(hass: HomeAssistant, entries: list[PrepaidPowerConfigEntry]) -> l
         data = entry.runtime_data
         readings = data.coordinator.data.readings if data.coordinator.data else {}
         for room in data.rooms.rooms.values():
-            state = data.rooms.states.get(room.subentry_id)
+            state = (
+                data.coordinator.data.rooms.get(room.subentry_id) if data.coordinator.data else None
+            )
             summary = None if state is None else state.summary
             decision = None if state is None else state.decision
-            control = data.rooms.supply.controls.get(room.subentry_id)
+            control = data.coordinator.supply.controls.get(room.subentry_id)
             reading = readings.get(room.slave_id)
             device = devices.async_get(room.device_id)
             area = areas.async_get_area(device.area_id) if device and device.area_id else None
@@ -191,7 +193,7 @@ def _room_rows(hass: HomeAssistant, entries: list[PrepaidPowerConfigEntry]) -> l
                     "supply_state": None if decision is None else decision.state.value,
                     "supply_reason": None if decision is None else decision.reason.value,
                     "supply_detail": None if decision is None else decision.detail,
-                    "supply_on": None if control is None else control.observed,
+                    "supply_on": None if control is None else control.state.observed,
                     "reading_at": None
                     if reading is None or reading.read_at is None
                     else reading.read_at.isoformat(),
@@ -463,12 +465,21 @@ async def _report(hass: HomeAssistant, connection: ActiveConnection, msg: dict[s
     for entry in entries:
         totals = await _run_on(entry.runtime_data.rooms, entry.title, landlord_totals)
         for key in sums:
-            sums[key] += Decimal(totals[key])
-        energy += Decimal(totals["energy_kwh"])
+            sums[key] += getattr(totals, key)
+        energy += totals.energy_kwh
         names = {room_id: room.name for room_id, room in entry.runtime_data.rooms.rooms.items()}
+        money = entry.runtime_data.rooms.currency.format
         rooms += [
-            {"room_id": room_id, "room": names.get(room_id, room_id), "gateway": entry.title, **row}
-            for room_id, row in totals["rooms"].items()
+            {
+                "room_id": room_id,
+                "room": names.get(room_id, room_id),
+                "gateway": entry.title,
+                "cycle": row.cycle,
+                "income": money(row.income),
+                "energy_kwh": kwh_text(row.energy_kwh),
+                "charged": money(row.charged),
+            }
+            for room_id, row in totals.rooms.items()
         ]
     currency = currency_of(hass.config.currency)
     states = Counter(row["supply_state"] or "unknown" for row in _room_rows(hass, entries))
@@ -477,7 +488,7 @@ async def _report(hass: HomeAssistant, connection: ActiveConnection, msg: dict[s
         {
             "currency": currency.code,
             **{key: currency.format(value) for key, value in sums.items()},
-            "energy_kwh": str(energy),
+            "energy_kwh": kwh_text(energy),
             "rooms": sorted(rooms, key=lambda row: (row["gateway"], row["room"])),
             "supply_states": dict(sorted(states.items())),
         },

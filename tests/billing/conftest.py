@@ -194,7 +194,7 @@ def check_emergency_credit(ledger: Ledger, account_id: int) -> None:
     entries = sorted(
         (
             entry
-            for entry in ledger.entries(account_id=account_id, kinds=["top_up", "adjustment"])
+            for entry in ledger.entries(account_id=account_id, kinds=["top_up", "emergency_credit"])
             if entry.kind == "top_up" or entry.why in EMERGENCY_CREDIT_REASONS
         ),
         key=lambda entry: entry.entry_id,

@@ -30,7 +30,7 @@ def test_sigkill_and_power_cut_never_lose_or_double_money(tmp_path: Path) -> Non
     assert figures.cuts_lost == 0
     assert figures.cuts_verified + figures.cuts_refused == figures.power_cuts
     with Ledger(tmp_path / "ledger.sqlite3", EUR) as ledger:
-        reasons = {entry.why for entry in ledger.entries(kinds=["adjustment"])}
+        reasons = {entry.why for entry in ledger.entries(kinds=["emergency_credit"])}
     assert {EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED} <= reasons
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +33,7 @@ AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
 def test_storage_is_wal_and_synchronous_full(world: World) -> None:
     assert world.ledger.execute("PRAGMA journal_mode")[0][0] == "wal"
     assert world.ledger.execute("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert world.ledger.schema_version == len(MIGRATIONS) == 5
+    assert world.ledger.schema_version == len(MIGRATIONS) == 6
 
 
 def test_entries_can_never_be_edited_or_deleted(world: World) -> None:
@@ -214,7 +215,9 @@ def test_emergency_credit_is_taken_once_and_paid_back_first_by_top_ups(world: Wo
 
     world.core.take_emergency_credit("r1", "4", who="tenant")
     recoveries = [
-        e for e in world.ledger.entries(kinds=["adjustment"]) if e.why == EMERGENCY_CREDIT_RECOVERED
+        e
+        for e in world.ledger.entries(kinds=["emergency_credit"])
+        if e.why == EMERGENCY_CREDIT_RECOVERED
     ]
     assert [(e.amount, e.who) for e in recoveries] == [
         (Decimal("-3.00"), "landlord"),
@@ -351,6 +354,76 @@ def test_v2_ledger_keeps_its_pending_suspect_as_its_own_jump(tmp_path: Path) -> 
         assert suspect.from_reading == Decimal(100)
 
 
+def test_v3_ledger_gets_typed_kinds_for_the_vacant_preset_and_emergency_credit(
+    tmp_path: Path,
+) -> None:
+    """Schema 3 booked a vacant room's preset as an `allowance` and emergency credit as
+    `adjustment`s with reserved reasons. Schema 4 rebuilds the entries table (the kind's
+    CHECK cannot change in place) with their own kinds: every entry keeps its id, amount,
+    reason and everything else; balances, the preset left and the credit outstanding are
+    as they were; the entries are still append-only and still move the balances."""
+    path = tmp_path / "l.sqlite3"
+    eur = Currency()
+    with Ledger(path, eur, migrations=MIGRATIONS[:3]) as old:
+        old.upsert_room("r1", "Room 1", {})
+        old.upsert_room("r2", "Room 2", {})
+        vacant = old.vacant_account("r2")
+        old.append(NewEntry(vacant, "allowance", AT, Decimal(0), "u", "vacant preset", Decimal(5)))
+        tenancy = old.open_tenancy("r1", "Alice", AT, Decimal(0), allowance_pro_rata=False)
+        account = tenancy.account_id
+        old.append(
+            NewEntry(account, "allowance", AT, Decimal(0), "system", "allowance", Decimal(20))
+        )
+        paid = old.top_up(account, Decimal(10), method="cash", reference="R-1", at=AT, who="u")
+        old.reverse_top_up(paid[0].entry_id, at=AT, who="u", why="bounced")
+        old.top_up(account, Decimal(6), method="cash", reference="R-2", at=AT, who="u")
+        for amount, why in (
+            (Decimal(4), EMERGENCY_CREDIT_TAKEN),
+            (Decimal("-1.50"), EMERGENCY_CREDIT_RECOVERED),
+            (Decimal(-2), "meter misread"),
+        ):
+            old.append(NewEntry(account, "adjustment", AT, amount, "u", why))
+        before = {e.entry_id: e for e in old.entries()}
+        balances = {a: old.balance(a) for a in (vacant, account)}
+        preset, outstanding = old.allowance_left(vacant, None), Decimal("2.50")
+        assert old.schema_version == 3
+    with Ledger(path, eur) as ledger:
+        assert ledger.schema_version == len(MIGRATIONS)
+        after = {e.entry_id: e for e in ledger.entries()}
+        assert after.keys() == before.keys()
+        kinds = {}
+        for entry_id, entry in after.items():
+            assert replace(entry, kind=before[entry_id].kind) == before[entry_id]
+            kinds[entry.why] = entry.kind
+        assert kinds == {
+            "vacant preset": "vacant_preset",
+            "allowance": "allowance",
+            "top-up": "top_up",
+            "bounced": "reversal",
+            EMERGENCY_CREDIT_TAKEN: "emergency_credit",
+            EMERGENCY_CREDIT_RECOVERED: "emergency_credit",
+            "meter misread": "adjustment",
+        }
+        assert {a: ledger.balance(a) for a in (vacant, account)} == balances
+        assert ledger.allowance_left(vacant, None) == preset == Decimal(5)
+        assert ledger.emergency_credit_outstanding(account) == outstanding
+        ledger.verify()
+        assert ledger.execute("PRAGMA foreign_key_check") == []
+        indexes = {row[1] for row in ledger.execute("PRAGMA index_list(entries)")}
+        assert {"entries_cycle_sums", "entries_time_sums", "top_up_reference"} <= indexes
+        with pytest.raises(sqlite3.DatabaseError, match="never edited"):
+            ledger.execute("UPDATE entries SET amount_minor = 0")
+        with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
+            ledger.execute("DELETE FROM entries")
+        # A known reference is still the first payment; a new entry still moves the balance.
+        assert not ledger.top_up(
+            account, Decimal(6), method="cash", reference="R-2", at=AT, who="u"
+        )[1]
+        ledger.append(NewEntry(account, "fee", AT, Decimal(-1), "u", "fee"))
+        assert ledger.balance(account) == balances[account] - 1
+        ledger.verify()
+
+
 def test_failed_migration_rolls_back(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite3"
     Ledger(path, Currency()).close()
@@ -382,6 +455,8 @@ def test_every_entry_kind_of_billing_md_is_accepted_by_the_schema(world: World) 
         "top_up": "1",
         "charge": "-1",
         "allowance": "0",
+        "vacant_preset": "0",
+        "emergency_credit": "1",
         "adjustment": "1",
         "settlement": "1",
     }
@@ -400,6 +475,8 @@ def test_every_entry_kind_of_billing_md_is_accepted_by_the_schema(world: World) 
         "refund",
         "charge",
         "allowance",
+        "vacant_preset",
+        "emergency_credit",
         "fee",
         "adjustment",
         "settlement",

@@ -122,10 +122,15 @@ def test_landlord_totals(world: World) -> None:
     world.clock.advance(days=1)
     world.core.process_reading("r1", "130")
     totals = landlord_totals(world.core)
-    assert totals["income"] == "30.00"
-    assert totals["energy_kwh"] == "30.000"
-    assert Decimal(totals["outstanding_debt"]) == max(Decimal(0), -world.core.balance("r1"))
-    assert totals["rooms"]["r1"]["cycle"] == "2026-01-01"
+    assert totals.income == Decimal("30.00")
+    assert totals.energy_kwh == Decimal("30.000")
+    assert totals.outstanding_debt == max(Decimal(0), -world.core.balance("r1"))
+    assert totals.rooms["r1"].cycle == "2026-01-01"
+    # A typed value, frozen: nothing downstream can change what the ledger totalled.
+    with pytest.raises(AttributeError):
+        totals.income = Decimal(0)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        totals.rooms["r1"] = totals.rooms["r1"]  # type: ignore[index]
 
 
 def test_async_wrapper_runs_everything_on_one_worker_thread(tmp_path: Path) -> None:

@@ -132,7 +132,7 @@ def test_vacant_preset_is_landlord_paid_and_beyond_it_is_flagged(world: World) -
     add_room(world)
     world.core.process_reading("r1", "100")
     preset = world.core.preset_vacant_energy("r1", "5", who="landlord")
-    assert preset.kind == "allowance"
+    assert preset.kind == "vacant_preset"
     world.clock.advance(hours=2)
     result = world.core.process_reading("r1", "103")
     assert result.issues == ()

@@ -21,7 +21,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 from .core import BillingCore
-from .ledger import Ledger
+from .ledger import Ledger, LedgerCheck
 from .money import Currency
 
 THREAD_NAME = "prepaid_power_ledger"
@@ -37,9 +37,13 @@ def _utc_now() -> datetime:
 class AsyncBilling:
     """Owns the worker thread and the `BillingCore` living on it."""
 
-    def __init__(self, executor: ThreadPoolExecutor, core: BillingCore) -> None:
+    def __init__(
+        self, executor: ThreadPoolExecutor, core: BillingCore, checked: LedgerCheck
+    ) -> None:
         self._executor = executor
         self._core = core
+        # The check the ledger passed when it was opened (a failed one opens nothing).
+        self.checked = checked
         self._closed = False
         self._resume: threading.Event | None = None
         self._held: asyncio.Future[None] | None = None
@@ -55,21 +59,21 @@ class AsyncBilling:
     ) -> AsyncBilling:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
 
-        def build() -> BillingCore:
+        def build() -> tuple[BillingCore, LedgerCheck]:
             ledger = Ledger(path, currency, now=now)
             try:
-                ledger.check()
+                checked = ledger.check()
             except BaseException:
                 ledger.close()
                 raise
-            return BillingCore(ledger, tz, now=now)
+            return BillingCore(ledger, tz, now=now), checked
 
         try:
-            core = await asyncio.get_running_loop().run_in_executor(executor, build)
+            core, checked = await asyncio.get_running_loop().run_in_executor(executor, build)
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(executor, core)
+        return cls(executor, core, checked)
 
     @property
     def currency(self) -> Currency:

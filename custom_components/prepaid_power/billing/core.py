@@ -1117,7 +1117,7 @@ class BillingCore:
         return self.ledger.append(
             NewEntry(
                 account_id=self.ledger.vacant_account(room_id),
-                kind="allowance",
+                kind="vacant_preset",
                 at=self._at(at),
                 amount=Decimal(0),
                 who=who,

@@ -25,7 +25,7 @@ from decimal import Decimal
 import json
 from pathlib import Path
 import sqlite3
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from .cycle import from_micros, to_micros
 from .errors import (
@@ -52,18 +52,18 @@ from .money import Currency, kwh_to_micro, micro_to_kwh
 from .recovery import DEBT_RECOVERY_REASONS, DebtPlan, RecoveryEvery, parse_every
 
 type EntryKind = Literal[
-    "top_up", "reversal", "refund", "charge", "allowance", "fee", "adjustment", "settlement"
-]
-ENTRY_KINDS: Final = (
     "top_up",
     "reversal",
     "refund",
     "charge",
     "allowance",
+    "vacant_preset",
+    "emergency_credit",
     "fee",
     "adjustment",
     "settlement",
-)
+]
+ENTRY_KINDS: Final[tuple[EntryKind, ...]] = get_args(EntryKind.__value__)
 PAYMENT_METHODS: Final = ("cash", "transfer", "card", "app", "other")
 SYSTEM: Final = "system"
 EMERGENCY_CREDIT_TAKEN: Final = "emergency credit taken"
@@ -221,6 +221,64 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE suspect_readings SET jump_reading = reading, jump_at = at")
 
 
+# Schema 4's changes to the entries table's definition (as schema 1 created it).
+_KINDS_V3 = "('top_up','reversal','refund','charge','allowance','fee','adjustment','settlement')"
+_KINDS_V4 = (
+    "('top_up','reversal','refund','charge','allowance','vacant_preset','emergency_credit',"
+    "'fee','adjustment','settlement')"
+)
+_ALLOWANCE_ROW_V3 = "OR (kind = 'allowance' AND amount_minor = 0 AND kwh_micro >= 0)"
+_ALLOWANCE_ROW_V4 = (
+    "OR (kind IN ('allowance', 'vacant_preset') AND amount_minor = 0 AND kwh_micro >= 0)\n"
+    "        OR (kind = 'emergency_credit' AND amount_minor <> 0)"
+)
+
+
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    """Typed kinds for what other kinds carried: a vacant room's landlord-paid preset (an
+    `allowance` on the vacant account) becomes `vacant_preset`, emergency credit taken and
+    recovered (`adjustment`s with reserved reasons) becomes `emergency_credit`.
+
+    Entries are never edited, and the kind's CHECK cannot be altered in place: the table is
+    rebuilt from its own definition with the two changes. The old one is renamed away, every
+    entry copied with its new kind into the new table, which has no triggers yet (the
+    balances stay as they are: the copy books nothing), the old table dropped (dropping fires
+    no delete trigger), then its indexes and triggers created again as they were."""
+    (table,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'entries'"
+    ).fetchone()
+    attached = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'entries'"
+            " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+        )
+    ]
+    if _KINDS_V3 not in table or _ALLOWANCE_ROW_V3 not in table:
+        msg = "the entries table is not schema 3's"
+        raise sqlite3.DatabaseError(msg)
+    table = table.replace(_KINDS_V3, _KINDS_V4).replace(_ALLOWANCE_ROW_V3, _ALLOWANCE_ROW_V4)
+    fields = [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
+    conn.execute("ALTER TABLE entries RENAME TO entries_v3")
+    conn.execute(table)
+    kind = (
+        "CASE"
+        " WHEN kind = 'allowance' AND account_id IN"
+        " (SELECT account_id FROM accounts WHERE tenancy_id IS NULL) THEN 'vacant_preset'"
+        " WHEN kind = 'adjustment' AND why IN (?, ?) THEN 'emergency_credit'"
+        " ELSE kind END"
+    )
+    conn.execute(
+        f"INSERT INTO entries ({', '.join(fields)})"  # noqa: S608
+        f" SELECT {', '.join(kind if f == 'kind' else f for f in fields)}"
+        " FROM entries_v3 ORDER BY entry_id",
+        (EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED),
+    )
+    conn.execute("DROP TABLE entries_v3")
+    for sql in attached:
+        conn.execute(sql)
+
+
 _DEBT_PLANS = """
 CREATE TABLE debt_plans (
     plan_id INTEGER PRIMARY KEY,
@@ -265,9 +323,24 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _migrate_v1,
     _migrate_v2,
     _migrate_v3,
+    # v4 rebuilds the entries table from schema 3's definition: it runs before any later one.
+    _migrate_v4,
     _migrate_debt_plans,
     _migrate_standing_charge,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCheck:
+    """A passed check of the ledger: when, and how much it covered."""
+
+    at: datetime
+    accounts: int
+    entries: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        """For diagnostics."""
+        return {"at": self.at.isoformat(), "accounts": self.accounts, "entries": self.entries}
 
 
 @dataclass(frozen=True, slots=True)
@@ -708,26 +781,31 @@ class Ledger:
         ).fetchone()
         return self.currency.from_minor(row[0])
 
-    def verify(self) -> None:
+    def verify(self) -> LedgerCheck:
         """Check the invariant: every cached balance equals the sum of its entries."""
         rows = self._conn.execute(
-            "SELECT a.account_id, a.balance_minor, COALESCE(SUM(e.amount_minor), 0)"
+            "SELECT a.account_id, a.balance_minor, COALESCE(SUM(e.amount_minor), 0), COUNT(e.entry_id)"
             " FROM accounts a LEFT JOIN entries e USING (account_id) GROUP BY a.account_id"
         ).fetchall()
-        for account_id, cached, total in rows:
+        for account_id, cached, total, _count in rows:
             if cached != total:
                 raise BillingError(
                     LEDGER_INCONSISTENT,
                     {"account": str(account_id), "cached": str(cached), "sum": str(total)},
                 )
+        return LedgerCheck(
+            at=self._now() if self._now else datetime.now(UTC),
+            accounts=len(rows),
+            entries=sum(row[3] for row in rows),
+        )
 
-    def check(self) -> None:
+    def check(self) -> LedgerCheck:
         """Check the file (SQLite's quick check) and the invariant (`verify`), e.g. at start-up
         after a power cut or a restored copy: refuse a damaged ledger rather than write to it."""
         problems = [row[0] for row in self._conn.execute("PRAGMA quick_check(5)").fetchall()]
         if problems != ["ok"]:
             raise BillingError(LEDGER_CORRUPT, {"problem": "; ".join(problems)})
-        self.verify()
+        return self.verify()
 
     def carry(self, account_id: int) -> Decimal:
         def compute() -> Decimal:
@@ -991,8 +1069,9 @@ class Ledger:
             why = f"{why} ({DEBT_RECORDED} {self.currency.format(debt)})"
         return self.append(NewEntry(account_id, "adjustment", at, amount, who, why))
 
-    # Emergency credit: adjustments with reserved reasons, so what is outstanding is in the
-    # ledger and moves in the same transaction as the money (a top-up and its recovery).
+    # Emergency credit: entries of its own kind (taken > 0, recovered < 0, each with its
+    # reserved reason), so what is outstanding is in the ledger and moves in the same
+    # transaction as the money (a top-up and its recovery).
 
     def emergency_credit_outstanding(self, account_id: int) -> Decimal:
         """Emergency credit taken and not yet recovered from top-ups."""
@@ -1000,8 +1079,8 @@ class Ledger:
         def compute() -> Decimal:
             row = self._conn.execute(
                 "SELECT COALESCE(SUM(amount_minor), 0) FROM entries"
-                " WHERE account_id = ? AND kind = 'adjustment' AND why IN (?, ?)",
-                (account_id, EMERGENCY_CREDIT_TAKEN, EMERGENCY_CREDIT_RECOVERED),
+                " WHERE account_id = ? AND kind = 'emergency_credit'",
+                (account_id,),
             ).fetchone()
             return self.currency.from_minor(row[0])
 
@@ -1015,7 +1094,7 @@ class Ledger:
             if self.emergency_credit_outstanding(account_id) > 0:
                 raise BillingError(EMERGENCY_CREDIT_OUTSTANDING, {})
             return self.append(
-                NewEntry(account_id, "adjustment", at, amount, who, EMERGENCY_CREDIT_TAKEN)
+                NewEntry(account_id, "emergency_credit", at, amount, who, EMERGENCY_CREDIT_TAKEN)
             )
 
     def recover_emergency_credit(
@@ -1025,7 +1104,9 @@ class Ledger:
         recovered = min(paid, self.emergency_credit_outstanding(account_id))
         if recovered > 0:
             self.append(
-                NewEntry(account_id, "adjustment", at, -recovered, who, EMERGENCY_CREDIT_RECOVERED)
+                NewEntry(
+                    account_id, "emergency_credit", at, -recovered, who, EMERGENCY_CREDIT_RECOVERED
+                )
             )
         return recovered
 
@@ -1196,9 +1277,11 @@ class Ledger:
         return micro_to_kwh(row[0])
 
     def allowance_left(self, account_id: int, cycle: str | None) -> Decimal:
-        """Allowance kWh not yet used: of one cycle, or over the whole account (cycle None)."""
+        """Allowance kWh not yet used: of one cycle, or over the whole account (cycle None);
+        a vacant account's is its landlord-paid preset (`vacant_preset`)."""
         sql = (
-            "SELECT COALESCE(SUM(CASE WHEN kind = 'allowance' THEN kwh_micro END), 0)"
+            "SELECT COALESCE(SUM(CASE WHEN kind IN ('allowance', 'vacant_preset')"
+            " THEN kwh_micro END), 0)"
             " - COALESCE(SUM(CASE WHEN kind = 'charge' THEN allowance_micro END), 0)"
             " FROM entries WHERE account_id = ?"
         )

@@ -7,8 +7,9 @@ Statement data is JSON-able (money and kWh as strings) so it can be action respo
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import csv
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -16,6 +17,7 @@ import io
 import itertools
 import os
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -29,7 +31,16 @@ from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
-LISTED_KINDS = ("top_up", "reversal", "refund", "allowance", "fee", "adjustment", "settlement")
+LISTED_KINDS = (
+    "top_up",
+    "reversal",
+    "refund",
+    "allowance",
+    "emergency_credit",
+    "fee",
+    "adjustment",
+    "settlement",
+)
 CSV_COLUMNS = (
     "entry_id",
     "at",
@@ -53,8 +64,11 @@ CSV_COLUMNS = (
 )
 
 
+KWH_STEP = Decimal("0.001")
+
+
 def kwh_text(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.001")))
+    return str(value.quantize(KWH_STEP))
 
 
 def _daily_usage(
@@ -127,8 +141,8 @@ def statement_data(
             e.kind == "fee" and e.reference is not None
         )
 
-    def listed(kind: str) -> list[dict[str, Any]]:
-        return [line(e) for e in entries if e.kind == kind and not own_line(e)]
+    def listed(*kinds: str) -> list[dict[str, Any]]:
+        return [line(e) for e in entries if e.kind in kinds and not own_line(e)]
 
     standing = [e for e in entries if e.kind == "fee" and e.reference is not None]
 
@@ -163,7 +177,8 @@ def statement_data(
         "reversals": listed("reversal"),
         "refunds": listed("refund"),
         "fees": listed("fee"),
-        "adjustments": listed("adjustment"),
+        # Emergency credit taken and paid back shows among the adjustments, with its reason.
+        "adjustments": listed("adjustment", "emergency_credit"),
         "settlements": listed("settlement"),
         "charges_by_period": [
             {
@@ -351,24 +366,44 @@ def write_export(
     raise AssertionError  # unreachable: the count is endless
 
 
-def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RoomTotals:
+    """One room's figures for its cycle containing the totals' instant."""
+
+    cycle: str
+    income: Decimal
+    energy_kwh: Decimal
+    charged: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LandlordTotals:
+    """The landlord's figures over a gateway's rooms (exact Decimals, never formatted)."""
+
+    currency: str
+    income: Decimal
+    energy_kwh: Decimal
+    charged: Decimal
+    outstanding_debt: Decimal
+    debt_owed_after_move_out: Decimal
+    rooms: Mapping[str, RoomTotals]
+
+
+def landlord_totals(core: BillingCore, at: datetime | None = None) -> LandlordTotals:
     """Per room and overall, for each room's cycle containing `at`: income (top-ups less
     reversals and refunds, debt payments included), energy and its charges; plus debt
     outstanding now, of current tenants and still owed by those who moved out."""
     ledger = core.ledger
-    money = ledger.currency.format
+    minor = ledger.currency.minor_unit
     moment = core.now() if at is None else utc(at)
-    rooms: dict[str, dict[str, str]] = {}
+    rooms: dict[str, RoomTotals] = {}
     income_total = energy_total = charged_total = Decimal(0)
     for room_id in core.room_ids():
         cycle = core.calendar(room_id).cycle_containing(moment)
         income, energy, charged = ledger.room_cycle_totals(room_id, cycle.start, cycle.end)
-        rooms[room_id] = {
-            "cycle": cycle.key,
-            "income": money(income),
-            "energy_kwh": kwh_text(energy),
-            "charged": money(charged),
-        }
+        rooms[room_id] = RoomTotals(
+            cycle.key, income.quantize(minor), energy.quantize(KWH_STEP), charged.quantize(minor)
+        )
         income_total += income
         energy_total += energy
         charged_total += charged
@@ -384,12 +419,12 @@ def landlord_totals(core: BillingCore, at: datetime | None = None) -> dict[str, 
         ),
         Decimal(0),
     )
-    return {
-        "currency": ledger.currency.code,
-        "income": money(income_total),
-        "energy_kwh": kwh_text(energy_total),
-        "charged": money(charged_total),
-        "outstanding_debt": money(debt),
-        "debt_owed_after_move_out": money(owed_after_move_out),
-        "rooms": rooms,
-    }
+    return LandlordTotals(
+        currency=ledger.currency.code,
+        income=income_total.quantize(minor),
+        energy_kwh=energy_total.quantize(KWH_STEP),
+        charged=charged_total.quantize(minor),
+        outstanding_debt=debt.quantize(minor),
+        debt_owed_after_move_out=owed_after_move_out.quantize(minor),
+        rooms=MappingProxyType(rooms),
+    )

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import logging
+from types import MappingProxyType
 
 from ..profiles.model import FAULT_KEY, RELAY_KEY, Register  # noqa: TID252
 from .client import ModbusBus, Priority
@@ -20,7 +21,8 @@ _LOGGER = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class MeterReading:
-    """What one poll cycle read from one meter; a value is None when unread or implausible."""
+    """What one poll cycle read from one meter; a value is None when unread or implausible.
+    Read-only: the poller hands out its values and relay states as read-only mappings."""
 
     slave_id: int
     values: Mapping[str, float | None]
@@ -239,8 +241,8 @@ class Poller:
     ) -> MeterReading:
         return MeterReading(
             slave_id=meter.slave_id,
-            values=cycle.values,
-            relays=cycle.relays,
+            values=MappingProxyType(cycle.values),
+            relays=MappingProxyType(cycle.relays),
             available=health.available,
             complete=complete,
             read_at=health.last_success if complete else None,

@@ -1,8 +1,14 @@
-"""Relay commands: write, read back, retry with backoff until confirmed or given up."""
+"""Relay commands: write, read back, retry with backoff until confirmed or given up.
+
+`confirm_switch` is the one retry loop of every actuator: a meter's relay or a board channel
+(`switch_relay`) and an HA switch entity (the integration's `SwitchActuator`) each give it
+one attempt (command, then read back) and it retries with backoff.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..profiles.model import Profile, Relay  # noqa: TID252
@@ -63,6 +69,28 @@ async def read_relay(
     return relay_state(relay, words[0])
 
 
+type Attempt = Callable[[], Awaitable[tuple[bool | None, str | None]]]
+"""One try: send the command and read back; returns the state read (None: unknown) and
+the error that stopped the try, if any."""
+
+
+async def confirm_switch(
+    attempt: Attempt, on: bool, *, attempts: int = 3, backoff_s: float = 0.5
+) -> RelayResult:
+    """Try until the read-back shows `on`, waiting `backoff_s`, then twice that, between
+    tries; never raises for a device that does not answer (the try reports the error)."""
+    state: bool | None = None
+    error: str | None = None
+    for number in range(1, attempts + 1):
+        state, failure = await attempt()
+        if state is on:
+            return RelayResult(True, state, number)
+        error = failure or f"read back {state}, wanted {on}"
+        if number < attempts:
+            await asyncio.sleep(backoff_s * 2 ** (number - 1))
+    return RelayResult(False, state, attempts, error)
+
+
 async def switch_relay(  # noqa: PLR0917
     bus: ModbusBus,
     slave_id: int,
@@ -78,32 +106,31 @@ async def switch_relay(  # noqa: PLR0917
     relay = _relay(profile)
     if not 0 <= channel < relay.channels:
         raise ValueError(f"{profile.id} has no relay channel {channel}")
-    state: bool | None = None
-    error: str | None = None
-    for attempt in range(1, attempts + 1):
+    last: bool | None = None
+    known_serial = serial
+
+    async def attempt() -> tuple[bool | None, str | None]:
+        nonlocal last, known_serial
         try:
-            if relay.needs_serial and serial is None:
-                serial = await read_serial(bus, slave_id, profile)
+            if relay.needs_serial and known_serial is None:
+                known_serial = await read_serial(bus, slave_id, profile)
             await bus.write(
                 slave_id,
                 relay.write.function,
                 relay.write.address + channel,
-                relay.write_values(on, serial),
+                relay.write_values(on, known_serial),
                 priority=Priority.COMMAND,
                 pause_ms=profile.quirks.id_switch_pause_ms,
             )
             # Most meters show the new state at once; one whose read-back lags the
             # contacts gets its settle time and a second look before the attempt counts.
-            state = await read_relay(bus, slave_id, profile, channel)
-            if state is not on and relay.settle_ms:
+            last = await read_relay(bus, slave_id, profile, channel)
+            if last is not on and relay.settle_ms:
                 await asyncio.sleep(relay.settle_ms / 1000.0)
-                state = await read_relay(bus, slave_id, profile, channel)
+                last = await read_relay(bus, slave_id, profile, channel)
         except BusError as err:
-            error = f"{type(err).__name__}: {err}"
-        else:
-            if state is on:
-                return RelayResult(True, state, attempt)
-            error = f"read back {state}, wanted {on}"
-        if attempt < attempts:
-            await asyncio.sleep(backoff_s * 2 ** (attempt - 1))
-    return RelayResult(False, state, attempts, error)
+            # A failed try keeps the state read before it (None until one was read).
+            return last, f"{type(err).__name__}: {err}"
+        return last, None
+
+    return await confirm_switch(attempt, on, attempts=attempts, backoff_s=backoff_s)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, cast
 
 
@@ -100,6 +101,11 @@ class SupplyEvent:
 
     kind: EventKind
     data: Mapping[str, EventValue]
+
+    def __post_init__(self) -> None:
+        """Held by frozen decisions: the data is read-only too."""
+        if not isinstance(self.data, MappingProxyType):
+            object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
 
 
 class SupplyOperationError(Exception):

@@ -1,13 +1,18 @@
 """Relay confirmation: a pure state machine telling the HA layer what to send and when to read.
 
 The HA layer does the I/O and calls:
-- `relay_want` whenever the policy's relay target is known (every evaluation is fine),
-- `relay_read_back` at `RelayStep.read_back_at` with what it read (None: the read failed),
+- `relay_want` whenever the policy's relay target is known (every decision),
+- `relay_read_back` with what the command's read-back showed (None: the read failed),
 - `relay_observe` whenever routine polling reads the relay anyway.
 Each returns a `RelayStep`: the new tracker, a command to send now (or None), when to read
 back next (or None) and events to fire. `RelayTracker.phase is RelayPhase.FAULT` is the
 policy's `actuator_fault` input; a landlord "try again" (repair flow) is a fresh
 `RelayTracker()`, after which the next `relay_want` sends the command again.
+
+The machine can pace several attempts itself (`RelayConfig`); the integration runs it with
+one attempt and no read-back delay, because its actuators retry by themselves: one attempt
+of the machine is one `async_switch`, whose retries with backoff are `bus.relay`'s
+`confirm_switch` (the one retry loop), and its result goes to `relay_read_back` at once.
 """
 
 from __future__ import annotations
