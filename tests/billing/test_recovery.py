@@ -272,6 +272,16 @@ def test_recovery_never_exceeds_the_debt_nor_breaks_the_floor(
             occupied(world, reading="100")
             tenancy = world.core.tenancy_of("r1")
             assert tenancy is not None
+            account_id = tenancy.account_id
+
+            def last_entry_id() -> int:
+                return max(
+                    (e.entry_id for e in world.ledger.entries(account_id=account_id)), default=0
+                )
+
+            # The newest entry before each plan was set: terms set at the same instant as an
+            # entry (a frozen clock) are in force for it only if set before it.
+            set_after = [last_entry_id()]
             world.core.set_debt_plan(
                 "r1",
                 debt=Decimal(debt) / 100,
@@ -298,6 +308,7 @@ def test_recovery_never_exceeds_the_debt_nor_breaks_the_floor(
                 else:
                     assert isinstance(value, tuple)
                     pct, fixed, every, new_floor, added = value
+                    set_after.append(last_entry_id())
                     world.core.set_debt_plan(
                         "r1",
                         debt=Decimal(added) / 100,
@@ -322,7 +333,11 @@ def test_recovery_never_exceeds_the_debt_nor_breaks_the_floor(
                 if entry.kind != "adjustment" or entry.why not in DEBT_RECOVERY_REASONS:
                     continue
                 taken -= entry.amount
-                in_force = [plan for plan, _ in rows if plan.since <= entry.at]
+                in_force = [
+                    plan
+                    for (plan, _), after in zip(rows, set_after, strict=True)
+                    if after < entry.entry_id
+                ]
                 assert taken <= in_force[-1].debt
                 if entry.why != DEBT_LEFT_AT_MOVE_OUT:
                     assert entry.amount < 0

@@ -29,8 +29,15 @@ from .test_rooms import wait_simulated
 
 DOMAIN = "prepaid_power"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-ROOM = scenario.RoomPlan("Portal room", 1, "20.0000")
-NEIGHBOUR = scenario.RoomPlan("Neighbour flat", 5, "0.5000")
+# The sample building's meters with their own relay (1-5) are each another e2e test's; the
+# portal's room takes meter 5 (EM115), its neighbour a relay-board channel.
+ROOM = scenario.RoomPlan("Portal room", 5, "20.0000")
+NEIGHBOUR = scenario.RoomPlan(
+    "Neighbour flat",
+    7,
+    "0.5000",
+    actuator={"actuator_kind": "relay_board", "board": 100, "channel": 2},
+)
 NEIGHBOUR_TENANT = "Nadia Neighbour"
 NEIGHBOUR_BALANCE = "66.61"
 LOAD_W = 2000
