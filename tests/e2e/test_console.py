@@ -60,6 +60,11 @@ async def fill(browser: Browser, selector: str, value: str, event: str = "input"
     )
 
 
+async def dialog_closed(browser: Browser) -> None:
+    """An operation's dialog closes after its confirmation: the next button opens a new one."""
+    await browser.wait_for(f"!{find('prepaid-power-dialog')}", 20, "the dialog closed")
+
+
 async def text(browser: Browser, selector: str, within: float = 20) -> str:
     found: str = await browser.wait_for(
         f"(() => {{ const n = {find(selector)}; return n ? __pp.text(n) : null; }})()",
@@ -231,6 +236,7 @@ async def run_a_tenancy(
         await click(browser, "button.op.reverse_top_up")
         await click(browser, 'input[type="radio"][name="entry_id"]')
         await click(browser, "button.confirm")
+        await dialog_closed(browser)
         await balance_matches(browser, r"(^|\s)-?0\.\d\d", "the balance after the undo")
         await wait_relay(simulator, False)
 
@@ -243,6 +249,7 @@ async def run_a_tenancy(
         )
         await shows(browser, ".price-evening", "peak")
         await click(browser, "button.confirm")
+        await dialog_closed(browser)
         page = await ws.command(f"{DOMAIN}/room", device_id=device)
         assert page["tariff"]["kind"] == "tou"
         assert len(page["tariff"]["weekday"]) == 5
