@@ -26,13 +26,10 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.prepaid_power import operations as op
 from custom_components.prepaid_power.access import LandlordOnly
 from custom_components.prepaid_power.const import DOMAIN
 from custom_components.prepaid_power.portal_links import (
-    async_create_kiosk_link,
-    async_revoke_kiosk_link,
-    async_revoke_portal_link,
-    async_rotate_portal_link,
     portal_links,
 )
 from prepaid_power_gateway import Gateway
@@ -222,13 +219,17 @@ ENTITY_SERVICES: dict[str, tuple[str, str, Data]] = {
 }
 
 OPERATIONS: dict[str, Callable[[Doors, str], Awaitable[object]]] = {
-    "rotate_portal_link": lambda d, room_id: async_rotate_portal_link(d.hass, d.tenant, room_id),
-    "revoke_portal_link": lambda d, room_id: async_revoke_portal_link(d.hass, d.tenant, room_id),
-    "create_kiosk_link": lambda d, room_id: async_create_kiosk_link(
-        d.hass, d.tenant, [room_id], "x"
+    "rotate_portal_link": lambda d, room_id: op.rotate_portal_link(
+        d.hass, op.Caller.of(d.tenant), room_id
     ),
-    "revoke_kiosk_link": lambda d, _room_id: async_revoke_kiosk_link(
-        d.hass, d.tenant, portal_links(d.hass).kiosks()[0].kiosk_id or ""
+    "revoke_portal_link": lambda d, room_id: op.revoke_portal_link(
+        d.hass, op.Caller.of(d.tenant), room_id
+    ),
+    "create_kiosk_link": lambda d, room_id: op.create_kiosk_link(
+        d.hass, op.Caller.of(d.tenant), [room_id], "x"
+    ),
+    "revoke_kiosk_link": lambda d, _room_id: op.revoke_kiosk_link(
+        d.hass, op.Caller.of(d.tenant), portal_links(d.hass).kiosks()[0].kiosk_id or ""
     ),
 }
 
@@ -466,8 +467,8 @@ async def test_no_landlord_operation_succeeds_for_a_tenant(
     await hass.async_block_till_done()
 
     room_id = next(iter(entry.subentries))
-    await async_rotate_portal_link(hass, None, room_id)
-    await async_create_kiosk_link(hass, None, [room_id], "Corridor")
+    await op.rotate_portal_link(hass, op.Caller.of(None), room_id)
+    await op.create_kiosk_link(hass, op.Caller.of(None), [room_id], "Corridor")
     tenant = Context(user_id=tenant_user.id)
     await hass.services.async_call(
         "scene",

@@ -23,13 +23,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.prepaid_power import operations as op
 from custom_components.prepaid_power.access import LandlordOnly
 from custom_components.prepaid_power.portal import FAILED_BURST, REFILL_SECONDS, FailedTokens
 from custom_components.prepaid_power.portal_links import (
-    async_create_kiosk_link,
-    async_revoke_kiosk_link,
-    async_revoke_portal_link,
-    async_rotate_portal_link,
     portal_links,
     token_digest,
 )
@@ -136,7 +133,7 @@ async def portal(
             {"device_id": found.device_id, "tenant": tenant, "first_top_up": amount},
         )
     await poll(hass)
-    link = await async_rotate_portal_link(hass, None, setup.room.subentry_id)
+    link = await op.rotate_portal_link(hass, op.Caller.of(None), setup.room.subentry_id)
     setup.path = link.path
     return setup
 
@@ -266,7 +263,7 @@ async def test_rotate_and_revoke_end_the_old_link(
     assert token not in stored
     assert token_digest(token) in stored
 
-    link = await async_rotate_portal_link(hass, None, setup.room.subentry_id)
+    link = await op.rotate_portal_link(hass, op.Caller.of(None), setup.room.subentry_id)
     unknown = await setup.fetch("GET", "/prepaid_power/no-such-page")
     unknown_body = setup.bodies[-2]
     for path in (old, f"{old}/data", f"{old}/statement/2026-01-01"):
@@ -278,10 +275,10 @@ async def test_rotate_and_revoke_end_the_old_link(
     setup.path = link.path
     assert (await setup.data())["room"] == "Room 3"
 
-    assert await async_revoke_portal_link(hass, None, setup.room.subentry_id)
+    assert await op.revoke_portal_link(hass, op.Caller.of(None), setup.room.subentry_id)
     assert (await setup.fetch("GET", link.path)).status == 404
     assert portal_links(hass).room_link(setup.room.subentry_id) is None
-    assert not await async_revoke_portal_link(hass, None, setup.room.subentry_id)
+    assert not await op.revoke_portal_link(hass, op.Caller.of(None), setup.room.subentry_id)
 
 
 async def test_a_reloading_gateway_is_not_a_wrong_token(
@@ -404,8 +401,8 @@ async def test_kiosk_shows_chosen_rooms_balances_only(
     hass: HomeAssistant, simulated_gateway: Gateway, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     setup = await portal(hass, simulated_gateway, hass_client_no_auth, top_up="3")
-    kiosk = await async_create_kiosk_link(
-        hass, None, [setup.room.subentry_id, setup.other.subentry_id], "Corridor"
+    kiosk = await op.create_kiosk_link(
+        hass, op.Caller.of(None), [setup.room.subentry_id, setup.other.subentry_id], "Corridor"
     )
     page = await setup.fetch("GET", kiosk.path)
     assert page.status == 200
@@ -429,7 +426,7 @@ async def test_kiosk_shows_chosen_rooms_balances_only(
     room_token = setup.path.rsplit("/", 1)[1]
     assert (await setup.fetch("GET", f"/prepaid_power/k/{room_token}/data")).status == 404
     assert kiosk.kiosk_id is not None
-    assert await async_revoke_kiosk_link(hass, None, kiosk.kiosk_id)
+    assert await op.revoke_kiosk_link(hass, op.Caller.of(None), kiosk.kiosk_id)
     assert (await setup.fetch("GET", kiosk.path)).status == 404
 
 
@@ -444,10 +441,10 @@ async def test_link_operations_are_landlord_only(
     room_id = setup.room.subentry_id
     before = portal_links(hass).room_link(room_id)
     for call in (
-        async_rotate_portal_link(hass, tenant, room_id),
-        async_revoke_portal_link(hass, tenant, room_id),
-        async_create_kiosk_link(hass, tenant, [room_id], "x"),
-        async_revoke_kiosk_link(hass, tenant, "x"),
+        op.rotate_portal_link(hass, op.Caller.of(tenant), room_id),
+        op.revoke_portal_link(hass, op.Caller.of(tenant), room_id),
+        op.create_kiosk_link(hass, op.Caller.of(tenant), [room_id], "x"),
+        op.revoke_kiosk_link(hass, op.Caller.of(tenant), "x"),
     ):
         with pytest.raises(LandlordOnly):
             await call

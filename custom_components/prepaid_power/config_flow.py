@@ -123,10 +123,10 @@ from .const import (
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .portal_links import (
-    async_create_kiosk_link,
-    async_revoke_kiosk_link,
-    async_revoke_portal_link,
-    async_rotate_portal_link,
+    async_end_kiosk_link,
+    async_end_room_link,
+    async_new_kiosk_link,
+    async_new_room_link,
     portal_links,
 )
 from .profiles import ProfileSet, load_profiles
@@ -566,18 +566,20 @@ class GatewayOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """A room's private tenant link: make a new one (shown once; the old one ends) or
-        end it. The flow itself is for administrators only (HA's own rule)."""
+        end it. The flow itself is for administrators only (HA's own rule): it does what
+        `operations.rotate_portal_link` / `revoke_portal_link` do, without their check."""
+
         rooms = self._rooms()
         if not rooms:
             return self.async_abort(reason="no_rooms")
         if user_input is not None:
             room_id = user_input[CONF_ROOM]
             if user_input[CONF_LINK_ACTION] == LINK_REVOKE:
-                await async_revoke_portal_link(self.hass, None, room_id)
+                await async_end_room_link(self.hass, room_id)
                 return self.async_abort(
                     reason="portal_link_revoked", description_placeholders={"room": rooms[room_id]}
                 )
-            link = await async_rotate_portal_link(self.hass, None, room_id)
+            link = await async_new_room_link(self.hass, room_id)
             return self.async_abort(
                 reason="portal_link_made",
                 description_placeholders={"room": rooms[room_id], "url": link.url or link.path},
@@ -602,6 +604,7 @@ class GatewayOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """A kiosk link showing chosen rooms' balances and supply states; or end kiosks."""
+
         rooms = self._rooms()
         if not rooms:
             return self.async_abort(reason="no_rooms")
@@ -615,12 +618,10 @@ class GatewayOptionsFlow(OptionsFlow):
         if user_input is not None:
             if ended := user_input.get(CONF_KIOSKS_REVOKED):
                 for kiosk_id in ended:
-                    await async_revoke_kiosk_link(self.hass, None, kiosk_id)
+                    await async_end_kiosk_link(self.hass, kiosk_id)
                 return self.async_abort(reason="kiosk_links_revoked")
             if chosen := user_input.get(CONF_ROOMS):
-                link = await async_create_kiosk_link(
-                    self.hass, None, chosen, user_input.get(CONF_NAME, "")
-                )
+                link = await async_new_kiosk_link(self.hass, chosen, user_input.get(CONF_NAME, ""))
                 return self.async_abort(
                     reason="kiosk_link_made",
                     description_placeholders={"url": link.url or link.path},

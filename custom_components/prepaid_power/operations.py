@@ -128,6 +128,13 @@ from .dashboard import (
     room_url,
     view_paths,
 )
+from .portal_links import (
+    PortalLink,
+    async_end_kiosk_link,
+    async_end_room_link,
+    async_new_kiosk_link,
+    async_new_room_link,
+)
 from .rooms import Room, Rooms, current_reading
 from .settings import SettingsError, with_threshold
 
@@ -998,6 +1005,36 @@ def _import_payment(
     room_id: str, line: BankLine, who: str, core: BillingCore
 ) -> tuple[TopUp | None, Unmatched | None]:
     return core.import_payment(room_id, line, who=who)
+
+
+# --- tenant portal links (landlord) ----------------------------------------------------------
+
+
+@operation(LANDLORD)
+async def rotate_portal_link(hass: HomeAssistant, caller: Caller, room_id: str) -> PortalLink:
+    """A new private link for the room's tenant (shown once: only its hash is kept); the old
+    one ends at once, and every page open on it."""
+    return await async_new_room_link(hass, room_id)
+
+
+@operation(LANDLORD)
+async def revoke_portal_link(hass: HomeAssistant, caller: Caller, room_id: str) -> bool:
+    """End the room's link; False when it had none."""
+    return await async_end_room_link(hass, room_id)
+
+
+@operation(LANDLORD)
+async def create_kiosk_link(
+    hass: HomeAssistant, caller: Caller, room_ids: Sequence[str], name: str
+) -> PortalLink:
+    """A kiosk link for a corridor tablet: these rooms' balances and supply states only."""
+    return await async_new_kiosk_link(hass, room_ids, name)
+
+
+@operation(LANDLORD)
+async def revoke_kiosk_link(hass: HomeAssistant, caller: Caller, kiosk_id: str) -> bool:
+    """End a kiosk link; False when there is no such kiosk."""
+    return await async_end_kiosk_link(hass, kiosk_id)
 
 
 # --- supply (tenant-safe) --------------------------------------------------------------------

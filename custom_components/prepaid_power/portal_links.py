@@ -8,8 +8,8 @@ ledger is the append-only money record, and a link is a secret that is replaced 
 Since only the hash is kept, a link is shown once, when it is made (rotating makes a new one
 and ends the old at once); a lost link is rotated, never recovered.
 
-The landlord operations here are typed functions with their permission rule first, so every
-front end (the options flow, the console) calls the same ones.
+What a landlord does with links are operations (`operations.rotate_portal_link`, ...: their
+permission rule first); the functions here are what those operations do.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ import secrets
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .access import async_require_landlord
 from .compat import InputRefused
 from .const import DOMAIN
 
@@ -216,37 +215,31 @@ def _require_rooms(hass: HomeAssistant, room_ids: Sequence[str]) -> None:
             )
 
 
-async def async_rotate_portal_link(
-    hass: HomeAssistant, who: Context | None, room_id: str
-) -> PortalLink:
+async def async_new_room_link(hass: HomeAssistant, room_id: str) -> PortalLink:
     """A new private link for the room's tenant; the old one (if any) ends at once."""
-    await async_require_landlord(hass, who)
     _require_rooms(hass, [room_id])
     token, link = await portal_links(hass).async_add(KIND_ROOM, [room_id])
     return _made(hass, ROOM_PATH, token, link)
 
 
-async def async_revoke_portal_link(hass: HomeAssistant, who: Context | None, room_id: str) -> bool:
+async def async_end_room_link(hass: HomeAssistant, room_id: str) -> bool:
     """End the room's link (the room then has none); False when it had none."""
-    await async_require_landlord(hass, who)
     links = portal_links(hass)
     return await links.async_remove(links.room_link(room_id))
 
 
-async def async_create_kiosk_link(
-    hass: HomeAssistant, who: Context | None, room_ids: Sequence[str], name: str
+async def async_new_kiosk_link(
+    hass: HomeAssistant, room_ids: Sequence[str], name: str
 ) -> PortalLink:
     """A kiosk link for a corridor tablet: these rooms' balances and supply states only."""
-    await async_require_landlord(hass, who)
     chosen = list(dict.fromkeys(room_ids))
     _require_rooms(hass, chosen)
     token, link = await portal_links(hass).async_add(KIND_KIOSK, chosen, name=name.strip())
     return _made(hass, KIOSK_PATH, token, link)
 
 
-async def async_revoke_kiosk_link(hass: HomeAssistant, who: Context | None, kiosk_id: str) -> bool:
+async def async_end_kiosk_link(hass: HomeAssistant, kiosk_id: str) -> bool:
     """End a kiosk link; False when there is no such kiosk."""
-    await async_require_landlord(hass, who)
     links = portal_links(hass)
     return await links.async_remove(
         next((link for link in links.kiosks() if link.kiosk_id == kiosk_id), None)

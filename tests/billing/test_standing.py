@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 import os
 from pathlib import Path
 import tempfile
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 import pytest
 
 from custom_components.prepaid_power.billing import errors
@@ -114,7 +115,7 @@ def test_a_dst_day_is_one_day(world_factory: object) -> None:
     )
     start = datetime(2026, 3, 29, 1, tzinfo=UTC)  # 03:00 CEST, 2 of the 23 hours gone
     assert day_share(date(2026, 3, 29), BERLIN, start, datetime(2026, 4, 1, tzinfo=UTC)) == (
-        Decimal(21) / 23
+        Fraction(21, 23)
     )
 
 
@@ -128,6 +129,8 @@ def test_a_bad_standing_charge_is_refused(world: World, charge: Decimal, key: st
     assert caught.value.key == key
 
 
+# Found in CI: 23/24 + 6.9/24 of a day summed as decimals fell short of 2.99 (floored 2.98).
+@example(rate_cents=240, move_in_minutes=0, postings=[1], stay_minutes=1794, start_month=1)
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rate_cents=st.integers(min_value=1, max_value=999),
@@ -162,13 +165,13 @@ def test_standing_charge_per_day_times_days_is_what_is_posted(
             world.clock.now = end
             world.core.move_out("r1", "100", who="a")
             calendar = CycleCalendar(BERLIN, 5)
-            exact: dict[str, Decimal] = defaultdict(Decimal)
+            exact: dict[str, Fraction] = defaultdict(Fraction)
             day = start.astimezone(BERLIN).date()
             while day <= end.astimezone(BERLIN).date():
                 cycle = calendar.cycle_containing(
                     datetime.combine(day, datetime.min.time(), BERLIN)
                 )
-                exact[cycle.key] += rate * day_share(day, BERLIN, start, end)
+                exact[cycle.key] += Fraction(rate) * day_share(day, BERLIN, start, end)
                 day += timedelta(days=1)
             posted: dict[str, Decimal] = defaultdict(Decimal)
             for entry in standing(world, tenancy.account_id):
@@ -179,8 +182,9 @@ def test_standing_charge_per_day_times_days_is_what_is_posted(
                 )
                 posted[cycle.key] -= entry.amount
             for key in exact.keys() | posted.keys():
-                assert abs(posted[key] - exact[key]) < Decimal("0.01"), key
-            total_exact = sum(exact.values(), Decimal(0))
-            assert 0 <= total_exact - sum(posted.values(), Decimal(0)) < Decimal("0.01")
+                assert abs(Fraction(posted[key]) - exact[key]) < Fraction(1, 100), key
+            total_exact = sum(exact.values(), Fraction(0))
+            total_posted = Fraction(sum(posted.values(), Decimal(0)))
+            assert 0 <= total_exact - total_posted < Fraction(1, 100)
         finally:
             world.ledger.close()

@@ -5,7 +5,9 @@ move-out days (see README.md, "Standing charge"). Pure date arithmetic; the core
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
+import math
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -29,24 +31,24 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
 
 
-def day_share(day: date, tz: ZoneInfo, start: datetime, end: datetime) -> Decimal:
-    """Which part of the local day [start, end) covers (1 for a whole day)."""
+def day_share(day: date, tz: ZoneInfo, start: datetime, end: datetime) -> Fraction:
+    """Which part of the local day [start, end) covers (1 for a whole day), exactly: a
+    decimal share (23 of 24 hours) would make a sum of shares fall short of a whole number
+    and a floored amount one minor unit too low."""
     first, last = day_bounds(day, tz)
     covered = min(last, utc(end)) - max(first, utc(start))
     if covered <= timedelta(0):
-        return Decimal(0)
-    if covered == last - first:
-        return Decimal(1)
-    return Decimal(covered // timedelta(microseconds=1)) / Decimal(
-        (last - first) // timedelta(microseconds=1)
+        return Fraction(0)
+    return Fraction(
+        covered // timedelta(microseconds=1), (last - first) // timedelta(microseconds=1)
     )
 
 
 def day_amount(
     rate: Decimal,
     minor_unit: Decimal,
-    moved_in_share: Decimal,
-    day_share_value: Decimal,
+    moved_in_share: Fraction,
+    day_share_value: Fraction,
     *,
     first: bool,
 ) -> Decimal:
@@ -55,9 +57,10 @@ def day_amount(
     total to `floor(rate * sum of shares)`, so a tenancy's standing charges are within one
     minor unit of rate * days however it starts and ends."""
 
-    def floor(value: Decimal) -> Decimal:
-        return value.quantize(minor_unit, rounding=ROUND_FLOOR)
+    def floor(share: Fraction) -> Decimal:
+        # rate * share, floored to the minor unit, in exact rational arithmetic.
+        return math.floor(Fraction(rate) * share / Fraction(minor_unit)) * minor_unit
 
     if first:
-        return floor(rate * day_share_value)
-    return floor(rate * (moved_in_share + day_share_value)) - floor(rate * moved_in_share)
+        return floor(day_share_value)
+    return floor(moved_in_share + day_share_value) - floor(moved_in_share)
