@@ -10,7 +10,7 @@ note, so the demo grows with the integration.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 import time
 from typing import Any
@@ -290,6 +290,22 @@ async def add_room(
         [room_form(plan, schedules)],
         within=60,
     )
+
+
+async def ensure_rooms(
+    client: HassClient, ws: HassWebSocket, entry_id: str, plans: Iterable[RoomPlan]
+) -> dict[str, str]:
+    """The rooms of `plans`, each added through the room flow unless the gateway has it
+    already (tests share one stack); room name -> subentry id of every room."""
+    rooms = await subentry_ids(ws, entry_id)
+    missing = [plan for plan in plans if plan.name not in rooms]
+    for plan in missing:
+        result = await add_room(client, entry_id, plan)
+        assert result["type"] == "create_entry", result
+    if missing:
+        rooms = await subentry_ids(ws, entry_id)
+        await wait_entry_loaded(ws, entry_id)
+    return rooms
 
 
 async def subentry_ids(ws: HassWebSocket, entry_id: str) -> dict[str, str]:

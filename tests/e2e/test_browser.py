@@ -58,12 +58,7 @@ async def test_tenant_sees_the_balance(
         pytest.fail(f"the browser test needs Chromium: {err}")
 
     async with await landlord.websocket() as ws:
-        rooms = await scenario.subentry_ids(ws, e2e.entry_id)
-        if ROOM.name not in rooms:
-            result = await scenario.add_room(landlord, e2e.entry_id, ROOM)
-            assert result["type"] == "create_entry", result
-            rooms = await scenario.subentry_ids(ws, e2e.entry_id)
-            await scenario.wait_entry_loaded(ws, e2e.entry_id)
+        rooms = await scenario.ensure_rooms(landlord, ws, e2e.entry_id, (ROOM,))
         subentry = rooms[ROOM.name]
         ids = await scenario.wait_for(lambda: _room_entities(ws, subentry), 30, "room entities")
         device = await scenario.room_device_id(ws, subentry)

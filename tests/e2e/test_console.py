@@ -117,12 +117,7 @@ async def wait_relay(simulator: SimulatorClient, on: bool, within: float = 20) -
 
 async def console_room(landlord: HassClient, ws: HassWebSocket, e2e: E2E) -> str:
     """The console's room (made once): its device id."""
-    rooms = await scenario.subentry_ids(ws, e2e.entry_id)
-    if ROOM.name not in rooms:
-        result = await scenario.add_room(landlord, e2e.entry_id, ROOM)
-        assert result["type"] == "create_entry", result
-        rooms = await scenario.subentry_ids(ws, e2e.entry_id)
-        await scenario.wait_entry_loaded(ws, e2e.entry_id)
+    rooms = await scenario.ensure_rooms(landlord, ws, e2e.entry_id, (ROOM,))
     return str(await scenario.room_device_id(ws, rooms[ROOM.name]))
 
 

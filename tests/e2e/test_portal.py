@@ -87,13 +87,7 @@ async def test_tenant_portal(
     base = e2e.stack.ha_url
     await simulator.meter(ROOM.slave, load_w=LOAD_W, relay=True)
     async with await landlord.websocket() as ws:
-        rooms = await scenario.subentry_ids(ws, e2e.entry_id)
-        for plan in (ROOM, NEIGHBOUR):
-            if plan.name not in rooms:
-                result = await scenario.add_room(landlord, e2e.entry_id, plan)
-                assert result["type"] == "create_entry", result
-        rooms = await scenario.subentry_ids(ws, e2e.entry_id)
-        await scenario.wait_entry_loaded(ws, e2e.entry_id)
+        rooms = await scenario.ensure_rooms(landlord, ws, e2e.entry_id, (ROOM, NEIGHBOUR))
         room_id, neighbour_id = rooms[ROOM.name], rooms[NEIGHBOUR.name]
         device = await scenario.wait_for(
             lambda: _device(ws, room_id), 30, "the portal room's device"
