@@ -104,7 +104,8 @@ def commands(device: str, top_up_id: int) -> dict[str, dict[str, Any]]:
     return {
         "rooms": {},
         "rooms/subscribe": {},
-        "report": {},
+        "report": {"month": "2026-01"},
+        "statements": {"month": "2026-01"},
         "room": {"device_id": device},
         "ledger": {"device_id": device},
         "top_up/preview": {"device_id": device, "amount": "5"},
@@ -241,6 +242,34 @@ async def test_top_up_previews_then_pays_once_per_reference(
     assert await ledger_rows(room) == before
 
 
+async def test_a_top_up_note_is_in_the_ledger_and_on_the_receipt(
+    hass: HomeAssistant, room: MockConfigEntry, console: Console
+) -> None:
+    """The note is the entry's `why`, on the receipt and in the ledger page; a note too long
+    or with control characters is refused translated and changes nothing."""
+    device = device_id(hass, room)
+    await console.ok("move_in", device_id=device, tenant="Alice")
+    paid = await console.ok(
+        "top_up", device_id=device, amount="5", note="  Paid by her mother, 妈妈  "
+    )
+    assert paid["result"]["why"] == "Paid by her mother, 妈妈"
+    page = await console.ok("ledger", device_id=device)
+    assert page["entries"][0]["why"] == "Paid by her mother, 妈妈"
+    plain = await console.ok("top_up", device_id=device, amount="1")
+    assert plain["result"]["why"] == "top-up"
+    before = await ledger_rows(room)
+    for note, key, placeholders in (
+        ("x" * 201, "note_too_long", {"room": "Room 3", "max": "200", "length": "201"}),
+        ("two\nlines", "note_invalid", {"room": "Room 3"}),
+        ("bell\x07", "note_invalid", {"room": "Room 3"}),
+    ):
+        error = await console.error("top_up", device_id=device, amount="5", note=note)
+        assert error["translation_key"] == key, error
+        assert error["translation_placeholders"] == placeholders
+        assert error["message"]
+    assert await ledger_rows(room) == before
+
+
 async def test_room_page_ledger_statements_and_usage(
     hass: HomeAssistant, room: MockConfigEntry, console: Console, simulated_gateway: Gateway
 ) -> None:
@@ -321,6 +350,11 @@ async def test_move_out_preview_matches_the_settlement(
     before = await ledger_rows(room)
     preview = await console.ok("move_out/preview", device_id=device)
     assert await ledger_rows(room) == before
+    assert preview["waiting_fees"] == "0.00"
+    assert preview["statement_data"]["moved_out_at"] is not None  # the closing statement
+    assert preview["entries"][-1]["kind"] == "settlement"
+    error = await console.error("move_out/preview", device_id=device, final_reading="-1")
+    assert error["translation_key"] == "amount_negative", error
     assert preview["tenant"] == "Alice"
     assert Decimal(preview["refund_owed"]) == Decimal(preview["balance"]) > 0
     assert Decimal(preview["balance"]) < 10
@@ -452,3 +486,75 @@ async def test_report_of_the_cycle_for_rooms_and_building(
     assert Decimal(row["energy_kwh"]) == Decimal(report["energy_kwh"]) >= Decimal("0.049")
     assert Decimal(report["charged"]) == Decimal(row["charged"])
     assert report["supply_states"] == {"on": 1}
+
+
+async def test_report_of_a_month_and_its_statements_on_one_page(
+    hass: HomeAssistant, room: MockConfigEntry, console: Console
+) -> None:
+    """A month's report is each room's cycle starting in it (this month: the same as the
+    report of now; an earlier one before anyone moved in: nothing); the month-end statements
+    of every room as one page; months not begun or malformed refused."""
+    device = device_id(hass, room)
+    await console.ok("move_in", device_id=device, tenant="Alice", first_top_up="10")
+    today = dt_util.now().date()
+    this_month = today.isoformat()[:7]
+    last_month = (today.replace(day=1) - timedelta(days=1)).isoformat()[:7]
+    now = await console.ok("report")
+    report = await console.ok("report", month=this_month)
+    assert report["month"] == this_month
+    assert report["months"] == [this_month]
+    assert {k: v for k, v in report.items() if k != "month"} == {
+        k: v for k, v in now.items() if k != "month"
+    }
+    assert report["rooms"][0]["debt"] == "0.00"
+    assert report["income"] == "10.00"
+    earlier = await console.ok("report", month=last_month)
+    assert (earlier["income"], earlier["energy_kwh"]) == ("0.00", "0.000")
+    assert earlier["rooms"][0]["cycle"] == f"{last_month}-01"
+
+    page = await console.ok("statements", month=this_month, language="zh-hans")
+    assert page["language"] == "zh-Hans"
+    (statement,) = page["statements"]
+    assert (statement["room"], statement["tenant"], statement["gateway"]) == (
+        "Room 3",
+        "Alice",
+        room.title,
+    )
+    assert statement["closing_balance"] == "10.00"
+    assert "Alice" in statement["text"]
+    assert "10.00" in statement["text"]
+    assert (await console.ok("statements", month=last_month))["statements"] == []
+
+    next_month = (today.replace(day=28) + timedelta(days=4)).isoformat()[:7]
+    for command in ("report", "statements"):
+        error = await console.error(command, month=next_month)
+        assert error["translation_key"] == "cycle_not_started", (command, error)
+        error = await console.error(command, month="1800-01")
+        assert error["translation_key"] == "date_out_of_range", (command, error)
+        for bad in ("2026-13", "2026-1", "January"):
+            assert (await console.error(command, month=bad))["code"] == "invalid_format"
+
+
+async def test_room_page_shows_the_debt_and_its_recovery_plan(
+    hass: HomeAssistant, room: MockConfigEntry, console: Console
+) -> None:
+    """No plan: the debt owed only; a plan set by its action: recorded, recovered (from a
+    top-up) and remaining, with its terms."""
+    device = device_id(hass, room)
+    await console.ok("move_in", device_id=device, tenant="Alice", first_top_up="20")
+    page = await console.ok("room", device_id=device)
+    assert page["debt"] == {"owed": "0.00", "plan": None}
+    await hass.services.async_call(
+        DOMAIN,
+        "set_debt_plan",
+        {"device_id": device, "debt": "30", "reason": "arrears", "percent": 25, "floor": "5"},
+        blocking=True,
+    )
+    await console.ok("top_up", device_id=device, amount="40")
+    plan = (await console.ok("room", device_id=device))["debt"]["plan"]
+    assert {k: plan[k] for k in ("recorded", "recovered", "remaining")} == {
+        "recorded": "30.00",
+        "recovered": "10.00",
+        "remaining": "20.00",
+    }
+    assert plan["terms"] == {"percent": "25.00", "fixed": "0.00", "every": "day", "floor": "5.00"}

@@ -52,6 +52,7 @@ from decimal import Decimal
 from functools import partial, wraps
 from pathlib import Path
 from typing import Any, Concatenate, Final, Literal
+import unicodedata
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
@@ -152,6 +153,9 @@ FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2999
 # Entry ids are SQLite integers.
 MAX_ENTRY_ID: Final = 2**63 - 1
+# A top-up's note: one line of text (control characters, line and paragraph breaks refused).
+NOTE_MAX: Final = 200
+NOT_IN_A_NOTE: Final = frozenset({"Cc", "Zl", "Zp"})
 # A grace beyond a year is not a grace (and a billion days overflows every clock).
 MAX_GRACE: Final = timedelta(days=366)
 # Why the supply switch forced the supply off (shown to the tenant as the reason).
@@ -213,6 +217,13 @@ def refusals(room: str | None = None) -> Iterator[None]:
         raise refused(err.key, {**err.placeholders, **named}) from err
 
 
+async def run_on[T](rooms: Rooms, call: Callable[[BillingCore], T], name: str | None = None) -> T:
+    """Run on a gateway's ledger thread (the one way in): the core's refusals translated,
+    naming the room or gateway `name`."""
+    with refusals(name):
+        return await rooms.billing.run(call)
+
+
 @dataclass(frozen=True, slots=True)
 class RoomTarget:
     """The room an operation names, with its gateway."""
@@ -233,8 +244,16 @@ class RoomTarget:
         return None if state is None or state.vacant else state.summary.live_balance
 
     async def run[T](self, call: Callable[[BillingCore], T]) -> T:
-        """Run on the gateway's ledger thread."""
-        return await self.rooms.billing.run(call)
+        """Run on the gateway's ledger thread; the core's refusals translated, naming the room."""
+        return await run_on(self.rooms, call, self.room.name)
+
+    def reading_now(self) -> str:
+        """The room's meter reading now, as the baseline of a move in or out."""
+        readings = self.coordinator.data.readings
+        reading = current_reading(readings, self.room.slave_id, self.room.energy_key)
+        if reading is None:
+            raise refused("meter_unavailable", {"room": self.room.name})
+        return str(reading)
 
 
 def loaded_entries(hass: HomeAssistant) -> list[PrepaidPowerConfigEntry]:
@@ -351,15 +370,6 @@ def _file_name(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
-def _current_reading(target: RoomTarget) -> str:
-    """The room's meter reading now, as the baseline of a move in or out."""
-    readings = target.coordinator.data.readings
-    reading = current_reading(readings, target.room.slave_id, target.room.energy_key)
-    if reading is None:
-        raise refused("meter_unavailable", {"room": target.room.name})
-    return str(reading)
-
-
 async def _async_money_moved(
     hass: HomeAssistant,
     target: RoomTarget,
@@ -413,7 +423,7 @@ async def move_in(
     allowance_pro_rata: bool | None = None,
 ) -> Tenancy:
     """Open a tenancy at the given reading (default: the meter's reading now)."""
-    opening = opening_reading or _current_reading(target)
+    opening = opening_reading or target.reading_now()
     tenancy = await target.run(
         lambda core: core.move_in(
             target.room.subentry_id,
@@ -448,7 +458,7 @@ async def move_out(
     final_reading: Number | None = None,
 ) -> MoveOut:
     """Close the tenancy at the given reading (default: now), settle it to zero."""
-    final = final_reading or _current_reading(target)
+    final = final_reading or target.reading_now()
     room_id = target.room.subentry_id
     language = statement_language(hass)
     template = await hass.async_add_executor_job(statement_template, hass, language)
@@ -463,6 +473,19 @@ async def move_out(
     return moved_out
 
 
+def _note(target: RoomTarget, note: str) -> str:
+    """A top-up's note as the ledger keeps it: one line of at most `NOTE_MAX` characters."""
+    text = note.strip()
+    if len(text) > NOTE_MAX:
+        raise refused(
+            "note_too_long",
+            {"room": target.room.name, "max": str(NOTE_MAX), "length": str(len(text))},
+        )
+    if any(unicodedata.category(c) in NOT_IN_A_NOTE for c in text):
+        raise refused("note_invalid", {"room": target.room.name})
+    return text
+
+
 @room_operation(LANDLORD)
 async def top_up(
     hass: HomeAssistant,
@@ -472,12 +495,20 @@ async def top_up(
     *,
     method: str = "cash",
     reference: str | None = None,
+    note: str = "",
 ) -> TopUp:
     """Record a payment; emergency credit taken earlier is paid back from it first. A known
-    reference returns the first payment (`created` False) and changes nothing."""
+    reference returns the first payment (`created` False) and changes nothing. The `note`
+    (who paid, for what) is the entry's `why` in the ledger, on the receipt and statement."""
+    why = _note(target, note)
     paid = await target.run(
         lambda core: core.top_up(
-            target.room.subentry_id, amount, method=method, reference=reference, who=caller.who
+            target.room.subentry_id,
+            amount,
+            method=method,
+            reference=reference,
+            who=caller.who,
+            why=why,
         )
     )
     if paid.created:

@@ -229,7 +229,16 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "top_up",
-        vol.Schema({**ROOM, vol.Required("amount"): amount_text, **METHOD, **REFERENCE}),
+        vol.Schema(
+            {
+                **ROOM,
+                vol.Required("amount"): amount_text,
+                **METHOD,
+                **REFERENCE,
+                # Its bounds are the operation's, with a translated refusal.
+                vol.Optional("note"): cv.string,
+            }
+        ),
         op.top_up,
         _topped_up,
     ),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
+import re
 from typing import Any, Final, TypedDict
 
 from homeassistant.components.websocket_api import async_register_command
@@ -47,31 +48,42 @@ from .billing.core import BillingCore
 from .billing.history import (
     HISTORY_DAYS,
     PAGE_MAX,
+    cycle_statements,
     daily_history,
+    debts_at_cycle_end,
     ledger_page,
     move_out_preview,
     payment_totals,
     payments,
+    report_months,
     statement_cycles,
     tariff_preview,
+    tenancy_debt,
     top_up_preview,
 )
 from .billing.ledger import Tenancy
-from .billing.statement import kwh_text, landlord_totals
+from .billing.statement import (
+    LandlordTotals,
+    kwh_text,
+    landlord_totals,
+    render_statement,
+    report_cycle,
+)
 from .billing.tariff import tariff_to_dict
 from .compat import InputRefused, vol
 from .const import DOMAIN
 from .control import SupplyState
 from .coordinator import PrepaidPowerConfigEntry
+from .cycle_end import language_code, statement_language, statement_template
 from .operations import (
     Caller,
     RoomTarget as Target,
     check_date,
     find_room,
     loaded_entries,
-    refusals,
+    run_on,
 )
-from .rooms import Room, Rooms, current_reading
+from .rooms import Room, current_reading
 from .services import ACTIONS_BY_NAME, amount_text, async_run_action
 from .settings import currency_of
 
@@ -82,6 +94,17 @@ ISSUE_SUSPECT_READING: Final = "suspect_reading"
 PAGE_DEFAULT = 50
 # The console's preview of a tariff: the price now and at this local hour (the evening peak).
 PREVIEW_HOUR = 19
+MONTH_PATTERN: Final = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# What the month-end statements page shows of each statement's data, besides its text.
+STATEMENT_HEADER: Final = (
+    "room_id",
+    "room",
+    "tenancy_id",
+    "tenant",
+    "cycle",
+    "cycle_last_day",
+    "closing_balance",
+)
 # The landlord operations the console offers, each the action of the same name.
 OPERATIONS: Final = (
     "top_up",
@@ -211,17 +234,6 @@ def _room_row(hass: HomeAssistant, target: Target) -> RoomRow:
     )
 
 
-async def _run_on[T](rooms: Rooms, name: str, call: Callable[[BillingCore], T]) -> T:
-    """Run a reading query on a gateway's ledger thread; a refusal is translated."""
-    with refusals(name):
-        return await rooms.billing.run(call)
-
-
-async def _run[T](target: Target, call: Callable[[BillingCore], T]) -> T:
-    """Run on the room's ledger thread (see `_run_on`)."""
-    return await _run_on(target.rooms, target.room.name, call)
-
-
 async def _async_operate(
     hass: HomeAssistant,
     connection: ActiveConnection,
@@ -314,7 +326,8 @@ async def _subscribe_rooms(
 
 
 async def _room(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
-    """A room's page: its row, summary, tariff, ledger (first page), statements, usage."""
+    """A room's page: its row, summary, tariff, ledger (first page), statements, usage, and
+    the tenancy's debt with its recovery plan."""
     target = find_room(hass, msg[ATTR_DEVICE_ID])
     room = target.room
     days: int = msg["days"]
@@ -335,6 +348,7 @@ async def _room(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str
         upcoming = [v for v in core.tariff_versions(room.subentry_id) if v.effective_from > now]
         return {
             "tenancy": None if tenancy is None else _tenancy_data(tenancy),
+            "debt": None if tenancy is None else tenancy_debt(core, tenancy),
             "tariff": None if version is None else tariff_to_dict(version.tariff),
             "tariff_from": None if version is None else version.effective_from.isoformat(),
             "upcoming_tariffs": [
@@ -346,7 +360,7 @@ async def _room(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str
             "history": daily_history(core, room.subentry_id, days),
         }
 
-    result = await _run(target, page)
+    result = await target.run(page)
     connection.send_result(msg["id"], {"room": _room_row(hass, target), **result})
 
 
@@ -381,15 +395,14 @@ async def _ledger(hass: HomeAssistant, connection: ActiveConnection, msg: dict[s
         )
         return ledger_page(core, account, msg["offset"], msg["limit"])
 
-    connection.send_result(msg["id"], await _run(target, page))
+    connection.send_result(msg["id"], await target.run(page))
 
 
 async def _preview_top_up(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     target = find_room(hass, msg[ATTR_DEVICE_ID])
-    result = await _run(
-        target,
+    result = await target.run(
         lambda core: top_up_preview(
             core, target.room.subentry_id, msg["amount"], msg.get("reference")
         ),
@@ -400,8 +413,10 @@ async def _preview_top_up(
 async def _preview_move_out(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
+    """The move-out's settlement and closing statement, by the move-out itself run dry."""
     target = find_room(hass, msg[ATTR_DEVICE_ID])
-    result = await _run(target, lambda core: move_out_preview(core, target.room.subentry_id))
+    final = msg.get("final_reading") or target.reading_now()
+    result = await target.run(lambda core: move_out_preview(core, target.room.subentry_id, final))
     connection.send_result(msg["id"], result)
 
 
@@ -414,8 +429,7 @@ async def _preview_set_tariff(
     evening = datetime.combine(now.date(), time(PREVIEW_HOUR), tzinfo=now.tzinfo)
     if evening <= now:
         evening += timedelta(days=1)
-    prices = await _run(
-        target,
+    prices = await target.run(
         lambda core: tariff_preview(core, target.room.subentry_id, msg["tariff"], (now, evening)),
     )
     connection.send_result(msg["id"], {"now": prices[0], "evening": prices[1]})
@@ -437,8 +451,8 @@ async def async_payments(hass: HomeAssistant, start: date, end: date) -> dict[st
     end_at = datetime.combine(end, time(0), tzinfo=tz)
     found: list[dict[str, Any]] = []
     for entry in loaded_entries(hass):
-        rows = await _run_on(
-            entry.runtime_data.rooms, entry.title, lambda core: payments(core, start_at, end_at)
+        rows = await run_on(
+            entry.runtime_data.rooms, lambda core: payments(core, start_at, end_at), entry.title
         )
         found += [{**row, "gateway": entry.title} for row in rows]
     found.sort(key=lambda row: row["at"])
@@ -453,17 +467,36 @@ async def _payments(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     connection.send_result(msg["id"], await async_payments(hass, msg["start"], msg["end"]))
 
 
+def _month(value: Any) -> date:
+    """A report's month, "2026-11" (its day: the 1st)."""
+    text = cv.string(value)
+    if not MONTH_PATTERN.fullmatch(text):
+        raise vol.Invalid("expected a month such as 2026-11")
+    return date.fromisoformat(f"{text}-01")
+
+
 async def _report(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
-    """This cycle's income, energy and charges per room and for the building, the debt
-    outstanding, and how many rooms are in each supply state."""
+    """Income, energy and charges per room and for the building in each room's cycle
+    containing now, or starting in the `month` asked for; each room's debt when that cycle
+    ended; the debt outstanding now; how many rooms are in each supply state now; and the
+    months that can be asked for."""
+    month: date | None = msg.get("month")
+    check_date("month", month)
     sums = dict.fromkeys(
         ("income", "charged", "outstanding_debt", "debt_owed_after_move_out"), Decimal(0)
     )
     energy = Decimal(0)
     rooms: list[dict[str, Any]] = []
+    months: set[str] = set()
     entries = loaded_entries(hass)
     for entry in entries:
-        totals = await _run_on(entry.runtime_data.rooms, entry.title, landlord_totals)
+
+        def figures(core: BillingCore) -> tuple[LandlordTotals, dict[str, Decimal], list[str]]:
+            totals = landlord_totals(core, month=month)
+            return totals, debts_at_cycle_end(core, totals), report_months(core)
+
+        totals, debts, known = await run_on(entry.runtime_data.rooms, figures, entry.title)
+        months.update(known)
         for key in sums:
             sums[key] += getattr(totals, key)
         energy += totals.energy_kwh
@@ -478,6 +511,7 @@ async def _report(hass: HomeAssistant, connection: ActiveConnection, msg: dict[s
                 "income": money(row.income),
                 "energy_kwh": kwh_text(row.energy_kwh),
                 "charged": money(row.charged),
+                "debt": money(debts[room_id]),
             }
             for room_id, row in totals.rooms.items()
         ]
@@ -486,11 +520,52 @@ async def _report(hass: HomeAssistant, connection: ActiveConnection, msg: dict[s
     connection.send_result(
         msg["id"],
         {
+            "month": None if month is None else month.isoformat()[:7],
+            "months": sorted(months, reverse=True),
             "currency": currency.code,
             **{key: currency.format(value) for key, value in sums.items()},
             "energy_kwh": kwh_text(energy),
             "rooms": sorted(rooms, key=lambda row: (row["gateway"], row["room"])),
             "supply_states": dict(sorted(states.items())),
+        },
+    )
+
+
+async def _statements(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The month-end statements of all rooms: every tenancy's statement for its room's
+    cycle starting in `month` (accrued usage posted first while that cycle runs)."""
+    month: date = msg["month"]
+    check_date("month", month)
+    language = statement_language(hass, msg.get("language"))
+    template = await hass.async_add_executor_job(statement_template, hass, language)
+    found: list[dict[str, Any]] = []
+    for entry in loaded_entries(hass):
+
+        def build(core: BillingCore) -> list[dict[str, Any]]:
+            now = core.now()
+            for room_id in core.room_ids():
+                if core.tenancy_of(room_id) and report_cycle(core, room_id, month).end > now:
+                    core.flush(room_id)
+            return [
+                {
+                    **{key: data[key] for key in STATEMENT_HEADER},
+                    "text": render_statement(data, language=language, template=template),
+                }
+                for data in cycle_statements(core, month)
+            ]
+
+        found += [
+            {**row, "gateway": entry.title}
+            for row in await run_on(entry.runtime_data.rooms, build, entry.title)
+        ]
+    connection.send_result(
+        msg["id"],
+        {
+            "month": month.isoformat()[:7],
+            "language": language,
+            "statements": sorted(found, key=lambda row: (row["gateway"], row["room"])),
         },
     )
 
@@ -515,7 +590,15 @@ def async_setup_websocket_api(hass: HomeAssistant) -> None:
     commands: list[tuple[dict[Any, Any], Handler]] = [
         ({vol.Required("type"): f"{PREFIX}rooms"}, _rooms),
         ({vol.Required("type"): f"{PREFIX}rooms/subscribe"}, _subscribe_rooms),
-        ({vol.Required("type"): f"{PREFIX}report"}, _report),
+        ({vol.Required("type"): f"{PREFIX}report", vol.Optional("month"): _month}, _report),
+        (
+            {
+                vol.Required("type"): f"{PREFIX}statements",
+                vol.Required("month"): _month,
+                vol.Optional("language"): language_code,
+            },
+            _statements,
+        ),
         (
             {
                 vol.Required("type"): f"{PREFIX}room",
@@ -548,7 +631,14 @@ def async_setup_websocket_api(hass: HomeAssistant) -> None:
             },
             _preview_top_up,
         ),
-        ({vol.Required("type"): f"{PREFIX}move_out/preview", **DEVICE}, _preview_move_out),
+        (
+            {
+                vol.Required("type"): f"{PREFIX}move_out/preview",
+                **DEVICE,
+                vol.Optional("final_reading"): amount_text,
+            },
+            _preview_move_out,
+        ),
         (
             {
                 vol.Required("type"): f"{PREFIX}payments",

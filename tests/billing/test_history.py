@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from custom_components.prepaid_power.billing.errors import BillingError
 from custom_components.prepaid_power.billing.history import (
+    cycle_statements,
     daily_history,
+    debts_at_cycle_end,
     ledger_page,
     move_out_preview,
     payment_totals,
     payments,
     payments_csv,
+    report_months,
     statement_cycles,
     tariff_preview,
     top_up_preview,
 )
-from custom_components.prepaid_power.billing.statement import statement_data
+from custom_components.prepaid_power.billing.ledger import SYSTEM
+from custom_components.prepaid_power.billing.statement import landlord_totals, statement_data
 
-from .conftest import BERLIN, TOU, World, add_room
+from .conftest import BERLIN, TOU, World, WorldFactory, add_room, d
 
 
 def entries(world: World) -> list[object]:
@@ -128,7 +132,7 @@ def test_previews_write_nothing(world: World) -> None:
         top_up_preview(world.core, "r1", "0", None)
     assert refused.value.key == "amount_not_positive"
 
-    settled = move_out_preview(world.core, "r1")
+    settled = move_out_preview(world.core, "r1", "100")
     assert (settled["refund_owed"], settled["debt"]) == ("6.00", "0.00")
     evening = datetime(2026, 1, 12, 19, 30, tzinfo=BERLIN)
     night = datetime(2026, 1, 12, 23, 30, tzinfo=BERLIN)
@@ -137,3 +141,105 @@ def test_previews_write_nothing(world: World) -> None:
     with pytest.raises(BillingError):
         tariff_preview(world.core, "r1", {"kind": "flat"}, (evening,))
     assert entries(world) == before
+
+
+def _waiting_fees_then(world: World, *, preview: bool) -> tuple[object, ...]:
+    """A tenancy whose cycle fee and standing charges wait for a balance that cannot cover
+    them, moved out at 130 kWh (previewed first or not): what the move-out booked."""
+    add_room(world, cycle_fee=d("5"), standing_charge=d("2"))
+    world.core.move_in("r1", "Bob", "100", who="landlord", first_top_up="1")
+    world.clock.advance(days=3, hours=5)
+    world.core.process_reading("r1", "110")
+    world.clock.advance(hours=2)
+    seen = None
+    if preview:
+        before = entries(world)
+        seen = move_out_preview(world.core, "r1", "130")
+        assert entries(world) == before
+    result = world.core.move_out("r1", "130", who=SYSTEM)
+    booked = list(world.ledger.entries(account_id=result.tenancy.account_id))
+    return seen, result, booked, statement_data(world.core, result.tenancy.tenancy_id)
+
+
+def test_the_move_out_preview_is_the_move_out_waiting_fees_included(
+    world_factory: WorldFactory,
+) -> None:
+    """The preview runs the move-out itself and rolls it back: the fees waiting for the
+    balance and the final charges are in its settlement exactly as the move-out settles
+    them, and the move-out after a preview is the same as one without."""
+    seen, result, booked, statement = _waiting_fees_then(world_factory(), preview=True)
+    _, alone, booked_alone, statement_alone = _waiting_fees_then(world_factory(), preview=False)
+    assert isinstance(seen, dict)
+    assert (booked, statement) == (booked_alone, statement_alone)
+    assert alone == result
+    money = "{:.2f}".format
+    fees = -sum((e.amount for e in booked if e.kind == "fee"), Decimal(0))
+    assert fees > 5  # the cycle fee and the standing charges that waited
+    assert seen["waiting_fees"] == money(fees)
+    assert seen["debt"] == money(result.debt) != "0.00"
+    assert seen["refund_owed"] == "0.00"
+    assert Decimal(seen["debt"]) > -Decimal(seen["balance"])  # more than the live balance says
+    assert seen["statement_data"] == statement
+    # What the move-out booked, by the same ids: the ledger's last entries.
+    shown = [e["entry_id"] for e in seen["entries"]]
+    assert shown == sorted(e.entry_id for e in booked)[-len(shown) :]
+    assert {e["kind"] for e in seen["entries"]} >= {"fee", "charge", "settlement"}
+
+
+def test_report_of_a_past_cycle(world: World) -> None:
+    """Income, energy and charges of January while February runs; each room's debt when its
+    cycle ended; the months to pick from; a month not begun is refused."""
+    add_room(world)
+    world.core.move_in("r1", "Bob", "100", who="landlord", first_top_up="10")
+    world.clock.now = datetime(2026, 1, 31, 12, tzinfo=UTC)
+    world.core.process_reading("r1", "160")  # 60 kWh at 0.25: 15.00, 5.00 in debt
+    # 4 kWh over 72 hours, 11 of them in January (the cycle ends at midnight, Berlin).
+    world.clock.now = datetime(2026, 2, 3, 12, tzinfo=UTC)
+    world.core.top_up("r1", "20", method="cash", who="landlord")
+    world.core.process_reading("r1", "164")
+
+    january = landlord_totals(world.core, month=date(2026, 1, 1))
+    assert january.rooms["r1"].cycle == "2026-01-01"
+    assert (january.income, january.energy_kwh, january.charged) == (
+        d("10.00"),
+        d("60.611"),
+        d("15.15"),
+    )
+    assert debts_at_cycle_end(world.core, january) == {"r1": d("5.15")}
+    february = landlord_totals(world.core, month=date(2026, 2, 1))
+    assert landlord_totals(world.core) == february
+    assert (february.income, february.energy_kwh) == (d("20.00"), d("3.389"))
+    assert debts_at_cycle_end(world.core, february) == {"r1": d("0")}
+    assert report_months(world.core) == ["2026-02", "2026-01"]
+    with pytest.raises(BillingError) as refused:
+        landlord_totals(world.core, month=date(2026, 3, 1))
+    assert (refused.value.key, refused.value.placeholders) == (
+        "cycle_not_started",
+        {"cycle": "2026-03-01"},
+    )
+
+
+def test_month_end_statements_of_every_tenancy_in_the_cycle(world: World) -> None:
+    """Every room's statement for its cycle starting in the month: a room whose tenant left
+    and another came has both; a room vacant all month has none."""
+    add_room(world, "a")
+    add_room(world, "b", cycle_start_day=15)
+    add_room(world, "c")
+    world.core.move_in("a", "Ann", "0", who="landlord", first_top_up="5")
+    world.core.move_in("b", "Ben", "0", who="landlord", first_top_up="7")
+    world.clock.now = datetime(2026, 1, 20, 12, tzinfo=UTC)
+    world.core.move_out("a", "4", who="landlord")
+    world.clock.advance(hours=1)
+    world.core.move_in("a", "Amy", "4", who="landlord", first_top_up="3")
+    world.clock.now = datetime(2026, 2, 20, 12, tzinfo=UTC)
+
+    found = cycle_statements(world.core, date(2026, 1, 1))
+    assert [(s["room"], s["tenant"], s["cycle"]) for s in found] == [
+        ("a", "Ann", "2026-01-01"),
+        ("a", "Amy", "2026-01-01"),
+        ("b", "Ben", "2026-01-15"),
+    ]
+    assert found[0] == statement_data(world.core, found[0]["tenancy_id"], "2026-01-01")
+    assert [s["tenant"] for s in cycle_statements(world.core, date(2026, 2, 1))] == ["Amy", "Ben"]
+    with pytest.raises(BillingError):
+        cycle_statements(world.core, date(2026, 3, 1))

@@ -217,9 +217,11 @@ async def run_a_tenancy(
         await click(browser, "button.op.top_up")
         await fill(browser, 'input[name="amount"]', "30")
         await fill(browser, 'input[name="reference"]', "CONSOLE-1")
+        await fill(browser, 'input[name="note"]', "Paid by her brother")
         await shows(browser, "b.new-balance", "30.00")
         await click(browser, "button.confirm")
         await shows(browser, ".receipt", "30.00")
+        await shows(browser, ".receipt .note", "Paid by her brother")
         await click(browser, "button.close")
         await balance_matches(browser, r"\b(29|30)\.", "the balance after the top-up")
         await wait_relay(simulator, True)
@@ -272,6 +274,22 @@ async def run_a_tenancy(
         await click(browser, "button.tab.report")
         await browser.wait_for(f"!!{find('b.income')}", 20, "the report")
         await browser.wait_for(f"!!{find('.states .state')}", 20, "rooms per supply state")
+
+        # The month-end statements of all rooms as one printable page: Grace's is on it.
+        await click(browser, "button.month-statements")
+        await shows(
+            browser, f'section.statement-page[data-room="{page["room"]["room_id"]}"]', "Grace"
+        )
+        assert await browser.deep(f"{find('button.print')}.disabled") is False
+        # A past cycle's report: each room's cycle starting in the month picked.
+        await click(browser, "button.back")
+        months = await browser.deep(
+            f"Array.from({find('select.month')}.options).map((o) => o.value)"
+        )
+        assert months[0] == "", months
+        assert len(months) >= 2, months
+        await fill(browser, "select.month", months[1], "change")
+        await shows(browser, "table.report-rooms", months[1])
 
 
 @pytest.mark.timeout(120)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 import sqlite3
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from .bank import BankLine, Unmatched
@@ -233,6 +233,14 @@ class _Pending:
     reading: Decimal
     at: datetime
     delta: Decimal
+
+
+class _DryRun(Exception):  # noqa: N818 (not an error: it carries a result)
+    """Carries a dry run's result out of the transaction it rolls back."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__()
+        self.value = value
 
 
 @dataclass(slots=True)
@@ -1105,6 +1113,22 @@ class BillingCore:
             debt=max(-balance, Decimal(0)),
             final_charges=final,
         )
+
+    def dry_run[T](self, room_id: str, call: Callable[[], T]) -> T:
+        """What `call` (an operation on one room) returns, keeping nothing of it: everything
+        it wrote is rolled back and the room's memory restored. A preview by the very code
+        the operation runs (a move-out's settlement, waiting fees included)."""
+        if self.ledger.in_transaction:
+            raise RuntimeError("a dry run cannot join a running transaction")
+        room = self._room(room_id)
+        saved = (room.pending, room.live_balance, room.pending_memo)
+        try:
+            with self.ledger.transaction():
+                raise _DryRun(call())
+        except _DryRun as done:
+            return cast("T", done.value)
+        finally:
+            room.pending, room.live_balance, room.pending_memo = saved
 
     def preset_vacant_energy(
         self, room_id: str, kwh: Number, *, who: str, at: datetime | None = None

@@ -106,6 +106,10 @@ class CycleCalendar:
         _LAST_CYCLE[self.tz, self.start_day] = cycle
         return cycle
 
+    def cycle_starting_in(self, month: date) -> BillingCycle:
+        """The cycle that starts in `month` (a report's or month-end statements' cycle)."""
+        return self.cycle_of(date(month.year, month.month, self.start_day))
+
     def cycle_by_key(self, key: str) -> BillingCycle:
         return self.cycle_of(date.fromisoformat(key))
 

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 import csv
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 import io
 from typing import Any
 
 from .core import BillingCore
 from .cycle import EPOCH, from_micros, local_midnight, to_micros
-from .ledger import Entry, Tenancy
+from .ledger import SYSTEM, Entry, Tenancy
 from .money import KWH_EXPONENT, Currency, Number, fixed_point, micro_to_kwh
-from .statement import account_owners, kwh_text, spread_daily, statement_data
+from .statement import (
+    LandlordTotals,
+    account_owners,
+    kwh_text,
+    report_cycle,
+    spread_daily,
+    statement_data,
+)
 from .tariff import TariffSchedule, TariffVersion, next_kwh_piece, tariff_from_dict
 
 HISTORY_DAYS = (30, 90)
@@ -160,6 +167,87 @@ def statement_cycles(core: BillingCore, tenancy: Tenancy) -> list[dict[str, str]
     ]
 
 
+def report_months(core: BillingCore) -> list[str]:
+    """The months ("2026-11") a report or the month-end statements can be asked for, newest
+    first: from the first tenancy's move-in to now."""
+    today = core.now().astimezone(core.tz).date()
+    first = min(
+        (t.moved_in_at.astimezone(core.tz).date() for t in core.ledger.tenancies()), default=today
+    )
+    months = []
+    year, month = today.year, today.month
+    while (year, month) >= (first.year, first.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def debts_at_cycle_end(core: BillingCore, totals: LandlordTotals) -> dict[str, Decimal]:
+    """Each room's tenant's debt when the room's reported cycle ended (now, while it runs);
+    0 for a room vacant then or in credit."""
+    now = core.now()
+    debts = {}
+    for room_id, row in totals.rooms.items():
+        moment = min(core.calendar(room_id).cycle_by_key(row.cycle).end, now)
+        debt = Decimal(0)
+        for tenancy in core.ledger.tenancies(room_id):
+            if tenancy.moved_in_at < moment and (
+                tenancy.moved_out_at is None or tenancy.moved_out_at >= moment
+            ):
+                account = tenancy.account_id
+                balance = (
+                    core.ledger.balance(account)
+                    if moment >= now
+                    else core.ledger.balance_at(account, moment)
+                )
+                debt = max(Decimal(0), -balance)
+        debts[room_id] = debt
+    return debts
+
+
+def cycle_statements(core: BillingCore, month: date) -> list[dict[str, Any]]:
+    """The statement data of every tenancy that lived in its room's cycle starting in
+    `month` (the month-end statements of all rooms), by room, then by move-in."""
+    found = []
+    for room_id in core.room_ids():
+        cycle = report_cycle(core, room_id, month)
+        for tenancy in core.ledger.tenancies(room_id):
+            end = tenancy.moved_out_at
+            if tenancy.moved_in_at < cycle.end and (end is None or end > cycle.start):
+                found.append(statement_data(core, tenancy.tenancy_id, cycle.key))
+    return sorted(found, key=lambda data: (data["room"], data["moved_in_at"]))
+
+
+def tenancy_debt(core: BillingCore, tenancy: Tenancy) -> dict[str, Any]:
+    """What a tenancy owes (a current tenant: a negative balance; a former one: the debt its
+    settlement recorded, less payments) and where its recovery plan stands, if it has one."""
+    ledger = core.ledger
+    money = ledger.currency.format
+    if tenancy.moved_out_at is None:
+        owed = max(Decimal(0), -ledger.balance(tenancy.account_id))
+    else:
+        owed = ledger.debt_owed(tenancy.account_id)
+    status = core.debt_plan_status(tenancy.tenancy_id)
+    if status is None:
+        return {"owed": money(owed), "plan": None}
+    plan = status.plan
+    return {
+        "owed": money(owed),
+        "plan": {
+            "recorded": money(plan.debt),
+            "recovered": money(status.recovered),
+            "remaining": money(status.remaining),
+            "terms": {
+                "percent": str(plan.percent),
+                "fixed": money(plan.fixed),
+                "every": plan.every,
+                "floor": money(plan.floor),
+            },
+            "since": plan.since.astimezone(core.tz).isoformat(),
+        },
+    }
+
+
 def top_up_preview(
     core: BillingCore, room_id: str, amount: Number, reference: str | None
 ) -> dict[str, Any]:
@@ -191,21 +279,45 @@ def top_up_preview(
     }
 
 
-def move_out_preview(core: BillingCore, room_id: str) -> dict[str, Any]:
-    """What a move-out now would settle: the live balance (accrued usage included) becomes a
-    refund owed or a debt; the statement so far (posted entries)."""
+def move_out_preview(core: BillingCore, room_id: str, final_reading: Number) -> dict[str, Any]:
+    """What a move-out at `final_reading` now would settle, by the move-out itself run dry
+    (`BillingCore.dry_run`): the final charges, the fees still waiting for the balance (a
+    cycle fee, standing charges) and a recovery plan's debt left, then the refund owed or
+    the debt, and the closing statement. Writes nothing."""
     money = core.ledger.currency.format
+    live = core.live_balance(room_id)  # refuses a room without a tenancy
     tenancy = core.tenancy_of(room_id)
-    live = core.live_balance(room_id)
-    assert tenancy is not None  # live_balance refuses a room without a tenancy
-    return {
-        "tenancy_id": tenancy.tenancy_id,
-        "tenant": tenancy.tenant,
-        "balance": money(live),
-        "refund_owed": money(max(live, Decimal(0))),
-        "debt": money(max(-live, Decimal(0))),
-        "statement_data": statement_data(core, tenancy.tenancy_id),
-    }
+    assert tenancy is not None
+    last = core.ledger.execute("SELECT COALESCE(MAX(entry_id), 0) FROM entries")[0][0]
+
+    def close() -> dict[str, Any]:
+        result = core.move_out(room_id, final_reading, who=SYSTEM)
+        booked = [
+            core.ledger.entry(row[0])
+            for row in core.ledger.execute(
+                "SELECT entry_id FROM entries WHERE account_id = ? AND entry_id > ?"
+                " ORDER BY entry_id",
+                (tenancy.account_id, last),
+            )
+        ]
+
+        def total(*kinds: str) -> str:
+            return money(-sum((e.amount for e in booked if e.kind in kinds), Decimal(0)))
+
+        return {
+            "tenancy_id": tenancy.tenancy_id,
+            "tenant": tenancy.tenant,
+            "balance": money(live),
+            "final_charges": total("charge"),
+            "waiting_fees": total("fee"),
+            "debt_plan": total("adjustment"),
+            "refund_owed": money(result.refund_owed),
+            "debt": money(result.debt),
+            "entries": [entry_data(e, money) for e in booked],
+            "statement_data": statement_data(core, tenancy.tenancy_id),
+        }
+
+    return core.dry_run(room_id, close)
 
 
 def tariff_preview(

@@ -524,6 +524,11 @@ class Ledger:
             self._depth = 0
             self._undo.clear()
 
+    @property
+    def in_transaction(self) -> bool:
+        """A transaction is running (writes join it)."""
+        return self._depth > 0
+
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Run `undo` if the running transaction rolls back: memory that mirrors what the
         transaction wrote (a room's accrued usage) must not outlive a rolled-back write."""

@@ -25,6 +25,7 @@ import jinja2
 
 from .core import BillingCore
 from .cycle import BillingCycle, from_micros, local_midnight, to_micros, utc
+from .errors import CYCLE_NOT_STARTED, BillingError
 from .ledger import Entry, Tenancy
 from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
 from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
@@ -368,7 +369,7 @@ def write_export(
 
 @dataclass(frozen=True, slots=True)
 class RoomTotals:
-    """One room's figures for its cycle containing the totals' instant."""
+    """One room's figures for one of its cycles."""
 
     cycle: str
     income: Decimal
@@ -389,20 +390,38 @@ class LandlordTotals:
     rooms: Mapping[str, RoomTotals]
 
 
-def landlord_totals(core: BillingCore, at: datetime | None = None) -> LandlordTotals:
-    """Per room and overall, for each room's cycle containing `at`: income (top-ups less
-    reversals and refunds, debt payments included), energy and its charges; plus debt
-    outstanding now, of current tenants and still owed by those who moved out."""
+def report_cycle(core: BillingCore, room_id: str, month: date) -> BillingCycle:
+    """The room's cycle starting in `month`; refused for a month whose cycle has not begun."""
+    cycle = core.calendar(room_id).cycle_starting_in(month)
+    if cycle.start > core.now():
+        raise BillingError(CYCLE_NOT_STARTED, {"cycle": cycle.key})
+    return cycle
+
+
+def landlord_totals(
+    core: BillingCore, at: datetime | None = None, *, month: date | None = None
+) -> LandlordTotals:
+    """Per room and overall, for each room's cycle containing `at` (or starting in `month`,
+    a past cycle): income (top-ups less reversals and refunds, debt payments included),
+    energy and its charges; plus debt outstanding
+    now, of current tenants and still owed by those who moved out."""
     ledger = core.ledger
     minor = ledger.currency.minor_unit
     moment = core.now() if at is None else utc(at)
     rooms: dict[str, RoomTotals] = {}
     income_total = energy_total = charged_total = Decimal(0)
     for room_id in core.room_ids():
-        cycle = core.calendar(room_id).cycle_containing(moment)
+        cycle = (
+            core.calendar(room_id).cycle_containing(moment)
+            if month is None
+            else report_cycle(core, room_id, month)
+        )
         income, energy, charged = ledger.room_cycle_totals(room_id, cycle.start, cycle.end)
         rooms[room_id] = RoomTotals(
-            cycle.key, income.quantize(minor), energy.quantize(KWH_STEP), charged.quantize(minor)
+            cycle.key,
+            income.quantize(minor),
+            energy.quantize(KWH_STEP),
+            charged.quantize(minor),
         )
         income_total += income
         energy_total += energy

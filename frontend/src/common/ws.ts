@@ -105,6 +105,7 @@ export interface RoomPage {
   ledger: LedgerPage;
   statements: { cycle: string; first_day: string; last_day: string }[];
   history: { currency: string; periods: string[]; days: HistoryDay[] };
+  debt: TenancyDebt | null;
 }
 
 export interface TopUpPreview {
@@ -133,6 +134,10 @@ export interface MoveOutPreview {
   balance: string;
   refund_owed: string;
   debt: string;
+  final_charges: string;
+  waiting_fees: string;
+  debt_plan: string;
+  entries: LedgerEntry[];
   statement_data: StatementData;
 }
 
@@ -172,8 +177,47 @@ export interface Report {
   energy_kwh: string;
   outstanding_debt: string;
   debt_owed_after_move_out: string;
-  rooms: { room: string; gateway: string; cycle: string; income: string; energy_kwh: string; charged: string }[];
+  rooms: {
+    room: string;
+    gateway: string;
+    cycle: string;
+    income: string;
+    energy_kwh: string;
+    charged: string;
+    debt: string;
+  }[];
   supply_states: Record<string, number>;
+  month: string | null;
+  months: string[];
+}
+
+/** The month-end statements of all rooms (each tenancy's, for its room's cycle). */
+export interface CycleStatements {
+  month: string;
+  language: string;
+  statements: {
+    room_id: string;
+    room: string;
+    gateway: string;
+    tenancy_id: number;
+    tenant: string;
+    cycle: string;
+    cycle_last_day: string;
+    closing_balance: string;
+    text: string;
+  }[];
+}
+
+/** What a tenancy owes and where its recovery plan stands. */
+export interface TenancyDebt {
+  owed: string;
+  plan: {
+    recorded: string;
+    recovered: string;
+    remaining: string;
+    terms: { percent: string; fixed: string; every: string; floor: string };
+    since: string;
+  } | null;
 }
 
 export interface RoomsUpdate {

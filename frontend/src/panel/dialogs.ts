@@ -210,7 +210,7 @@ export class OperationDialog extends LitElement {
       typeof f[name] === "string" && (f[name] as string).trim() ? { [name]: (f[name] as string).trim() } : {};
     switch (this.operation) {
       case "top_up":
-        return { amount: f.amount ?? "", method: f.method, ...text("reference") };
+        return { amount: f.amount ?? "", method: f.method, ...text("reference"), ...text("note") };
       case "reverse_top_up":
         return { entry_id: Number(f.entry_id ?? 0), ...text("reason") };
       case "refund":
@@ -325,7 +325,7 @@ export class OperationDialog extends LitElement {
       case "top_up": {
         const p = this.topUpPreview;
         return html`${this.input("amount", "amount", "decimal")} ${this.methods()}
-          ${this.input("reference", "reference")}
+          ${this.input("reference", "reference")} ${this.input("note", "note")}
           ${p
             ? html`<div class="preview">
                 ${p.existing
@@ -378,6 +378,10 @@ export class OperationDialog extends LitElement {
         return html`<div class="preview">
           <div>${t("tenant")}: ${p.tenant}</div>
           <div>${t("balance")}: <b>${this.money(p.balance)}</b></div>
+          ${(["final_charges", "waiting_fees", "debt_plan_left"] as const).map((key) => {
+            const value = p[key === "debt_plan_left" ? "debt_plan" : key];
+            return value !== "0.00" ? html`<div class=${key}>${t(key)}: ${this.money(value)}</div>` : nothing;
+          })}
           <div>${t("refund_owed")}: <b class="refund-owed">${this.money(p.refund_owed)}</b></div>
           <div>${t("debt")}: <b class="debt">${this.money(p.debt)}</b></div>
           <div>${t("statement")} ${s.cycle}: ${s.energy_kwh} kWh, ${this.money(s.energy_cost)}</div>
@@ -545,6 +549,7 @@ export class OperationDialog extends LitElement {
       <div>${this.page.room.name} · ${this.page.room.tenant ?? ""}</div>
       <div>#${String(d.entry_id)} · ${String(d.at ?? "").slice(0, 16).replace("T", " ")}</div>
       <div>${t("amount")}: <b>${this.money(String(d.amount))}</b> · ${t(`method_${String(d.method ?? "cash")}` as Key)}</div>
+      ${d.why && d.why !== "top-up" ? html`<div class="note">${t("note")}: ${String(d.why)}</div>` : nothing}
       ${d.created === false ? html`<div class="existing">${t("existing")}</div>` : nothing}
       ${d.emergency_credit_recovered && d.emergency_credit_recovered !== "0.00"
         ? html`<div>${t("recovered")}: ${this.money(String(d.emergency_credit_recovered))}</div>`

@@ -10,7 +10,6 @@ import {
   type Hass,
   type LedgerPage,
   type Payments,
-  type Report,
   type RoomPage,
   type RoomRow,
 } from "../common/ws";
@@ -18,6 +17,8 @@ import { OPERATIONS, type Operation } from "./dialogs";
 import { strings, type Key, type Strings } from "./strings";
 import { fieldStyles } from "./styles";
 import "./dialogs";
+import { debtView } from "./debt";
+import { supplyStateText } from "./reports";
 
 type SortKey = "name" | "place" | "tenant" | "balance" | "supply" | "days" | "reading";
 const PAGE = 20;
@@ -58,7 +59,6 @@ export class PrepaidPowerPanel extends LitElement {
     view: { state: true },
     payments: { state: true },
     range: { state: true },
-    report: { state: true },
   };
 
   hass!: Hass;
@@ -75,7 +75,6 @@ export class PrepaidPowerPanel extends LitElement {
   error = "";
   now = Date.now();
   view: "rooms" | "payments" | "report" = "rooms";
-  report: Report | null = null;
   payments: Payments | null = null;
   range = defaultRange();
   private unsubscribe: Promise<() => Promise<void>> | null = null;
@@ -182,62 +181,6 @@ export class PrepaidPowerPanel extends LitElement {
     }
   }
 
-  private async loadReport(): Promise<void> {
-    try {
-      this.report = await this.console.call<Report>("report");
-    } catch (err) {
-      this.error = await refusalText(this.hass, err);
-    }
-  }
-
-  private reportView(): TemplateResult {
-    const t = this.t;
-    const r = this.report;
-    if (!r) return html`<p>${t("loading")}</p>`;
-    const money = (value: string) => `${value} ${r.currency}`;
-    const state = (name: string) =>
-      this.supplyText({ supply_state: name } as RoomRow);
-    return html`<ha-card class="report">
-        <div class="facts">
-          <div><span>${t("income")}</span><b class="income">${money(r.income)}</b></div>
-          <div><span>${t("energy_cycle")}</span><b>${r.energy_kwh} kWh</b></div>
-          <div><span>${t("charged")}</span><b>${money(r.charged)}</b></div>
-          <div><span>${t("outstanding_debt")}</span><b>${money(r.outstanding_debt)}</b></div>
-          <div><span>${t("former_debt")}</span><b>${money(r.debt_owed_after_move_out)}</b></div>
-        </div>
-        <h3>${t("rooms_per_state")}</h3>
-        <div class="facts states">
-          ${Object.entries(r.supply_states).map(
-            ([name, count]) => html`<div class="state ${name}"><span>${state(name)}</span><b>${count}</b></div>`,
-          )}
-        </div>
-      </ha-card>
-      <ha-card>
-        <table class="report-rooms">
-          <thead>
-            <tr>
-              <th>${t("room")}</th>
-              <th>${t("cycle")}</th>
-              <th class="num">${t("income")}</th>
-              <th class="num">${t("kwh")}</th>
-              <th class="num">${t("charged")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${r.rooms.map(
-              (row) => html`<tr>
-                <td>${row.room}</td>
-                <td>${row.cycle}</td>
-                <td class="num">${row.income}</td>
-                <td class="num">${row.energy_kwh}</td>
-                <td class="num">${row.charged}</td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-      </ha-card>`;
-  }
-
   private async downloadPayments(): Promise<void> {
     const query = `start=${this.range.start}&end=${dayAfter(this.range.last)}`;
     const response = await this.hass.fetchWithAuth(`/api/prepaid_power/payments.csv?${query}`);
@@ -322,10 +265,7 @@ export class PrepaidPowerPanel extends LitElement {
   }
 
   private supplyText(row: RoomRow): string {
-    if (!row.supply_state) return "–";
-    const key = `component.prepaid_power.entity.sensor.supply_state.state.${row.supply_state}`;
-    const localize = (this.hass as unknown as { localize?: (k: string) => string }).localize;
-    return (localize && localize(key)) || row.supply_state;
+    return supplyStateText(this.hass, row.supply_state);
   }
 
   private age(row: RoomRow): string {
@@ -536,6 +476,7 @@ export class PrepaidPowerPanel extends LitElement {
           )}
         </div>
       </ha-card>
+      ${debtView(t, page)}
       <ha-card class="usage">
         <h3>
           ${t("usage")}
@@ -629,7 +570,6 @@ export class PrepaidPowerPanel extends LitElement {
                 this.selected = null;
                 this.page = null;
                 if (view === "payments" && !this.payments) void this.loadPayments();
-                if (view === "report") void this.loadReport();
               }}
             >
               ${t(view)}
@@ -644,7 +584,7 @@ export class PrepaidPowerPanel extends LitElement {
         ${this.view === "payments"
           ? this.paymentsView()
           : this.view === "report"
-          ? this.reportView()
+          ? html`<prepaid-power-reports .hass=${this.hass}></prepaid-power-reports>`
           : this.selected
           ? this.page
             ? this.roomView(this.page)
