@@ -15,7 +15,7 @@ import {
 } from "../common/ws";
 import { OPERATIONS, type Operation } from "./dialogs";
 import { strings, type Key, type Strings } from "./strings";
-import { fieldStyles } from "./styles";
+import { fieldStyles, tableStyles } from "./styles";
 import "./dialogs";
 import { debtView } from "./debt";
 import { supplyStateText } from "./reports";
@@ -612,6 +612,7 @@ export class PrepaidPowerPanel extends LitElement {
 
   static override styles = [
     fieldStyles,
+    tableStyles,
     css`
     :host {
       display: block;
@@ -681,25 +682,9 @@ export class PrepaidPowerPanel extends LitElement {
       color: var(--secondary-text-color);
       font-size: 0.9em;
     }
-    table {
-      width: 100%;
-      border-collapse: collapse;
-      font-size: 14px;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 6px 8px;
-      border-bottom: 1px solid var(--divider-color, #e0e0e0);
-      white-space: nowrap;
-    }
     th.sortable {
       cursor: pointer;
       user-select: none;
-    }
-    .num {
-      text-align: right;
-      font-variant-numeric: tabular-nums;
     }
     tr.room {
       cursor: pointer;
@@ -745,16 +730,6 @@ export class PrepaidPowerPanel extends LitElement {
     }
     .sub {
       font-size: 0.7em;
-      color: var(--secondary-text-color);
-    }
-    .facts {
-      display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
-      gap: 8px;
-    }
-    .facts span {
-      display: block;
-      font-size: 12px;
       color: var(--secondary-text-color);
     }
     .operations {

@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing } from "lit";
 import type { TemplateResult } from "lit";
 import { Console, refusalText, type CycleStatements, type Hass, type Report } from "../common/ws";
 import { strings } from "./strings";
-import { fieldStyles } from "./styles";
+import { fieldStyles, tableStyles } from "./styles";
 
 const en = {
   this_cycle: "This cycle",
@@ -193,6 +193,7 @@ export class PrepaidPowerReports extends LitElement {
 
   static override styles = [
     fieldStyles,
+    tableStyles,
     css`
       :host {
         display: block;
@@ -216,32 +217,6 @@ export class PrepaidPowerReports extends LitElement {
         padding: 12px;
         margin-bottom: 12px;
         overflow-x: auto;
-      }
-      .facts {
-        display: grid;
-        grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
-        gap: 8px;
-      }
-      .facts span {
-        display: block;
-        font-size: 12px;
-        color: var(--secondary-text-color);
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 14px;
-      }
-      th,
-      td {
-        text-align: left;
-        padding: 6px 8px;
-        border-bottom: 1px solid var(--divider-color, #e0e0e0);
-        white-space: nowrap;
-      }
-      .num {
-        text-align: right;
-        font-variant-numeric: tabular-nums;
       }
       h3 small {
         font-weight: 400;
