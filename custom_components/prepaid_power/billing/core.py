@@ -190,6 +190,10 @@ class RoomSummary:
     current_price: Decimal | None
     days_of_credit_left: Decimal | None
     emergency_credit_outstanding: Decimal = Decimal(0)
+    # The current tenancy's debt recovery plan (None without one): what is still owed on it
+    # and what it took in this billing cycle.
+    plan_debt: Decimal | None = None
+    plan_debt_recovered_this_cycle: Decimal | None = None
 
 
 class Adjustment(NamedTuple):
@@ -443,10 +447,15 @@ class BillingCore:
             (e.allowance_kwh or 0 for e in pending if tenancy is None or e.cycle == cycle.key),
             Decimal(0),
         )
-        balance = live = days = None
+        balance = live = days = plan_debt = plan_recovered = None
         emergency = Decimal(0)
         if tenancy is not None:
             emergency = self.ledger.emergency_credit_outstanding(account)
+            if (status := self._debt_plan_status(tenancy)) is not None:
+                plan_debt = status.remaining
+                plan_recovered = self.ledger.debt_recovered(
+                    account, after=cycle.start - ONE_MICROSECOND
+                )
             balance = self.ledger.balance(account)
             live = balance + sum((e.amount for e in pending), Decimal(0))
             since = max(moment - timedelta(days=7), tenancy.moved_in_at)
@@ -471,6 +480,8 @@ class BillingCore:
             current_price=self.current_price(room_id, moment),
             days_of_credit_left=days,
             emergency_credit_outstanding=emergency,
+            plan_debt=plan_debt,
+            plan_debt_recovered_this_cycle=plan_recovered,
         )
 
     # --- readings ----------------------------------------------------------------------------
