@@ -58,7 +58,6 @@ from .billing.history import (
 )
 from .billing.ledger import Tenancy
 from .billing.statement import kwh_text, landlord_totals
-from .billing.tariff import tariff_to_dict
 from .compat import InputRefused, vol
 from .const import DOMAIN
 from .control import SupplyState
@@ -335,10 +334,10 @@ async def _room(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str
         upcoming = [v for v in core.tariff_versions(room.subentry_id) if v.effective_from > now]
         return {
             "tenancy": None if tenancy is None else _tenancy_data(tenancy),
-            "tariff": None if version is None else tariff_to_dict(version.tariff),
+            "tariff": None if version is None else version.to_dict(),
             "tariff_from": None if version is None else version.effective_from.isoformat(),
             "upcoming_tariffs": [
-                {"effective_from": v.effective_from.isoformat(), "tariff": tariff_to_dict(v.tariff)}
+                {"effective_from": v.effective_from.isoformat(), "tariff": v.to_dict()}
                 for v in upcoming
             ],
             "ledger": ledger_page(core, account, 0, limit),
