@@ -14,7 +14,14 @@ from custom_components.prepaid_power.billing.tariff import TariffVersion
 from prepaid_power_gateway import Gateway
 
 from .test_init import setup_gateway
-from .test_rooms import act, entry_with_room, ledger_entries, room_device_id, room_subentry
+from .test_rooms import (
+    act,
+    entry_with_room,
+    ledger_entries,
+    make_room,
+    room_device_id,
+    room_subentry,
+)
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -62,9 +69,8 @@ async def billing_versions(entry: MockConfigEntry, room_id: str) -> list[TariffV
 async def test_set_tariff_takes_the_tax_keys_and_refuses_a_bad_one(
     hass: HomeAssistant, simulated_gateway: Gateway
 ) -> None:
-    hass.config.currency = "EUR"
-    entry = entry_with_room(simulated_gateway.port)
-    await setup_gateway(hass, entry)
+    """A tax key of the action reaches the core; a bad one is refused and adds nothing."""
+    entry = await make_room(hass, simulated_gateway)
     device_id = room_device_id(hass, entry)
     await act(
         hass,
