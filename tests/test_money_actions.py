@@ -71,6 +71,37 @@ async def test_plan_recovers_a_share_of_each_top_up(
     assert (recovery["recovered_total"], recovery["closing_debt"]) == ("10.00", "20.00")
 
 
+def plan_sensors(hass: HomeAssistant) -> tuple[str, str]:
+    """The room's plan debt and what the plan recovered this cycle, as shown."""
+    debt = hass.states.get("sensor.room_1_plan_debt")
+    recovered = hass.states.get("sensor.room_1_plan_debt_recovered_this_cycle")
+    assert debt is not None
+    assert recovered is not None
+    return debt.state, recovered.state
+
+
+async def test_plan_debt_sensors_follow_the_plan(
+    hass: HomeAssistant, room: MockConfigEntry
+) -> None:
+    """Without a plan the sensors are unknown; with one they show what is still owed and
+    what the plan took in this cycle, after each top-up."""
+    device_id = room_device_id(hass, room)
+    assert plan_sensors(hass) == ("unknown", "unknown")
+    await act(
+        hass,
+        "set_debt_plan",
+        {"device_id": device_id, "debt": "30", "reason": "arrears", "percent": 25},
+    )
+    assert plan_sensors(hass) == ("30.00", "0.00")
+    debt = hass.states.get("sensor.room_1_plan_debt")
+    assert debt is not None
+    assert debt.attributes["unit_of_measurement"] == hass.config.currency
+    await act(hass, "top_up", {"device_id": device_id, "amount": "40"})
+    assert plan_sensors(hass) == ("20.00", "10.00")
+    await act(hass, "top_up", {"device_id": device_id, "amount": "8"})
+    assert plan_sensors(hass) == ("18.00", "12.00")
+
+
 @pytest.mark.parametrize(
     ("data", "key"),
     [

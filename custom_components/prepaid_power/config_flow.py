@@ -40,6 +40,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
 from .billing.money import Currency
+from .billing.tax import TAX_MODES
 from .bus.client import ModbusBus
 from .bus.scan import ConnectionStatus, FoundMeter, ScanResult, check_connection, scan_bus
 from .compat import vol
@@ -98,6 +99,9 @@ from .const import (
     CONF_SUPPLY,
     CONF_SUPPLY_SCHEDULE_ENTITY,
     CONF_SWITCH_ENTITY,
+    CONF_TAX_MODE,
+    CONF_TAX_ON_FEES,
+    CONF_TAX_RATE,
     CONF_TENANT,
     CONF_TENANT_USERS,
     CONF_TIMEOUT_MS,
@@ -131,7 +135,14 @@ from .portal_links import (
 )
 from .profiles import ProfileSet, load_profiles
 from .rooms import current_reading
-from .settings import DEFAULTS, currency_of, decimal_error, field_errors, supply_settings
+from .settings import (
+    DEFAULT_TAX_MODE,
+    DEFAULTS,
+    currency_of,
+    decimal_error,
+    field_errors,
+    supply_settings,
+)
 
 if TYPE_CHECKING:
     from .coordinator import PrepaidPowerConfigEntry
@@ -883,6 +894,11 @@ def _room_schema(
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
             vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
             vol.Required(CONF_STANDING_CHARGE, default="0"): TextSelector(),
+            vol.Optional(CONF_TAX_RATE): TextSelector(),
+            vol.Required(CONF_TAX_MODE, default=DEFAULT_TAX_MODE): _select(
+                list(TAX_MODES), CONF_TAX_MODE
+            ),
+            vol.Required(CONF_TAX_ON_FEES, default=False): BooleanSelector(),
             vol.Optional(CONF_PAYMENT_REFERENCE): TextSelector(),
             vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
                 list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND

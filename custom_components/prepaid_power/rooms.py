@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+import json
 from pathlib import Path
 import sqlite3
 from typing import Any
@@ -37,7 +38,6 @@ from .const import (
     CONF_OPENING_BALANCE,
     CONF_OPENING_READING,
     CONF_PORTAL_SHOWS_TENANT,
-    CONF_PRICE,
     CONF_TENANT,
     CONF_TENANT_USERS,
     DOMAIN,
@@ -53,7 +53,7 @@ from .control import (
     SupplySettings,
 )
 from .profiles import Profile
-from .settings import currency_of, room_config, supply_settings
+from .settings import currency_of, room_config, room_tariff, supply_settings
 
 STORAGE_VERSION = 1
 TOTALS_EVERY = timedelta(minutes=5)
@@ -260,10 +260,13 @@ class Rooms:
             for sub in subentries:
                 room_id = sub.subentry_id
                 core.upsert_room(room_id, configs[room_id])
-                price = str(sub.data[CONF_PRICE])
-                if not core.tariff_versions(room_id) or applied.get(room_id) != price:
-                    issues += core.set_tariff(room_id, {"kind": "flat", "price": price})
-                    applied[room_id] = price
+                tariff = room_tariff(sub.data)
+                # What the form last set: the price alone without a tax (as stored before
+                # taxes existed), so a restart adds no version.
+                form = tariff["price"] if len(tariff) == 2 else json.dumps(tariff, sort_keys=True)
+                if not core.tariff_versions(room_id) or applied.get(room_id) != form:
+                    issues += core.set_tariff(room_id, tariff)
+                    applied[room_id] = form
                 if (move_in := sub.data.get(CONF_MOVE_IN)) and not core.ledger.tenancies(room_id):
                     _move_in_at_setup(core, room_id, sub.title, move_in)
             core.ensure_cycle_entries(now)

@@ -173,6 +173,22 @@ ROOM_SENSORS: tuple[RoomSensorDescription, ...] = (
         value_fn=lambda state: state.summary.days_of_credit_left,
     ),
     RoomSensorDescription(
+        key="plan_debt",
+        translation_key="plan_debt",
+        device_class=SensorDeviceClass.MONETARY,
+        money=True,
+        value_fn=lambda state: state.summary.plan_debt,
+    ),
+    RoomSensorDescription(
+        key="plan_debt_recovered_this_cycle",
+        translation_key="plan_debt_recovered_this_cycle",
+        device_class=SensorDeviceClass.MONETARY,
+        money=True,
+        # The plan's progress; the debt still owed is the figure to watch.
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.summary.plan_debt_recovered_this_cycle,
+    ),
+    RoomSensorDescription(
         key="supply_state",
         translation_key="supply_state",
         device_class=SensorDeviceClass.ENUM,

@@ -22,7 +22,9 @@ from typing import Any, Final, Literal
 from babel.numbers import get_currency_precision
 
 from .billing.core import RoomConfig
+from .billing.errors import BillingError
 from .billing.money import KWH_EXPONENT, PRICE_EXPONENT, Currency
+from .billing.tax import TAX_MODES, tax_from_dict, tax_to_dict
 from .const import (
     CONF_ALLOWANCE_KWH,
     CONF_ALLOWANCE_PRO_RATA,
@@ -40,12 +42,16 @@ from .const import (
     CONF_RECLOSE_MINUTES,
     CONF_STANDING_CHARGE,
     CONF_SUPPLY,
+    CONF_TAX_MODE,
+    CONF_TAX_ON_FEES,
+    CONF_TAX_RATE,
     CONF_WARNING_CUT_LEVEL,
 )
 from .control import SupplySettings, SupplySettingsError
 from .profiles import Profile
 
 DEFAULTS: Final = SupplySettings()
+DEFAULT_TAX_MODE: Final = TAX_MODES[0]
 DEFAULT_CYCLE_START_DAY: Final = 1
 # Energy typed in the form (a free allowance) is kept to 1 Wh, as meters count it.
 ENERGY_DECIMALS: Final = 3
@@ -154,6 +160,32 @@ def room_config(name: str, data: Mapping[str, Any], profile: Profile | None) -> 
     )
 
 
+def _tax_keys(data: Mapping[str, Any]) -> dict[str, Any]:
+    rate = str(data.get(CONF_TAX_RATE) or "").strip()
+    if not rate:
+        return {}
+    return {
+        CONF_TAX_RATE: rate,
+        CONF_TAX_MODE: data.get(CONF_TAX_MODE, DEFAULT_TAX_MODE),
+        CONF_TAX_ON_FEES: bool(data.get(CONF_TAX_ON_FEES, False)),
+    }
+
+
+def _tax_error(data: Mapping[str, Any]) -> bool:
+    try:
+        tax_from_dict(_tax_keys(data))
+    except BillingError:
+        return True
+    return False
+
+
+def room_tariff(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat tariff of a room's form: its price and, with a tax rate, its tax."""
+    return {"kind": "flat", "price": str(data[CONF_PRICE])} | tax_to_dict(
+        tax_from_dict(_tax_keys(data))
+    )
+
+
 def decimal_error(value: Any, places: int, minimum: Minimum) -> str | None:
     """The field error of a decimal typed as text, or None when it is fine."""
     try:
@@ -186,6 +218,8 @@ def field_errors(data: Mapping[str, Any], money: Currency) -> dict[str, str]:
         holder: Mapping[str, Any] = data if section is None else data.get(section, {})
         if key in holder and (error := decimal_error(holder[key], _places(places, money), minimum)):
             errors[key if section is None else section] = error
+    if CONF_TAX_RATE not in errors and _tax_error(data):
+        errors[CONF_TAX_RATE] = "out_of_range"
     if errors:
         return errors
     try:

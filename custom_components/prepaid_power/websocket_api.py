@@ -69,7 +69,6 @@ from .billing.statement import (
     render_statement,
     report_cycle,
 )
-from .billing.tariff import tariff_to_dict
 from .compat import InputRefused, vol
 from .const import DOMAIN
 from .control import SupplyState
@@ -349,10 +348,10 @@ async def _room(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str
         return {
             "tenancy": None if tenancy is None else _tenancy_data(tenancy),
             "debt": None if tenancy is None else tenancy_debt(core, tenancy),
-            "tariff": None if version is None else tariff_to_dict(version.tariff),
+            "tariff": None if version is None else version.to_dict(),
             "tariff_from": None if version is None else version.effective_from.isoformat(),
             "upcoming_tariffs": [
-                {"effective_from": v.effective_from.isoformat(), "tariff": tariff_to_dict(v.tariff)}
+                {"effective_from": v.effective_from.isoformat(), "tariff": v.to_dict()}
                 for v in upcoming
             ],
             "ledger": ledger_page(core, account, 0, limit),

@@ -66,9 +66,8 @@ from .tariff import (
     next_kwh_piece,
     next_price_boundary,
     split_usage,
-    tariff_from_dict,
-    tariff_to_dict,
 )
+from .tax import gross_fee
 
 POSTING_INTERVAL: Final = timedelta(hours=1)
 ONE_MICROSECOND: Final = timedelta(microseconds=1)
@@ -190,6 +189,10 @@ class RoomSummary:
     current_price: Decimal | None
     days_of_credit_left: Decimal | None
     emergency_credit_outstanding: Decimal = Decimal(0)
+    # The current tenancy's debt recovery plan (None without one): what is still owed on it
+    # and what it took in this billing cycle.
+    plan_debt: Decimal | None = None
+    plan_debt_recovered_this_cycle: Decimal | None = None
 
 
 class Adjustment(NamedTuple):
@@ -303,7 +306,7 @@ class BillingCore:
     def _load_room(self, room_id: str, config: RoomConfig) -> _Room:
         schedule = TariffSchedule()
         for effective_from, definition in self.ledger.tariff_versions(room_id):
-            schedule.add(TariffVersion(effective_from, tariff_from_dict(definition)))
+            schedule.add(TariffVersion.from_dict(effective_from, definition))
         room = _Room(room_id, config, CycleCalendar(self.tz, config.cycle_start_day), schedule)
         self._rooms[room_id] = room
         return room
@@ -358,9 +361,10 @@ class BillingCore:
     ) -> list[Issue]:
         """Add a tariff version; it applies from `effective_from` (now or later, never earlier)."""
         room = self._room(room_id)
-        tariff = tariff_from_dict(definition)
         now = self.now()
         start = now if effective_from is None else utc(effective_from)
+        version = TariffVersion.from_dict(start, definition)
+        tariff = version.tariff
         state = self.ledger.billing_state(room_id)
         floor = now if state is None else max(now, state.billed_at)
         if start < floor:
@@ -368,8 +372,8 @@ class BillingCore:
                 TARIFF_RETROACTIVE,
                 {"effective_from": start.isoformat(), "earliest": floor.isoformat()},
             )
-        self.ledger.add_tariff_version(room_id, start, tariff_to_dict(tariff), who)
-        room.schedule.add(TariffVersion(start, tariff))
+        self.ledger.add_tariff_version(room_id, start, version.to_dict(), who)
+        room.schedule.add(version)
         room.boundary_memo = None
         room.pending_memo = None  # no memo outlives the prices it was computed with
         config = room.config
@@ -451,10 +455,15 @@ class BillingCore:
             (e.allowance_kwh or 0 for e in pending if tenancy is None or e.cycle == cycle.key),
             Decimal(0),
         )
-        balance = live = days = None
+        balance = live = days = plan_debt = plan_recovered = None
         emergency = Decimal(0)
         if tenancy is not None:
             emergency = self.ledger.emergency_credit_outstanding(account)
+            if (status := self._debt_plan_status(tenancy)) is not None:
+                plan_debt = status.remaining
+                plan_recovered = self.ledger.debt_recovered(
+                    account, after=cycle.start - ONE_MICROSECOND
+                )
             balance = self.ledger.balance(account)
             live = balance + sum((e.amount for e in pending), Decimal(0))
             since = max(moment - timedelta(days=7), tenancy.moved_in_at)
@@ -479,6 +488,8 @@ class BillingCore:
             current_price=self.current_price(room_id, moment),
             days_of_credit_left=days,
             emergency_credit_outstanding=emergency,
+            plan_debt=plan_debt,
+            plan_debt_recovered_this_cycle=plan_recovered,
         )
 
     # --- readings ----------------------------------------------------------------------------
@@ -726,7 +737,10 @@ class BillingCore:
         if share is None:
             return []
         fraction, at = share
-        fee = self.currency.round_down(room.config.cycle_fee * fraction)
+        now = self.now()
+        if now >= room.calendar.cycle_by_key(cycle_key).end:
+            at = now
+        fee = self.currency.round_down(self._gross_fee(room, room.config.cycle_fee, at) * fraction)
         account_id = tenancy.account_id
         if (
             fee <= 0
@@ -734,12 +748,16 @@ class BillingCore:
             or (not settling and self.ledger.balance(account_id) < fee)
         ):
             return []
-        now = self.now()
-        if now >= room.calendar.cycle_by_key(cycle_key).end:
-            at = now
         return self._append_once(
             NewEntry(account_id, "fee", at, -fee, SYSTEM, "cycle fee", cycle=cycle_key)
         )
+
+    def _gross_fee(self, room: _Room, amount: Decimal, at: datetime) -> Decimal:
+        """A cycle fee or daily standing charge with the tax of the tariff in force at `at`
+        when it is added on top of fees (the statement splits the tax off by the same version)."""
+        version = room.schedule.at(at)
+        tax = None if version is None else version.tax
+        return gross_fee(amount, tax, self.currency.minor_unit)
 
     def _append_once(self, entry: NewEntry) -> list[Entry]:
         """Append a once-per-cycle entry; [] if its unique index says it is already booked."""
@@ -792,19 +810,24 @@ class BillingCore:
             if (start >= until) if settling else (end > until):
                 return booked
             share = day_share(day, tz, tenancy.moved_in_at, min(end, until))
+            at = min(end - ONE_MICROSECOND, until)
+            at = until if at < cycle_start else at
             amount = day_amount(
-                rate, self.currency.minor_unit, in_share, share, first=day == first_day
+                self._gross_fee(room, rate, at),
+                self.currency.minor_unit,
+                in_share,
+                share,
+                first=day == first_day,
             )
             if amount > 0:
                 if not settling and self.ledger.balance(account_id) < amount:
                     return booked
-                at = min(end - ONE_MICROSECOND, until)
                 booked.append(
                     self.ledger.append(
                         NewEntry(
                             account_id,
                             "fee",
-                            until if at < cycle_start else at,
+                            at,
                             -amount,
                             SYSTEM,
                             STANDING_CHARGE,

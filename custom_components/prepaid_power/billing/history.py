@@ -26,7 +26,7 @@ from .statement import (
     spread_daily,
     statement_data,
 )
-from .tariff import TariffSchedule, TariffVersion, next_kwh_piece, tariff_from_dict
+from .tariff import TariffSchedule, TariffVersion, next_kwh_piece
 
 HISTORY_DAYS = (30, 90)
 # kWh as a tenant's page shows them.
@@ -326,7 +326,7 @@ def tariff_preview(
     """The period and price a tariff would charge at each moment (tiered: at the room's
     cycle-to-date energy); refuses an invalid tariff as `set_tariff` does."""
     schedule = TariffSchedule()
-    schedule.add(TariffVersion(EPOCH, tariff_from_dict(definition)))
+    schedule.add(TariffVersion.from_dict(EPOCH, definition))
     account = core.account_of(room_id)
     calendar = core.calendar(room_id)
     prices = []

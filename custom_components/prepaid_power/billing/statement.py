@@ -29,6 +29,7 @@ from .errors import CYCLE_NOT_STARTED, BillingError
 from .ledger import Entry, Tenancy
 from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
 from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
+from .tax import split_gross
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
@@ -205,6 +206,7 @@ def statement_data(
             "amount": money(-sum((e.amount for e in standing), Decimal(0))),
         },
         "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
+        "tax": _tax(core, tenancy, cycle, entries),
     }
 
 
@@ -247,6 +249,83 @@ def _debt_recovery(
         "fixed": money(terms.fixed),
         "every": terms.every,
         "floor": money(terms.floor),
+    }
+
+
+TAX_LINES = ("energy", "standing_charge", "cycle_fee")
+
+
+def _tax(
+    core: BillingCore, tenancy: Tenancy, cycle: BillingCycle, entries: list[Entry]
+) -> dict[str, Any] | None:
+    """Net, tax and gross of the cycle's energy, standing charge and cycle fee, and in total
+    (None when no tariff version in force during the cycle has a tax). The rate of an amount
+    is the one of the tariff version it was priced by: a charge's by its span's start, a
+    fee's by its date (as it was booked). Each line's gross at each rate is split once."""
+    ledger = core.ledger
+    currency = ledger.currency
+    versions = core.tariff_versions(tenancy.room_id)
+    ends = [v.effective_from for v in versions[1:]]
+    in_cycle = [
+        (v, end)
+        for v, end in zip(versions, [*ends, None], strict=True)
+        if v.effective_from < cycle.end and (end is None or end > cycle.start)
+    ]
+    if not any(v.tax is not None for v, _ in in_cycle):
+        return None
+    gross: dict[tuple[str, Decimal], Decimal] = {}
+
+    def add(line_type: str, rate: Decimal, amount: Decimal) -> None:
+        gross[line_type, rate] = gross.get((line_type, rate), Decimal(0)) + amount
+
+    charged = Decimal(0)
+    for version, end in in_cycle:
+        if version.tax is None:
+            continue
+        minor = ledger.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ?"
+            " AND kind = 'charge' AND at >= ? AND at < ?"
+            " AND COALESCE(span_start, at) >= ? AND COALESCE(span_start, at) < ?",
+            (
+                tenancy.account_id,
+                to_micros(cycle.start),
+                to_micros(cycle.end),
+                to_micros(version.effective_from),
+                to_micros(cycle.end if end is None else end),
+            ),
+        )[0][0]
+        amount = -currency.from_minor(minor)
+        add("energy", version.tax.rate, amount)
+        charged += amount
+    energy_cost = -sum(
+        (e for *_, e in ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)),
+        Decimal(0),
+    )
+    add("energy", Decimal(0), energy_cost - charged)
+    schedule = {v.effective_from: v for v in versions}
+    for e in entries:
+        if e.kind != "fee" or (e.reference is None and e.cycle is None):
+            continue  # a one-off fee is the landlord's own, outside the tariff
+        priced_by = next((schedule[f] for f in reversed(schedule) if f <= e.at), None)
+        tax = None if priced_by is None else priced_by.tax
+        rate = tax.rate if tax is not None and tax.on_fees else Decimal(0)
+        add("standing_charge" if e.reference is not None else "cycle_fee", rate, -e.amount)
+    lines = {name: [Decimal(0)] * 3 for name in TAX_LINES}
+    for (name, rate), amount in gross.items():
+        net, tax_amount = split_gross(amount, rate, currency.minor_unit)
+        figures = lines[name]
+        figures[0] += net
+        figures[1] += tax_amount
+        figures[2] += amount
+    totals = [sum((lines[name][i] for name in TAX_LINES), Decimal(0)) for i in range(3)]
+
+    def shown(figures: list[Decimal]) -> dict[str, str]:
+        return dict(zip(("net", "tax", "gross"), map(currency.format, figures), strict=True))
+
+    return {
+        "rates": sorted({str(v.tax.rate) for v, _ in in_cycle if v.tax is not None}),
+        "lines": {name: shown(lines[name]) for name in TAX_LINES},
+        "total": shown(totals),
     }
 
 

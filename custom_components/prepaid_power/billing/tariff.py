@@ -22,6 +22,7 @@ from .errors import (
     BillingError,
 )
 from .money import KWH_QUANTUM, kwh_to_micro, micro_to_kwh, parse_kwh, parse_price
+from .tax import TAX_KEYS, Tax, gross_price, tax_from_dict, tax_to_dict
 
 MAX_INTERVALS = 14
 MINUTES_PER_DAY = 24 * 60
@@ -31,9 +32,9 @@ SATURDAY = 5
 # The keys each part of a tariff may have: anything else is a typo (a `weekends` set would
 # otherwise be dropped silently, and weekday prices charged at weekends).
 TARIFF_KEYS: Mapping[str, frozenset[str]] = {
-    "flat": frozenset({"kind", "price"}),
-    "tou": frozenset({"kind", "prices", "weekday", "weekend"}),
-    "tiered": frozenset({"kind", "blocks"}),
+    "flat": frozenset({"kind", "price"}) | TAX_KEYS,
+    "tou": frozenset({"kind", "prices", "weekday", "weekend"}) | TAX_KEYS,
+    "tiered": frozenset({"kind", "blocks"}) | TAX_KEYS,
 }
 INTERVAL_KEYS = frozenset({"start", "end", "period"})
 BLOCK_KEYS = frozenset({"up_to_kwh", "price"})
@@ -109,6 +110,16 @@ type Tariff = FlatTariff | TouTariff | TieredTariff
 class TariffVersion:
     effective_from: datetime
     tariff: Tariff
+    tax: Tax | None = None
+
+    @classmethod
+    def from_dict(cls, effective_from: datetime, definition: Mapping[str, Any]) -> TariffVersion:
+        """A version from a tariff definition with its optional tax keys (validated)."""
+        return cls(effective_from, tariff_from_dict(definition), tax_from_dict(definition))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The definition as stored and shown: the tariff and its tax keys."""
+        return tariff_to_dict(self.tariff) | tax_to_dict(self.tax)
 
 
 # --- parsing and validation ------------------------------------------------------------------
@@ -402,15 +413,17 @@ def split_usage(
         if version is None:
             pieces.append(UsagePiece(a, b, share_kwh, NO_TARIFF_PERIOD, Decimal(0), cycle))
             continue
-        tariff = version.tariff
+        tariff, tax = version.tariff, version.tax
         if isinstance(tariff, FlatTariff):
-            pieces.append(UsagePiece(a, b, share_kwh, FLAT_PERIOD, tariff.price, cycle))
+            price = gross_price(tariff.price, tax)
+            pieces.append(UsagePiece(a, b, share_kwh, FLAT_PERIOD, price, cycle))
         elif isinstance(tariff, TouTariff):
             period = tariff.period_at(a.astimezone(calendar.tz))
-            pieces.append(UsagePiece(a, b, share_kwh, period, tariff.price_of(period), cycle))
+            price = gross_price(tariff.price_of(period), tax)
+            pieces.append(UsagePiece(a, b, share_kwh, period, price, cycle))
         else:
             used = used_in_cycle.setdefault(cycle, cycle_kwh(cycle))
-            pieces += _fill_tiers(tariff, used, share_kwh, (a, b), cycle)
+            pieces += _fill_tiers(tariff, used, share_kwh, (a, b), cycle, tax=tax)
             used_in_cycle[cycle] = used + share_kwh
     return [p for p in pieces if p.kwh > 0] or pieces[-1:]
 
@@ -430,7 +443,13 @@ def next_kwh_piece(
 
 
 def _fill_tiers(
-    tariff: TieredTariff, used: Decimal, kwh: Decimal, span: tuple[datetime, datetime], cycle: str
+    tariff: TieredTariff,
+    used: Decimal,
+    kwh: Decimal,
+    span: tuple[datetime, datetime],
+    cycle: str,
+    *,
+    tax: Tax | None,
 ) -> list[UsagePiece]:
     a, b = span
     pieces: list[UsagePiece] = []
@@ -441,7 +460,8 @@ def _fill_tiers(
         room = remaining if block.up_to_kwh is None else max(Decimal(0), block.up_to_kwh - used)
         take = min(room, remaining)
         if take > 0:
-            pieces.append(UsagePiece(a, b, take, f"tier_{number}", block.price, cycle))
+            price = gross_price(block.price, tax)
+            pieces.append(UsagePiece(a, b, take, f"tier_{number}", price, cycle))
             used += take
             remaining -= take
     return pieces
