@@ -215,12 +215,12 @@ async def _identify(  # noqa: PLR0917
         if matched:
             # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S)
             # and the look-alikes it names (a DDSY1352 names the DDS238 it may be).
-            best = _best(matched).profile
-            checks = set(best.identify)
+            leader = _best(matched).profile
+            checks = set(leader.identify)
             undecided = [
                 c
                 for c in undecided
-                if checks < set(c.profile.identify) or c.profile.id in best.alternatives
+                if checks < set(c.profile.identify) or c.profile.id in leader.alternatives
             ]
         # Follow a lead: a model whose checks read so far all passed is confirmed (or
         # excluded) first; once one matches, only its refinements are left to read.
