@@ -73,6 +73,9 @@ MODEL_TO_PROFILE = {
     "OR-WE-525": "orno_or_we_525",
     "7M.24": "finder_7m_24",
     "7M.38": "finder_7m_24",
+    "EM111": "carlo_gavazzi_em111",
+    "EM112": "carlo_gavazzi_em111",
+    "DDSY1352": "acrel_ddsy1352",
 }
 # Used when the add-on's sample building is not there: the same mix of models.
 FALLBACK = [

@@ -558,6 +558,8 @@ FINDER_7M = ModelSpec(
     aliases=("7M.38",),
 )
 
+# Carlo Gavazzi EM111 / EM112 (EM100 series protocol as OpenEMS and Enapter read it): input
+# registers, INT32 low word first.
 EM111 = ModelSpec(
     name="EM111",
     manufacturer="Carlo Gavazzi",
@@ -565,12 +567,20 @@ EM111 = ModelSpec(
     tables=(
         RegisterTable(
             0x04,
-            ((0x0000, 0x0020),),
-            (Field(0x0004, "power", I32_LE, 10), Field(0x0010, "import_kwh", I32_LE, 10)),
+            # OpenEMS reads 0x0000-0x0009 and 0x000F-0x0023, never the registers between.
+            ((0x0000, 0x000A), (0x000F, 0x0024)),
+            (
+                Field(0x0000, "voltage", I32_LE, 10),
+                Field(0x0002, "current", I32_LE, 1000),
+                Field(0x0004, "power", I32_LE, 10),
+                Field(0x000F, "frequency", U16, 10),
+                Field(0x0010, "import_kwh", I32_LE, 10),
+                Field(0x0020, "export_kwh", I32_LE, 10),
+            ),
         ),
     ),
     aliases=("EM112",),
-    notes="32-bit values low word first.",
+    notes="32-bit values low word first (OpenEMS, Enapter, openWB; evcc: high word first).",
 )
 
 DDSY1352 = ModelSpec(
@@ -590,7 +600,7 @@ DDSY1352 = ModelSpec(
                 Field(0x000B, "voltage", U16, 10),
                 Field(0x000C, "current", U16, 100),
                 Field(0x000D, "power", I16, 1),  # x0.001 kW = W
-                Field(0x0010, "pf", U16, 1000),
+                Field(0x0010, "pf", I16, 1000),
             ),
         ),
     ),

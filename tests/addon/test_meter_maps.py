@@ -186,13 +186,21 @@ MAPS: dict[str, list[tuple[int, int, str, str, float]]] = {
         (4, 2516, "f32", "current", 1),
         (4, 2536, "f32", "power", 1),
     ],
-    "EM111": [(4, 0x0004, "i32le", "power", 0.1), (4, 0x0010, "i32le", "import_kwh", 0.1)],
+    # Carlo Gavazzi EM111: OpenEMS / Enapter readers, INT32 low word first.
+    "EM111": [
+        (4, 0x0000, "i32le", "voltage", 0.1),
+        (4, 0x0002, "i32le", "current", 0.001),
+        (4, 0x0004, "i32le", "power", 0.1),
+        (4, 0x000F, "u16", "frequency", 0.1),
+        (4, 0x0010, "i32le", "import_kwh", 0.1),
+        (4, 0x0020, "i32le", "export_kwh", 0.1),
+    ],
     "DDSY1352": [
         (3, 0x0000, "u32", "total_kwh", 0.01),
         (3, 0x000B, "u16", "voltage", 0.1),
         (3, 0x000C, "u16", "current", 0.01),
         (3, 0x000D, "i16", "power", 1),  # x0.001 kW
-        (3, 0x0010, "u16", "pf", 0.001),
+        (3, 0x0010, "i16", "pf", 0.001),
     ],
     # Peacefair PZEM-004T v3 manual: input registers, 32-bit values low word first.
     "PZEM-004T": [

@@ -15,6 +15,7 @@ from custom_components.prepaid_power.billing.core import (
     ISSUE_SUSPECT_READING,
 )
 from custom_components.prepaid_power.billing.errors import BillingError
+from custom_components.prepaid_power.profiles import load_profiles
 
 from .conftest import TOU, World, add_room, d, kwh_of, occupied
 
@@ -436,3 +437,18 @@ def test_held_jump_is_never_charged_by_waiting(world: World) -> None:
     assert result.status == "suspect"
     assert result.issues[0].suspect_id == suspect
     assert charges(world) == []
+
+
+def test_finder_7m_counter_rollover_is_billed_as_a_rollover(world: World) -> None:
+    """The Finder 7M's 0.1 Wh counter (uint32) rolls over at the profile's 429,496.7295 kWh:
+    the reading after the wrap is billed as a rollover, never a huge negative or a reset."""
+    finder = load_profiles().profiles["finder_7m_24"]
+    assert finder.energy_max_kwh is not None
+    rollover = Decimal(str(finder.energy_max_kwh))
+    occupied(world, reading="429496.5000", rollover_kwh=rollover, max_power_kw=d("55.2"))
+    world.clock.advance(hours=1)
+    result = world.core.process_reading("r1", "0.2500")
+    assert result.status == "rollover"
+    (charge,) = result.posted
+    assert charge.kwh == d("0.4795")
+    assert result.issues == ()

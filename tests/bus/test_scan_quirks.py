@@ -184,6 +184,9 @@ async def test_scan_tells_every_pair_of_simulated_models_apart() -> None:
         ),
         ("OR-WE-525", "orno_or_we_525", 4, {"voltage": "voltage", "frequency": "frequency"}),
         ("7M.38", "finder_7m_24", 4, {"voltage": "voltage", "current": "current"}),
+        # Low word first: 1234.5 W high word first would be 809,041,510 W.
+        ("EM111", "carlo_gavazzi_em111", 2, {"voltage": "voltage", "frequency": "frequency"}),
+        ("DDSY1352", "acrel_ddsy1352", 1, {"voltage": "voltage", "current": "current"}),
     ],
 )
 async def test_new_models_poll_the_simulators_values(
@@ -199,7 +202,8 @@ async def test_new_models_poll_the_simulators_values(
             reading = (await poller.poll())[9]
         truth = gw.simulator.meter(9).quantities()
     assert reading.complete
-    assert reading.values["energy_import"] == pytest.approx(4321.25, abs=0.01)
+    energy = reading.values.get("energy_import", reading.values.get("energy_total"))
+    assert energy == pytest.approx(4321.25, abs=profile.register(profile.energy_key).scale)
     assert reading.values["power"] == pytest.approx(1234.5, abs=0.5)
     for key, quantity in keys.items():
         resolution = max(profile.register(key).scale, 1e-3)
@@ -212,7 +216,7 @@ async def test_scan_the_dormitory_building() -> None:
         "dormitory", time_scale=0, min_gap_ms=0, id_switch_gap_ms=0, request_timeout=0.05
     )
     async with gateway_module.Gateway(config) as gw:
-        result = await _scan(gw, [*range(1, 13), 100, 101])
+        result = await _scan(gw, [*range(1, 15), 100, 101])
     pzem, zn_sr = "peacefair_pzem_004t", ZN_SR
     assert {m.slave_id: m.profile_id for m in result.meters} == {
         **dict.fromkeys((1, 2, 3, 4, 5, 9), pzem),
@@ -222,6 +226,8 @@ async def test_scan_the_dormitory_building() -> None:
         10: "chint_dtsu666",
         11: "orno_or_we_525",
         12: "finder_7m_24",
+        13: "carlo_gavazzi_em111",
+        14: "acrel_ddsy1352",
         100: "generic_relay_board",
         101: "generic_relay_board",
     }
@@ -335,3 +341,43 @@ async def test_prepaid_meter_reports_its_relay_fault_and_prices() -> None:
             assert (await poller.poll())[4].fault == "relay_cannot_open"
             meter.set_faults(relay_cannot_open=False)
             assert (await poller.poll())[4].fault is None
+
+
+async def test_ddsy1352_and_the_dds238_it_cannot_be_told_from() -> None:
+    """An Acrel DDSY1352 publishes no slave-id or model register: found as one, it offers the
+    DDS238 and OR-WE-504 answering the same block. A DDS238 whose import counter's low word
+    (0x000B) looks like a DDSY1352 voltage is still found as the DDS238 its own 0x0015 proves."""
+    meters = [
+        {"model": "DDSY1352", "slave": 5, "energy_kwh": 640.25},
+        {"model": "DDS238-2 ZN/S", "slave": 6, "energy_kwh": 23.0},  # 0x000B = 2300
+        {"model": "OR-WE-504", "slave": 7},
+    ]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [5, 6, 7])
+    found = {m.slave_id: m for m in result.meters}
+    assert {slave: m.profile_id for slave, m in found.items()} == {
+        5: "acrel_ddsy1352",
+        6: "hiking_dds238_2_zn_s",
+        7: "orno_or_we_504",
+    }
+    assert found[5].alternatives == ("hiking_dds238_2_zn_s", "orno_or_we_504")
+    assert found[6].alternatives == (ZN_SR,)
+
+
+async def test_em111_word_order_decides_identification() -> None:
+    """The EM111 is identified by its low-word-first voltage and frequency; a meter giving
+    the same registers high word first is no EM111 (its voltage would be 150,732,800 V)."""
+    meters = [
+        {"model": "EM111", "slave": 2, "load_w": 0.0},
+        {"model": "EM112", "slave": 3},
+    ]
+    async with _gateway(meters) as gw:
+        result = await _scan(gw, [2, 3])
+    assert [(m.slave_id, m.profile_id) for m in result.meters] == [
+        (2, "carlo_gavazzi_em111"),
+        (3, "carlo_gavazzi_em111"),
+    ]
+    profile = PROFILES["carlo_gavazzi_em111"]
+    voltage = next(c for c in profile.identify if c.address == 0x0000)
+    assert voltage.passes(2300, 2, 0)
+    assert not voltage.passes(2300 << 16, 2, 0)

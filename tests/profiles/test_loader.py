@@ -36,6 +36,8 @@ BUILTIN_IDS = {
     "orno_or_we_515",
     "orno_or_we_516",
     "orno_or_we_525",
+    "carlo_gavazzi_em111",
+    "acrel_ddsy1352",
     "generic_relay_board",
 }
 
@@ -275,6 +277,14 @@ def test_identify_check_using_serial_needs_a_serial_register(tmp_path: Path) -> 
 
 def test_compatible_models_are_the_alternatives_either_way_round() -> None:
     profile_set = load_profiles()
-    assert profile_set.compatible("hiking_dds238_2_zn_s") == ("hiking_dds238_2_zn_sr",)
+    # A DDSY1352 names the ZN/S and OR-WE-504 it cannot rule out: offered either way round.
+    assert profile_set.compatible("hiking_dds238_2_zn_s") == (
+        "acrel_ddsy1352",
+        "hiking_dds238_2_zn_sr",
+    )
+    assert profile_set.compatible("acrel_ddsy1352") == (
+        "hiking_dds238_2_zn_s",
+        "orno_or_we_504",
+    )
     assert profile_set.compatible("hiking_dds238_2_zn_sr") == ("hiking_dds238_2_zn_s",)
     assert profile_set.compatible("eastron_sdm120") == ()

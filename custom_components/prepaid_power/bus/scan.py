@@ -186,8 +186,14 @@ def _usefulness(probe: _Probe, undecided: Sequence[_Candidate]) -> int:
 
 
 def _best(matches: Sequence[_Candidate]) -> _Candidate:
-    """The most specific matching profile (most identifying checks)."""
-    return max(matches, key=lambda c: len(c.profile.identify))
+    """The most specific matching profile (most identifying checks); of equally specific
+    ones, a profile that names another match among its alternatives (it declares that it
+    looks like that model) yields to it: an Acrel DDSY1352 to a DDS238 that also matches."""
+    ids = {c.profile.id for c in matches}
+    return max(
+        matches,
+        key=lambda c: (len(c.profile.identify), -len(ids & set(c.profile.alternatives))),
+    )
 
 
 async def _identify(  # noqa: PLR0917
@@ -207,9 +213,15 @@ async def _identify(  # noqa: PLR0917
         undecided = [c for c in candidates if _verdict(c, outcomes, slave_id) is None]
         matched = [c for c in candidates if _verdict(c, outcomes, slave_id)]
         if matched:
-            # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S).
-            checks = set(_best(matched).profile.identify)
-            undecided = [c for c in undecided if checks < set(c.profile.identify)]
+            # Keep probing only for models that refine a match (ZN/SR adds a check to ZN/S)
+            # and the look-alikes it names (a DDSY1352 names the DDS238 it may be).
+            leader = _best(matched).profile
+            checks = set(leader.identify)
+            undecided = [
+                c
+                for c in undecided
+                if checks < set(c.profile.identify) or c.profile.id in leader.alternatives
+            ]
         # Follow a lead: a model whose checks read so far all passed is confirmed (or
         # excluded) first; once one matches, only its refinements are left to read.
         leads = [c for c in undecided if _judge(c, outcomes, slave_id)[1]]
