@@ -141,6 +141,9 @@ class MeterConfig:
     # The meter's serial framing ("N", "E", "O" parity): its model's default unless set in
     # the meter's menu. On a bus with another framing the meter hears garbage and stays silent.
     parity: str = "N"
+    # A house (main) meter: the slave ids of the meters behind it. It counts their energy
+    # plus its own load (`load_w`: losses, unmetered loads) and what `set_loss` adds.
+    feeds: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +264,7 @@ _METER = vol.Schema(
         vol.Optional("relay_on", default=True): bool,
         vol.Optional("load_w"): vol.Any(None, vol.All(vol.Coerce(float), vol.Range(min=0))),
         vol.Optional("parity"): _PARITY,
+        vol.Optional("feeds", default=list): [vol.All(int, vol.Range(min=1, max=247))],
     }
 )
 
@@ -378,8 +382,16 @@ def parse_building(
                 relay_on=meter["relay_on"],
                 load_w=meter.get("load_w"),
                 parity=meter.get("parity", model.parity),
+                feeds=tuple(meter["feeds"]),
             )
         )
+    slaves = {meter.slave for meter in meters}
+    for index, meter in enumerate(meters):
+        for fed in meter.feeds:
+            if fed == meter.slave or fed not in slaves:
+                raise ConfigError(
+                    f"{where}.meters[{index}].feeds", f"no other meter with slave id {fed}"
+                )
     start = valid.get("start")
     if start is None:
         start = datetime.now(UTC).timestamp() if now is None else now

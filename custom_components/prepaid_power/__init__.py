@@ -43,6 +43,7 @@ from .entity import (
     offered_registers,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .house import async_house_meter
 from .panel import async_register_panel, async_unregister_panel
 from .portal import async_setup_portal
 from .portal_links import async_setup_portal_links
@@ -134,6 +135,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         rooms=rooms,
         supply=supply,
     )
+    house = async_house_meter(
+        hass,
+        entry,
+        {slave: m.profile.energy_key for slave, m in meters.items() if m.profile.energy_key},
+    )
+    if house is not None:
+        await house.async_start()
+        entry.runtime_data.house = house
+        entry.async_on_unload(house.async_stop)
+        # Before the platforms' entities: the house sensors read what this listener took.
+        entry.async_on_unload(
+            coordinator.async_add_listener(lambda: house.async_observe(coordinator.data.readings))
+        )
     await coordinator.async_config_entry_first_refresh()
 
     statements = CycleEndStatements(hass, rooms, entry.entry_id)

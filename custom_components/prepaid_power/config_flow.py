@@ -104,6 +104,8 @@ from .const import (
     CONF_TAX_RATE,
     CONF_TENANT,
     CONF_TENANT_USERS,
+    CONF_THRESHOLD_KWH,
+    CONF_THRESHOLD_PERCENT,
     CONF_TIMEOUT_MS,
     CONF_WARNING_CUT_LEVEL,
     CONNECTION_SERIAL,
@@ -122,6 +124,7 @@ from .const import (
     MAX_SLAVE_ID,
     PARITIES,
     SCAN_TIMEOUT_S,
+    SUBENTRY_HOUSE_METER,
     SUBENTRY_ROOM,
     USER_PROFILES_DIR,
 )
@@ -299,8 +302,8 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Rooms are subentries of the gateway their meter hangs on."""
-        return {SUBENTRY_ROOM: RoomSubentryFlow}
+        """Rooms are subentries of the gateway their meter hangs on; so is its house meter."""
+        return {SUBENTRY_ROOM: RoomSubentryFlow, SUBENTRY_HOUSE_METER: HouseMeterSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose how the RS485 bus is reached."""
@@ -808,13 +811,8 @@ class RoomSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         entry = self._get_entry()
         meters = _meter_labels(self.hass, entry)
-        used = {
-            sub.data[CONF_METER]: sub.subentry_id
-            for sub in entry.subentries.values()
-            if sub.subentry_type == SUBENTRY_ROOM
-        }
         own = None if current is None else current.subentry_id
-        free = {slave: label for slave, label in meters.items() if used.get(slave) in (None, own)}
+        free = _free_meters(entry, meters, own)
         if not free:
             return self.async_abort(reason="no_free_meter")
         errors: dict[str, str] = {}
@@ -845,6 +843,73 @@ class RoomSubentryFlow(ConfigSubentryFlow):
                 CONF_NAME: current.title,
                 CONF_METER: str(current.data[CONF_METER]),
             }
+        return self.async_show_form(
+            step_id="reconfigure" if current is not None else "user",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+        )
+
+
+def _free_meters(entry: ConfigEntry, meters: Mapping[int, str], own: str | None) -> dict[int, str]:
+    """The meters no room and no house meter uses but the subentry `own` (being changed)."""
+    used = {
+        int(sub.data[CONF_METER]): sub.subentry_id
+        for sub in entry.subentries.values()
+        if sub.subentry_type in {SUBENTRY_ROOM, SUBENTRY_HOUSE_METER}
+    }
+    return {slave: label for slave, label in meters.items() if used.get(slave) in (None, own)}
+
+
+class HouseMeterSubentryFlow(ConfigSubentryFlow):
+    """Name the gateway's house (main) meter and the daily difference worth a repair."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """The house meter (one per gateway)."""
+        if any(
+            sub.subentry_type == SUBENTRY_HOUSE_METER
+            for sub in self._get_entry().subentries.values()
+        ):
+            return self.async_abort(reason="house_meter_exists")
+        return await self._async_form(user_input, None)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Another meter or threshold."""
+        return await self._async_form(user_input, self._get_reconfigure_subentry())
+
+    async def _async_form(
+        self, user_input: dict[str, Any] | None, current: ConfigSubentry | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        free = _free_meters(
+            entry, _meter_labels(self.hass, entry), None if current is None else current.subentry_id
+        )
+        if not free:
+            return self.async_abort(reason="no_free_meter")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**user_input, CONF_METER: int(user_input[CONF_METER])}
+            for key in (CONF_THRESHOLD_KWH, CONF_THRESHOLD_PERCENT):
+                text = str(data.get(key) or "").strip()
+                data[key] = text
+                if text and (error := decimal_error(text, 3, "zero")):
+                    errors[key] = error
+            if not errors:
+                title = free[data[CONF_METER]]
+                if current is None:
+                    return self.async_create_entry(title=title, data=data)
+                return self.async_update_and_abort(entry, current, title=title, data=data)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_METER): _meter_select(free),
+                vol.Optional(CONF_THRESHOLD_KWH): TextSelector(),
+                vol.Optional(CONF_THRESHOLD_PERCENT): TextSelector(),
+            }
+        )
+        suggested: dict[str, Any] | None = user_input
+        if suggested is None and current is not None:
+            suggested = {**current.data, CONF_METER: str(current.data[CONF_METER])}
         return self.async_show_form(
             step_id="reconfigure" if current is not None else "user",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
@@ -985,6 +1050,7 @@ def _room_errors(
     for sub in entry.subentries.values():
         if (
             sub.subentry_id != own
+            and sub.subentry_type == SUBENTRY_ROOM
             and sub.title.strip().casefold() == data[CONF_NAME].strip().casefold()
         ):
             errors[CONF_NAME] = "name_taken"

@@ -29,6 +29,7 @@ CONF_SERIAL_NUMBER: Final = "serial_number"
 CONF_REFUSED_READS: Final = "refused_reads"
 # Repair issue: a rescan identified a known meter as another model.
 ISSUE_MODEL_CHANGE: Final = "meter_model_change"
+ISSUE_HOUSE_DIFFERENCE: Final = "house_difference"
 CONF_FIRST_ID: Final = "first_id"
 CONF_LAST_ID: Final = "last_id"
 CONF_ADDON_SLUG: Final = "addon_slug"
@@ -69,6 +70,9 @@ EVENT_SUPPLY_CHANGED: Final = (
 EVENT_CUT_OFF_DUE: Final = f"{DOMAIN}_cut_off_due"  # + reason
 EVENT_STATEMENT_READY: Final = f"{DOMAIN}_statement_ready"  # + cycle_start, cycle_end, statement
 EVENT_FAULT: Final = f"{DOMAIN}_fault"  # + kind (meter_offline | relay_fault), message
+# A day on which the house meter and the meters behind it differ beyond the threshold:
+# + entry_id, gateway, meter, day, main_kwh, sub_kwh, difference_kwh, difference_percent.
+EVENT_HOUSE_DIFFERENCE: Final = f"{DOMAIN}_house_difference"
 # A landlord action on the ledger, for the logbook: + action and its details.
 EVENT_LANDLORD_ACTION: Final = f"{DOMAIN}_landlord_action"
 
@@ -130,6 +134,12 @@ CONF_OPENING_READING: Final = "opening_reading"
 CONF_ACCESS: Final = "access"
 CONF_TENANT_USERS: Final = "tenant_users"
 CONF_PORTAL_SHOWS_TENANT: Final = "portal_shows_tenant"
+
+# The house (main) meter of a gateway: a subentry naming a meter that is no room's, and the
+# daily difference (kWh and/or percent of the main meter) above which a repair is raised.
+SUBENTRY_HOUSE_METER: Final = "house_meter"
+CONF_THRESHOLD_KWH: Final = "threshold_kwh"
+CONF_THRESHOLD_PERCENT: Final = "threshold_percent"
 
 # Where the ledger lives, relative to the HA config folder (inside HA backups, not www/).
 LEDGER_DIR: Final = "prepaid_power"

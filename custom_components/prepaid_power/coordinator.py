@@ -20,6 +20,7 @@ from .bus.errors import BusConnectionError, BusError
 from .bus.poll import MeterReading, Poller
 from .const import DOMAIN, EVENT_FAULT, LOGGER
 from .control import SupplyMemory
+from .house import HouseMeter
 from .profiles import Profile, ProfileSet
 from .rooms import Room, Rooms, RoomState, reading_kwh
 from .supply import SupplyControl, decide
@@ -81,6 +82,7 @@ class PrepaidPowerRuntimeData:
     gateway_device_id: str
     rooms: Rooms
     supply: SupplyControl
+    house: HouseMeter | None = None
 
 
 type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]

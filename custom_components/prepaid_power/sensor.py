@@ -14,11 +14,12 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, Platform, UnitOfEnergy, UnitOfTime
+from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfEnergy, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .billing.house import HouseDay
 from .billing.statement import LandlordTotals
 from .bus.client import SlaveStats
 from .control import SupplyState
@@ -34,6 +35,7 @@ from .entity import (
     offered_registers,
     offers_all_meter_values,
 )
+from .house import HouseMeter, day_attributes
 from .profiles import Register
 from .rooms import Room, RoomState
 
@@ -236,6 +238,31 @@ GATEWAY_TOTALS: tuple[TotalSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class HouseSensorDescription(SensorEntityDescription):
+    """Today's or yesterday's difference between the house meter and the meters behind it."""
+
+    yesterday: bool
+    value_fn: Callable[[HouseDay], Decimal | None]
+
+
+HOUSE_SENSORS: tuple[HouseSensorDescription, ...] = tuple(
+    HouseSensorDescription(
+        key=f"house_difference_{day}{suffix}",
+        translation_key=f"house_difference_{day}{suffix}",
+        native_unit_of_measurement=unit,
+        suggested_display_precision=precision,
+        yesterday=day == "yesterday",
+        value_fn=value_fn,
+    )
+    for day in ("today", "yesterday")
+    for suffix, unit, precision, value_fn in (
+        ("", UnitOfEnergy.KILO_WATT_HOUR, 3, lambda d: d.difference_kwh),
+        ("_percent", PERCENTAGE, 1, lambda d: d.difference_percent),
+    )
+)
+
+
 # Float registers carry binary noise below any meter's resolution (91.2841873168945 kWh):
 # shown to what the meters measure, energy to the 1 Wh billing keeps.
 FLOAT_PRECISION: Mapping[str | None, int] = {
@@ -311,6 +338,10 @@ async def async_setup_entry(
         GatewayTotalSensor(coordinator, description, currency.code)
         for description in GATEWAY_TOTALS
     )
+    house = entry.runtime_data.house
+    if house is not None:
+        main = entry.runtime_data.meters[house.main]
+        entities.extend(HouseSensor(coordinator, main, house, d) for d in HOUSE_SENSORS)
     async_add_entities(entities)
     async_add_room_entities(
         hass,
@@ -406,3 +437,41 @@ class GatewayTotalSensor(GatewayEntity, SensorEntity):
         """The total as last computed."""
         totals = self.coordinator.data.totals
         return None if totals is None else self.entity_description.value_fn(totals)
+
+
+class HouseSensor(MeterEntity, SensorEntity):
+    """On the house meter's device: main - Σ the meters behind it, today or yesterday;
+    unknown for a day that could not be judged (its attributes name the meters not read)."""
+
+    entity_description: HouseSensorDescription
+
+    def __init__(
+        self,
+        coordinator: GatewayCoordinator,
+        meter: Meter,
+        house: HouseMeter,
+        description: HouseSensorDescription,
+    ) -> None:
+        """Read the house meter's daily balance."""
+        super().__init__(coordinator, meter, description)
+        self._house = house
+
+    def _day(self) -> HouseDay | None:
+        balance = self._house.balance
+        return balance.yesterday if self.entity_description.yesterday else balance.today
+
+    @property
+    def available(self) -> bool:
+        """A day's figure stays meaningful while a meter is silent (it is then unknown)."""
+        return self.coordinator.last_update_success
+
+    @property
+    def native_value(self) -> Decimal | None:
+        """The difference, None when the day is not judged."""
+        day = self._day()
+        return None if day is None else self.entity_description.value_fn(day)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """The day, whether it was judged and which meters were not read."""
+        return day_attributes(self._day())

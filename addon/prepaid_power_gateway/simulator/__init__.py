@@ -238,6 +238,8 @@ class VirtualMeter(Device):
         self._stored: dict[str, float] = dict(self.model.extra)
         self._resets_done = 0
         self.relay_commands = 0
+        # A house meter's own energy (its load and `set_loss`), beside the meters it feeds.
+        self._own_kwh = config.energy_kwh
 
     # --- simulated physics -------------------------------------------------------------
 
@@ -257,12 +259,18 @@ class VirtualMeter(Device):
         """Load (W) at a simulated time, 0 when the supply is off."""
         if not self.supply_on:
             return 0.0
+        if self.config.feeds:
+            fed = sum(self._bus.meters[slave].power_at(moment) for slave in self.config.feeds)
+            return fed + (self.load_w or 0.0)
         if self.load_w is not None:
             return self.load_w
         return profile_power(self.config.profile, self.config.seed, int(moment // SLOT_SECONDS))
 
     def update(self) -> None:
         """Integrate energy up to now (called before anything that changes power)."""
+        if self.config.feeds:
+            self._update_house()
+            return
         now = self._clock.now()
         start = self._updated
         if now <= start:
@@ -288,6 +296,22 @@ class VirtualMeter(Device):
             energy_ws += _slots_energy(profile, seed, first + 1, last) * SLOT_SECONDS
             energy_ws += profile_power(profile, seed, last) * (now - last * SLOT_SECONDS)
         self._import_kwh += energy_ws / 3_600_000.0
+
+    def _update_house(self) -> None:
+        """A house meter counts the energy of the meters it feeds plus its own."""
+        now = self._clock.now()
+        if now > self._updated:
+            self._own_kwh += (self.load_w or 0.0) * (now - self._updated) / 3_600_000.0
+            self._updated = now
+        fed = sum(self._bus.meters[slave].energy_kwh for slave in self.config.feeds)
+        self._import_kwh = self._own_kwh + fed
+
+    def set_loss(self, kwh: float) -> None:
+        """Add energy a house meter counts that none of the meters behind it does."""
+        if not self.config.feeds:
+            raise ValueError("not a house meter: it feeds no meters")
+        self.update()
+        self._own_kwh += kwh
 
     @property
     def power_w(self) -> float:
