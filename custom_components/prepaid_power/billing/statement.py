@@ -26,6 +26,7 @@ import jinja2
 from .core import BillingCore
 from .cycle import BillingCycle, from_micros, local_midnight, to_micros, utc
 from .ledger import Entry, Tenancy
+from .meters import metered_room
 from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
 from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
 
@@ -204,7 +205,40 @@ def statement_data(
             "amount": money(-sum((e.amount for e in standing), Decimal(0))),
         },
         "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
+        "meters": _meters(core, tenancy, cycle, energy_cost),
     }
+
+
+def _meters(
+    core: BillingCore, tenancy: Tenancy, cycle: BillingCycle, energy_cost: Decimal
+) -> list[dict[str, Any]]:
+    """One line per meter of a shared account (none for a single meter): its readings,
+    kWh and cost, the cycle's posted energy cost shared out by each meter's exact amount
+    (largest remainder), so the lines add up to it."""
+    ledger = core.ledger
+    charges = ledger.entries(
+        account_id=tenancy.account_id, start=cycle.start, end=cycle.end, kinds=("charge",)
+    )
+    meters: dict[str, list[Entry]] = {}
+    for entry in sorted(charges, key=lambda e: e.entry_id):
+        meters.setdefault(metered_room(entry.reference, tenancy.room_id), []).append(entry)
+    if len(meters) < 2:
+        return []
+    exact = [
+        sum((e.exact_amount or Decimal(0) for e in lines), Decimal(0)) for lines in meters.values()
+    ]
+    amounts = ledger.currency.allocate(energy_cost, exact)
+    return [
+        {
+            "room_id": room_id,
+            "room": ledger.room_name(room_id),
+            "reading_from": kwh_text(lines[0].reading_from or Decimal(0)),
+            "reading_to": kwh_text(lines[-1].reading_to or Decimal(0)),
+            "kwh": kwh_text(sum((e.kwh or Decimal(0) for e in lines), Decimal(0))),
+            "amount": ledger.currency.format(amount),
+        }
+        for (room_id, lines), amount in zip(meters.items(), amounts, strict=True)
+    ]
 
 
 def _debt_recovery(
