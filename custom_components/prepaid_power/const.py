@@ -89,6 +89,8 @@ CONF_ALLOWANCE_KWH: Final = "allowance_kwh"
 CONF_ALLOWANCE_PRO_RATA: Final = "allowance_pro_rata"
 CONF_STANDING_CHARGE: Final = "standing_charge"
 CONF_PAYMENT_REFERENCE: Final = "payment_reference"
+# The room whose account this room's meter bills to (a shared account; billing/meters.py).
+CONF_BILLS_TO: Final = "bills_to"
 CONF_SUPPLY: Final = "supply"
 CONF_LOW_LEVEL: Final = "low_level"
 CONF_WARNING_CUT_LEVEL: Final = "warning_cut_level"

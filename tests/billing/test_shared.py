@@ -328,3 +328,17 @@ def test_readings_far_apart_never_break_the_cycle_split(world: World) -> None:
     cycles = {e.cycle for e in world.ledger.entries(kinds=["charge"]) if e.reference}
     assert len(cycles) == 2
     assert world.core.balance("r1") == d("100") - d("10") - d("5")
+
+
+def test_a_meter_without_usage_still_has_its_line(world: World) -> None:
+    two_meters(world)
+    world.clock.advance(hours=2)
+    world.core.process_reading("ac", "12")
+    tenancy = world.core.tenancy_of("r1")
+    assert tenancy is not None
+    data = statement_data(world.core, tenancy.tenancy_id)
+    assert [(m["room_id"], m["kwh"], m["reading_from"]) for m in data["meters"]] == [
+        ("r1", "0.000", None),
+        ("ac", "2.000", "10.000"),
+    ]
+    assert "  r1  0.000 kWh  0.00 EUR" in render_statement(data)

@@ -209,17 +209,22 @@ def statement_data(
     }
 
 
+def _reading(value: Decimal | None) -> str | None:
+    return None if value is None else kwh_text(value)
+
+
 def _meters(
     core: BillingCore, tenancy: Tenancy, cycle: BillingCycle, energy_cost: Decimal
 ) -> list[dict[str, Any]]:
-    """One line per meter of a shared account (none for a single meter): its readings,
-    kWh and cost, the cycle's posted energy cost shared out by each meter's exact amount
-    (largest remainder), so the lines add up to it."""
+    """One line per meter of a shared account (none when only the account room's own meter
+    was charged in the cycle), the room's own first: its first and last reading (None
+    without usage), kWh and cost, the cycle's posted energy cost shared out by each meter's
+    exact amount (largest remainder), so the lines add up to it."""
     ledger = core.ledger
     charges = ledger.entries(
         account_id=tenancy.account_id, start=cycle.start, end=cycle.end, kinds=("charge",)
     )
-    meters: dict[str, list[Entry]] = {}
+    meters: dict[str, list[Entry]] = {tenancy.room_id: []}
     for entry in sorted(charges, key=lambda e: e.entry_id):
         meters.setdefault(metered_room(entry.reference, tenancy.room_id), []).append(entry)
     if len(meters) < 2:
@@ -232,8 +237,8 @@ def _meters(
         {
             "room_id": room_id,
             "room": ledger.room_name(room_id),
-            "reading_from": kwh_text(lines[0].reading_from or Decimal(0)),
-            "reading_to": kwh_text(lines[-1].reading_to or Decimal(0)),
+            "reading_from": _reading(lines[0].reading_from) if lines else None,
+            "reading_to": _reading(lines[-1].reading_to) if lines else None,
             "kwh": kwh_text(sum((e.kwh or Decimal(0) for e in lines), Decimal(0))),
             "amount": ledger.currency.format(amount),
         }
