@@ -32,12 +32,7 @@ def two_meters(world: World) -> int:
     add_room(world, "r1")
     add_room(world, "ac", {"kind": "flat", "price": "0.5000"})
     link(world, "ac", "r1")
-    world.core.process_reading("ac", "10")
-    world.core.move_in("r1", "Alice", "100", who="landlord", meter_readings={"ac": "10"})
-    world.core.top_up("r1", "100", method="cash", who="landlord")
-    tenancy = world.core.tenancy_of("r1")
-    assert tenancy is not None
-    return tenancy.account_id
+    return two_meters_on(world)
 
 
 def test_every_meter_bills_at_its_tariff_into_the_payers_account(world: World) -> None:
@@ -185,6 +180,7 @@ def test_a_linked_meter_follows_the_payers_cycles_and_fees(world: World) -> None
 
 
 def two_meters_on(world: World) -> int:
+    """The rooms added and linked: Alice moves into 'r1' at 100 / 10 and pays 100."""
     world.core.process_reading("ac", "10")
     world.core.move_in("r1", "Alice", "100", who="landlord", meter_readings={"ac": "10"})
     world.core.top_up("r1", "100", method="cash", who="landlord")
