@@ -39,6 +39,8 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
+from .billing.errors import BillingError
+from .billing.meters import check_link
 from .billing.money import Currency
 from .billing.tax import TAX_MODES
 from .bus.client import ModbusBus
@@ -58,6 +60,7 @@ from .const import (
     CONF_ALLOWANCE_PRO_RATA,
     CONF_AUTO_RESTORE_MINIMUM,
     CONF_BAUDRATE,
+    CONF_BILLS_TO,
     CONF_BOARD,
     CONF_BYTESIZE,
     CONF_CHANNEL,
@@ -822,6 +825,8 @@ class RoomSubentryFlow(ConfigSubentryFlow):
             tenant, opening_balance = data.pop(CONF_TENANT, ""), data.pop(CONF_OPENING_BALANCE, "")
             money = room_currency(self.hass, entry)
             errors = _room_errors(entry, data, own, money)
+            if not errors and (error := _bills_to_error(entry, own, data, occupied=occupied)):
+                errors[CONF_BILLS_TO] = error
             if not errors and occupied:
                 move_in, errors = _move_in_data(entry, data, tenant, opening_balance, money)
                 data[CONF_MOVE_IN] = move_in
@@ -835,7 +840,12 @@ class RoomSubentryFlow(ConfigSubentryFlow):
             for user in await self.hass.auth.async_get_users()
             if user.is_active and not user.system_generated
         }
-        schema = _room_schema(free, entry, users, new=current is None)
+        others = {
+            sub.subentry_id: sub.title
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_ROOM and sub.subentry_id != own
+        }
+        schema = _room_schema(free, entry, users, others, new=current is None)
         suggested: dict[str, Any] | None = user_input
         if suggested is None and current is not None:
             suggested = {
@@ -938,7 +948,12 @@ def _meter_select(labels: Mapping[int, str]) -> SelectSelector:
 
 
 def _room_schema(
-    free: dict[int, str], entry: ConfigEntry, users: Mapping[str, str], *, new: bool
+    free: dict[int, str],
+    entry: ConfigEntry,
+    users: Mapping[str, str],
+    others: Mapping[str, str],
+    *,
+    new: bool,
 ) -> vol.Schema:
     # Adopting an occupied building: a new room may start with its tenant already moved in.
     tenancy: dict[Any, Any] = (
@@ -965,6 +980,8 @@ def _room_schema(
             ),
             vol.Required(CONF_TAX_ON_FEES, default=False): BooleanSelector(),
             vol.Optional(CONF_PAYMENT_REFERENCE): TextSelector(),
+            # A shared account: this room's meter bills to another room's account.
+            **({vol.Optional(CONF_BILLS_TO): _choice(others)} if others else {}),
             vol.Required(CONF_ACTUATOR_KIND, default=ACTUATOR_METER_RELAY): _select(
                 list(ACTUATOR_KINDS), CONF_ACTUATOR_KIND
             ),
@@ -1021,6 +1038,41 @@ def _move_in_data(
         CONF_OPENING_READING: str(reading),
         CONF_OPENING_BALANCE: balance,
     }, {}
+
+
+def _bills_to_error(
+    entry: ConfigEntry, own: str | None, data: dict[str, Any], *, occupied: bool
+) -> str | None:
+    """The room the meter bills to, as the billing core's rules allow it (one payer and its
+    meters, no chains, no tenant of the room's own); an empty choice is dropped."""
+    payer = data.pop(CONF_BILLS_TO, None) or None
+    if payer is None:
+        return None
+    rooms = {
+        sub.subentry_id: sub
+        for sub in entry.subentries.values()
+        if sub.subentry_type == SUBENTRY_ROOM
+    }
+    me = own or ""
+    names = {room_id: sub.title for room_id, sub in rooms.items()}
+    names[me] = data[CONF_NAME]
+    links = {
+        room_id: sub.data.get(CONF_BILLS_TO) or None
+        for room_id, sub in rooms.items()
+        if room_id != me
+    }
+    runtime = getattr(entry, "runtime_data", None)
+    if own is not None and runtime is not None:
+        state = runtime.coordinator.data.rooms.get(own)
+        occupied = occupied or (
+            state is not None and state.tenant is not None and state.summary.payer is None
+        )
+    try:
+        check_link(me, payer, links, names, occupied=occupied)
+    except BillingError as err:
+        return err.key
+    data[CONF_BILLS_TO] = payer
+    return None
 
 
 def _payment_reference_error(

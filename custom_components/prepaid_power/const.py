@@ -97,6 +97,8 @@ CONF_TAX_RATE: Final = "tax_rate"
 CONF_TAX_MODE: Final = "tax_mode"
 CONF_TAX_ON_FEES: Final = "tax_on_fees"
 CONF_PAYMENT_REFERENCE: Final = "payment_reference"
+# The room whose account this room's meter bills to (a shared account; billing/meters.py).
+CONF_BILLS_TO: Final = "bills_to"
 CONF_SUPPLY: Final = "supply"
 CONF_LOW_LEVEL: Final = "low_level"
 CONF_WARNING_CUT_LEVEL: Final = "warning_cut_level"

@@ -99,7 +99,13 @@ class CycleEndStatements:
                 last = seen.get(room_id)
                 seen[room_id] = current.key
                 tenancy = core.tenancy_of(room_id)
-                if last is None or last == current.key or tenancy is None:
+                # A linked room's account is its payer's: the payer's statement covers it.
+                if (
+                    last is None
+                    or last == current.key
+                    or tenancy is None
+                    or core.payer_of(room_id) is not None
+                ):
                     continue
                 core.flush(room_id)
                 ended = calendar.cycles_between(calendar.cycle_by_key(last).start, now)

@@ -370,6 +370,24 @@ def _file_name(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
+def _meter_readings(target: RoomTarget) -> dict[str, str]:
+    """The other rooms' meter readings now, by room: a move in or out of a shared account's
+    payer takes those of its linked meters (`BillingCore.meters_of`)."""
+    readings = target.coordinator.data.readings
+    found: dict[str, str] = {}
+    for room in target.rooms.rooms.values():
+        reading = current_reading(readings, room.slave_id, room.energy_key)
+        if room is not target.room and reading is not None:
+            found[room.subentry_id] = str(reading)
+    return found
+
+
+def _linked(core: BillingCore, room_id: str, readings: dict[str, str]) -> dict[str, str]:
+    """The readings of the meters that bill to the room's account."""
+    meters = core.meters_of(room_id)[1:]
+    return {room: reading for room, reading in readings.items() if room in meters}
+
+
 async def _async_money_moved(
     hass: HomeAssistant,
     target: RoomTarget,
@@ -424,9 +442,11 @@ async def move_in(
 ) -> Tenancy:
     """Open a tenancy at the given reading (default: the meter's reading now)."""
     opening = opening_reading or target.reading_now()
+    others = _meter_readings(target)
+    room_id = target.room.subentry_id
     tenancy = await target.run(
         lambda core: core.move_in(
-            target.room.subentry_id,
+            room_id,
             tenant,
             opening,
             who=caller.who,
@@ -434,6 +454,7 @@ async def move_in(
             first_top_up=first_top_up,
             method=method,
             reference=reference,
+            meter_readings=_linked(core, room_id, others),
         )
     )
     await _async_money_moved(hass, target, caller, "move_in", opening_reading=opening)
@@ -459,12 +480,15 @@ async def move_out(
 ) -> MoveOut:
     """Close the tenancy at the given reading (default: now), settle it to zero."""
     final = final_reading or target.reading_now()
+    others = _meter_readings(target)
     room_id = target.room.subentry_id
     language = statement_language(hass)
     template = await hass.async_add_executor_job(statement_template, hass, language)
 
     def close(core: BillingCore) -> MoveOut:
-        result = core.move_out(room_id, final, who=caller.who)
+        result = core.move_out(
+            room_id, final, who=caller.who, meter_readings=_linked(core, room_id, others)
+        )
         data = statement_data(core, result.tenancy.tenancy_id)
         return MoveOut(result, render_statement(data, language=language, template=template), data)
 

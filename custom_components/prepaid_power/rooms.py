@@ -7,7 +7,7 @@ readings and time, keeps their state, and turns their results into events and re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 import json
@@ -254,6 +254,12 @@ class Rooms:
             sub.subentry_id: room_config(sub.title, sub.data, profiles.get(sub.data[CONF_METER]))
             for sub in subentries
         }
+        for room_id, config in configs.items():
+            if config.bills_to is not None and config.bills_to not in configs:
+                # The payer was deleted: the meter bills its own account again.
+                configs[room_id] = replace(config, bills_to=None)
+        # Payers first: a linked room's payer must be known when it is linked.
+        subentries.sort(key=lambda sub: configs[sub.subentry_id].bills_to is not None)
 
         def sync(core: BillingCore) -> list[Issue]:
             issues: list[Issue] = []

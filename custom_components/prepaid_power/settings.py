@@ -29,6 +29,7 @@ from .const import (
     CONF_ALLOWANCE_KWH,
     CONF_ALLOWANCE_PRO_RATA,
     CONF_AUTO_RESTORE_MINIMUM,
+    CONF_BILLS_TO,
     CONF_CREDIT_LIMIT,
     CONF_CUT_OFF_MODE,
     CONF_CYCLE_START_DAY,
@@ -157,6 +158,7 @@ def room_config(name: str, data: Mapping[str, Any], profile: Profile | None) -> 
         max_power_kw=max_power,
         rollover_kwh=rollover,
         thresholds=thresholds,
+        bills_to=data.get(CONF_BILLS_TO) or None,
     )
 
 

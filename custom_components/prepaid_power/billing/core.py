@@ -25,6 +25,7 @@ from .errors import (
     PAYMENT_EXCEEDS_DEBT,
     READING_IMPLAUSIBLE,
     REASON_REQUIRED,
+    ROOM_BILLS_TO_OTHER,
     ROOM_HAS_NO_TARIFF,
     ROOM_HAS_NO_TENANCY,
     ROOM_OCCUPIED,
@@ -38,6 +39,7 @@ from .errors import (
     BillingError,
 )
 from .ledger import SYSTEM, BillingState, Entry, Ledger, NewEntry, SuspectReading, Tenancy
+from .meters import check_link, meter_reference
 from .money import KWH_QUANTUM, Currency, Number, parse_kwh
 from .recovery import (
     DEBT_LEFT_AT_MOVE_OUT,
@@ -96,6 +98,8 @@ class RoomConfig:
     standing_charge: Decimal = Decimal(0)
     supplier_price: Decimal | None = None
     cap_margin_percent: Decimal = Decimal(0)
+    # The room whose account this room's meter bills to (None: its own; see meters.py).
+    bills_to: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def opt(value: Decimal | None) -> str | None:
@@ -115,6 +119,7 @@ class RoomConfig:
             "standing_charge": str(self.standing_charge),
             "supplier_price": opt(self.supplier_price),
             "cap_margin_percent": str(self.cap_margin_percent),
+            "bills_to": self.bills_to,
         }
 
     @classmethod
@@ -136,6 +141,7 @@ class RoomConfig:
             standing_charge=Decimal(str(data.get("standing_charge", 0))),
             supplier_price=opt(data.get("supplier_price")),
             cap_margin_percent=Decimal(str(data.get("cap_margin_percent", 0))),
+            bills_to=None if data.get("bills_to") is None else str(data["bills_to"]),
         )
 
 
@@ -193,6 +199,8 @@ class RoomSummary:
     # and what it took in this billing cycle.
     plan_debt: Decimal | None = None
     plan_debt_recovered_this_cycle: Decimal | None = None
+    # The room whose account this room's meter bills to (None: the room's own account).
+    payer: str | None = None
 
 
 class Adjustment(NamedTuple):
@@ -290,6 +298,7 @@ class BillingCore:
         self._rooms: dict[str, _Room] = {}
         for room_id, (_, config) in ledger.rooms().items():
             self._load_room(room_id, RoomConfig.from_dict(config))
+        self._link_calendars()
 
     @property
     def currency(self) -> Currency:
@@ -310,6 +319,53 @@ class BillingCore:
         room = _Room(room_id, config, CycleCalendar(self.tz, config.cycle_start_day), schedule)
         self._rooms[room_id] = room
         return room
+
+    # --- shared accounts (meters.py) ---------------------------------------------------------
+
+    def _payer(self, room: _Room) -> _Room:
+        """The room whose account a room's meter bills to: its `bills_to`, else itself."""
+        payer = room.config.bills_to
+        return room if payer is None else self._rooms.get(payer, room)
+
+    def _meters(self, payer: _Room) -> list[_Room]:
+        """Every meter of a payer's account: its own first, then the rooms billing to it."""
+        return [payer] + [
+            room for room in self._rooms.values() if room.config.bills_to == payer.room_id
+        ]
+
+    def _open_tenancy(self, room: _Room) -> Tenancy | None:
+        """The open tenancy a room's usage is billed to: its payer's."""
+        return self.ledger.open_tenancy_of(self._payer(room).room_id)
+
+    def _link_calendars(self) -> None:
+        """A linked room's cycles are its payer's (one account, one calendar)."""
+        for room in self._rooms.values():
+            payer = self._payer(room)
+            if room.calendar is not payer.calendar:
+                room.calendar = payer.calendar
+                room.boundary_memo = None
+                room.pending_memo = None
+
+    def payer_of(self, room_id: str) -> str | None:
+        """The room whose account the room's meter bills to, None for its own account."""
+        payer = self._payer(self._room(room_id))
+        return None if payer.room_id == room_id else payer.room_id
+
+    def meters_of(self, room_id: str) -> list[str]:
+        """The rooms whose meters bill to the room's account (the room itself first)."""
+        return [room.room_id for room in self._meters(self._room(room_id))]
+
+    def _check_link(self, room_id: str, config: RoomConfig) -> None:
+        names = {rid: room.config.name for rid, room in self._rooms.items()}
+        names[room_id] = config.name
+        links = {rid: room.config.bills_to for rid, room in self._rooms.items() if rid != room_id}
+        check_link(
+            room_id,
+            config.bills_to,
+            links,
+            names,
+            occupied=self.ledger.open_tenancy_of(room_id) is not None,
+        )
 
     def upsert_room(self, room_id: str, config: RoomConfig) -> None:
         CycleCalendar(self.tz, config.cycle_start_day)  # validates the start day
@@ -332,9 +388,14 @@ class BillingCore:
         ):
             # Cycles (allowance, fees, tiers) of a running tenancy must not move.
             raise BillingError(CYCLE_START_DAY_LOCKED, {"room": room_id})
+        self._check_link(room_id, config)
+        if known is not None and known.config.bills_to != config.bills_to:
+            # Usage read so far belongs to the account the meter billed to until now.
+            self._post_pending(known)
         self.ledger.upsert_room(room_id, config.name, config.to_dict())
         pending = self._rooms[room_id].pending if room_id in self._rooms else None
         self._load_room(room_id, config).pending = pending
+        self._link_calendars()
 
     def room_ids(self) -> list[str]:
         return sorted(self._rooms)
@@ -411,8 +472,8 @@ class BillingCore:
     # --- accounts ----------------------------------------------------------------------------
 
     def tenancy_of(self, room_id: str) -> Tenancy | None:
-        self._room(room_id)
-        return self.ledger.open_tenancy_of(room_id)
+        """The room's open tenancy; a linked room's is its payer's."""
+        return self._open_tenancy(self._room(room_id))
 
     def _require_tenancy(self, room_id: str) -> Tenancy:
         tenancy = self.tenancy_of(room_id)
@@ -430,7 +491,7 @@ class BillingCore:
         return self.ledger.balance(self._require_tenancy(room_id).account_id)
 
     def live_balance(self, room_id: str) -> Decimal:
-        """Ledger balance minus the accrued, not yet posted charge."""
+        """Ledger balance minus the accrued, not yet posted charge (of every meter)."""
         tenancy = self._require_tenancy(room_id)
         return self.ledger.balance(tenancy.account_id) - self._unposted_amount(
             self._room(room_id), tenancy
@@ -442,13 +503,26 @@ class BillingCore:
         room = self._room(room_id)
         moment = self._at(at)
         cycle = room.calendar.cycle_containing(moment)
-        tenancy = self.ledger.open_tenancy_of(room_id)
+        tenancy = self._open_tenancy(room)
         account = tenancy.account_id if tenancy else self.ledger.vacant_account(room_id)
-        pending = self._pending_entries(room, tenancy, account)
+        own = self._pending_entries(room, tenancy, account)
+        payer = self._payer(room)
+        meters = self._meters(payer) if tenancy is not None else [room]
+        # Energy and cost are the meter's own; balance and allowance are the account's.
+        pending = [
+            entry
+            for meter in meters
+            for entry in (own if meter is room else self._pending_entries(meter, tenancy, account))
+        ]
         # Sums in SQL: materialising a month of hourly charges per room per poll cycle was
         # the cost that grew with the ledger.
-        posted_kwh, posted_amount = self.ledger.cycle_charge_sums(account, cycle.key)
-        in_cycle = [e for e in pending if e.cycle == cycle.key]
+        if len(meters) > 1:
+            posted_kwh, posted_amount = self.ledger.cycle_charge_sums(
+                account, cycle.key, meter=None if room is payer else meter_reference(room_id)
+            )
+        else:
+            posted_kwh, posted_amount = self.ledger.cycle_charge_sums(account, cycle.key)
+        in_cycle = [e for e in own if e.cycle == cycle.key]
         energy = posted_kwh + sum((e.kwh or Decimal(0) for e in in_cycle), Decimal(0))
         cost = -(posted_amount + sum((e.amount for e in in_cycle), Decimal(0)))
         allowance_left = self.ledger.allowance_left(account, cycle.key if tenancy else None) - sum(
@@ -490,6 +564,7 @@ class BillingCore:
             emergency_credit_outstanding=emergency,
             plan_debt=plan_debt,
             plan_debt_recovered_this_cycle=plan_recovered,
+            payer=None if payer is room else payer.room_id,
         )
 
     # --- readings ----------------------------------------------------------------------------
@@ -570,7 +645,7 @@ class BillingCore:
             room.pending = current
             boundary = room.next_boundary(state.billed_at)
             due = force_post or at >= boundary or at - state.billed_at >= POSTING_INTERVAL
-            tenancy = self.ledger.open_tenancy_of(room.room_id)
+            tenancy = self._open_tenancy(room)
             if not due and tenancy is not None and room.config.thresholds:
                 before = room.live_balance
                 after = self.ledger.balance(tenancy.account_id) - self._unposted_amount(
@@ -635,8 +710,13 @@ class BillingCore:
         return posted
 
     def flush(self, room_id: str) -> tuple[Entry, ...]:
-        """Post the accrued charge now (before a top-up, at shutdown, on demand)."""
-        return self._post_pending(self._room(room_id))
+        """Post the accrued charge of every meter of the room's account now (before a
+        top-up, at shutdown, on demand)."""
+        return tuple(
+            entry
+            for meter in self._meters(self._payer(self._room(room_id)))
+            for entry in self._post_pending(meter)
+        )
 
     def flush_all(self) -> list[Entry]:
         """Post every room's accrued charge (at shutdown, so the split by time stays exact)."""
@@ -650,7 +730,7 @@ class BillingCore:
         issues: tuple[Issue, ...] = (),
         dismissed: int | None = None,
     ) -> ReadingResult:
-        tenancy = self.ledger.open_tenancy_of(room.room_id)
+        tenancy = self._open_tenancy(room)
         live = None
         if tenancy is not None:
             live = self.ledger.balance(tenancy.account_id) - self._unposted_amount(room, tenancy)
@@ -844,7 +924,7 @@ class BillingCore:
         booked: list[Entry] = []
         for room in self._rooms.values():
             tenancy = self.ledger.open_tenancy_of(room.room_id)
-            if tenancy is not None:
+            if tenancy is not None and self._payer(room) is room:
                 key = room.calendar.cycle_containing(moment).key
                 booked += self._ensure_cycle_entries(room, tenancy, key)
                 booked += self._book_standing_charges(room, tenancy, moment)
@@ -868,18 +948,21 @@ class BillingCore:
         rollover = room.config.rollover_kwh
         unfunded = False
         entries: list[NewEntry] = []
+        # The account's allowance and fees are its payer's; a linked meter's charge names it.
+        payer = self._payer(room)
+        meter = None if tenancy is None or payer is room else meter_reference(room.room_id)
         for piece in self._pieces(room, account_id, state, pending):
             key = piece.cycle if tenancy is not None else None
             if key not in left:
                 if tenancy is not None and write:
-                    self._ensure_cycle_entries(room, tenancy, piece.cycle)
+                    self._ensure_cycle_entries(payer, tenancy, piece.cycle)
                 available = self.ledger.allowance_left(account_id, key)
                 if (
                     tenancy is not None
                     and not write
                     and not self.ledger.cycle_entry_exists(account_id, "allowance", piece.cycle)
                 ):
-                    available += self._allowance_due(room, tenancy, piece.cycle)
+                    available += self._allowance_due(payer, tenancy, piece.cycle)
                 left[key] = available
             use = min(left[key], piece.kwh)
             left[key] -= use
@@ -911,6 +994,7 @@ class BillingCore:
                     span_start=piece.start,
                     exact_amount=exact,
                     cycle=piece.cycle,
+                    reference=meter,
                 )
             )
             reading = reading_to
@@ -933,8 +1017,15 @@ class BillingCore:
         return entries
 
     def _unposted_amount(self, room: _Room, tenancy: Tenancy) -> Decimal:
-        entries = self._pending_entries(room, tenancy, tenancy.account_id)
-        return -sum((e.amount for e in entries), Decimal(0))
+        """The accrued, not yet posted charge of every meter of the room's account."""
+        return -sum(
+            (
+                e.amount
+                for meter in self._meters(self._payer(room))
+                for e in self._pending_entries(meter, tenancy, tenancy.account_id)
+            ),
+            Decimal(0),
+        )
 
     def _post(self, room: _Room) -> tuple[tuple[Entry, ...], tuple[Issue, ...]]:
         """Post the pending usage and move the billed reading, in one transaction."""
@@ -942,7 +1033,7 @@ class BillingCore:
         assert pending is not None
         with self.ledger.transaction():
             state = self._state(room)
-            tenancy = self.ledger.open_tenancy_of(room.room_id)
+            tenancy = self._open_tenancy(room)
             account_id = tenancy.account_id if tenancy else self.ledger.vacant_account(room.room_id)
             posted: list[Entry] = []
             unfunded = False
@@ -953,13 +1044,15 @@ class BillingCore:
                 posted = [self.ledger.append(entry) for entry in entries]
                 self.ledger.set_carry(account_id, carry)
             if tenancy is not None:
-                self._book_standing_charges(room, tenancy, pending.at)
+                self._book_standing_charges(self._payer(room), tenancy, pending.at)
                 self._recover_debt(tenancy, pending.at)
             self.ledger.save_billing_state(BillingState(room.room_id, pending.reading, pending.at))
             # Posted inside a caller's transaction (a fee, refund or adjustment that may still
             # be refused): if that rolls back, the usage is unposted again, not lost.
             self.ledger.on_rollback(lambda: setattr(room, "pending", pending))
         room.pending = None
+        for meter in self._meters(self._payer(room)):
+            meter.pending_memo = None  # the account's allowance and tier energy moved on
         issues: tuple[Issue, ...] = ()
         if unfunded:
             issues = (Issue(ISSUE_VACANT_PRESET_EXHAUSTED, room.room_id, {}),)
@@ -1014,25 +1107,30 @@ class BillingCore:
         first_top_up: Number | None = None,
         method: str = "cash",
         reference: str | None = None,
+        meter_readings: Mapping[str, Number] | None = None,
     ) -> Tenancy:
-        """Open a tenancy; the opening reading is the baseline (earlier usage is not the tenant's)."""
+        """Open a tenancy; the opening reading is the baseline (earlier usage is not the
+        tenant's). It covers every meter billing to the room: `meter_readings` are their
+        opening readings by room (a meter left out opens at its last good reading)."""
         room = self._room(room_id)
         moment = self._at(at)
         reading = parse_kwh(opening_reading)
         amount = None if first_top_up is None else self.currency.parse_amount(first_top_up)
+        self._refuse_linked(room)
         if self.ledger.open_tenancy_of(room_id) is not None:
             raise BillingError(ROOM_OCCUPIED, {"room": room_id})
         if room.schedule.at(moment) is None:
             raise BillingError(ROOM_HAS_NO_TARIFF, {"room": room_id})
         self._check_not_before_billing(room_id, moment)
         self._check_typed_reading(room, reading, moment)
+        meters = self._typed_meter_readings(room, meter_readings, moment)
+        for meter, _ in meters:
+            if meter.schedule.at(moment) is None:
+                raise BillingError(ROOM_HAS_NO_TARIFF, {"room": meter.room_id})
         with self.ledger.transaction():
-            self._process(room, reading, moment, trusted=True, force_post=True)
-            if room.pending is not None:
-                self._post(room)
-            state = self._state(room)
-            if state.billed_reading != reading:
-                self.ledger.save_billing_state(BillingState(room_id, reading, moment))
+            # Usage up to the move-in is the vacant accounts' (the landlord's).
+            for meter, typed in [(room, reading), *meters]:
+                self._open_meter(meter, typed, moment)
             pro_rata = (
                 room.config.allowance_pro_rata if allowance_pro_rata is None else allowance_pro_rata
             )
@@ -1053,6 +1151,47 @@ class BillingCore:
             self._ensure_cycle_entries(room, tenancy, room.calendar.cycle_containing(moment).key)
         room.live_balance = None
         return tenancy
+
+    def _open_meter(self, meter: _Room, reading: Decimal | None, moment: datetime) -> None:
+        """Bill a meter up to a move-in at its typed reading (None: its last good one), which
+        becomes its baseline."""
+        if reading is None:
+            self._post_pending(meter)
+            return
+        self._process(meter, reading, moment, trusted=True, force_post=True)
+        if meter.pending is not None:
+            self._post(meter)
+        state = self._state(meter)
+        if state.billed_reading != reading:
+            self.ledger.save_billing_state(BillingState(meter.room_id, reading, moment))
+
+    def _refuse_linked(self, room: _Room) -> None:
+        """Tenants move in and out of the payer's room: a linked room has no tenancy."""
+        payer = self._payer(room)
+        if payer is not room:
+            raise BillingError(
+                ROOM_BILLS_TO_OTHER, {"room": room.config.name, "payer": payer.config.name}
+            )
+
+    def _typed_meter_readings(
+        self, payer: _Room, readings: Mapping[str, Number] | None, moment: datetime
+    ) -> list[tuple[_Room, Decimal | None]]:
+        """The linked meters of a payer and the readings typed for them at a move in or out,
+        each checked like the room's own (a room that is not one of them is refused)."""
+        meters = self._meters(payer)[1:]
+        typed = dict(readings or {})
+        for room_id in typed:
+            if room_id not in {meter.room_id for meter in meters}:
+                raise BillingError(UNKNOWN_ROOM, {"room": room_id})
+        result: list[tuple[_Room, Decimal | None]] = []
+        for meter in meters:
+            value = typed.get(meter.room_id)
+            reading = None if value is None else parse_kwh(value)
+            if reading is not None:
+                self._check_not_before_billing(meter.room_id, moment)
+                self._check_typed_reading(meter, reading, moment)
+            result.append((meter, reading))
+        return result
 
     def _check_typed_reading(self, room: _Room, reading: Decimal, moment: datetime) -> None:
         """A reading typed at a move in or out is billed as trusted: it must lie between the
@@ -1095,17 +1234,29 @@ class BillingCore:
         *,
         at: datetime | None = None,
         who: str = SYSTEM,
+        meter_readings: Mapping[str, Number] | None = None,
     ) -> MoveOutResult:
-        """Final charges, then a settlement entry bringing the account to zero."""
+        """Final charges of every meter of the account (`meter_readings`: the linked
+        meters' final readings by room; one left out closes at its last good reading), then
+        a settlement entry bringing the account to zero."""
         room = self._room(room_id)
         moment = self._at(at)
         reading = parse_kwh(final_reading)
+        self._refuse_linked(room)
         tenancy = self._require_tenancy(room_id)
         self._check_not_before_billing(room_id, moment)
         self._check_typed_reading(room, reading, moment)
+        meters = self._typed_meter_readings(room, meter_readings, moment)
         with self.ledger.transaction():
             result = self._process(room, reading, moment, trusted=True, force_post=True)
             final = result.posted
+            for meter, typed in meters:
+                if typed is None:
+                    final += self._post_pending(meter)
+                else:
+                    final += self._process(
+                        meter, typed, moment, trusted=True, force_post=True
+                    ).posted
             self._book_waiting_fees(room, tenancy, settling=True, until=moment)
             if (status := self._debt_plan_status(tenancy)) is not None and status.remaining > 0:
                 # The plan's debt stays on the tenancy: the settlement records it.
@@ -1157,9 +1308,8 @@ class BillingCore:
         self, room_id: str, kwh: Number, *, who: str, at: datetime | None = None
     ) -> Entry:
         """Landlord-paid energy for a vacant room (cleaning, repairs)."""
-        self._room(room_id)
         amount = parse_kwh(kwh, allow_zero=False)
-        if self.ledger.open_tenancy_of(room_id) is not None:
+        if self.tenancy_of(room_id) is not None:
             raise BillingError(ROOM_OCCUPIED, {"room": room_id})
         return self.ledger.append(
             NewEntry(
@@ -1208,7 +1358,7 @@ class BillingCore:
                 recovered = self.ledger.recover_emergency_credit(
                     tenancy.account_id, value, at=moment, who=who
                 )
-                self._book_waiting_fees(self._room(room_id), tenancy, until=moment)
+                self._book_waiting_fees(self._payer(self._room(room_id)), tenancy, until=moment)
                 debt_recovered = self._recover_debt(tenancy, moment, paid=value)
         return TopUp(entry, created, recovered, debt_recovered)
 
@@ -1254,9 +1404,9 @@ class BillingCore:
         that still owes, unless `tenancy_id` names it). Never more than is owed; a known
         reference returns the first payment, `created` False."""
         value = self.currency.parse_amount(amount)
-        self._room(room_id)
+        payer = self._payer(self._room(room_id)).room_id  # a linked room's debts are its payer's
         with self.ledger.transaction():
-            tenancy, owed = self._debtor(room_id, tenancy_id)
+            tenancy, owed = self._debtor(payer, tenancy_id)
             entry, created = self.ledger.top_up(
                 tenancy.account_id,
                 value,

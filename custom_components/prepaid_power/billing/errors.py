@@ -56,6 +56,12 @@ TARIFF_RETROACTIVE = "tariff_retroactive"
 ROOM_HAS_NO_TARIFF = "room_has_no_tariff"
 CYCLE_START_DAY_INVALID = "cycle_start_day_invalid"
 CYCLE_START_DAY_LOCKED = "cycle_start_day_locked"
+# Shared accounts
+BILLS_TO_ITSELF = "bills_to_itself"
+BILLS_TO_UNKNOWN_ROOM = "bills_to_unknown_room"
+BILLS_TO_CHAIN = "bills_to_chain"
+BILLS_TO_OCCUPIED = "bills_to_occupied"
+ROOM_BILLS_TO_OTHER = "room_bills_to_other"
 # Storage
 LEDGER_INCONSISTENT = "ledger_inconsistent"
 LEDGER_CORRUPT = "ledger_corrupt"

@@ -736,18 +736,25 @@ class Ledger:
 
         return self._figure(account_id, ("balance",), compute)
 
-    def cycle_charge_sums(self, account_id: int, cycle: str) -> tuple[Decimal, Decimal]:
-        """Σ kWh and Σ money of an account's charges booked to a billing cycle."""
+    def cycle_charge_sums(
+        self, account_id: int, cycle: str, *, meter: str | bool | None = True
+    ) -> tuple[Decimal, Decimal]:
+        """Σ kWh and Σ money of an account's charges booked to a billing cycle; of one
+        meter's only when `meter` is a charge reference (None: the account room's own)."""
 
         def compute() -> tuple[Decimal, Decimal]:
-            row = self._conn.execute(
+            sql = (
                 "SELECT COALESCE(SUM(kwh_micro), 0), COALESCE(SUM(amount_minor), 0) FROM entries"
-                " WHERE account_id = ? AND cycle = ? AND kind = 'charge'",
-                (account_id, cycle),
-            ).fetchone()
+                " WHERE account_id = ? AND cycle = ? AND kind = 'charge'"
+            )
+            params: tuple[Any, ...] = (account_id, cycle)
+            if meter is not True:
+                sql += " AND reference IS ?"
+                params += (meter,)
+            row = self._conn.execute(sql, params).fetchone()
             return micro_to_kwh(row[0]), self.currency.from_minor(row[1])
 
-        return self._figure(account_id, ("charge_sums", cycle), compute)
+        return self._figure(account_id, ("charge_sums", cycle, meter), compute)
 
     def charge_amount_since(self, account_id: int, since: datetime) -> Decimal:
         """Σ money of an account's charges dated at or after `since`."""

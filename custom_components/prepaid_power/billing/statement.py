@@ -27,6 +27,7 @@ from .core import BillingCore
 from .cycle import BillingCycle, from_micros, local_midnight, to_micros, utc
 from .errors import CYCLE_NOT_STARTED, BillingError
 from .ledger import Entry, Tenancy
+from .meters import metered_room
 from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
 from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
 from .tax import split_gross
@@ -207,7 +208,45 @@ def statement_data(
         },
         "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
         "tax": _tax(core, tenancy, cycle, entries),
+        "meters": _meters(core, tenancy, cycle, energy_cost),
     }
+
+
+def _reading(value: Decimal | None) -> str | None:
+    return None if value is None else kwh_text(value)
+
+
+def _meters(
+    core: BillingCore, tenancy: Tenancy, cycle: BillingCycle, energy_cost: Decimal
+) -> list[dict[str, Any]]:
+    """One line per meter of a shared account (none when only the account room's own meter
+    was charged in the cycle), the room's own first: its first and last reading (None
+    without usage), kWh and cost, the cycle's posted energy cost shared out by each meter's
+    exact amount (largest remainder), so the lines add up to it."""
+    ledger = core.ledger
+    charges = ledger.entries(
+        account_id=tenancy.account_id, start=cycle.start, end=cycle.end, kinds=("charge",)
+    )
+    meters: dict[str, list[Entry]] = {tenancy.room_id: []}
+    for entry in sorted(charges, key=lambda e: e.entry_id):
+        meters.setdefault(metered_room(entry.reference, tenancy.room_id), []).append(entry)
+    if len(meters) < 2:
+        return []
+    exact = [
+        sum((e.exact_amount or Decimal(0) for e in lines), Decimal(0)) for lines in meters.values()
+    ]
+    amounts = ledger.currency.allocate(energy_cost, exact)
+    return [
+        {
+            "room_id": room_id,
+            "room": ledger.room_name(room_id),
+            "reading_from": _reading(lines[0].reading_from) if lines else None,
+            "reading_to": _reading(lines[-1].reading_to) if lines else None,
+            "kwh": kwh_text(sum((e.kwh or Decimal(0) for e in lines), Decimal(0))),
+            "amount": ledger.currency.format(amount),
+        }
+        for (room_id, lines), amount in zip(meters.items(), amounts, strict=True)
+    ]
 
 
 def _debt_recovery(
