@@ -237,6 +237,11 @@ async def test_emergency_credit_from_the_portal(
     data = await setup.data()
     assert data["supply"]["state"] == "low"
     assert data["emergency_credit_outstanding"] == "0.05"
+    room_id = setup.room.subentry_id
+    latest = await setup.entry.runtime_data.rooms.billing.run(
+        lambda core: core.ledger.entries(account_id=core.tenancy_of(room_id).account_id)[-1]  # type: ignore[union-attr]
+    )
+    assert latest.who == "tenant portal (Room 3)"  # the room whose link pressed
     # Taken once: the refusal is the integration's own translated message.
     again = await setup.fetch("POST", f"{press}?lang=zh-Hans", json=body, headers=good)
     assert again.status == 409
@@ -428,6 +433,36 @@ async def test_kiosk_shows_chosen_rooms_balances_only(
     assert kiosk.kiosk_id is not None
     assert await op.revoke_kiosk_link(hass, op.Caller.of(None), kiosk.kiosk_id)
     assert (await setup.fetch("GET", kiosk.path)).status == 404
+
+
+async def test_links_go_with_their_room(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A removed room's link is HA's 404 (not the 503 of a reloading gateway) and its hash is
+    gone; kiosks stop showing it; removing the gateway ends the rest."""
+    setup = await portal(hass, simulated_gateway, hass_client_no_auth)
+    room_id, other_id = setup.room.subentry_id, setup.other.subentry_id
+    kiosk = await op.create_kiosk_link(hass, op.Caller.of(None), [room_id, other_id], "Hall")
+    lone = await op.create_kiosk_link(hass, op.Caller.of(None), [room_id], "Door")
+    other = await op.rotate_portal_link(hass, op.Caller.of(None), other_id)
+    digest = token_digest(setup.path.rsplit("/", 1)[1])
+
+    assert hass.config_entries.async_remove_subentry(setup.entry, room_id)
+    await hass.async_block_till_done()
+    for path in (setup.path, f"{setup.path}/data", lone.path):
+        assert (await setup.fetch("GET", path)).status == 404
+    assert digest not in json.dumps(hass_storage["prepaid_power.portal"])
+    assert [r["room"] for r in (await setup.data(kiosk.path))["rooms"]] == ["Room 1"]
+    assert (await setup.data(other.path))["room"] == "Room 1"
+
+    await hass.config_entries.async_remove(setup.entry.entry_id)
+    await hass.async_block_till_done()
+    for path in (other.path, kiosk.path):
+        assert (await setup.fetch("GET", path)).status == 404
+    assert hass_storage["prepaid_power.portal"]["data"] == {"links": {}}
 
 
 async def test_link_operations_are_landlord_only(

@@ -45,7 +45,7 @@ from .entity import (
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .panel import async_register_panel, async_unregister_panel
 from .portal import async_setup_portal
-from .portal_links import async_setup_portal_links
+from .portal_links import async_forget_removed_rooms, async_setup_portal_links
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
@@ -75,6 +75,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:
     """Connect to the gateway, plan the reads of its meters and start polling."""
+    # A room subentry removed since the last setup (HA reloads the entry): its links end.
+    await async_forget_removed_rooms(hass)
     profile_set = await hass.async_add_executor_job(
         load_profiles, Path(hass.config.path(USER_PROFILES_DIR))
     )
@@ -153,6 +155,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry
     if unloaded:
         async_unregister_panel(hass, entry.entry_id)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> None:
+    """The gateway is removed: its rooms' portal links end, kiosks stop showing its rooms."""
+    await async_forget_removed_rooms(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

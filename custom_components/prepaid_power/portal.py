@@ -53,8 +53,9 @@ from .operations import Caller
 from .portal_links import KIND_KIOSK, KIND_ROOM, KIOSK_PATH, ROOM_PATH, LinkRecord, portal_links
 from .rooms import Room
 
-# What the ledger records as `who` of a tenant's press on the portal (no HA account).
-PORTAL_WHO: Final = "tenant portal"
+# What the ledger records as `who` of a tenant's press on the portal (no HA account): the
+# room whose link it was, e.g. "tenant portal (Room 3)".
+PORTAL_WHO: Final = "tenant portal ({room})"
 
 SCRIPT_PATH: Final = f"/{DOMAIN}/portal.js"
 SCRIPT_FILE: Final = Path(__file__).parent / "frontend" / "portal.js"
@@ -410,7 +411,11 @@ class RoomPressView(PortalView):
         if description is None:
             return _json({"error": "button"}, HTTPStatus.BAD_REQUEST)
         try:
-            await description.press_fn(hass, Caller.without_account(PORTAL_WHO), room.device_id)
+            await description.press_fn(
+                hass,
+                Caller.without_account(PORTAL_WHO.format(room=room.name)),
+                room.device_id,
+            )
         except ServiceValidationError as err:
             key = err.translation_key or "unknown"
             language = _language(request)
