@@ -131,7 +131,7 @@ def test_bad_payment_fields_are_refused() -> None:
         (lambda: epc_payload(no_bic, version="001"), "payee_bic_invalid"),
         (lambda: epc_payload(no_bic, amount=Decimal(0)), "payment_amount_invalid"),
         (lambda: epc_payload(no_bic, amount=Decimal("0.001")), "payment_amount_invalid"),
-        (lambda: epc_payload(no_bic, amount=Decimal("1000000000")), "payment_amount_invalid"),
+        (lambda: epc_payload(no_bic, amount=Decimal(1000000000)), "payment_amount_invalid"),
         (lambda: epc_payload(no_bic, purpose="charity"), "payment_purpose_invalid"),
         (lambda: epc_payload(no_bic, "x" * 141), "payment_reference_invalid"),
         (lambda: epc_payload(no_bic, "a\nb"), "payment_reference_invalid"),
