@@ -51,6 +51,7 @@ from .rooms import Rooms
 from .services import async_setup_services
 from .supply import SupplyControl
 from .websocket_api import SIGNAL_GATEWAY_LOADED, async_setup_websocket_api
+from .websocket_links import async_setup_link_commands
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -67,6 +68,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_access(hass)
     async_setup_services(hass)
     async_setup_websocket_api(hass)
+    async_setup_link_commands(hass)
     await async_setup_portal_links(hass)
     if "http" in hass.config.components:
         await async_setup_portal(hass)
