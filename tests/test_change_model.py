@@ -128,7 +128,13 @@ async def test_options_change_a_meters_model_among_compatible_ones(
     await setup_gateway(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "change_model", "portal_link", "kiosk_link"]
+    assert result["menu_options"] == [
+        "settings",
+        "change_model",
+        "portal_link",
+        "kiosk_link",
+        "payee",
+    ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "change_model"}
     )

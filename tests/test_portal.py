@@ -25,6 +25,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.prepaid_power import operations as op
 from custom_components.prepaid_power.access import LandlordOnly
+from custom_components.prepaid_power.dashboard import qr_svg
+from custom_components.prepaid_power.payee import Payee, epc_payload
 from custom_components.prepaid_power.portal import FAILED_BURST, REFILL_SECONDS, FailedTokens
 from custom_components.prepaid_power.portal_links import (
     portal_links,
@@ -41,6 +43,7 @@ pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
 OTHER_BALANCE = "77.77"
 OTHER_TENANT = "Bobby Othername"
+OTHER_REFERENCE = "BOB-PAYS-101"
 TENANT = "Alice Tenantname"
 SECURITY = {
     "X-Content-Type-Options": "nosniff",
@@ -88,6 +91,7 @@ class Portal:
         forbidden = [
             "Room 1",
             OTHER_TENANT,
+            OTHER_REFERENCE,
             OTHER_BALANCE,
             self.other.subentry_id,
             other_device,
@@ -118,7 +122,7 @@ async def portal(
         gateway.port,
         rooms={
             "Room 3": {**ROOM_3, **room, "supply": {**ROOM_3["supply"], **(supply or {})}},
-            "Room 1": OTHER_ROOM,
+            "Room 1": {**OTHER_ROOM, "payment_reference": OTHER_REFERENCE},
         },
     )
     await setup_gateway(hass, entry)
@@ -237,6 +241,11 @@ async def test_emergency_credit_from_the_portal(
     data = await setup.data()
     assert data["supply"]["state"] == "low"
     assert data["emergency_credit_outstanding"] == "0.05"
+    room_id = setup.room.subentry_id
+    latest = await setup.entry.runtime_data.rooms.billing.run(
+        lambda core: core.ledger.entries(account_id=core.tenancy_of(room_id).account_id)[-1]  # type: ignore[union-attr]
+    )
+    assert latest.who == "tenant portal (Room 3)"  # the room whose link pressed
     # Taken once: the refusal is the integration's own translated message.
     again = await setup.fetch("POST", f"{press}?lang=zh-Hans", json=body, headers=good)
     assert again.status == 409
@@ -430,6 +439,36 @@ async def test_kiosk_shows_chosen_rooms_balances_only(
     assert (await setup.fetch("GET", kiosk.path)).status == 404
 
 
+async def test_links_go_with_their_room(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A removed room's link is HA's 404 (not the 503 of a reloading gateway) and its hash is
+    gone; kiosks stop showing it; removing the gateway ends the rest."""
+    setup = await portal(hass, simulated_gateway, hass_client_no_auth)
+    room_id, other_id = setup.room.subentry_id, setup.other.subentry_id
+    kiosk = await op.create_kiosk_link(hass, op.Caller.of(None), [room_id, other_id], "Hall")
+    lone = await op.create_kiosk_link(hass, op.Caller.of(None), [room_id], "Door")
+    other = await op.rotate_portal_link(hass, op.Caller.of(None), other_id)
+    digest = token_digest(setup.path.rsplit("/", 1)[1])
+
+    assert hass.config_entries.async_remove_subentry(setup.entry, room_id)
+    await hass.async_block_till_done()
+    for path in (setup.path, f"{setup.path}/data", lone.path):
+        assert (await setup.fetch("GET", path)).status == 404
+    assert digest not in json.dumps(hass_storage["prepaid_power.portal"])
+    assert [r["room"] for r in (await setup.data(kiosk.path))["rooms"]] == ["Room 1"]
+    assert (await setup.data(other.path))["room"] == "Room 1"
+
+    await hass.config_entries.async_remove(setup.entry.entry_id)
+    await hass.async_block_till_done()
+    for path in (other.path, kiosk.path):
+        assert (await setup.fetch("GET", path)).status == 404
+    assert hass_storage["prepaid_power.portal"]["data"] == {"links": {}}
+
+
 async def test_link_operations_are_landlord_only(
     hass: HomeAssistant,
     simulated_gateway: Gateway,
@@ -491,6 +530,64 @@ async def test_links_from_the_gateway_options(
     ended = await step("kiosk_link", {"revoke_kiosks": [made_kiosk.kiosk_id]})
     assert ended["reason"] == "kiosk_links_revoked"
     assert (await setup.fetch("GET", kiosk_path)).status == 404
+
+
+async def test_the_payment_reference_and_the_payment_qr_code(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The page shows the room's own payment reference; with the landlord's payee (gateway
+    options: a wrong IBAN is refused and changes nothing) also the EPC QR code of a transfer
+    carrying that reference; never the other room's reference."""
+    setup = await portal(hass, simulated_gateway, hass_client_no_auth, payment_reference="PP-303")
+    assert (await setup.data())["payment"] == {
+        "reference": "PP-303",
+        "payee": None,
+        "iban": None,
+        "bic": None,
+        "qr_svg": None,
+    }
+    flows = hass.config_entries.options
+
+    async def payee(user_input: dict[str, str]) -> dict[str, Any]:
+        result = await flows.async_init(setup.entry.entry_id)
+        result = await flows.async_configure(result["flow_id"], {"next_step_id": "payee"})
+        assert result["type"] is FlowResultType.FORM
+        done = dict(await flows.async_configure(result["flow_id"], user_input))
+        await hass.async_block_till_done()
+        return done
+
+    before = dict(setup.entry.options)
+    wrong = await payee({"payee_name": "Landlord", "payee_iban": "BE68 5390 0754 7035"})
+    assert wrong["errors"] == {"payee_iban": "payee_iban_invalid"}
+    bad_bic = await payee(
+        {"payee_name": "Landlord", "payee_iban": "BE68539007547034", "payee_bic": "GKCC"}
+    )
+    assert bad_bic["errors"] == {"payee_bic": "payee_bic_invalid"}
+    assert dict(setup.entry.options) == before
+
+    done = await payee({"payee_name": "Landlord", "payee_iban": "be68 5390 0754 7034"})
+    assert done["type"] is FlowResultType.CREATE_ENTRY
+    assert setup.entry.options["payee_iban"] == "BE68539007547034"
+    payment = (await setup.data())["payment"]
+    assert payment["reference"] == "PP-303"
+    assert (payment["payee"], payment["iban"], payment["bic"]) == (
+        "Landlord",
+        "BE68539007547034",
+        None,
+    )
+    expected = epc_payload(Payee("Landlord", "BE68539007547034"), "PP-303")
+    assert expected.endswith("\nPP-303")
+    assert payment["qr_svg"] == qr_svg(expected, boost_error=False)
+    assert payment["qr_svg"].startswith("<svg")
+    # The other room's page shows its own reference in its own code.
+    other = await op.rotate_portal_link(hass, op.Caller.of(None), setup.other.subentry_id)
+    response = await setup.client.get(f"{other.path}/data")
+    assert (await response.json())["payment"]["reference"] == OTHER_REFERENCE
+    setup.assert_nothing_of_others()
+
+    assert (await payee({}))["type"] is FlowResultType.CREATE_ENTRY
+    assert "payee_iban" not in setup.entry.options
+    assert (await setup.data())["payment"]["qr_svg"] is None
 
 
 async def test_room_settings_name_tenants_and_the_portal_name(

@@ -124,6 +124,12 @@ def commands(device: str, top_up_id: int) -> dict[str, dict[str, Any]]:
         "statement": {"device_id": device},
         "set_supply": {"device_id": device, "state": "off", "reason": "x"},
         "grant_grace": {"device_id": device, "duration": {"hours": 1}},
+        "portal_link": {"device_id": device},
+        "portal_link/rotate": {"device_id": device},
+        "portal_link/revoke": {"device_id": device},
+        "kiosk_links": {},
+        "kiosk_link/create": {"device_ids": [device], "name": "Hall"},
+        "kiosk_link/revoke": {"kiosk_id": "0000"},
     }
 
 

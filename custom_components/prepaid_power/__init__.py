@@ -46,12 +46,13 @@ from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .house import async_house_meter
 from .panel import async_register_panel, async_unregister_panel
 from .portal import async_setup_portal
-from .portal_links import async_setup_portal_links
+from .portal_links import async_forget_removed_rooms, async_setup_portal_links
 from .profiles import ProfileSet, load_profiles
 from .rooms import Rooms
 from .services import async_setup_services
 from .supply import SupplyControl
 from .websocket_api import SIGNAL_GATEWAY_LOADED, async_setup_websocket_api
+from .websocket_links import async_setup_link_commands
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -68,6 +69,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_access(hass)
     async_setup_services(hass)
     async_setup_websocket_api(hass)
+    async_setup_link_commands(hass)
     await async_setup_portal_links(hass)
     if "http" in hass.config.components:
         await async_setup_portal(hass)
@@ -76,6 +78,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> bool:
     """Connect to the gateway, plan the reads of its meters and start polling."""
+    # A room subentry removed since the last setup (HA reloads the entry): its links end.
+    await async_forget_removed_rooms(hass)
     profile_set = await hass.async_add_executor_job(
         load_profiles, Path(hass.config.path(USER_PROFILES_DIR))
     )
@@ -167,6 +171,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry
     if unloaded:
         async_unregister_panel(hass, entry.entry_id)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry) -> None:
+    """The gateway is removed: its rooms' portal links end, kiosks stop showing its rooms."""
+    await async_forget_removed_rooms(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

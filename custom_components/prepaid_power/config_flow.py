@@ -85,6 +85,9 @@ from .const import (
     CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
+    CONF_PAYEE_BIC,
+    CONF_PAYEE_IBAN,
+    CONF_PAYEE_NAME,
     CONF_PAYMENT_REFERENCE,
     CONF_POLL_INTERVAL,
     CONF_PORTAL_SHOWS_TENANT,
@@ -132,6 +135,7 @@ from .const import (
     USER_PROFILES_DIR,
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
+from .payee import Payee, PayeeError
 from .portal_links import (
     async_end_kiosk_link,
     async_end_room_link,
@@ -157,6 +161,7 @@ if TYPE_CHECKING:
 CONF_ROOM = "room"
 CONF_ROOMS = "rooms"
 CONF_LINK_ACTION = "link_action"
+PAYEE_FIELDS: Final = (CONF_PAYEE_NAME, CONF_PAYEE_IBAN, CONF_PAYEE_BIC)
 LINK_ROTATE = "rotate"
 LINK_REVOKE = "revoke"
 CONF_KIOSKS_REVOKED = "revoke_kiosks"
@@ -569,7 +574,8 @@ class GatewayOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The gateway's settings, or correcting a meter's model."""
         return self.async_show_menu(
-            step_id="init", menu_options=["settings", "change_model", "portal_link", "kiosk_link"]
+            step_id="init",
+            menu_options=["settings", "change_model", "portal_link", "kiosk_link", "payee"],
         )
 
     def _rooms(self) -> dict[str, str]:
@@ -654,6 +660,40 @@ class GatewayOptionsFlow(OptionsFlow):
             step_id="kiosk_link", data_schema=vol.Schema(fields), errors=errors
         )
 
+    async def async_step_payee(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The landlord's bank payee: with it the portal and the console show each room's EPC
+        QR code for a bank transfer (its payment reference filled in). Empty: no payee."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            typed = {key: str(user_input.get(key) or "").strip() for key in PAYEE_FIELDS}
+            options = {k: v for k, v in self.config_entry.options.items() if k not in PAYEE_FIELDS}
+            if not any(typed.values()):
+                return self.async_create_entry(data=options)
+            try:
+                payee = Payee.parse(
+                    typed[CONF_PAYEE_NAME], typed[CONF_PAYEE_IBAN], typed[CONF_PAYEE_BIC]
+                )
+            except PayeeError as err:
+                field = {"payee_name_invalid": CONF_PAYEE_NAME, "payee_bic_invalid": CONF_PAYEE_BIC}
+                errors[field.get(err.key, CONF_PAYEE_IBAN)] = err.key
+            else:
+                return self.async_create_entry(
+                    data={
+                        **options,
+                        CONF_PAYEE_NAME: payee.name,
+                        CONF_PAYEE_IBAN: payee.iban,
+                        CONF_PAYEE_BIC: payee.bic,
+                    }
+                )
+        schema = vol.Schema({vol.Optional(key): TextSelector() for key in PAYEE_FIELDS})
+        return self.async_show_form(
+            step_id="payee",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input if user_input is not None else self.config_entry.options
+            ),
+            errors=errors,
+        )
+
     async def async_step_change_model(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -712,7 +752,7 @@ class GatewayOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """One form for the gateway's options."""
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            return self.async_create_entry(data={**self.config_entry.options, **user_input})
         schema = vol.Schema(
             {
                 vol.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): _number(

@@ -99,6 +99,11 @@ CONF_TAX_ON_FEES: Final = "tax_on_fees"
 CONF_PAYMENT_REFERENCE: Final = "payment_reference"
 # The room whose account this room's meter bills to (a shared account; billing/meters.py).
 CONF_BILLS_TO: Final = "bills_to"
+
+# The gateway's options: the landlord's bank payee (the EPC QR code of a tenant's transfer).
+CONF_PAYEE_NAME: Final = "payee_name"
+CONF_PAYEE_IBAN: Final = "payee_iban"
+CONF_PAYEE_BIC: Final = "payee_bic"
 CONF_SUPPLY: Final = "supply"
 CONF_LOW_LEVEL: Final = "low_level"
 CONF_WARNING_CUT_LEVEL: Final = "warning_cut_level"

@@ -165,15 +165,16 @@ def room_url(base_url: str, dashboard_path: str, view_path: str) -> str:
     return f"{base_url.rstrip('/')}/{dashboard_path}/{view_path}"
 
 
-def room_qr(url: str) -> segno.QRCode:
-    """A regular QR code of the URL (never a Micro QR code: few phones read those)."""
-    return segno.make_qr(url, error="m")
+def room_qr(url: str, *, boost_error: bool = True) -> segno.QRCode:
+    """A regular QR code of the URL (never a Micro QR code: few phones read those); an EPC
+    payment code keeps error level M (`boost_error=False`), as EPC069-12 asks."""
+    return segno.make_qr(url, error="m", boost_error=boost_error)
 
 
-def qr_svg(url: str) -> str:
+def qr_svg(url: str, *, boost_error: bool = True) -> str:
     """The QR code as SVG: black on white, so it also scans on a dark theme."""
     buffer = io.BytesIO()
-    room_qr(url).save(
+    room_qr(url, boost_error=boost_error).save(
         buffer,
         kind="svg",
         scale=QR_SCALE,

@@ -45,16 +45,19 @@ from .billing.core import BillingCore
 from .billing.history import account_daily_usage
 from .billing.statement import render_statement, statement_data
 from .button import ROOM_BUTTONS
-from .const import DOMAIN
+from .const import CONF_PAYMENT_REFERENCE, DOMAIN
 from .control import RelayTarget
 from .coordinator import PrepaidPowerConfigEntry
 from .cycle_end import statement_language, statement_template
+from .dashboard import qr_svg
 from .operations import Caller
+from .payee import epc_payload, stored_payee
 from .portal_links import KIND_KIOSK, KIND_ROOM, KIOSK_PATH, ROOM_PATH, LinkRecord, portal_links
 from .rooms import Room
 
-# What the ledger records as `who` of a tenant's press on the portal (no HA account).
-PORTAL_WHO: Final = "tenant portal"
+# What the ledger records as `who` of a tenant's press on the portal (no HA account): the
+# room whose link it was, e.g. "tenant portal (Room 3)".
+PORTAL_WHO: Final = "tenant portal ({room})"
 
 SCRIPT_PATH: Final = f"/{DOMAIN}/portal.js"
 SCRIPT_FILE: Final = Path(__file__).parent / "frontend" / "portal.js"
@@ -277,6 +280,26 @@ def _buttons(room: Room, entry: PrepaidPowerConfigEntry) -> list[str]:
     ]
 
 
+def room_payment(entry: PrepaidPowerConfigEntry, room_id: str) -> dict[str, str | None] | None:
+    """What the room's tenant puts on a bank transfer: the room's payment reference (the
+    bank import matches it) and, when the gateway has the landlord's payee, the payee and
+    the EPC QR code of the transfer (amount left empty). None when there is neither."""
+    subentry = entry.subentries.get(room_id)
+    reference = "" if subentry is None else str(subentry.data.get(CONF_PAYMENT_REFERENCE) or "")
+    payee = stored_payee(entry.options)
+    if not reference and payee is None:
+        return None
+    return {
+        "reference": reference or None,
+        "payee": None if payee is None else payee.name,
+        "iban": None if payee is None else payee.iban,
+        "bic": None if payee is None else payee.bic or None,
+        "qr_svg": None
+        if payee is None
+        else qr_svg(epc_payload(payee, reference), boost_error=False),
+    }
+
+
 async def room_data(
     hass: HomeAssistant, entry: PrepaidPowerConfigEntry, room: Room, link: LinkRecord
 ) -> dict[str, Any]:
@@ -306,6 +329,7 @@ async def room_data(
         ),
         "supply": _supply(room, entry),
         "buttons": _buttons(room, entry),
+        "payment": room_payment(entry, room.subentry_id),
         "csrf": csrf_value(hass.data[PORTAL], link),
         "refresh_seconds": REFRESH_SECONDS,
         **from_ledger,
@@ -410,7 +434,11 @@ class RoomPressView(PortalView):
         if description is None:
             return _json({"error": "button"}, HTTPStatus.BAD_REQUEST)
         try:
-            await description.press_fn(hass, Caller.without_account(PORTAL_WHO), room.device_id)
+            await description.press_fn(
+                hass,
+                Caller.without_account(PORTAL_WHO.format(room=room.name)),
+                room.device_id,
+            )
         except ServiceValidationError as err:
             key = err.translation_key or "unknown"
             language = _language(request)

@@ -15,7 +15,7 @@ permission rule first); the functions here are what those operations do.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import hashlib
 import hmac
 import secrets
@@ -156,6 +156,22 @@ class PortalLinks:
         await self._async_save()
         return token, link
 
+    async def async_forget_rooms(self, room_ids: set[str]) -> None:
+        """Rooms that are gone: their links end, kiosks stop showing them (a kiosk left with
+        no room ends)."""
+        kept: dict[str, LinkRecord] = {}
+        for digest, link in self._links.items():
+            shown = tuple(room_id for room_id in link.room_ids if room_id not in room_ids)
+            if shown:
+                kept[digest] = link if shown == link.room_ids else replace(link, room_ids=shown)
+        if kept != self._links:
+            self._links = kept
+            await self._async_save()
+
+    def room_ids(self) -> set[str]:
+        """Every room some link opens."""
+        return {room_id for link in self._links.values() for room_id in link.room_ids}
+
     async def async_remove(self, match: LinkRecord | None) -> bool:
         if match is None or match.digest not in self._links:
             return False
@@ -174,6 +190,21 @@ async def async_setup_portal_links(hass: HomeAssistant) -> PortalLinks:
 
 def portal_links(hass: HomeAssistant) -> PortalLinks:
     return hass.data[LINKS]
+
+
+async def async_forget_removed_rooms(hass: HomeAssistant, removed_entry_id: str = "") -> None:
+    """End the links of rooms no gateway has any more (a removed room subentry, or every room
+    of a gateway being removed): their old links then answer 404 like any unknown path.
+    Rooms of gateways that are not loaded keep their links (they answer 503 until loaded)."""
+    links = portal_links(hass)
+    known = {
+        subentry_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.entry_id != removed_entry_id
+        for subentry_id in entry.subentries
+    }
+    if gone := links.room_ids() - known:
+        await links.async_forget_rooms(gone)
 
 
 def base_url(hass: HomeAssistant) -> str:

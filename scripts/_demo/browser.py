@@ -28,6 +28,8 @@ from .apt import apt_install
 from .stack import Child, spawn
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
+CJK_FONT_PACKAGE = "fonts-wqy-microhei"
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -61,11 +63,25 @@ def find_chromium() -> str | None:
     return None
 
 
+def ensure_cjk_font(within: float = 600) -> None:
+    """A font with Chinese characters (Debian's `fonts-wqy-microhei`), so zh-Hans pages and
+    their screenshots render text, not boxes; a warning when it cannot be installed here."""
+    if CJK_FONT.exists():
+        return
+    try:
+        apt_install(CJK_FONT_PACKAGE, "A CJK font", BrowserError, within)
+    except BrowserError as err:
+        print(f"warning: {err}", file=sys.stderr)
+
+
 def ensure_chromium(within: float = 600) -> str:
-    """Chromium's path; installs Debian's `chromium` when missing and we are root."""
+    """Chromium's path; installs Debian's `chromium` (and a CJK font) when missing and we
+    are root."""
     if path := find_chromium():
+        ensure_cjk_font(within)
         return path
     apt_install("chromium", "Chromium", BrowserError, within)
+    ensure_cjk_font(within)
     if path := find_chromium():
         return path
     raise BrowserError("apt-get installed chromium but no chromium binary is on PATH")

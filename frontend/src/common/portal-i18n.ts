@@ -39,6 +39,10 @@ export interface Words {
   switchTo: string;
   emergencyOwed: (amount: string) => string;
   kiosk: string;
+  payment: string;
+  paymentReference: string;
+  paymentTo: string;
+  paymentScan: string;
 }
 
 const en: Words = {
@@ -115,6 +119,10 @@ const en: Words = {
   switchTo: "中文",
   emergencyOwed: (amount) => `Emergency credit in use: ${amount}, paid back by the next top-up.`,
   kiosk: "Balances",
+  payment: "Pay by bank transfer",
+  paymentReference: "Put this reference on your bank transfer:",
+  paymentTo: "To",
+  paymentScan: "Or scan this code with your banking app (the reference is filled in; enter the amount).",
 };
 
 const zh: Words = {
@@ -189,6 +197,10 @@ const zh: Words = {
   switchTo: "English",
   emergencyOwed: (amount) => `正在使用应急额度 ${amount}，下次充值时扣回。`,
   kiosk: "余额一览",
+  payment: "银行转账充值",
+  paymentReference: "银行转账时请填写此参考号：",
+  paymentTo: "收款人",
+  paymentScan: "或用银行 App 扫描此二维码（已填入参考号，请输入金额）。",
 };
 
 export const WORDS: Record<Language, Words> = { en, "zh-Hans": zh };

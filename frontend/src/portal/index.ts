@@ -2,6 +2,7 @@
 // balances). The page is a static shell from custom_components/prepaid_power/portal.py; the
 // token is the page's own address, so every request goes to `location.pathname + ...`.
 import { LitElement, css, html, svg, nothing, type TemplateResult } from "lit";
+import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import { WORDS, initialLanguage, rememberLanguage, type Language, type Words } from "../common/portal-i18n";
 
 interface Supply {
@@ -32,6 +33,15 @@ interface RoomData {
   top_ups: { at: string; amount: string; method: string | null }[];
   statements: { cycle: string; last_day: string }[];
   daily_usage: { date: string; kwh: string }[];
+  // The room's payment reference and, with the landlord's payee, the EPC QR code (SVG made
+  // by the integration with segno: no text of anyone in it).
+  payment: {
+    reference: string | null;
+    payee: string | null;
+    iban: string | null;
+    bic: string | null;
+    qr_svg: string | null;
+  } | null;
 }
 
 interface KioskData {
@@ -219,6 +229,19 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
   static override styles = [
     shared,
     css`
+      .reference {
+        font-size: 1.4rem;
+        font-weight: 650;
+        letter-spacing: 0.04em;
+        margin: 4px 0 8px;
+        user-select: all;
+      }
+      .qr svg {
+        display: block;
+        width: 180px;
+        height: 180px;
+        margin: 8px auto 0;
+      }
       .row {
         display: flex;
         justify-content: space-between;
@@ -326,6 +349,26 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
     </svg>`;
   }
 
+  private paymentCard(payment: NonNullable<RoomData["payment"]>): TemplateResult {
+    const words = this.words;
+    return html`<section class="card" data-pp="payment">
+      <h2>${words.payment}</h2>
+      ${payment.reference
+        ? html`<div class="muted">${words.paymentReference}</div>
+            <div class="reference" data-pp="reference">${payment.reference}</div>`
+        : nothing}
+      ${payment.payee
+        ? html`<div class="row"><span>${words.paymentTo}</span><span>${payment.payee}</span></div>
+            <div class="row"><span>IBAN</span><span class="iban">${payment.iban}</span></div>
+            ${payment.bic ? html`<div class="row"><span>BIC</span><span>${payment.bic}</span></div>` : nothing}`
+        : nothing}
+      ${payment.qr_svg
+        ? html`<div class="muted">${words.paymentScan}</div>
+            <div class="qr" data-pp="payment-qr">${unsafeHTML(payment.qr_svg)}</div>`
+        : nothing}
+    </section>`;
+  }
+
   override render(): TemplateResult {
     const words = this.words;
     const data = this.data;
@@ -387,6 +430,7 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
             </ul>`
           : html`<div class="muted">${words.noTopUps}</div>`}
       </section>
+      ${data.payment ? this.paymentCard(data.payment) : nothing}
       <section class="card">
         <h2>${words.statements}</h2>
         ${data.statements.length
