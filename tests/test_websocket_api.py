@@ -123,6 +123,7 @@ def commands(device: str, top_up_id: int) -> dict[str, dict[str, Any]]:
         "statement": {"device_id": device},
         "set_supply": {"device_id": device, "state": "off", "reason": "x"},
         "grant_grace": {"device_id": device, "duration": {"hours": 1}},
+        "create_dashboards": {"base_url": "http://192.168.1.20:8123"},
     }
 
 
