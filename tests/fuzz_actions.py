@@ -176,6 +176,22 @@ def field_strategies(doors: Doors) -> dict[str, st.SearchStrategy[Any]]:
         "kind": choice(["tenant", "landlord", "both", "neither"]),
         "dashboard_path": texts | choice(["prepaid-power", "ok_path", "Bad Path"]),
         "base_url": choice(["http://192.168.1.20:8123", "ftp://x", "not a url"]) | texts,
+        "dashboards": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "kind": choice(["tenant", "landlord", "both", "neither"]),
+                    "url_path": choice(["prepaid-power", "flats", "Bad Path", "a-b"]) | texts,
+                },
+                optional={
+                    "title": texts,
+                    "icon": choice(["mdi:home", "nope"]),
+                    "require_admin": st.booleans(),
+                },
+            ),
+            max_size=3,
+        ),
+        "portal_links_in_qr": st.booleans(),
+        "overwrite": st.booleans(),
     }
     # One value in ten of any type at all: most calls get past the schema to the rules.
     return {name: st.one_of(*[value] * 9, junk) for name, value in values.items()}
@@ -207,6 +223,7 @@ ACTION_FIELDS: Mapping[str, tuple[str, ...]] = {
     "set_supply": ("device_id", "state", "reason"),
     "grant_grace": ("device_id", "duration"),
     "dashboard_yaml": ("device_id", "kind", "dashboard_path", "base_url"),
+    "create_dashboards": ("device_id", "dashboards", "portal_links_in_qr", "overwrite", "base_url"),
 }
 REQUIRED: Mapping[str, int] = {
     "move_in": 2,
@@ -225,6 +242,7 @@ REQUIRED: Mapping[str, int] = {
     "set_supply": 2,
     "grant_grace": 2,
     "dashboard_yaml": 0,
+    "create_dashboards": 0,
 }
 ENTITY_SERVICES: Mapping[str, tuple[str, ...]] = {
     "switch": ("turn_on", "turn_off", "toggle"),

@@ -48,6 +48,7 @@ CALLS: dict[str, tuple[Any, ...]] = {
     "statement": (NOWHERE,),
     "export_ledger": (),
     "dashboard_yaml": (),
+    "create_dashboards": (),
     "set_supply": (NOWHERE, SupplyCommand.OFF),
     "set_protected": (NOWHERE, True),
     "set_automatic_supply": (NOWHERE, False),

@@ -185,6 +185,7 @@ ACTIONS: dict[str, Data] = {
     "set_supply": room(state="off", reason="x"),
     "grant_grace": room(duration={"hours": 1}),
     "dashboard_yaml": fixed({}),
+    "create_dashboards": fixed({"base_url": "http://192.168.1.20:8123"}),
 }
 
 ENTITY_SERVICES: dict[str, tuple[str, str, Data]] = {

@@ -130,6 +130,7 @@ def commands(device: str, top_up_id: int) -> dict[str, dict[str, Any]]:
         "kiosk_links": {},
         "kiosk_link/create": {"device_ids": [device], "name": "Hall"},
         "kiosk_link/revoke": {"kiosk_id": "0000"},
+        "create_dashboards": {"base_url": "http://192.168.1.20:8123"},
     }
 
 

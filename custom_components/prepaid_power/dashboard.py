@@ -2,7 +2,10 @@
 
 The operation `operations.dashboard_yaml` (the action `prepaid_power.dashboard_yaml`)
 returns the dashboard as YAML (for the raw configuration editor) and as a dict, with a QR
-code per room that opens the room's tenant view; this module builds it (pure). Only core cards are used (heading, entity, tile, button, conditional, grid,
+code per room that opens the room's tenant view; `operations.create_dashboards` saves the
+same dashboards into HA's dashboard storage (`dashboard_storage`), where a room's QR code
+may open its tenant-portal link instead (the landlord's opt-in). This module builds them
+(pure). Only core cards are used (heading, entity, tile, button, conditional, grid,
 vertical-stack, statistics-graph, markdown): no custom frontend code.
 
 Entities are found through the entity registry by the room's device and each entity's
@@ -31,6 +34,8 @@ KIND_BOTH: Final = "both"
 KINDS: Final = (KIND_TENANT, KIND_LANDLORD, KIND_BOTH)
 DEFAULT_DASHBOARD_PATH: Final = "prepaid-power"
 LANDLORD_VIEW_PATH: Final = "landlord"
+# Where *Create dashboards* puts the landlord's overview (the tenants' views: the default).
+LANDLORD_DASHBOARD_PATH: Final = "prepaid-power-landlord"
 # A dashboard's url_path: what HA's dashboard dialog makes (storage dashboards need a hyphen).
 DASHBOARD_PATH_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]*$"
 # HA's own dashboard dialog makes short paths; a long one only makes the QR codes unreadable.
@@ -71,6 +76,8 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "this_cycle": "This billing cycle",
         "usage": "Usage, last 30 days",
         "scan": "Scan to open this page on a phone.",
+        "scan_portal": "Scan to see this room on your phone (no login needed).",
+        "landlord_dashboard": "Prepaid power: landlord",
         "qr_alt": "QR code of this page",
         "restore_after_warning": "Restore the supply now?",
         "use_emergency_credit": "Use emergency credit now? It is paid back from the next top-up.",
@@ -84,6 +91,8 @@ TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "this_cycle": "本计费周期",
         "usage": "近 30 天用电",
         "scan": "用手机扫码打开本页。",
+        "scan_portal": "用手机扫码查看本房间（无需登录）。",  # noqa: RUF001
+        "landlord_dashboard": "预付费电：房东",  # noqa: RUF001
         "qr_alt": "本页二维码",
         "restore_after_warning": "现在恢复供电吗？",  # noqa: RUF001
         "use_emergency_credit": "现在使用应急额度吗？下次充值时扣回。",  # noqa: RUF001
@@ -109,6 +118,13 @@ class RoomPlan:
     view_path: str
     url: str
     entities: Mapping[tuple[str, str], str]
+    # The room's tenant-portal link, when the landlord chose to put it in the QR code.
+    portal_url: str | None = None
+
+    @property
+    def qr_url(self) -> str:
+        """What the room's QR code opens: its portal link, else its tenant view."""
+        return self.portal_url or self.url
 
     def entity(self, domain: str, key: str) -> str | None:
         """The room's entity of that platform and key, if it exists and is enabled."""
@@ -294,7 +310,8 @@ def tenant_view(
             "type": "markdown",
             "content": (
                 f'<center><img src="{qr_data_uri}" alt="{texts["qr_alt"]}" width="180">'
-                f"</center>\n\n{texts['scan']}\n\n<{room.url}>"
+                f"</center>\n\n{texts['scan_portal' if room.portal_url else 'scan']}"
+                f"\n\n<{room.qr_url}>"
             ),
             "grid_options": {"columns": "full"},
         }
@@ -318,11 +335,11 @@ def landlord_view(
     rooms: Sequence[RoomPlan],
     gateways: Sequence[GatewayPlan],
     texts: Mapping[str, str],
-    dashboard_path: str,
     *,
-    link_rooms: bool,
+    rooms_path: str | None,
 ) -> dict[str, Any]:
-    """All rooms as a table (a row per room: balance, supply, days left) and the totals."""
+    """All rooms as a table (a row per room: balance, supply, days left) and the totals;
+    a room's row opens its tenant view in the dashboard at `rooms_path`, if there is one."""
     stack: list[dict[str, Any]] = []
     totals = [
         tile(entity_id)
@@ -338,10 +355,10 @@ def landlord_view(
         row: list[dict[str, Any]] = []
         if balance := room.entity("sensor", "balance"):
             options: dict[str, Any] = {"name": room.name, "icon": "mdi:door"}
-            if link_rooms:
+            if rooms_path is not None:
                 options["tap_action"] = {
                     "action": "navigate",
-                    "navigation_path": f"/{dashboard_path}/{room.view_path}",
+                    "navigation_path": f"/{rooms_path}/{room.view_path}",
                 }
             row.append(tile(balance, **options))
         if supply := room.entity("sensor", "supply_state"):
@@ -394,14 +411,23 @@ def build_dashboard(
     kind: str,
     dashboard_path: str,
     language: str,
+    rooms_path: str | None = None,
 ) -> Dashboard:
-    """The dashboard of the rooms (pure: runs in the executor, QR codes take a moment)."""
+    """The dashboard of the rooms (pure: runs in the executor, QR codes take a moment).
+
+    The landlord overview's rows open the rooms' views: in this dashboard (`both`), or in
+    the tenants' dashboard at `rooms_path`."""
     texts = texts_for(language)
-    svgs = {room.device_id: qr_svg(room.url) for room in rooms}
+    svgs = {room.device_id: qr_svg(room.qr_url) for room in rooms}
     views: list[dict[str, Any]] = []
     if kind in (KIND_LANDLORD, KIND_BOTH):
         views.append(
-            landlord_view(rooms, gateways, texts, dashboard_path, link_rooms=kind == KIND_BOTH)
+            landlord_view(
+                rooms,
+                gateways,
+                texts,
+                rooms_path=dashboard_path if kind == KIND_BOTH else rooms_path,
+            )
         )
     if kind in (KIND_TENANT, KIND_BOTH):
         back = f"/{dashboard_path}/{LANDLORD_VIEW_PATH}" if kind == KIND_BOTH else None

@@ -46,11 +46,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial, wraps
 from pathlib import Path
+import secrets
 from typing import Any, Concatenate, Final, Literal
 import unicodedata
 
@@ -120,16 +121,31 @@ from .control import (
 from .coordinator import GatewayCoordinator, PrepaidPowerConfigEntry
 from .cycle_end import statement_language, statement_template
 from .dashboard import (
+    DEFAULT_DASHBOARD_PATH,
+    KIND_BOTH,
+    KIND_LANDLORD,
+    KIND_TENANT,
+    LANDLORD_DASHBOARD_PATH,
     Dashboard,
     GatewayPlan,
     RoomPlan,
     build_dashboard,
     entities_by_key,
     room_keys,
+    room_qr,
     room_url,
+    texts_for,
     view_paths,
 )
+from .dashboard_storage import (
+    DashboardChoice,
+    SavedDashboard,
+    async_check_dashboard,
+    async_save_dashboard,
+)
 from .portal_links import (
+    ROOM_PATH,
+    TOKEN_BYTES as PORTAL_TOKEN_BYTES,
     PortalLink,
     async_end_kiosk_link,
     async_end_room_link,
@@ -809,18 +825,8 @@ def _base_url(hass: HomeAssistant, given: str | None) -> str:
         raise refused("no_base_url") from err
 
 
-@operation(LANDLORD)
-async def dashboard_yaml(
-    hass: HomeAssistant,
-    caller: Caller,
-    *,
-    device_id: Sequence[str] = (),
-    kind: str,
-    dashboard_path: str,
-    base_url: str | None = None,
-) -> GeneratedDashboard:
-    """A Lovelace dashboard of the rooms whose devices are chosen (`device_id`, as the
-    action names the field; none chosen: every loaded room)."""
+def _chosen_rooms(hass: HomeAssistant, device_id: Sequence[str]) -> list[RoomTarget]:
+    """The rooms whose devices are chosen (none chosen: every loaded room)."""
     chosen = (
         [find_room(hass, device) for device in dict.fromkeys(device_id)]
         if device_id
@@ -832,7 +838,17 @@ async def dashboard_yaml(
     )
     if not chosen:
         raise refused("no_rooms")
-    base = _base_url(hass, base_url)
+    return chosen
+
+
+def _room_plans(
+    hass: HomeAssistant,
+    chosen: Sequence[RoomTarget],
+    base: str,
+    dashboard_path: str,
+    portal_urls: Mapping[str, str] | None = None,
+) -> tuple[list[RoomPlan], list[GatewayPlan]]:
+    """Each chosen room's plan (entities, view, URL) and their gateways' totals."""
     registry = er.async_get(hass)
     paths = view_paths(target.room.name for target in chosen)
     rooms = [
@@ -844,6 +860,7 @@ async def dashboard_yaml(
             entities=entities_by_key(
                 registry, target.room.device_id, f"{target.room.subentry_id}-"
             ),
+            portal_url=(portal_urls or {}).get(target.room.subentry_id),
         )
         for target, path in zip(chosen, paths, strict=True)
     ]
@@ -857,24 +874,163 @@ async def dashboard_yaml(
         )
         for entry in entries
     ]
+    return rooms, gateways
+
+
+async def _async_build(
+    hass: HomeAssistant,
+    rooms: Sequence[RoomPlan],
+    gateways: Sequence[GatewayPlan],
+    *,
+    kind: str,
+    dashboard_path: str,
+    rooms_path: str | None = None,
+) -> Dashboard:
+    """Build a dashboard in the executor; a QR code's URL too long is a translated refusal."""
     try:
-        dashboard = await hass.async_add_executor_job(
+        return await hass.async_add_executor_job(
             lambda: build_dashboard(
                 rooms,
                 gateways,
                 kind=kind,
                 dashboard_path=dashboard_path,
                 language=hass.config.language,
+                rooms_path=rooms_path,
             )
         )
     except segno.DataOverflowError as err:
         # A room's address is longer than a QR code holds (a very long base URL).
-        longest = max(rooms, key=lambda room: len(room.url))
+        longest = max(rooms, key=lambda room: len(room.qr_url))
         raise refused(
-            "qr_url_too_long", {"room": longest.name, "length": str(len(longest.url))}
+            "qr_url_too_long", {"room": longest.name, "length": str(len(longest.qr_url))}
         ) from err
+
+
+def _room_keys(chosen: Sequence[RoomTarget], rooms: Sequence[RoomPlan]) -> dict[str, RoomPlan]:
     keys = room_keys([room.name for room in rooms], [target.entry.title for target in chosen])
-    return GeneratedDashboard(dashboard, dict(zip(keys, rooms, strict=True)))
+    return dict(zip(keys, rooms, strict=True))
+
+
+@operation(LANDLORD)
+async def dashboard_yaml(
+    hass: HomeAssistant,
+    caller: Caller,
+    *,
+    device_id: Sequence[str] = (),
+    kind: str,
+    dashboard_path: str,
+    base_url: str | None = None,
+) -> GeneratedDashboard:
+    """A Lovelace dashboard of the rooms whose devices are chosen (`device_id`, as the
+    action names the field; none chosen: every loaded room)."""
+    chosen = _chosen_rooms(hass, device_id)
+    base = _base_url(hass, base_url)
+    rooms, gateways = _room_plans(hass, chosen, base, dashboard_path)
+    dashboard = await _async_build(hass, rooms, gateways, kind=kind, dashboard_path=dashboard_path)
+    return GeneratedDashboard(dashboard, _room_keys(chosen, rooms))
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedDashboards:
+    """The dashboards saved into HA's storage, and each room's plan (view, URL, portal link
+    when it went into the QR code) and QR code, by response key."""
+
+    dashboards: list[SavedDashboard]
+    rooms: dict[str, RoomPlan]
+    qr_svg: dict[str, str]
+
+
+# Each kind's dashboard by default: the landlord's overview (admins only), the tenants'
+# views (their wall displays); icons and the text key of the title.
+DASHBOARD_DEFAULTS: Final[Mapping[str, tuple[str, str, bool]]] = {
+    KIND_LANDLORD: ("landlord_dashboard", "mdi:home-city", True),
+    KIND_BOTH: ("landlord_dashboard", "mdi:home-city", True),
+    KIND_TENANT: ("title", "mdi:home-lightning-bolt", False),
+}
+DEFAULT_DASHBOARDS: Final = (
+    DashboardChoice(KIND_LANDLORD, LANDLORD_DASHBOARD_PATH),
+    DashboardChoice(KIND_TENANT, DEFAULT_DASHBOARD_PATH),
+)
+
+
+def _with_defaults(choice: DashboardChoice, texts: Mapping[str, str]) -> DashboardChoice:
+    title, icon, admin = DASHBOARD_DEFAULTS[choice.kind]
+    return replace(
+        choice,
+        title=choice.title or texts[title],
+        icon=choice.icon or icon,
+        require_admin=admin if choice.require_admin is None else choice.require_admin,
+    )
+
+
+@operation(LANDLORD)
+async def create_dashboards(
+    hass: HomeAssistant,
+    caller: Caller,
+    *,
+    device_id: Sequence[str] = (),
+    dashboards: Sequence[DashboardChoice] | None = None,
+    portal_links_in_qr: bool = False,
+    overwrite: bool = False,
+    base_url: str | None = None,
+) -> CreatedDashboards:
+    """Create (or update) the chosen dashboards in HA's dashboard storage, of the chosen
+    rooms (none chosen: every loaded room); default: the landlord's and the tenants'.
+
+    `portal_links_in_qr`: each room gets a new tenant-portal link (its old one ends) and its
+    tenant view's QR code opens it. A dashboard's config is readable by every HA user, so
+    this publishes the links to them: the landlord's explicit choice, off by default.
+    Everything is checked before a link is replaced or a dashboard written."""
+    texts = texts_for(hass.config.language)
+    choices = [
+        _with_defaults(choice, texts)
+        for choice in (DEFAULT_DASHBOARDS if dashboards is None else dashboards)
+    ]
+    if not choices:
+        raise refused("no_dashboards")
+    seen: set[str] = set()
+    for choice in choices:
+        if "-" not in choice.url_path:
+            raise refused("dashboard_path_hyphen", {"url_path": choice.url_path})
+        if choice.url_path in seen:
+            raise refused("dashboard_paths_clash", {"url_path": choice.url_path})
+        seen.add(choice.url_path)
+    chosen = _chosen_rooms(hass, device_id)
+    base = _base_url(hass, base_url)
+    for choice in choices:
+        await async_check_dashboard(hass, choice, overwrite=overwrite)
+    rooms_path = next(
+        (c.url_path for c in choices if c.kind in (KIND_TENANT, KIND_BOTH)), choices[0].url_path
+    )
+    portal_urls: dict[str, str] = {}
+    if portal_links_in_qr:
+        # A portal link is as long for every room: refuse a base URL too long for its QR
+        # code before any link is replaced.
+        sample = f"{base}{ROOM_PATH}/{secrets.token_urlsafe(PORTAL_TOKEN_BYTES)}"
+        try:
+            await hass.async_add_executor_job(room_qr, sample)
+        except segno.DataOverflowError as err:
+            raise refused(
+                "qr_url_too_long", {"room": chosen[0].room.name, "length": str(len(sample))}
+            ) from err
+        for target in chosen:
+            link = await async_new_room_link(hass, target.room.subentry_id)
+            portal_urls[target.room.subentry_id] = base + link.path
+    rooms, gateways = _room_plans(hass, chosen, base, rooms_path, portal_urls)
+    saved: list[SavedDashboard] = []
+    svgs: dict[str, str] = {}
+    for choice in choices:
+        dashboard = await _async_build(
+            hass,
+            rooms,
+            gateways,
+            kind=choice.kind,
+            dashboard_path=choice.url_path,
+            rooms_path=rooms_path,
+        )
+        svgs = dashboard.qr_svg
+        saved.append(await async_save_dashboard(hass, choice, dashboard.config))
+    return CreatedDashboards(saved, _room_keys(chosen, rooms), svgs)
 
 
 # --- supply (landlord) -----------------------------------------------------------------------

@@ -44,6 +44,7 @@ from .dashboard import (
     KINDS,
     svg_data_uri,
 )
+from .dashboard_storage import DashboardChoice
 
 TEXT_MAX = 200
 
@@ -203,6 +204,50 @@ def _dashboard_made(made: op.GeneratedDashboard) -> ServiceResponse:
         },
     }
 
+
+def _created_dashboards(made: op.CreatedDashboards) -> ServiceResponse:
+    rooms: dict[str, JsonValueType] = {
+        key: {
+            "device_id": room.device_id,
+            "view_path": room.view_path,
+            "url": room.url,
+            "portal_url": room.portal_url,
+            "qr_url": room.qr_url,
+            "qr_svg_data_uri": svg_data_uri(made.qr_svg[room.device_id]),
+        }
+        for key, room in made.rooms.items()
+    }
+    dashboards: list[JsonValueType] = [
+        {
+            "url_path": saved.url_path,
+            "kind": saved.kind,
+            "created": saved.created,
+            "views": saved.views,
+        }
+        for saved in made.dashboards
+    ]
+    return {"dashboards": dashboards, "rooms": rooms}
+
+
+DASHBOARD_PATH: Any = vol.All(
+    cv.string, vol.Length(max=DASHBOARD_PATH_MAX), vol.Match(DASHBOARD_PATH_PATTERN)
+)
+DASHBOARD_CHOICE: Any = vol.All(
+    vol.Schema(
+        {
+            vol.Required("kind"): vol.In(KINDS),
+            vol.Required("url_path"): DASHBOARD_PATH,
+            vol.Optional("title"): vol.All(cv.string, vol.Length(min=1, max=100)),
+            vol.Optional("icon"): cv.icon,
+            vol.Optional("show_in_sidebar", default=True): cv.boolean,
+            vol.Optional("require_admin"): cv.boolean,
+        }
+    ),
+    lambda fields: DashboardChoice(**fields),
+)
+ROOMS: dict[Any, Any] = {
+    vol.Optional(ATTR_DEVICE_ID, default=list): vol.All(cv.ensure_list, [cv.string])
+}
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -392,19 +437,32 @@ ACTIONS: tuple[Action, ...] = (
         "dashboard_yaml",
         vol.Schema(
             {
-                vol.Optional(ATTR_DEVICE_ID, default=list): vol.All(cv.ensure_list, [cv.string]),
+                **ROOMS,
                 vol.Optional("kind", default=KIND_BOTH): vol.In(KINDS),
-                vol.Optional("dashboard_path", default=DEFAULT_DASHBOARD_PATH): vol.All(
-                    cv.string,
-                    vol.Length(max=DASHBOARD_PATH_MAX),
-                    vol.Match(DASHBOARD_PATH_PATTERN),
-                ),
+                vol.Optional("dashboard_path", default=DEFAULT_DASHBOARD_PATH): DASHBOARD_PATH,
                 vol.Optional("base_url"): cv.url,
             }
         ),
         op.dashboard_yaml,
         _dashboard_made,
         SupportsResponse.ONLY,
+        room=False,
+    ),
+    Action(
+        "create_dashboards",
+        vol.Schema(
+            {
+                **ROOMS,
+                vol.Optional("dashboards"): vol.All(
+                    cv.ensure_list, vol.Length(min=1, max=4), [DASHBOARD_CHOICE]
+                ),
+                vol.Optional("portal_links_in_qr", default=False): cv.boolean,
+                vol.Optional("overwrite", default=False): cv.boolean,
+                vol.Optional("base_url"): cv.url,
+            }
+        ),
+        op.create_dashboards,
+        _created_dashboards,
         room=False,
     ),
 )

@@ -580,6 +580,15 @@ def _operation(action: str) -> Handler:
     return handle
 
 
+async def _create_dashboards(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """*Create dashboards*: the action's operation and response data."""
+    connection.send_result(
+        msg["id"], await _async_operate(hass, connection, "create_dashboards", _args(msg))
+    )
+
+
 DEVICE: Final = {vol.Required(ATTR_DEVICE_ID): cv.string}
 
 
@@ -653,6 +662,13 @@ def async_setup_websocket_api(hass: HomeAssistant) -> None:
                 vol.Required("tariff"): dict,
             },
             _preview_set_tariff,
+        ),
+        (
+            {
+                vol.Required("type"): f"{PREFIX}create_dashboards",
+                **ACTIONS_BY_NAME["create_dashboards"].schema.schema,
+            },
+            _create_dashboards,
         ),
     ]
     commands += [
