@@ -1,7 +1,7 @@
-/* prepaid_power frontend sources sha256:fe9eefb95c15b82d81dedb3cab2590c778cc0c6fed329a43fb72fd2aafd6ace0 */
-var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,F=Symbol(),he=new WeakMap,C=class{constructor(s,e,t){if(this._$cssResult$=!0,t!==F)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=s,this.t=e}get styleSheet(){let s=this.o,e=this.t;if(D&&s===void 0){let t=e!==void 0&&e.length===1;t&&(s=he.get(e)),s===void 0&&((this.o=s=new CSSStyleSheet).replaceSync(this.cssText),t&&he.set(e,s))}return s}toString(){return this.cssText}},ue=a=>new C(typeof a=="string"?a:a+"",void 0,F),$=(a,...s)=>{let e=a.length===1?a[0]:s.reduce((t,r,i)=>t+(n=>{if(n._$cssResult$===!0)return n.cssText;if(typeof n=="number")return n;throw Error("Value passed to 'css' function must be a 'css' function result: "+n+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(r)+a[i+1],a[0]);return new C(e,a,F)},me=(a,s)=>{if(D)a.adoptedStyleSheets=s.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of s){let t=document.createElement("style"),r=I.litNonce;r!==void 0&&t.setAttribute("nonce",r),t.textContent=e.cssText,a.appendChild(t)}},q=D?a=>a:a=>a instanceof CSSStyleSheet?(s=>{let e="";for(let t of s.cssRules)e+=t.cssText;return ue(e)})(a):a;var{is:De,defineProperty:Ke,getOwnPropertyDescriptor:je,getOwnPropertyNames:We,getOwnPropertySymbols:ze,getPrototypeOf:Be}=Object,K=globalThis,ge=K.trustedTypes,Ve=ge?ge.emptyScript:"",Fe=K.reactiveElementPolyfillSupport,M=(a,s)=>a,Y={toAttribute(a,s){switch(s){case Boolean:a=a?Ve:null;break;case Object:case Array:a=a==null?a:JSON.stringify(a)}return a},fromAttribute(a,s){let e=a;switch(s){case Boolean:e=a!==null;break;case Number:e=a===null?null:Number(a);break;case Object:case Array:try{e=JSON.parse(a)}catch{e=null}}return e}},ve=(a,s)=>!De(a,s),fe={attribute:!0,type:String,converter:Y,reflect:!1,useDefault:!1,hasChanged:ve};Symbol.metadata??=Symbol("metadata"),K.litPropertyMetadata??=new WeakMap;var y=class extends HTMLElement{static addInitializer(s){this._$Ei(),(this.l??=[]).push(s)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(s,e=fe){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(s)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(s,e),!e.noAccessor){let t=Symbol(),r=this.getPropertyDescriptor(s,t,e);r!==void 0&&Ke(this.prototype,s,r)}}static getPropertyDescriptor(s,e,t){let{get:r,set:i}=je(this.prototype,s)??{get(){return this[e]},set(n){this[e]=n}};return{get:r,set(n){let d=r?.call(this);i?.call(this,n),this.requestUpdate(s,d,t)},configurable:!0,enumerable:!0}}static getPropertyOptions(s){return this.elementProperties.get(s)??fe}static _$Ei(){if(this.hasOwnProperty(M("elementProperties")))return;let s=Be(this);s.finalize(),s.l!==void 0&&(this.l=[...s.l]),this.elementProperties=new Map(s.elementProperties)}static finalize(){if(this.hasOwnProperty(M("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(M("properties"))){let e=this.properties,t=[...We(e),...ze(e)];for(let r of t)this.createProperty(r,e[r])}let s=this[Symbol.metadata];if(s!==null){let e=litPropertyMetadata.get(s);if(e!==void 0)for(let[t,r]of e)this.elementProperties.set(t,r)}this._$Eh=new Map;for(let[e,t]of this.elementProperties){let r=this._$Eu(e,t);r!==void 0&&this._$Eh.set(r,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(s){let e=[];if(Array.isArray(s)){let t=new Set(s.flat(1/0).reverse());for(let r of t)e.unshift(q(r))}else s!==void 0&&e.push(q(s));return e}static _$Eu(s,e){let t=e.attribute;return t===!1?void 0:typeof t=="string"?t:typeof s=="string"?s.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(s=>this.enableUpdating=s),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(s=>s(this))}addController(s){(this._$EO??=new Set).add(s),this.renderRoot!==void 0&&this.isConnected&&s.hostConnected?.()}removeController(s){this._$EO?.delete(s)}_$E_(){let s=new Map,e=this.constructor.elementProperties;for(let t of e.keys())this.hasOwnProperty(t)&&(s.set(t,this[t]),delete this[t]);s.size>0&&(this._$Ep=s)}createRenderRoot(){let s=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return me(s,this.constructor.elementStyles),s}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(s=>s.hostConnected?.())}enableUpdating(s){}disconnectedCallback(){this._$EO?.forEach(s=>s.hostDisconnected?.())}attributeChangedCallback(s,e,t){this._$AK(s,t)}_$ET(s,e){let t=this.constructor.elementProperties.get(s),r=this.constructor._$Eu(s,t);if(r!==void 0&&t.reflect===!0){let i=(t.converter?.toAttribute!==void 0?t.converter:Y).toAttribute(e,t.type);this._$Em=s,i==null?this.removeAttribute(r):this.setAttribute(r,i),this._$Em=null}}_$AK(s,e){let t=this.constructor,r=t._$Eh.get(s);if(r!==void 0&&this._$Em!==r){let i=t.getPropertyOptions(r),n=typeof i.converter=="function"?{fromAttribute:i.converter}:i.converter?.fromAttribute!==void 0?i.converter:Y;this._$Em=r;let d=n.fromAttribute(e,i.type);this[r]=d??this._$Ej?.get(r)??d,this._$Em=null}}requestUpdate(s,e,t,r=!1,i){if(s!==void 0){let n=this.constructor;if(r===!1&&(i=this[s]),t??=n.getPropertyOptions(s),!((t.hasChanged??ve)(i,e)||t.useDefault&&t.reflect&&i===this._$Ej?.get(s)&&!this.hasAttribute(n._$Eu(s,t))))return;this.C(s,e,t)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(s,e,{useDefault:t,reflect:r,wrapped:i},n){t&&!(this._$Ej??=new Map).has(s)&&(this._$Ej.set(s,n??e??this[s]),i!==!0||n!==void 0)||(this._$AL.has(s)||(this.hasUpdated||t||(e=void 0),this._$AL.set(s,e)),r===!0&&this._$Em!==s&&(this._$Eq??=new Set).add(s))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let s=this.scheduleUpdate();return s!=null&&await s,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[r,i]of this._$Ep)this[r]=i;this._$Ep=void 0}let t=this.constructor.elementProperties;if(t.size>0)for(let[r,i]of t){let{wrapped:n}=i,d=this[r];n!==!0||this._$AL.has(r)||d===void 0||this.C(r,void 0,i,d)}}let s=!1,e=this._$AL;try{s=this.shouldUpdate(e),s?(this.willUpdate(e),this._$EO?.forEach(t=>t.hostUpdate?.()),this.update(e)):this._$EM()}catch(t){throw s=!1,this._$EM(),t}s&&this._$AE(e)}willUpdate(s){}_$AE(s){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(s)),this.updated(s)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(s){return!0}update(s){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(s){}firstUpdated(s){}};y.elementStyles=[],y.shadowRootOptions={mode:"open"},y[M("elementProperties")]=new Map,y[M("finalized")]=new Map,Fe?.({ReactiveElement:y}),(K.reactiveElementVersions??=[]).push("2.1.2");var te=globalThis,$e=a=>a,j=te.trustedTypes,ye=j?j.createPolicy("lit-html",{createHTML:a=>a}):void 0,Ae="$lit$",b=`lit$${Math.random().toFixed(9).slice(2)}$`,Ee="?"+b,qe=`<${Ee}>`,k=document,U=()=>k.createComment(""),L=a=>a===null||typeof a!="object"&&typeof a!="function",se=Array.isArray,Ye=a=>se(a)||typeof a?.[Symbol.iterator]=="function",G=`[ 	
-\f\r]`,O=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,_e=/-->/g,be=/>/g,w=RegExp(`>|${G}(?:([^\\s"'>=/]+)(${G}*=${G}*(?:[^ 	
-\f\r"'\`<>=]|("|')|))|$)`,"g"),we=/'/g,xe=/"/g,Se=/^(?:script|style|textarea|title)$/i,re=a=>(s,...e)=>({_$litType$:a,strings:s,values:e}),l=re(1),ie=re(2),at=re(3),A=Symbol.for("lit-noChange"),p=Symbol.for("lit-nothing"),ke=new WeakMap,x=k.createTreeWalker(k,129);function Pe(a,s){if(!se(a)||!a.hasOwnProperty("raw"))throw Error("invalid template strings array");return ye!==void 0?ye.createHTML(s):s}var Ge=(a,s)=>{let e=a.length-1,t=[],r,i=s===2?"<svg>":s===3?"<math>":"",n=O;for(let d=0;d<e;d++){let o=a[d],c,h,u=-1,m=0;for(;m<o.length&&(n.lastIndex=m,h=n.exec(o),h!==null);)m=n.lastIndex,n===O?h[1]==="!--"?n=_e:h[1]!==void 0?n=be:h[2]!==void 0?(Se.test(h[2])&&(r=RegExp("</"+h[2],"g")),n=w):h[3]!==void 0&&(n=w):n===w?h[0]===">"?(n=r??O,u=-1):h[1]===void 0?u=-2:(u=n.lastIndex-h[2].length,c=h[1],n=h[3]===void 0?w:h[3]==='"'?xe:we):n===xe||n===we?n=w:n===_e||n===be?n=O:(n=w,r=void 0);let v=n===w&&a[d+1].startsWith("/>")?" ":"";i+=n===O?o+qe:u>=0?(t.push(c),o.slice(0,u)+Ae+o.slice(u)+b+v):o+b+(u===-2?d:v)}return[Pe(a,i+(a[e]||"<?>")+(s===2?"</svg>":s===3?"</math>":"")),t]},H=class a{constructor({strings:s,_$litType$:e},t){let r;this.parts=[];let i=0,n=0,d=s.length-1,o=this.parts,[c,h]=Ge(s,e);if(this.el=a.createElement(c,t),x.currentNode=this.el.content,e===2||e===3){let u=this.el.content.firstChild;u.replaceWith(...u.childNodes)}for(;(r=x.nextNode())!==null&&o.length<d;){if(r.nodeType===1){if(r.hasAttributes())for(let u of r.getAttributeNames())if(u.endsWith(Ae)){let m=h[n++],v=r.getAttribute(u).split(b),_=/([.?@])?(.*)/.exec(m);o.push({type:1,index:i,name:_[2],strings:v,ctor:_[1]==="."?X:_[1]==="?"?Z:_[1]==="@"?Q:P}),r.removeAttribute(u)}else u.startsWith(b)&&(o.push({type:6,index:i}),r.removeAttribute(u));if(Se.test(r.tagName)){let u=r.textContent.split(b),m=u.length-1;if(m>0){r.textContent=j?j.emptyScript:"";for(let v=0;v<m;v++)r.append(u[v],U()),x.nextNode(),o.push({type:2,index:++i});r.append(u[m],U())}}}else if(r.nodeType===8)if(r.data===Ee)o.push({type:2,index:i});else{let u=-1;for(;(u=r.data.indexOf(b,u+1))!==-1;)o.push({type:7,index:i}),u+=b.length-1}i++}}static createElement(s,e){let t=k.createElement("template");return t.innerHTML=s,t}};function S(a,s,e=a,t){if(s===A)return s;let r=t!==void 0?e._$Co?.[t]:e._$Cl,i=L(s)?void 0:s._$litDirective$;return r?.constructor!==i&&(r?._$AO?.(!1),i===void 0?r=void 0:(r=new i(a),r._$AT(a,e,t)),t!==void 0?(e._$Co??=[])[t]=r:e._$Cl=r),r!==void 0&&(s=S(a,r._$AS(a,s.values),r,t)),s}var J=class{constructor(s,e){this._$AV=[],this._$AN=void 0,this._$AD=s,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(s){let{el:{content:e},parts:t}=this._$AD,r=(s?.creationScope??k).importNode(e,!0);x.currentNode=r;let i=x.nextNode(),n=0,d=0,o=t[0];for(;o!==void 0;){if(n===o.index){let c;o.type===2?c=new N(i,i.nextSibling,this,s):o.type===1?c=new o.ctor(i,o.name,o.strings,this,s):o.type===6&&(c=new ee(i,this,s)),this._$AV.push(c),o=t[++d]}n!==o?.index&&(i=x.nextNode(),n++)}return x.currentNode=k,r}p(s){let e=0;for(let t of this._$AV)t!==void 0&&(t.strings!==void 0?(t._$AI(s,t,e),e+=t.strings.length-2):t._$AI(s[e])),e++}},N=class a{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(s,e,t,r){this.type=2,this._$AH=p,this._$AN=void 0,this._$AA=s,this._$AB=e,this._$AM=t,this.options=r,this._$Cv=r?.isConnected??!0}get parentNode(){let s=this._$AA.parentNode,e=this._$AM;return e!==void 0&&s?.nodeType===11&&(s=e.parentNode),s}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(s,e=this){s=S(this,s,e),L(s)?s===p||s==null||s===""?(this._$AH!==p&&this._$AR(),this._$AH=p):s!==this._$AH&&s!==A&&this._(s):s._$litType$!==void 0?this.$(s):s.nodeType!==void 0?this.T(s):Ye(s)?this.k(s):this._(s)}O(s){return this._$AA.parentNode.insertBefore(s,this._$AB)}T(s){this._$AH!==s&&(this._$AR(),this._$AH=this.O(s))}_(s){this._$AH!==p&&L(this._$AH)?this._$AA.nextSibling.data=s:this.T(k.createTextNode(s)),this._$AH=s}$(s){let{values:e,_$litType$:t}=s,r=typeof t=="number"?this._$AC(s):(t.el===void 0&&(t.el=H.createElement(Pe(t.h,t.h[0]),this.options)),t);if(this._$AH?._$AD===r)this._$AH.p(e);else{let i=new J(r,this),n=i.u(this.options);i.p(e),this.T(n),this._$AH=i}}_$AC(s){let e=ke.get(s.strings);return e===void 0&&ke.set(s.strings,e=new H(s)),e}k(s){se(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,t,r=0;for(let i of s)r===e.length?e.push(t=new a(this.O(U()),this.O(U()),this,this.options)):t=e[r],t._$AI(i),r++;r<e.length&&(this._$AR(t&&t._$AB.nextSibling,r),e.length=r)}_$AR(s=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);s!==this._$AB;){let t=$e(s).nextSibling;$e(s).remove(),s=t}}setConnected(s){this._$AM===void 0&&(this._$Cv=s,this._$AP?.(s))}},P=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(s,e,t,r,i){this.type=1,this._$AH=p,this._$AN=void 0,this.element=s,this.name=e,this._$AM=r,this.options=i,t.length>2||t[0]!==""||t[1]!==""?(this._$AH=Array(t.length-1).fill(new String),this.strings=t):this._$AH=p}_$AI(s,e=this,t,r){let i=this.strings,n=!1;if(i===void 0)s=S(this,s,e,0),n=!L(s)||s!==this._$AH&&s!==A,n&&(this._$AH=s);else{let d=s,o,c;for(s=i[0],o=0;o<i.length-1;o++)c=S(this,d[t+o],e,o),c===A&&(c=this._$AH[o]),n||=!L(c)||c!==this._$AH[o],c===p?s=p:s!==p&&(s+=(c??"")+i[o+1]),this._$AH[o]=c}n&&!r&&this.j(s)}j(s){s===p?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,s??"")}},X=class extends P{constructor(){super(...arguments),this.type=3}j(s){this.element[this.name]=s===p?void 0:s}},Z=class extends P{constructor(){super(...arguments),this.type=4}j(s){this.element.toggleAttribute(this.name,!!s&&s!==p)}},Q=class extends P{constructor(s,e,t,r,i){super(s,e,t,r,i),this.type=5}_$AI(s,e=this){if((s=S(this,s,e,0)??p)===A)return;let t=this._$AH,r=s===p&&t!==p||s.capture!==t.capture||s.once!==t.once||s.passive!==t.passive,i=s!==p&&(t===p||r);r&&this.element.removeEventListener(this.name,this,t),i&&this.element.addEventListener(this.name,this,s),this._$AH=s}handleEvent(s){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,s):this._$AH.handleEvent(s)}},ee=class{constructor(s,e,t){this.element=s,this.type=6,this._$AN=void 0,this._$AM=e,this.options=t}get _$AU(){return this._$AM._$AU}_$AI(s){S(this,s)}};var Je=te.litHtmlPolyfillSupport;Je?.(H,N),(te.litHtmlVersions??=[]).push("3.3.3");var Re=(a,s,e)=>{let t=e?.renderBefore??s,r=t._$litPart$;if(r===void 0){let i=e?.renderBefore??null;t._$litPart$=r=new N(s.insertBefore(U(),i),i,void 0,e??{})}return r._$AI(a),r};var ne=globalThis,g=class extends y{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let s=super.createRenderRoot();return this.renderOptions.renderBefore??=s.firstChild,s}update(s){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(s),this._$Do=Re(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return A}};g._$litElement$=!0,g.finalized=!0,ne.litElementHydrateSupport?.({LitElement:g});var Xe=ne.litElementPolyfillSupport;Xe?.({LitElement:g});(ne.litElementVersions??=[]).push("4.2.2");var W="prepaid_power",R=class{constructor(s){this.hass=s}call(s,e={}){return this.hass.connection.sendMessagePromise({type:`${W}/${s}`,...e})}subscribeRooms(s){return this.hass.connection.subscribeMessage(s,{type:`${W}/rooms/subscribe`})}},ae,Te="";function Ze(a){return(!ae||Te!==a.language)&&(Te=a.language,ae=a.callWS({type:"frontend/get_translations",language:a.language,category:"exceptions",integration:[W]}).then(s=>s.resources).catch(()=>({}))),ae}async function f(a,s){let e=s;if(e.translation_key){let r=(await Ze(a))[`component.${W}.exceptions.${e.translation_key}.message`];if(r)return r.replace(/\{(\w+)\}/g,(i,n)=>e.translation_placeholders&&n in e.translation_placeholders?e.translation_placeholders[n]:i)}return e.message??String(s)}var Qe={title:"Prepaid Power",rooms:"Rooms",search:"Search rooms or tenants",room:"Room",place:"Floor / area",tenant:"Tenant",balance:"Balance",supply:"Supply",days_left:"Days left",last_reading:"Last reading",alerts:"Alerts",vacant:"Vacant",no_group:"No area",back:"Rooms",summary:"Summary",price:"Price now",reading:"Meter reading",energy_cycle:"Energy this cycle",usage:"Usage",days_30:"30 days",days_90:"90 days",ledger:"Ledger",statements:"Statements",view:"View",print:"Print",download:"Download",newer:"Newer",older:"Older",when:"When",kind:"Kind",amount:"Amount",details:"Details",top_up:"Top up",reverse_top_up:"Undo top-up",refund:"Refund",adjust:"Adjust",move_in:"Move in",move_out:"Move out",set_tariff:"Set tariff",set_supply:"Supply",preset_vacant_energy:"Preset vacant energy",confirm:"Confirm",cancel:"Cancel",close:"Close",method:"Method",reference:"Reference",reason:"Reason",record_debt:"Record what goes below zero as debt",new_balance:"New balance",recovered:"Emergency credit recovered",existing:"This reference is already paid: the original payment",receipt:"Receipt",pick_top_up:"Top-up to undo",no_top_ups:"No top-up left to undo",opening_reading:"Opening reading (from the meter now)",first_top_up:"First top-up",pro_rata:"Allowance pro rata for this cycle",refund_owed:"Refund owed",debt:"Debt",statement:"Statement",kind_flat:"Flat",kind_tou:"Time of use",kind_tiered:"Tiered",periods:"Periods and prices",period:"Period",weekday:"Weekdays",weekend:"Weekends",same_weekend:"Weekends as weekdays",split:"Split",remove:"Remove",add_period:"Add period",add_block:"Add block",up_to:"Up to kWh (empty: the rest)",effective_from:"Effective from (empty: now)",price_now:"Price now",price_evening:"Price at 19:00",state:"State",auto:"Automatic",keep_on:"Keep on",off:"Off",grace_hours:"Grace (hours)",grant_grace:"Grant grace",kwh:"kWh",loading:"Loading\u2026",relay_on:"Relay on",relay_off:"Relay off",alert_relay_fault:"Relay fault",alert_meter_offline:"Meter offline",alert_suspect_reading:"Suspect reading",alert_debt:"Debt",ago_s:"{n} s ago",ago_m:"{n} min ago",ago_h:"{n} h ago",never:"never",method_cash:"Cash",method_transfer:"Transfer",method_card:"Card",method_app:"App",method_other:"Other",entry_top_up:"Top-up",entry_reversal:"Undone top-up",entry_refund:"Refund",entry_charge:"Energy",entry_allowance:"Allowance",entry_fee:"Fee",entry_adjustment:"Adjustment",entry_settlement:"Settlement",undone:"undone",not_admin:"Only the landlord (an administrator) can use the console.",payments:"Payments",from_day:"From",to_day:"To (included)",show:"Show",download_csv:"Download CSV",count:"Count",paid:"Paid",undone_total:"Undone",net:"Net",total:"Total",report:"Reports",income:"Income",charged:"Charged",outstanding_debt:"Outstanding debt",former_debt:"Owed by former tenants",cycle:"Cycle",rooms_per_state:"Rooms per supply state"},et={title:"\u9884\u4ED8\u8D39\u7535",rooms:"\u623F\u95F4",search:"\u641C\u7D22\u623F\u95F4\u6216\u79DF\u6237",room:"\u623F\u95F4",place:"\u697C\u5C42 / \u533A\u57DF",tenant:"\u79DF\u6237",balance:"\u4F59\u989D",supply:"\u4F9B\u7535",days_left:"\u53EF\u7528\u5929\u6570",last_reading:"\u6700\u8FD1\u8BFB\u6570",alerts:"\u63D0\u9192",vacant:"\u7A7A\u7F6E",no_group:"\u672A\u5206\u533A",back:"\u623F\u95F4",summary:"\u6982\u8981",price:"\u5F53\u524D\u7535\u4EF7",reading:"\u7535\u8868\u8BFB\u6570",energy_cycle:"\u672C\u8D26\u671F\u7528\u7535",usage:"\u7528\u7535",days_30:"30 \u5929",days_90:"90 \u5929",ledger:"\u8D26\u76EE",statements:"\u8D26\u5355",view:"\u67E5\u770B",print:"\u6253\u5370",download:"\u4E0B\u8F7D",newer:"\u8F83\u65B0",older:"\u8F83\u65E9",when:"\u65F6\u95F4",kind:"\u7C7B\u578B",amount:"\u91D1\u989D",details:"\u660E\u7EC6",top_up:"\u5145\u503C",reverse_top_up:"\u64A4\u9500\u5145\u503C",refund:"\u9000\u6B3E",adjust:"\u8C03\u8D26",move_in:"\u5165\u4F4F",move_out:"\u9000\u79DF",set_tariff:"\u8BBE\u7F6E\u7535\u4EF7",set_supply:"\u4F9B\u7535",preset_vacant_energy:"\u7A7A\u7F6E\u9884\u7F6E\u7535\u91CF",confirm:"\u786E\u8BA4",cancel:"\u53D6\u6D88",close:"\u5173\u95ED",method:"\u65B9\u5F0F",reference:"\u6D41\u6C34\u53F7",reason:"\u539F\u56E0",record_debt:"\u4F4E\u4E8E\u96F6\u7684\u90E8\u5206\u8BB0\u4E3A\u6B20\u6B3E",new_balance:"\u5145\u503C\u540E\u4F59\u989D",recovered:"\u6536\u56DE\u7684\u5E94\u6025\u989D\u5EA6",existing:"\u8BE5\u6D41\u6C34\u53F7\u5DF2\u5165\u8D26\uFF1A\u539F\u5145\u503C\u8BB0\u5F55",receipt:"\u6536\u636E",pick_top_up:"\u8981\u64A4\u9500\u7684\u5145\u503C",no_top_ups:"\u6CA1\u6709\u53EF\u64A4\u9500\u7684\u5145\u503C",opening_reading:"\u8D77\u59CB\u8BFB\u6570\uFF08\u7535\u8868\u5F53\u524D\u503C\uFF09",first_top_up:"\u9996\u6B21\u5145\u503C",pro_rata:"\u672C\u8D26\u671F\u514D\u8D39\u7535\u91CF\u6309\u6BD4\u4F8B",refund_owed:"\u5E94\u9000\u91D1\u989D",debt:"\u6B20\u6B3E",statement:"\u8D26\u5355",kind_flat:"\u5355\u4E00\u7535\u4EF7",kind_tou:"\u5206\u65F6\u7535\u4EF7",kind_tiered:"\u9636\u68AF\u7535\u4EF7",periods:"\u65F6\u6BB5\u4E0E\u4EF7\u683C",period:"\u65F6\u6BB5",weekday:"\u5DE5\u4F5C\u65E5",weekend:"\u5468\u672B",same_weekend:"\u5468\u672B\u540C\u5DE5\u4F5C\u65E5",split:"\u62C6\u5206",remove:"\u5220\u9664",add_period:"\u6DFB\u52A0\u65F6\u6BB5",add_block:"\u6DFB\u52A0\u9636\u68AF",up_to:"\u81F3 kWh\uFF08\u7559\u7A7A\uFF1A\u5176\u4F59\uFF09",effective_from:"\u751F\u6548\u65F6\u95F4\uFF08\u7559\u7A7A\uFF1A\u73B0\u5728\uFF09",price_now:"\u5F53\u524D\u7535\u4EF7",price_evening:"19:00 \u7535\u4EF7",state:"\u72B6\u6001",auto:"\u81EA\u52A8",keep_on:"\u4FDD\u7535",off:"\u65AD\u7535",grace_hours:"\u5BBD\u9650\uFF08\u5C0F\u65F6\uFF09",grant_grace:"\u7ED9\u4E88\u5BBD\u9650",kwh:"\u5343\u74E6\u65F6",loading:"\u52A0\u8F7D\u4E2D\u2026",relay_on:"\u7EE7\u7535\u5668\u5408\u95F8",relay_off:"\u7EE7\u7535\u5668\u65AD\u5F00",alert_relay_fault:"\u7EE7\u7535\u5668\u6545\u969C",alert_meter_offline:"\u7535\u8868\u79BB\u7EBF",alert_suspect_reading:"\u53EF\u7591\u8BFB\u6570",alert_debt:"\u6B20\u8D39",ago_s:"{n} \u79D2\u524D",ago_m:"{n} \u5206\u949F\u524D",ago_h:"{n} \u5C0F\u65F6\u524D",never:"\u65E0",method_cash:"\u73B0\u91D1",method_transfer:"\u8F6C\u8D26",method_card:"\u5237\u5361",method_app:"\u5E94\u7528",method_other:"\u5176\u4ED6",entry_top_up:"\u5145\u503C",entry_reversal:"\u64A4\u9500\u5145\u503C",entry_refund:"\u9000\u6B3E",entry_charge:"\u7535\u8D39",entry_allowance:"\u514D\u8D39\u7535\u91CF",entry_fee:"\u8D39\u7528",entry_adjustment:"\u8C03\u8D26",entry_settlement:"\u7ED3\u7B97",undone:"\u5DF2\u64A4\u9500",not_admin:"\u53EA\u6709\u623F\u4E1C\uFF08\u7BA1\u7406\u5458\uFF09\u53EF\u4EE5\u4F7F\u7528\u63A7\u5236\u53F0\u3002",payments:"\u6536\u6B3E",from_day:"\u4ECE",to_day:"\u5230\uFF08\u542B\uFF09",show:"\u67E5\u8BE2",download_csv:"\u4E0B\u8F7D CSV",count:"\u7B14\u6570",paid:"\u6536\u6B3E",undone_total:"\u5DF2\u64A4\u9500",net:"\u51C0\u989D",total:"\u5408\u8BA1",report:"\u62A5\u8868",income:"\u6536\u5165",charged:"\u7535\u8D39",outstanding_debt:"\u672A\u7ED3\u6B20\u6B3E",former_debt:"\u524D\u79DF\u6237\u6B20\u6B3E",cycle:"\u8D26\u671F",rooms_per_state:"\u5404\u4F9B\u7535\u72B6\u6001\u623F\u95F4\u6570"};function z(a){let s=a.toLowerCase().startsWith("zh")?et:Qe;return(e,t)=>s[e].replace(/\{(\w+)\}/g,(r,i)=>t&&i in t?String(t[i]):r)}var Ce=["cash","transfer","card","app","other"];var T=$`
+/* prepaid_power frontend sources sha256:5565fc653c16a2dfc6e3385a0f04fddb7d44df605a46aa87f707a3d407e4dad5 */
+var K=globalThis,I=K.ShadowRoot&&(K.ShadyCSS===void 0||K.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,q=Symbol(),ge=new WeakMap,M=class{constructor(s,e,t){if(this._$cssResult$=!0,t!==q)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=s,this.t=e}get styleSheet(){let s=this.o,e=this.t;if(I&&s===void 0){let t=e!==void 0&&e.length===1;t&&(s=ge.get(e)),s===void 0&&((this.o=s=new CSSStyleSheet).replaceSync(this.cssText),t&&ge.set(e,s))}return s}toString(){return this.cssText}},fe=a=>new M(typeof a=="string"?a:a+"",void 0,q),v=(a,...s)=>{let e=a.length===1?a[0]:s.reduce((t,r,i)=>t+(n=>{if(n._$cssResult$===!0)return n.cssText;if(typeof n=="number")return n;throw Error("Value passed to 'css' function must be a 'css' function result: "+n+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(r)+a[i+1],a[0]);return new M(e,a,q)},ve=(a,s)=>{if(I)a.adoptedStyleSheets=s.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of s){let t=document.createElement("style"),r=K.litNonce;r!==void 0&&t.setAttribute("nonce",r),t.textContent=e.cssText,a.appendChild(t)}},Y=I?a=>a:a=>a instanceof CSSStyleSheet?(s=>{let e="";for(let t of s.cssRules)e+=t.cssText;return fe(e)})(a):a;var{is:Ve,defineProperty:Be,getOwnPropertyDescriptor:Fe,getOwnPropertyNames:qe,getOwnPropertySymbols:Ye,getPrototypeOf:Ge}=Object,z=globalThis,ye=z.trustedTypes,Je=ye?ye.emptyScript:"",Xe=z.reactiveElementPolyfillSupport,O=(a,s)=>a,G={toAttribute(a,s){switch(s){case Boolean:a=a?Je:null;break;case Object:case Array:a=a==null?a:JSON.stringify(a)}return a},fromAttribute(a,s){let e=a;switch(s){case Boolean:e=a!==null;break;case Number:e=a===null?null:Number(a);break;case Object:case Array:try{e=JSON.parse(a)}catch{e=null}}return e}},_e=(a,s)=>!Ve(a,s),$e={attribute:!0,type:String,converter:G,reflect:!1,useDefault:!1,hasChanged:_e};Symbol.metadata??=Symbol("metadata"),z.litPropertyMetadata??=new WeakMap;var $=class extends HTMLElement{static addInitializer(s){this._$Ei(),(this.l??=[]).push(s)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(s,e=$e){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(s)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(s,e),!e.noAccessor){let t=Symbol(),r=this.getPropertyDescriptor(s,t,e);r!==void 0&&Be(this.prototype,s,r)}}static getPropertyDescriptor(s,e,t){let{get:r,set:i}=Fe(this.prototype,s)??{get(){return this[e]},set(n){this[e]=n}};return{get:r,set(n){let c=r?.call(this);i?.call(this,n),this.requestUpdate(s,c,t)},configurable:!0,enumerable:!0}}static getPropertyOptions(s){return this.elementProperties.get(s)??$e}static _$Ei(){if(this.hasOwnProperty(O("elementProperties")))return;let s=Ge(this);s.finalize(),s.l!==void 0&&(this.l=[...s.l]),this.elementProperties=new Map(s.elementProperties)}static finalize(){if(this.hasOwnProperty(O("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(O("properties"))){let e=this.properties,t=[...qe(e),...Ye(e)];for(let r of t)this.createProperty(r,e[r])}let s=this[Symbol.metadata];if(s!==null){let e=litPropertyMetadata.get(s);if(e!==void 0)for(let[t,r]of e)this.elementProperties.set(t,r)}this._$Eh=new Map;for(let[e,t]of this.elementProperties){let r=this._$Eu(e,t);r!==void 0&&this._$Eh.set(r,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(s){let e=[];if(Array.isArray(s)){let t=new Set(s.flat(1/0).reverse());for(let r of t)e.unshift(Y(r))}else s!==void 0&&e.push(Y(s));return e}static _$Eu(s,e){let t=e.attribute;return t===!1?void 0:typeof t=="string"?t:typeof s=="string"?s.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(s=>this.enableUpdating=s),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(s=>s(this))}addController(s){(this._$EO??=new Set).add(s),this.renderRoot!==void 0&&this.isConnected&&s.hostConnected?.()}removeController(s){this._$EO?.delete(s)}_$E_(){let s=new Map,e=this.constructor.elementProperties;for(let t of e.keys())this.hasOwnProperty(t)&&(s.set(t,this[t]),delete this[t]);s.size>0&&(this._$Ep=s)}createRenderRoot(){let s=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return ve(s,this.constructor.elementStyles),s}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(s=>s.hostConnected?.())}enableUpdating(s){}disconnectedCallback(){this._$EO?.forEach(s=>s.hostDisconnected?.())}attributeChangedCallback(s,e,t){this._$AK(s,t)}_$ET(s,e){let t=this.constructor.elementProperties.get(s),r=this.constructor._$Eu(s,t);if(r!==void 0&&t.reflect===!0){let i=(t.converter?.toAttribute!==void 0?t.converter:G).toAttribute(e,t.type);this._$Em=s,i==null?this.removeAttribute(r):this.setAttribute(r,i),this._$Em=null}}_$AK(s,e){let t=this.constructor,r=t._$Eh.get(s);if(r!==void 0&&this._$Em!==r){let i=t.getPropertyOptions(r),n=typeof i.converter=="function"?{fromAttribute:i.converter}:i.converter?.fromAttribute!==void 0?i.converter:G;this._$Em=r;let c=n.fromAttribute(e,i.type);this[r]=c??this._$Ej?.get(r)??c,this._$Em=null}}requestUpdate(s,e,t,r=!1,i){if(s!==void 0){let n=this.constructor;if(r===!1&&(i=this[s]),t??=n.getPropertyOptions(s),!((t.hasChanged??_e)(i,e)||t.useDefault&&t.reflect&&i===this._$Ej?.get(s)&&!this.hasAttribute(n._$Eu(s,t))))return;this.C(s,e,t)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(s,e,{useDefault:t,reflect:r,wrapped:i},n){t&&!(this._$Ej??=new Map).has(s)&&(this._$Ej.set(s,n??e??this[s]),i!==!0||n!==void 0)||(this._$AL.has(s)||(this.hasUpdated||t||(e=void 0),this._$AL.set(s,e)),r===!0&&this._$Em!==s&&(this._$Eq??=new Set).add(s))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let s=this.scheduleUpdate();return s!=null&&await s,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[r,i]of this._$Ep)this[r]=i;this._$Ep=void 0}let t=this.constructor.elementProperties;if(t.size>0)for(let[r,i]of t){let{wrapped:n}=i,c=this[r];n!==!0||this._$AL.has(r)||c===void 0||this.C(r,void 0,i,c)}}let s=!1,e=this._$AL;try{s=this.shouldUpdate(e),s?(this.willUpdate(e),this._$EO?.forEach(t=>t.hostUpdate?.()),this.update(e)):this._$EM()}catch(t){throw s=!1,this._$EM(),t}s&&this._$AE(e)}willUpdate(s){}_$AE(s){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(s)),this.updated(s)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(s){return!0}update(s){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(s){}firstUpdated(s){}};$.elementStyles=[],$.shadowRootOptions={mode:"open"},$[O("elementProperties")]=new Map,$[O("finalized")]=new Map,Xe?.({ReactiveElement:$}),(z.reactiveElementVersions??=[]).push("2.1.2");var se=globalThis,be=a=>a,j=se.trustedTypes,we=j?j.createPolicy("lit-html",{createHTML:a=>a}):void 0,Pe="$lit$",b=`lit$${Math.random().toFixed(9).slice(2)}$`,Re="?"+b,Ze=`<${Re}>`,E=document,L=()=>E.createComment(""),H=a=>a===null||typeof a!="object"&&typeof a!="function",re=Array.isArray,Qe=a=>re(a)||typeof a?.[Symbol.iterator]=="function",J=`[ 	
+\f\r]`,U=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,xe=/-->/g,ke=/>/g,k=RegExp(`>|${J}(?:([^\\s"'>=/]+)(${J}*=${J}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),Se=/'/g,Ee=/"/g,Te=/^(?:script|style|textarea|title)$/i,ie=a=>(s,...e)=>({_$litType$:a,strings:s,values:e}),o=ie(1),ne=ie(2),ut=ie(3),A=Symbol.for("lit-noChange"),d=Symbol.for("lit-nothing"),Ae=new WeakMap,S=E.createTreeWalker(E,129);function Ce(a,s){if(!re(a)||!a.hasOwnProperty("raw"))throw Error("invalid template strings array");return we!==void 0?we.createHTML(s):s}var et=(a,s)=>{let e=a.length-1,t=[],r,i=s===2?"<svg>":s===3?"<math>":"",n=U;for(let c=0;c<e;c++){let l=a[c],p,h,u=-1,g=0;for(;g<l.length&&(n.lastIndex=g,h=n.exec(l),h!==null);)g=n.lastIndex,n===U?h[1]==="!--"?n=xe:h[1]!==void 0?n=ke:h[2]!==void 0?(Te.test(h[2])&&(r=RegExp("</"+h[2],"g")),n=k):h[3]!==void 0&&(n=k):n===k?h[0]===">"?(n=r??U,u=-1):h[1]===void 0?u=-2:(u=n.lastIndex-h[2].length,p=h[1],n=h[3]===void 0?k:h[3]==='"'?Ee:Se):n===Ee||n===Se?n=k:n===xe||n===ke?n=U:(n=k,r=void 0);let y=n===k&&a[c+1].startsWith("/>")?" ":"";i+=n===U?l+Ze:u>=0?(t.push(p),l.slice(0,u)+Pe+l.slice(u)+b+y):l+b+(u===-2?c:y)}return[Ce(a,i+(a[e]||"<?>")+(s===2?"</svg>":s===3?"</math>":"")),t]},N=class a{constructor({strings:s,_$litType$:e},t){let r;this.parts=[];let i=0,n=0,c=s.length-1,l=this.parts,[p,h]=et(s,e);if(this.el=a.createElement(p,t),S.currentNode=this.el.content,e===2||e===3){let u=this.el.content.firstChild;u.replaceWith(...u.childNodes)}for(;(r=S.nextNode())!==null&&l.length<c;){if(r.nodeType===1){if(r.hasAttributes())for(let u of r.getAttributeNames())if(u.endsWith(Pe)){let g=h[n++],y=r.getAttribute(u).split(b),_=/([.?@])?(.*)/.exec(g);l.push({type:1,index:i,name:_[2],strings:y,ctor:_[1]==="."?Z:_[1]==="?"?Q:_[1]==="@"?ee:C}),r.removeAttribute(u)}else u.startsWith(b)&&(l.push({type:6,index:i}),r.removeAttribute(u));if(Te.test(r.tagName)){let u=r.textContent.split(b),g=u.length-1;if(g>0){r.textContent=j?j.emptyScript:"";for(let y=0;y<g;y++)r.append(u[y],L()),S.nextNode(),l.push({type:2,index:++i});r.append(u[g],L())}}}else if(r.nodeType===8)if(r.data===Re)l.push({type:2,index:i});else{let u=-1;for(;(u=r.data.indexOf(b,u+1))!==-1;)l.push({type:7,index:i}),u+=b.length-1}i++}}static createElement(s,e){let t=E.createElement("template");return t.innerHTML=s,t}};function T(a,s,e=a,t){if(s===A)return s;let r=t!==void 0?e._$Co?.[t]:e._$Cl,i=H(s)?void 0:s._$litDirective$;return r?.constructor!==i&&(r?._$AO?.(!1),i===void 0?r=void 0:(r=new i(a),r._$AT(a,e,t)),t!==void 0?(e._$Co??=[])[t]=r:e._$Cl=r),r!==void 0&&(s=T(a,r._$AS(a,s.values),r,t)),s}var X=class{constructor(s,e){this._$AV=[],this._$AN=void 0,this._$AD=s,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(s){let{el:{content:e},parts:t}=this._$AD,r=(s?.creationScope??E).importNode(e,!0);S.currentNode=r;let i=S.nextNode(),n=0,c=0,l=t[0];for(;l!==void 0;){if(n===l.index){let p;l.type===2?p=new D(i,i.nextSibling,this,s):l.type===1?p=new l.ctor(i,l.name,l.strings,this,s):l.type===6&&(p=new te(i,this,s)),this._$AV.push(p),l=t[++c]}n!==l?.index&&(i=S.nextNode(),n++)}return S.currentNode=E,r}p(s){let e=0;for(let t of this._$AV)t!==void 0&&(t.strings!==void 0?(t._$AI(s,t,e),e+=t.strings.length-2):t._$AI(s[e])),e++}},D=class a{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(s,e,t,r){this.type=2,this._$AH=d,this._$AN=void 0,this._$AA=s,this._$AB=e,this._$AM=t,this.options=r,this._$Cv=r?.isConnected??!0}get parentNode(){let s=this._$AA.parentNode,e=this._$AM;return e!==void 0&&s?.nodeType===11&&(s=e.parentNode),s}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(s,e=this){s=T(this,s,e),H(s)?s===d||s==null||s===""?(this._$AH!==d&&this._$AR(),this._$AH=d):s!==this._$AH&&s!==A&&this._(s):s._$litType$!==void 0?this.$(s):s.nodeType!==void 0?this.T(s):Qe(s)?this.k(s):this._(s)}O(s){return this._$AA.parentNode.insertBefore(s,this._$AB)}T(s){this._$AH!==s&&(this._$AR(),this._$AH=this.O(s))}_(s){this._$AH!==d&&H(this._$AH)?this._$AA.nextSibling.data=s:this.T(E.createTextNode(s)),this._$AH=s}$(s){let{values:e,_$litType$:t}=s,r=typeof t=="number"?this._$AC(s):(t.el===void 0&&(t.el=N.createElement(Ce(t.h,t.h[0]),this.options)),t);if(this._$AH?._$AD===r)this._$AH.p(e);else{let i=new X(r,this),n=i.u(this.options);i.p(e),this.T(n),this._$AH=i}}_$AC(s){let e=Ae.get(s.strings);return e===void 0&&Ae.set(s.strings,e=new N(s)),e}k(s){re(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,t,r=0;for(let i of s)r===e.length?e.push(t=new a(this.O(L()),this.O(L()),this,this.options)):t=e[r],t._$AI(i),r++;r<e.length&&(this._$AR(t&&t._$AB.nextSibling,r),e.length=r)}_$AR(s=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);s!==this._$AB;){let t=be(s).nextSibling;be(s).remove(),s=t}}setConnected(s){this._$AM===void 0&&(this._$Cv=s,this._$AP?.(s))}},C=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(s,e,t,r,i){this.type=1,this._$AH=d,this._$AN=void 0,this.element=s,this.name=e,this._$AM=r,this.options=i,t.length>2||t[0]!==""||t[1]!==""?(this._$AH=Array(t.length-1).fill(new String),this.strings=t):this._$AH=d}_$AI(s,e=this,t,r){let i=this.strings,n=!1;if(i===void 0)s=T(this,s,e,0),n=!H(s)||s!==this._$AH&&s!==A,n&&(this._$AH=s);else{let c=s,l,p;for(s=i[0],l=0;l<i.length-1;l++)p=T(this,c[t+l],e,l),p===A&&(p=this._$AH[l]),n||=!H(p)||p!==this._$AH[l],p===d?s=d:s!==d&&(s+=(p??"")+i[l+1]),this._$AH[l]=p}n&&!r&&this.j(s)}j(s){s===d?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,s??"")}},Z=class extends C{constructor(){super(...arguments),this.type=3}j(s){this.element[this.name]=s===d?void 0:s}},Q=class extends C{constructor(){super(...arguments),this.type=4}j(s){this.element.toggleAttribute(this.name,!!s&&s!==d)}},ee=class extends C{constructor(s,e,t,r,i){super(s,e,t,r,i),this.type=5}_$AI(s,e=this){if((s=T(this,s,e,0)??d)===A)return;let t=this._$AH,r=s===d&&t!==d||s.capture!==t.capture||s.once!==t.once||s.passive!==t.passive,i=s!==d&&(t===d||r);r&&this.element.removeEventListener(this.name,this,t),i&&this.element.addEventListener(this.name,this,s),this._$AH=s}handleEvent(s){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,s):this._$AH.handleEvent(s)}},te=class{constructor(s,e,t){this.element=s,this.type=6,this._$AN=void 0,this._$AM=e,this.options=t}get _$AU(){return this._$AM._$AU}_$AI(s){T(this,s)}};var tt=se.litHtmlPolyfillSupport;tt?.(N,D),(se.litHtmlVersions??=[]).push("3.3.3");var Me=(a,s,e)=>{let t=e?.renderBefore??s,r=t._$litPart$;if(r===void 0){let i=e?.renderBefore??null;t._$litPart$=r=new D(s.insertBefore(L(),i),i,void 0,e??{})}return r._$AI(a),r};var ae=globalThis,m=class extends ${constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let s=super.createRenderRoot();return this.renderOptions.renderBefore??=s.firstChild,s}update(s){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(s),this._$Do=Me(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return A}};m._$litElement$=!0,m.finalized=!0,ae.litElementHydrateSupport?.({LitElement:m});var st=ae.litElementPolyfillSupport;st?.({LitElement:m});(ae.litElementVersions??=[]).push("4.2.2");var W="prepaid_power",w=class{constructor(s){this.hass=s}call(s,e={}){return this.hass.connection.sendMessagePromise({type:`${W}/${s}`,...e})}subscribeRooms(s){return this.hass.connection.subscribeMessage(s,{type:`${W}/rooms/subscribe`})}},oe,Oe="";function rt(a){return(!oe||Oe!==a.language)&&(Oe=a.language,oe=a.callWS({type:"frontend/get_translations",language:a.language,category:"exceptions",integration:[W]}).then(s=>s.resources).catch(()=>({}))),oe}async function f(a,s){let e=s;if(e.translation_key){let r=(await rt(a))[`component.${W}.exceptions.${e.translation_key}.message`];if(r)return r.replace(/\{(\w+)\}/g,(i,n)=>e.translation_placeholders&&n in e.translation_placeholders?e.translation_placeholders[n]:i)}return e.message??String(s)}var it={title:"Prepaid Power",rooms:"Rooms",search:"Search rooms or tenants",room:"Room",place:"Floor / area",tenant:"Tenant",balance:"Balance",supply:"Supply",days_left:"Days left",last_reading:"Last reading",alerts:"Alerts",vacant:"Vacant",no_group:"No area",back:"Rooms",summary:"Summary",price:"Price now",reading:"Meter reading",energy_cycle:"Energy this cycle",usage:"Usage",days_30:"30 days",days_90:"90 days",ledger:"Ledger",statements:"Statements",view:"View",print:"Print",download:"Download",newer:"Newer",older:"Older",when:"When",kind:"Kind",amount:"Amount",details:"Details",top_up:"Top up",reverse_top_up:"Undo top-up",refund:"Refund",adjust:"Adjust",move_in:"Move in",move_out:"Move out",set_tariff:"Set tariff",set_supply:"Supply",preset_vacant_energy:"Preset vacant energy",confirm:"Confirm",cancel:"Cancel",close:"Close",method:"Method",reference:"Reference",note:"Note",reason:"Reason",record_debt:"Record what goes below zero as debt",new_balance:"New balance",recovered:"Emergency credit recovered",existing:"This reference is already paid: the original payment",receipt:"Receipt",pick_top_up:"Top-up to undo",no_top_ups:"No top-up left to undo",opening_reading:"Opening reading (from the meter now)",first_top_up:"First top-up",pro_rata:"Allowance pro rata for this cycle",refund_owed:"Refund owed",debt:"Debt",final_charges:"Final charges",waiting_fees:"Fees waiting for the balance",debt_plan_left:"Recovery plan's debt",debt_plan:"Debt recovery plan",plan_recovered:"Recovered",plan_remaining:"Remaining",plan_terms:"{percent} % of each top-up, {fixed} per {every}, keeping {floor}",every_day:"day",every_week:"week",statement:"Statement",kind_flat:"Flat",kind_tou:"Time of use",kind_tiered:"Tiered",periods:"Periods and prices",period:"Period",weekday:"Weekdays",weekend:"Weekends",same_weekend:"Weekends as weekdays",split:"Split",remove:"Remove",add_period:"Add period",add_block:"Add block",up_to:"Up to kWh (empty: the rest)",effective_from:"Effective from (empty: now)",price_now:"Price now",price_evening:"Price at 19:00",state:"State",auto:"Automatic",keep_on:"Keep on",off:"Off",grace_hours:"Grace (hours)",grant_grace:"Grant grace",kwh:"kWh",loading:"Loading\u2026",relay_on:"Relay on",relay_off:"Relay off",alert_relay_fault:"Relay fault",alert_meter_offline:"Meter offline",alert_suspect_reading:"Suspect reading",alert_debt:"Debt",ago_s:"{n} s ago",ago_m:"{n} min ago",ago_h:"{n} h ago",never:"never",method_cash:"Cash",method_transfer:"Transfer",method_card:"Card",method_app:"App",method_other:"Other",entry_top_up:"Top-up",entry_reversal:"Undone top-up",entry_refund:"Refund",entry_charge:"Energy",entry_allowance:"Allowance",entry_fee:"Fee",entry_adjustment:"Adjustment",entry_settlement:"Settlement",undone:"undone",not_admin:"Only the landlord (an administrator) can use the console.",payments:"Payments",from_day:"From",to_day:"To (included)",show:"Show",download_csv:"Download CSV",count:"Count",paid:"Paid",undone_total:"Undone",net:"Net",total:"Total",report:"Reports",income:"Income",charged:"Charged",outstanding_debt:"Outstanding debt",former_debt:"Owed by former tenants",cycle:"Cycle",rooms_per_state:"Rooms per supply state"},nt={title:"\u9884\u4ED8\u8D39\u7535",rooms:"\u623F\u95F4",search:"\u641C\u7D22\u623F\u95F4\u6216\u79DF\u6237",room:"\u623F\u95F4",place:"\u697C\u5C42 / \u533A\u57DF",tenant:"\u79DF\u6237",balance:"\u4F59\u989D",supply:"\u4F9B\u7535",days_left:"\u53EF\u7528\u5929\u6570",last_reading:"\u6700\u8FD1\u8BFB\u6570",alerts:"\u63D0\u9192",vacant:"\u7A7A\u7F6E",no_group:"\u672A\u5206\u533A",back:"\u623F\u95F4",summary:"\u6982\u8981",price:"\u5F53\u524D\u7535\u4EF7",reading:"\u7535\u8868\u8BFB\u6570",energy_cycle:"\u672C\u8D26\u671F\u7528\u7535",usage:"\u7528\u7535",days_30:"30 \u5929",days_90:"90 \u5929",ledger:"\u8D26\u76EE",statements:"\u8D26\u5355",view:"\u67E5\u770B",print:"\u6253\u5370",download:"\u4E0B\u8F7D",newer:"\u8F83\u65B0",older:"\u8F83\u65E9",when:"\u65F6\u95F4",kind:"\u7C7B\u578B",amount:"\u91D1\u989D",details:"\u660E\u7EC6",top_up:"\u5145\u503C",reverse_top_up:"\u64A4\u9500\u5145\u503C",refund:"\u9000\u6B3E",adjust:"\u8C03\u8D26",move_in:"\u5165\u4F4F",move_out:"\u9000\u79DF",set_tariff:"\u8BBE\u7F6E\u7535\u4EF7",set_supply:"\u4F9B\u7535",preset_vacant_energy:"\u7A7A\u7F6E\u9884\u7F6E\u7535\u91CF",confirm:"\u786E\u8BA4",cancel:"\u53D6\u6D88",close:"\u5173\u95ED",method:"\u65B9\u5F0F",reference:"\u6D41\u6C34\u53F7",note:"\u5907\u6CE8",reason:"\u539F\u56E0",record_debt:"\u4F4E\u4E8E\u96F6\u7684\u90E8\u5206\u8BB0\u4E3A\u6B20\u6B3E",new_balance:"\u5145\u503C\u540E\u4F59\u989D",recovered:"\u6536\u56DE\u7684\u5E94\u6025\u989D\u5EA6",existing:"\u8BE5\u6D41\u6C34\u53F7\u5DF2\u5165\u8D26\uFF1A\u539F\u5145\u503C\u8BB0\u5F55",receipt:"\u6536\u636E",pick_top_up:"\u8981\u64A4\u9500\u7684\u5145\u503C",no_top_ups:"\u6CA1\u6709\u53EF\u64A4\u9500\u7684\u5145\u503C",opening_reading:"\u8D77\u59CB\u8BFB\u6570\uFF08\u7535\u8868\u5F53\u524D\u503C\uFF09",first_top_up:"\u9996\u6B21\u5145\u503C",pro_rata:"\u672C\u8D26\u671F\u514D\u8D39\u7535\u91CF\u6309\u6BD4\u4F8B",refund_owed:"\u5E94\u9000\u91D1\u989D",debt:"\u6B20\u6B3E",final_charges:"\u6700\u7EC8\u7535\u8D39",waiting_fees:"\u5F85\u4F59\u989D\u6263\u9664\u7684\u8D39\u7528",debt_plan_left:"\u8FD8\u6B3E\u8BA1\u5212\u6B20\u6B3E",debt_plan:"\u6B20\u6B3E\u8FD8\u6B3E\u8BA1\u5212",plan_recovered:"\u5DF2\u6536\u56DE",plan_remaining:"\u5269\u4F59",plan_terms:"\u6BCF\u6B21\u5145\u503C\u7684 {percent}%,\u6BCF{every} {fixed},\u4FDD\u7559 {floor}",every_day:"\u5929",every_week:"\u5468",statement:"\u8D26\u5355",kind_flat:"\u5355\u4E00\u7535\u4EF7",kind_tou:"\u5206\u65F6\u7535\u4EF7",kind_tiered:"\u9636\u68AF\u7535\u4EF7",periods:"\u65F6\u6BB5\u4E0E\u4EF7\u683C",period:"\u65F6\u6BB5",weekday:"\u5DE5\u4F5C\u65E5",weekend:"\u5468\u672B",same_weekend:"\u5468\u672B\u540C\u5DE5\u4F5C\u65E5",split:"\u62C6\u5206",remove:"\u5220\u9664",add_period:"\u6DFB\u52A0\u65F6\u6BB5",add_block:"\u6DFB\u52A0\u9636\u68AF",up_to:"\u81F3 kWh\uFF08\u7559\u7A7A\uFF1A\u5176\u4F59\uFF09",effective_from:"\u751F\u6548\u65F6\u95F4\uFF08\u7559\u7A7A\uFF1A\u73B0\u5728\uFF09",price_now:"\u5F53\u524D\u7535\u4EF7",price_evening:"19:00 \u7535\u4EF7",state:"\u72B6\u6001",auto:"\u81EA\u52A8",keep_on:"\u4FDD\u7535",off:"\u65AD\u7535",grace_hours:"\u5BBD\u9650\uFF08\u5C0F\u65F6\uFF09",grant_grace:"\u7ED9\u4E88\u5BBD\u9650",kwh:"\u5343\u74E6\u65F6",loading:"\u52A0\u8F7D\u4E2D\u2026",relay_on:"\u7EE7\u7535\u5668\u5408\u95F8",relay_off:"\u7EE7\u7535\u5668\u65AD\u5F00",alert_relay_fault:"\u7EE7\u7535\u5668\u6545\u969C",alert_meter_offline:"\u7535\u8868\u79BB\u7EBF",alert_suspect_reading:"\u53EF\u7591\u8BFB\u6570",alert_debt:"\u6B20\u8D39",ago_s:"{n} \u79D2\u524D",ago_m:"{n} \u5206\u949F\u524D",ago_h:"{n} \u5C0F\u65F6\u524D",never:"\u65E0",method_cash:"\u73B0\u91D1",method_transfer:"\u8F6C\u8D26",method_card:"\u5237\u5361",method_app:"\u5E94\u7528",method_other:"\u5176\u4ED6",entry_top_up:"\u5145\u503C",entry_reversal:"\u64A4\u9500\u5145\u503C",entry_refund:"\u9000\u6B3E",entry_charge:"\u7535\u8D39",entry_allowance:"\u514D\u8D39\u7535\u91CF",entry_fee:"\u8D39\u7528",entry_adjustment:"\u8C03\u8D26",entry_settlement:"\u7ED3\u7B97",undone:"\u5DF2\u64A4\u9500",not_admin:"\u53EA\u6709\u623F\u4E1C\uFF08\u7BA1\u7406\u5458\uFF09\u53EF\u4EE5\u4F7F\u7528\u63A7\u5236\u53F0\u3002",payments:"\u6536\u6B3E",from_day:"\u4ECE",to_day:"\u5230\uFF08\u542B\uFF09",show:"\u67E5\u8BE2",download_csv:"\u4E0B\u8F7D CSV",count:"\u7B14\u6570",paid:"\u6536\u6B3E",undone_total:"\u5DF2\u64A4\u9500",net:"\u51C0\u989D",total:"\u5408\u8BA1",report:"\u62A5\u8868",income:"\u6536\u5165",charged:"\u7535\u8D39",outstanding_debt:"\u672A\u7ED3\u6B20\u6B3E",former_debt:"\u524D\u79DF\u6237\u6B20\u6B3E",cycle:"\u8D26\u671F",rooms_per_state:"\u5404\u4F9B\u7535\u72B6\u6001\u623F\u95F4\u6570"};function P(a){let s=a.toLowerCase().startsWith("zh")?nt:it;return(e,t)=>s[e].replace(/\{(\w+)\}/g,(r,i)=>t&&i in t?String(t[i]):r)}var Ue=["cash","transfer","card","app","other"];var x=v`
   input,
   select,
   button {
@@ -15,13 +15,40 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
   button {
     cursor: pointer;
   }
-`;var Me=14,Oe=1440,Ue=["#ef5350","#ffa726","#66bb6a","#42a5f5","#ab47bc","#8d6e63"];function E(a){let[s,e]=a.split(":").map(Number);return s*60+e}function B(a){return`${String(Math.floor(a/60)).padStart(2,"0")}:${String(a%60).padStart(2,"0")}`}var oe=class extends g{constructor(){super(...arguments);this.intervals=[];this.periods=[];this.label=""}static{this.properties={intervals:{attribute:!1},periods:{attribute:!1},t:{attribute:!1},label:{}}}change(e){this.intervals=e,this.dispatchEvent(new CustomEvent("intervals-changed",{detail:e}))}cycle(e){let t=this.periods.indexOf(this.intervals[e].period),r=this.periods[(t+1)%this.periods.length];this.change(this.intervals.map((i,n)=>n===e?{...i,period:r}:i))}setEnd(e,t){let r=E(t),i=E(this.intervals[e].start),n=E(this.intervals[e+1].end);if(!(r>i&&r<n)){this.requestUpdate();return}this.change(this.intervals.map((d,o)=>o===e?{...d,end:B(r)}:o===e+1?{...d,start:B(r)}:d))}split(e){if(this.intervals.length>=Me)return;let t=this.intervals[e],r=E(t.start),i=t.end==="24:00"?Oe:E(t.end),n=Math.round((r+i)/2/30)*30;if(n<=r||n>=i)return;let d=[...this.intervals];d.splice(e,1,{...t,end:B(n)},{...t,start:B(n)}),this.change(d)}removeAt(e){if(this.intervals.length<=1)return;let t=[...this.intervals],[r]=t.splice(e,1);e===0?t[0]={...t[0],start:"00:00"}:t[e-1]={...t[e-1],end:r.end},this.change(t)}render(){let e=this.t;return l`
+`,V=v`
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-size: 14px;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 6px 8px;
+    border-bottom: 1px solid var(--divider-color, #e0e0e0);
+    white-space: nowrap;
+  }
+  .num {
+    text-align: right;
+    font-variant-numeric: tabular-nums;
+  }
+  .facts {
+    display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
+    gap: 8px;
+  }
+  .facts span {
+    display: block;
+    font-size: 12px;
+    color: var(--secondary-text-color);
+  }
+`;var Le=14,He=1440,Ne=["#ef5350","#ffa726","#66bb6a","#42a5f5","#ab47bc","#8d6e63"];function R(a){let[s,e]=a.split(":").map(Number);return s*60+e}function B(a){return`${String(Math.floor(a/60)).padStart(2,"0")}:${String(a%60).padStart(2,"0")}`}var le=class extends m{constructor(){super(...arguments);this.intervals=[];this.periods=[];this.label=""}static{this.properties={intervals:{attribute:!1},periods:{attribute:!1},t:{attribute:!1},label:{}}}change(e){this.intervals=e,this.dispatchEvent(new CustomEvent("intervals-changed",{detail:e}))}cycle(e){let t=this.periods.indexOf(this.intervals[e].period),r=this.periods[(t+1)%this.periods.length];this.change(this.intervals.map((i,n)=>n===e?{...i,period:r}:i))}setEnd(e,t){let r=R(t),i=R(this.intervals[e].start),n=R(this.intervals[e+1].end);if(!(r>i&&r<n)){this.requestUpdate();return}this.change(this.intervals.map((c,l)=>l===e?{...c,end:B(r)}:l===e+1?{...c,start:B(r)}:c))}split(e){if(this.intervals.length>=Le)return;let t=this.intervals[e],r=R(t.start),i=t.end==="24:00"?He:R(t.end),n=Math.round((r+i)/2/30)*30;if(n<=r||n>=i)return;let c=[...this.intervals];c.splice(e,1,{...t,end:B(n)},{...t,start:B(n)}),this.change(c)}removeAt(e){if(this.intervals.length<=1)return;let t=[...this.intervals],[r]=t.splice(e,1);e===0?t[0]={...t[0],start:"00:00"}:t[e-1]={...t[e-1],end:r.end},this.change(t)}render(){let e=this.t;return o`
       <div class="label">${this.label}</div>
       <div class="bar" role="group" aria-label=${this.label}>
-        ${this.intervals.map((t,r)=>{let i=E(t.start),n=t.end==="24:00"?Oe:E(t.end),d=Ue[Math.max(this.periods.indexOf(t.period),0)%Ue.length];return l`<button
+        ${this.intervals.map((t,r)=>{let i=R(t.start),n=t.end==="24:00"?He:R(t.end),c=Ne[Math.max(this.periods.indexOf(t.period),0)%Ne.length];return o`<button
             class="stretch"
             data-index=${r}
-            style="flex: ${n-i}; background: ${d}"
+            style="flex: ${n-i}; background: ${c}"
             title="${t.start}–${t.end} ${t.period}"
             @click=${()=>this.cycle(r)}
           >
@@ -29,9 +56,9 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
           </button>`})}
       </div>
       <div class="hours"><span>00</span><span>06</span><span>12</span><span>18</span><span>24</span></div>
-      ${this.intervals.map((t,r)=>l`<div class="row" data-index=${r}>
+      ${this.intervals.map((t,r)=>o`<div class="row" data-index=${r}>
           <span class="from">${t.start}</span>–
-          ${r===this.intervals.length-1?l`<span class="to">24:00</span>`:l`<input
+          ${r===this.intervals.length-1?o`<span class="to">24:00</span>`:o`<input
                 class="to"
                 type="time"
                 step="900"
@@ -40,18 +67,18 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
               />`}
           <select
             class="period"
-            @change=${i=>this.change(this.intervals.map((n,d)=>d===r?{...n,period:i.target.value}:n))}
+            @change=${i=>this.change(this.intervals.map((n,c)=>c===r?{...n,period:i.target.value}:n))}
           >
-            ${this.periods.map(i=>l`<option value=${i} ?selected=${i===t.period}>${i}</option>`)}
+            ${this.periods.map(i=>o`<option value=${i} ?selected=${i===t.period}>${i}</option>`)}
           </select>
-          <button class="split" ?disabled=${this.intervals.length>=Me} @click=${()=>this.split(r)}>
+          <button class="split" ?disabled=${this.intervals.length>=Le} @click=${()=>this.split(r)}>
             ${e("split")}
           </button>
           <button class="remove" ?disabled=${this.intervals.length<=1} @click=${()=>this.removeAt(r)}>
             ${e("remove")}
           </button>
         </div>`)}
-    `}static{this.styles=[T,$`
+    `}static{this.styles=[x,v`
     :host {
       display: block;
       margin: 8px 0;
@@ -90,40 +117,40 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
       margin: 4px 0;
       flex-wrap: wrap;
     }
-  `]}};customElements.get("prepaid-power-tou-editor")||customElements.define("prepaid-power-tou-editor",oe);var He=["top_up","reverse_top_up","refund","adjust","move_in","move_out","set_tariff","set_supply","preset_vacant_energy"],Le=[{start:"00:00",end:"08:00",period:"valley"},{start:"08:00",end:"19:00",period:"flat"},{start:"19:00",end:"23:00",period:"peak"},{start:"23:00",end:"24:00",period:"valley"}],le=class extends g{constructor(){super(...arguments);this.operation="top_up";this.fields={};this.error="";this.busy=!1;this.topUpPreview=null;this.moveOutPreview=null;this.pricePreview=null;this.done=null;this.tariffKind="flat";this.prices=[["valley","0.3"],["flat","0.6"],["peak","1.2"]];this.weekday=Le;this.weekend=Le;this.sameWeekend=!0;this.blocks=[["50","0.5"],["","0.8"]]}static{this.properties={hass:{attribute:!1},page:{attribute:!1},operation:{},fields:{state:!0},error:{state:!0},busy:{state:!0},topUpPreview:{state:!0},moveOutPreview:{state:!0},pricePreview:{state:!0},done:{state:!0},tariffKind:{state:!0},prices:{state:!0},weekday:{state:!0},weekend:{state:!0},sameWeekend:{state:!0},blocks:{state:!0}}}get t(){return z(this.hass.language)}get console(){return new R(this.hass)}get device(){return this.page.room.device_id}firstUpdated(){this.renderRoot.querySelector("dialog").showModal(),this.fields=this.operation==="top_up"||this.operation==="move_in"?{method:"cash"}:{},this.operation==="set_supply"&&(this.fields={state:"auto"}),this.operation==="move_out"&&this.previewMoveOut(),this.operation==="set_tariff"&&this.startTariff()}startTariff(){let e=this.page.tariff;e?.kind==="tou"?(this.tariffKind="tou",this.prices=Object.entries(e.prices),this.weekday=e.weekday,this.weekend=e.weekend??e.weekday,this.sameWeekend=!e.weekend):e?.kind==="tiered"?(this.tariffKind="tiered",this.blocks=e.blocks.map(t=>[t.up_to_kwh??"",t.price])):e?.kind==="flat"&&(this.fields={price:e.price}),this.schedulePreview()}close(){this.dispatchEvent(new CustomEvent("closed",{bubbles:!0,composed:!0}))}set(e,t){this.fields={...this.fields,[e]:t},this.operation==="top_up"&&(e==="amount"||e==="reference")&&this.schedulePreview(),this.operation==="set_tariff"&&this.schedulePreview()}schedulePreview(){window.clearTimeout(this.previewTimer),this.previewTimer=window.setTimeout(()=>{this.preview()},250)}async preview(){this.error="";try{if(this.operation==="top_up"){let e=String(this.fields.amount??"").trim();this.topUpPreview=e?await this.console.call("top_up/preview",{device_id:this.device,amount:e,...this.fields.reference?{reference:this.fields.reference}:{}}):null}else this.operation==="set_tariff"&&(this.pricePreview=await this.console.call("set_tariff/preview",{device_id:this.device,tariff:this.tariff()}))}catch(e){this.topUpPreview=null,this.pricePreview=null,this.error=await f(this.hass,e)}}async previewMoveOut(){try{this.moveOutPreview=await this.console.call("move_out/preview",{device_id:this.device})}catch(e){this.error=await f(this.hass,e)}}tariff(){return this.tariffKind==="tou"?{kind:"tou",prices:Object.fromEntries(this.prices),weekday:this.weekday,...this.sameWeekend?{}:{weekend:this.weekend}}:this.tariffKind==="tiered"?{kind:"tiered",blocks:this.blocks.map(([e,t])=>({up_to_kwh:e.trim()||null,price:t}))}:{kind:"flat",price:String(this.fields.price??"")}}data(){let e=this.fields,t=r=>typeof e[r]=="string"&&e[r].trim()?{[r]:e[r].trim()}:{};switch(this.operation){case"top_up":return{amount:e.amount??"",method:e.method,...t("reference")};case"reverse_top_up":return{entry_id:Number(e.entry_id??0),...t("reason")};case"refund":return{amount:e.amount??"",...t("reason")};case"adjust":return{amount:e.amount??"",reason:e.reason??"",record_debt:!!e.record_debt};case"move_in":return{tenant:e.tenant??"",method:e.method,...t("first_top_up"),...t("reference"),...e.allowance_pro_rata!==void 0?{allowance_pro_rata:!!e.allowance_pro_rata}:{}};case"move_out":return{};case"set_tariff":return{tariff:this.tariff(),...e.effective_from?{effective_from:e.effective_from}:{}};case"set_supply":return{state:e.state,...t("reason")};case"preset_vacant_energy":return{kwh:e.kwh??""}}}async confirm(){this.busy=!0,this.error="";try{let e=await this.console.call(this.operation,{device_id:this.device,...this.data()});this.dispatchEvent(new CustomEvent("operated",{detail:e,bubbles:!0,composed:!0})),this.operation==="top_up"||this.operation==="move_out"?this.done=e.result??{}:this.close()}catch(e){this.error=await f(this.hass,e)}finally{this.busy=!1}}async grace(){this.busy=!0,this.error="";try{let e=await this.console.call("grant_grace",{device_id:this.device,duration:{hours:Number(this.fields.grace_hours??0)}});this.dispatchEvent(new CustomEvent("operated",{detail:e,bubbles:!0,composed:!0})),this.close()}catch(e){this.error=await f(this.hass,e)}finally{this.busy=!1}}input(e,t,r="text",i={}){return l`<label
+  `]}};customElements.get("prepaid-power-tou-editor")||customElements.define("prepaid-power-tou-editor",le);var Ke=["top_up","reverse_top_up","refund","adjust","move_in","move_out","set_tariff","set_supply","preset_vacant_energy"],De=[{start:"00:00",end:"08:00",period:"valley"},{start:"08:00",end:"19:00",period:"flat"},{start:"19:00",end:"23:00",period:"peak"},{start:"23:00",end:"24:00",period:"valley"}],ce=class extends m{constructor(){super(...arguments);this.operation="top_up";this.fields={};this.error="";this.busy=!1;this.topUpPreview=null;this.moveOutPreview=null;this.pricePreview=null;this.done=null;this.tariffKind="flat";this.prices=[["valley","0.3"],["flat","0.6"],["peak","1.2"]];this.weekday=De;this.weekend=De;this.sameWeekend=!0;this.blocks=[["50","0.5"],["","0.8"]]}static{this.properties={hass:{attribute:!1},page:{attribute:!1},operation:{},fields:{state:!0},error:{state:!0},busy:{state:!0},topUpPreview:{state:!0},moveOutPreview:{state:!0},pricePreview:{state:!0},done:{state:!0},tariffKind:{state:!0},prices:{state:!0},weekday:{state:!0},weekend:{state:!0},sameWeekend:{state:!0},blocks:{state:!0}}}get t(){return P(this.hass.language)}get console(){return new w(this.hass)}get device(){return this.page.room.device_id}firstUpdated(){this.renderRoot.querySelector("dialog").showModal(),this.fields=this.operation==="top_up"||this.operation==="move_in"?{method:"cash"}:{},this.operation==="set_supply"&&(this.fields={state:"auto"}),this.operation==="move_out"&&this.previewMoveOut(),this.operation==="set_tariff"&&this.startTariff()}startTariff(){let e=this.page.tariff;e?.kind==="tou"?(this.tariffKind="tou",this.prices=Object.entries(e.prices),this.weekday=e.weekday,this.weekend=e.weekend??e.weekday,this.sameWeekend=!e.weekend):e?.kind==="tiered"?(this.tariffKind="tiered",this.blocks=e.blocks.map(t=>[t.up_to_kwh??"",t.price])):e?.kind==="flat"&&(this.fields={price:e.price}),this.schedulePreview()}close(){this.dispatchEvent(new CustomEvent("closed",{bubbles:!0,composed:!0}))}set(e,t){this.fields={...this.fields,[e]:t},this.operation==="top_up"&&(e==="amount"||e==="reference")&&this.schedulePreview(),this.operation==="set_tariff"&&this.schedulePreview()}schedulePreview(){window.clearTimeout(this.previewTimer),this.previewTimer=window.setTimeout(()=>{this.preview()},250)}async preview(){this.error="";try{if(this.operation==="top_up"){let e=String(this.fields.amount??"").trim();this.topUpPreview=e?await this.console.call("top_up/preview",{device_id:this.device,amount:e,...this.fields.reference?{reference:this.fields.reference}:{}}):null}else this.operation==="set_tariff"&&(this.pricePreview=await this.console.call("set_tariff/preview",{device_id:this.device,tariff:this.tariff()}))}catch(e){this.topUpPreview=null,this.pricePreview=null,this.error=await f(this.hass,e)}}async previewMoveOut(){try{this.moveOutPreview=await this.console.call("move_out/preview",{device_id:this.device})}catch(e){this.error=await f(this.hass,e)}}tariff(){return this.tariffKind==="tou"?{kind:"tou",prices:Object.fromEntries(this.prices),weekday:this.weekday,...this.sameWeekend?{}:{weekend:this.weekend}}:this.tariffKind==="tiered"?{kind:"tiered",blocks:this.blocks.map(([e,t])=>({up_to_kwh:e.trim()||null,price:t}))}:{kind:"flat",price:String(this.fields.price??"")}}data(){let e=this.fields,t=r=>typeof e[r]=="string"&&e[r].trim()?{[r]:e[r].trim()}:{};switch(this.operation){case"top_up":return{amount:e.amount??"",method:e.method,...t("reference"),...t("note")};case"reverse_top_up":return{entry_id:Number(e.entry_id??0),...t("reason")};case"refund":return{amount:e.amount??"",...t("reason")};case"adjust":return{amount:e.amount??"",reason:e.reason??"",record_debt:!!e.record_debt};case"move_in":return{tenant:e.tenant??"",method:e.method,...t("first_top_up"),...t("reference"),...e.allowance_pro_rata!==void 0?{allowance_pro_rata:!!e.allowance_pro_rata}:{}};case"move_out":return{};case"set_tariff":return{tariff:this.tariff(),...e.effective_from?{effective_from:e.effective_from}:{}};case"set_supply":return{state:e.state,...t("reason")};case"preset_vacant_energy":return{kwh:e.kwh??""}}}async confirm(){this.busy=!0,this.error="";try{let e=await this.console.call(this.operation,{device_id:this.device,...this.data()});this.dispatchEvent(new CustomEvent("operated",{detail:e,bubbles:!0,composed:!0})),this.operation==="top_up"||this.operation==="move_out"?this.done=e.result??{}:this.close()}catch(e){this.error=await f(this.hass,e)}finally{this.busy=!1}}async grace(){this.busy=!0,this.error="";try{let e=await this.console.call("grant_grace",{device_id:this.device,duration:{hours:Number(this.fields.grace_hours??0)}});this.dispatchEvent(new CustomEvent("operated",{detail:e,bubbles:!0,composed:!0})),this.close()}catch(e){this.error=await f(this.hass,e)}finally{this.busy=!1}}input(e,t,r="text",i={}){return o`<label
       >${this.t(t)}
       <input
         name=${e}
         type=${r}
-        inputmode=${r==="decimal"?"decimal":p}
+        inputmode=${r==="decimal"?"decimal":d}
         ?readonly=${i.readonly}
         .value=${i.value??String(this.fields[e]??"")}
         @input=${n=>this.set(e,n.target.value)}
       />
-    </label>`}checkbox(e,t){return l`<label class="check"
+    </label>`}checkbox(e,t){return o`<label class="check"
       ><input
         name=${e}
         type="checkbox"
         .checked=${!!this.fields[e]}
         @change=${r=>this.set(e,r.target.checked)}
       />${this.t(t)}</label
-    >`}methods(){let e=this.t;return l`<label
+    >`}methods(){let e=this.t;return o`<label
       >${e("method")}
       <select name="method" @change=${t=>this.set("method",t.target.value)}>
-        ${Ce.map(t=>l`<option value=${t} ?selected=${this.fields.method===t}>${e(`method_${t}`)}</option>`)}
+        ${Ue.map(t=>o`<option value=${t} ?selected=${this.fields.method===t}>${e(`method_${t}`)}</option>`)}
       </select>
-    </label>`}money(e){return`${e} ${this.page.room.currency}`}body(){let e=this.t,t=this.page.room;switch(this.operation){case"top_up":{let r=this.topUpPreview;return l`${this.input("amount","amount","decimal")} ${this.methods()}
-          ${this.input("reference","reference")}
-          ${r?l`<div class="preview">
-                ${r.existing?l`<div class="existing">
+    </label>`}money(e){return`${e} ${this.page.room.currency}`}body(){let e=this.t,t=this.page.room;switch(this.operation){case"top_up":{let r=this.topUpPreview;return o`${this.input("amount","amount","decimal")} ${this.methods()}
+          ${this.input("reference","reference")} ${this.input("note","note")}
+          ${r?o`<div class="preview">
+                ${r.existing?o`<div class="existing">
                       ${e("existing")}: #${r.existing.entry_id} ${this.money(r.existing.amount)}
                       ${r.existing.at.slice(0,16).replace("T"," ")}
-                    </div>`:p}
+                    </div>`:d}
                 <div>${e("new_balance")}: <b class="new-balance">${this.money(r.new_balance)}</b></div>
-                ${r.emergency_credit_recovered!=="0.00"&&!r.existing?l`<div>${e("recovered")}: ${this.money(r.emergency_credit_recovered)}</div>`:p}
-              </div>`:p}`}case"reverse_top_up":{let r=this.page.ledger.entries.filter(i=>i.kind==="top_up"&&!i.reversed);return r.length?l`<fieldset>
+                ${r.emergency_credit_recovered!=="0.00"&&!r.existing?o`<div>${e("recovered")}: ${this.money(r.emergency_credit_recovered)}</div>`:d}
+              </div>`:d}`}case"reverse_top_up":{let r=this.page.ledger.entries.filter(i=>i.kind==="top_up"&&!i.reversed);return r.length?o`<fieldset>
                 <legend>${e("pick_top_up")}</legend>
-                ${r.map(i=>l`<label class="check"
+                ${r.map(i=>o`<label class="check"
                     ><input
                       type="radio"
                       name="entry_id"
@@ -133,17 +160,18 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
                     ${i.reference??""}</label
                   >`)}
               </fieldset>
-              ${this.input("reason","reason")}`:l`<p>${e("no_top_ups")}</p>`}case"refund":return l`${this.input("amount","amount","decimal")} ${this.input("reason","reason")}`;case"adjust":return l`${this.input("amount","amount","decimal")} ${this.input("reason","reason")}
-        ${this.checkbox("record_debt","record_debt")}`;case"move_in":return l`${this.input("tenant","tenant")}
+              ${this.input("reason","reason")}`:o`<p>${e("no_top_ups")}</p>`}case"refund":return o`${this.input("amount","amount","decimal")} ${this.input("reason","reason")}`;case"adjust":return o`${this.input("amount","amount","decimal")} ${this.input("reason","reason")}
+        ${this.checkbox("record_debt","record_debt")}`;case"move_in":return o`${this.input("tenant","tenant")}
         ${this.input("opening_reading","opening_reading","text",{readonly:!0,value:t.reading??""})}
         ${this.input("first_top_up","first_top_up","decimal")} ${this.methods()}
-        ${this.input("reference","reference")} ${this.checkbox("allowance_pro_rata","pro_rata")}`;case"move_out":{let r=this.moveOutPreview;if(!r)return l`<p>${this.error?"":e("loading")}</p>`;let i=r.statement_data;return l`<div class="preview">
+        ${this.input("reference","reference")} ${this.checkbox("allowance_pro_rata","pro_rata")}`;case"move_out":{let r=this.moveOutPreview;if(!r)return o`<p>${this.error?"":e("loading")}</p>`;let i=r.statement_data;return o`<div class="preview">
           <div>${e("tenant")}: ${r.tenant}</div>
           <div>${e("balance")}: <b>${this.money(r.balance)}</b></div>
+          ${["final_charges","waiting_fees","debt_plan_left"].map(n=>{let c=r[n==="debt_plan_left"?"debt_plan":n];return c!=="0.00"?o`<div class=${n}>${e(n)}: ${this.money(c)}</div>`:d})}
           <div>${e("refund_owed")}: <b class="refund-owed">${this.money(r.refund_owed)}</b></div>
           <div>${e("debt")}: <b class="debt">${this.money(r.debt)}</b></div>
           <div>${e("statement")} ${i.cycle}: ${i.energy_kwh} kWh, ${this.money(i.energy_cost)}</div>
-        </div>`}case"set_tariff":return this.tariffBody();case"set_supply":return l`<label
+        </div>`}case"set_tariff":return this.tariffBody();case"set_supply":return o`<label
             >${e("state")}
             <select name="state" @change=${r=>this.set("state",r.target.value)}>
               <option value="auto" ?selected=${this.fields.state==="auto"}>${e("auto")}</option>
@@ -154,29 +182,29 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
           ${this.input("reason","reason")}
           <hr />
           ${this.input("grace_hours","grace_hours","decimal")}
-          <button class="grace" ?disabled=${this.busy} @click=${()=>{this.grace()}}>${e("grant_grace")}</button>`;case"preset_vacant_energy":return l`${this.input("kwh","kwh","decimal")}`}}tariffBody(){let e=this.t,t=this.prices.map(([i])=>i),r=["flat","tou","tiered"];return l`<label
+          <button class="grace" ?disabled=${this.busy} @click=${()=>{this.grace()}}>${e("grant_grace")}</button>`;case"preset_vacant_energy":return o`${this.input("kwh","kwh","decimal")}`}}tariffBody(){let e=this.t,t=this.prices.map(([i])=>i),r=["flat","tou","tiered"];return o`<label
         >${e("kind")}
         <select
           name="kind"
           @change=${i=>{this.tariffKind=i.target.value,this.schedulePreview()}}
         >
-          ${r.map(i=>l`<option value=${i} ?selected=${this.tariffKind===i}>${e(`kind_${i}`)}</option>`)}
+          ${r.map(i=>o`<option value=${i} ?selected=${this.tariffKind===i}>${e(`kind_${i}`)}</option>`)}
         </select>
       </label>
-      ${this.tariffKind==="flat"?this.input("price","price","decimal"):p}
-      ${this.tariffKind==="tou"?l`<fieldset class="prices">
+      ${this.tariffKind==="flat"?this.input("price","price","decimal"):d}
+      ${this.tariffKind==="tou"?o`<fieldset class="prices">
               <legend>${e("periods")}</legend>
-              ${this.prices.map(([i,n],d)=>l`<div class="pair">
+              ${this.prices.map(([i,n],c)=>o`<div class="pair">
                   <input
                     class="period-name"
                     .value=${i}
-                    @change=${o=>this.renamePeriod(d,o.target.value)}
+                    @change=${l=>this.renamePeriod(c,l.target.value)}
                   />
                   <input
                     class="period-price"
                     inputmode="decimal"
                     .value=${n}
-                    @input=${o=>{this.prices=this.prices.map((c,h)=>h===d?[c[0],o.target.value]:c),this.schedulePreview()}}
+                    @input=${l=>{this.prices=this.prices.map((p,h)=>h===c?[p[0],l.target.value]:p),this.schedulePreview()}}
                   />
                 </div>`)}
               <button
@@ -200,57 +228,58 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
                 @change=${i=>{this.sameWeekend=i.target.checked,this.schedulePreview()}}
               />${e("same_weekend")}</label
             >
-            ${this.sameWeekend?p:l`<prepaid-power-tou-editor
+            ${this.sameWeekend?d:o`<prepaid-power-tou-editor
                   class="weekend"
                   .label=${e("weekend")}
                   .t=${e}
                   .periods=${t}
                   .intervals=${this.weekend}
                   @intervals-changed=${i=>{this.weekend=i.detail,this.schedulePreview()}}
-                ></prepaid-power-tou-editor>`}`:p}
-      ${this.tariffKind==="tiered"?l`<fieldset>
+                ></prepaid-power-tou-editor>`}`:d}
+      ${this.tariffKind==="tiered"?o`<fieldset>
             <legend>${e("kind_tiered")}</legend>
-            ${this.blocks.map(([i,n],d)=>l`<div class="pair">
+            ${this.blocks.map(([i,n],c)=>o`<div class="pair">
                 <input
                   placeholder=${e("up_to")}
                   .value=${i}
-                  @input=${o=>{this.blocks=this.blocks.map((c,h)=>h===d?[o.target.value,c[1]]:c),this.schedulePreview()}}
+                  @input=${l=>{this.blocks=this.blocks.map((p,h)=>h===c?[l.target.value,p[1]]:p),this.schedulePreview()}}
                 />
                 <input
                   inputmode="decimal"
                   .value=${n}
-                  @input=${o=>{this.blocks=this.blocks.map((c,h)=>h===d?[c[0],o.target.value]:c),this.schedulePreview()}}
+                  @input=${l=>{this.blocks=this.blocks.map((p,h)=>h===c?[p[0],l.target.value]:p),this.schedulePreview()}}
                 />
               </div>`)}
             <button @click=${()=>this.blocks=[...this.blocks,["","1"]]}>${e("add_block")}</button>
-          </fieldset>`:p}
+          </fieldset>`:d}
       ${this.input("effective_from","effective_from","datetime-local")}
-      ${this.pricePreview?l`<div class="preview">
+      ${this.pricePreview?o`<div class="preview">
             <div class="price-now">
               ${e("price_now")}: ${this.pricePreview.now.price} (${this.pricePreview.now.period})
             </div>
             <div class="price-evening">
               ${e("price_evening")}: ${this.pricePreview.evening.price} (${this.pricePreview.evening.period})
             </div>
-          </div>`:p}`}renamePeriod(e,t){let r=this.prices[e][0],i=n=>n.map(d=>d.period===r?{...d,period:t}:d);this.prices=this.prices.map((n,d)=>d===e?[t,n[1]]:n),this.weekday=i(this.weekday),this.weekend=i(this.weekend),this.schedulePreview()}receipt(){let e=this.t,t=this.done??{};return this.operation==="move_out"?l`<pre class="statement">${String(t.statement??"")}</pre>`:l`<div class="receipt">
+          </div>`:d}`}renamePeriod(e,t){let r=this.prices[e][0],i=n=>n.map(c=>c.period===r?{...c,period:t}:c);this.prices=this.prices.map((n,c)=>c===e?[t,n[1]]:n),this.weekday=i(this.weekday),this.weekend=i(this.weekend),this.schedulePreview()}receipt(){let e=this.t,t=this.done??{};return this.operation==="move_out"?o`<pre class="statement">${String(t.statement??"")}</pre>`:o`<div class="receipt">
       <h3>${e("receipt")}</h3>
       <div>${this.page.room.name} · ${this.page.room.tenant??""}</div>
       <div>#${String(t.entry_id)} · ${String(t.at??"").slice(0,16).replace("T"," ")}</div>
       <div>${e("amount")}: <b>${this.money(String(t.amount))}</b> · ${e(`method_${String(t.method??"cash")}`)}</div>
-      ${t.created===!1?l`<div class="existing">${e("existing")}</div>`:p}
-      ${t.emergency_credit_recovered&&t.emergency_credit_recovered!=="0.00"?l`<div>${e("recovered")}: ${this.money(String(t.emergency_credit_recovered))}</div>`:p}
-    </div>`}render(){let e=this.t;return l`<dialog @cancel=${()=>this.close()}>
+      ${t.why&&t.why!=="top-up"?o`<div class="note">${e("note")}: ${String(t.why)}</div>`:d}
+      ${t.created===!1?o`<div class="existing">${e("existing")}</div>`:d}
+      ${t.emergency_credit_recovered&&t.emergency_credit_recovered!=="0.00"?o`<div>${e("recovered")}: ${this.money(String(t.emergency_credit_recovered))}</div>`:d}
+    </div>`}render(){let e=this.t;return o`<dialog @cancel=${()=>this.close()}>
       <h2>${e(this.operation)} · ${this.page.room.name}</h2>
       <div class="content">${this.done?this.receipt():this.body()}</div>
-      ${this.error?l`<div class="error" role="alert">${this.error}</div>`:p}
+      ${this.error?o`<div class="error" role="alert">${this.error}</div>`:d}
       <div class="actions">
-        ${this.done?l`<button @click=${()=>window.print()}>${e("print")}</button>
-              <button class="close" @click=${()=>this.close()}>${e("close")}</button>`:l`<button class="cancel" @click=${()=>this.close()}>${e("cancel")}</button>
+        ${this.done?o`<button @click=${()=>window.print()}>${e("print")}</button>
+              <button class="close" @click=${()=>this.close()}>${e("close")}</button>`:o`<button class="cancel" @click=${()=>this.close()}>${e("cancel")}</button>
               <button class="confirm primary" ?disabled=${this.busy} @click=${()=>{this.confirm()}}>
                 ${e("confirm")}
               </button>`}
       </div>
-    </dialog>`}static{this.styles=[T,$`
+    </dialog>`}static{this.styles=[x,v`
     dialog {
       border: none;
       border-radius: var(--ha-card-border-radius, 12px);
@@ -331,54 +360,149 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
       max-height: 50vh;
       overflow: auto;
     }
-  `]}};customElements.get("prepaid-power-dialog")||customElements.define("prepaid-power-dialog",le);var Ne=20,V=["#42a5f5","#ef5350","#66bb6a","#ffa726","#ab47bc","#8d6e63"];function de(a){return`${a.getFullYear()}-${String(a.getMonth()+1).padStart(2,"0")}-${String(a.getDate()).padStart(2,"0")}`}function tt(){let a=new Date;return{start:de(new Date(a.getFullYear(),a.getMonth(),1)),last:de(a)}}function Ie(a){let[s,e,t]=a.split("-").map(Number);return de(new Date(s,e-1,t+1))}var ce=class extends g{constructor(){super(...arguments);this.narrow=!1;this.rows=new Map;this.search="";this.sortKey="place";this.sortUp=!0;this.selected=null;this.page=null;this.days=30;this.dialog=null;this.statement=null;this.error="";this.now=Date.now();this.view="rooms";this.report=null;this.payments=null;this.range=tt();this.unsubscribe=null;this.skew=0;this.collators=new Map}static{this.properties={hass:{attribute:!1},narrow:{type:Boolean},panel:{attribute:!1},rows:{state:!0},search:{state:!0},sortKey:{state:!0},sortUp:{state:!0},selected:{state:!0},page:{state:!0},days:{state:!0},dialog:{state:!0},statement:{state:!0},error:{state:!0},now:{state:!0},view:{state:!0},payments:{state:!0},range:{state:!0},report:{state:!0}}}get t(){return z(this.hass.language)}get console(){return new R(this.hass)}connectedCallback(){super.connectedCallback(),this.clock=window.setInterval(()=>this.now=Date.now(),5e3)}disconnectedCallback(){super.disconnectedCallback(),window.clearInterval(this.clock),this.unsubscribe?.then(e=>e()),this.unsubscribe=null}updated(){this.hass&&!this.unsubscribe&&this.isConnected&&(this.unsubscribe=this.console.subscribeRooms(e=>{this.skew=Date.parse(e.now)-Date.now();let t=new Map(this.rows);for(let r of e.rooms)t.set(r.room_id,r);if(this.rows=t,this.page&&e.rooms.some(r=>r.device_id===this.page?.room.device_id)){let r=e.rooms.find(i=>i.device_id===this.page?.room.device_id);r&&(this.page={...this.page,room:r})}}),this.unsubscribe.catch(async e=>{this.error=await f(this.hass,e)}))}async open(e){this.selected=e,this.page=null,await this.load()}async load(){if(this.selected)try{this.page=await this.console.call("room",{device_id:this.selected,days:this.days})}catch(e){this.error=await f(this.hass,e)}}async ledgerAt(e){if(!this.page)return;let t=await this.console.call("ledger",{device_id:this.page.room.device_id,offset:Math.max(e,0),limit:Ne});this.page={...this.page,ledger:t}}async showStatement(e){if(this.page)try{let t=await this.console.call("statement",{device_id:this.page.room.device_id,cycle:e,language:this.hass.language.toLowerCase().startsWith("zh")?"zh-Hans":"en"});this.statement={cycle:e,text:t.result.statement}}catch(t){this.error=await f(this.hass,t)}}download(){if(!this.statement||!this.page)return;let e=new Blob([this.statement.text],{type:"text/plain;charset=utf-8"}),t=document.createElement("a");t.href=URL.createObjectURL(e),t.download=`${this.page.room.name}_${this.statement.cycle}.txt`,t.click(),URL.revokeObjectURL(t.href)}async loadPayments(){this.error="";try{this.payments=await this.console.call("payments",{start:this.range.start,end:Ie(this.range.last)})}catch(e){this.error=await f(this.hass,e)}}async loadReport(){try{this.report=await this.console.call("report")}catch(e){this.error=await f(this.hass,e)}}reportView(){let e=this.t,t=this.report;if(!t)return l`<p>${e("loading")}</p>`;let r=n=>`${n} ${t.currency}`,i=n=>this.supplyText({supply_state:n});return l`<ha-card class="report">
+  `]}};customElements.get("prepaid-power-dialog")||customElements.define("prepaid-power-dialog",ce);function Ie(a,s){let e=s.debt;if(!e||e.owed==="0.00"&&!e.plan)return d;let t=i=>`${i} ${s.room.currency}`,r=e.plan;return o`<ha-card class="debt">
+    <h3>${a("debt_plan")}</h3>
+    <div class="facts">
+      <div><span>${a("debt")}</span><b class="owed">${t(e.owed)}</b></div>
+      ${r?o`<div><span>${a("plan_recovered")}</span><b class="recovered">${t(r.recovered)}</b></div>
+            <div><span>${a("plan_remaining")}</span><b class="remaining">${t(r.remaining)}</b></div>`:d}
+    </div>
+    ${r?o`<p class="terms">
+          ${a("plan_terms",{percent:r.terms.percent,fixed:t(r.terms.fixed),every:a(r.terms.every==="week"?"every_week":"every_day"),floor:t(r.terms.floor)})}
+          · ${r.since.slice(0,10)}
+        </p>`:d}
+  </ha-card>`}var at={this_cycle:"This cycle",cycles_of:"Cycles starting in",month_statements:"Month-end statements",print_all:"Print all",back_report:"Back to the report",no_statements:"No tenant lived in any room in this cycle.",debt_at_end:"Debt at cycle end",debt_now:"now",statements_of:"Statements of the cycles starting in {month}: {n}"},ot={this_cycle:"\u672C\u8D26\u671F",cycles_of:"\u8D26\u671F\u5F00\u59CB\u6708\u4EFD",month_statements:"\u6708\u672B\u8D26\u5355",print_all:"\u5168\u90E8\u6253\u5370",back_report:"\u8FD4\u56DE\u62A5\u8868",no_statements:"\u672C\u8D26\u671F\u5185\u6CA1\u6709\u4EFB\u4F55\u623F\u95F4\u6709\u79DF\u6237\u3002",debt_at_end:"\u8D26\u671F\u672B\u6B20\u6B3E",debt_now:"\u5F53\u524D",statements_of:"{month} \u5F00\u59CB\u7684\u8D26\u671F\u8D26\u5355:{n} \u4EFD"};function pe(a,s){if(!s)return"\u2013";let e=`component.prepaid_power.entity.sensor.supply_state.state.${s}`,t=a.localize;return t&&t(e)||s}function ze(a){return a.toLowerCase().startsWith("zh")?"zh-Hans":"en"}var de=class extends m{constructor(){super(...arguments);this.report=null;this.month="";this.statements=null;this.error=""}static{this.properties={hass:{attribute:!1},report:{state:!0},month:{state:!0},statements:{state:!0},error:{state:!0}}}words(e,t={}){return(ze(this.hass.language)==="zh-Hans"?ot:at)[e].replace(/\{(\w+)\}/g,(i,n)=>n in t?String(t[n]):i)}get console(){return new w(this.hass)}firstUpdated(){this.load()}async load(){this.error="";try{this.report=await this.console.call("report",this.month?{month:this.month}:{})}catch(e){this.error=await f(this.hass,e)}}async loadStatements(){this.error="";let e=this.month||this.report?.months[0];if(e)try{this.statements=await this.console.call("statements",{month:e,language:ze(this.hass.language)})}catch(t){this.error=await f(this.hass,t)}}statementsView(e){return o`<div class="toolbar">
+        <button class="back" @click=${()=>this.statements=null}>← ${this.words("back_report")}</button>
+        <span class="count">${this.words("statements_of",{month:e.month,n:e.statements.length})}</span>
+        <button class="print" ?disabled=${!e.statements.length} @click=${()=>window.print()}>
+          ${this.words("print_all")}
+        </button>
+      </div>
+      ${e.statements.length?e.statements.map(t=>o`<section class="statement-page" data-room=${t.room_id} data-tenancy=${t.tenancy_id}>
+              <h3>${t.room} · ${t.tenant} <small>${t.gateway} · ${t.cycle} – ${t.cycle_last_day}</small></h3>
+              <pre class="statement">${t.text}</pre>
+            </section>`):o`<p class="empty">${this.words("no_statements")}</p>`}`}reportView(e){let t=P(this.hass.language),r=i=>`${i} ${e.currency}`;return o`<div class="toolbar">
+        <label
+          >${this.words("cycles_of")}
+          <select
+            class="month"
+            @change=${i=>{this.month=i.target.value,this.load()}}
+          >
+            <option value="" ?selected=${!this.month}>${this.words("this_cycle")}</option>
+            ${e.months.map(i=>o`<option value=${i} ?selected=${this.month===i}>${i}</option>`)}
+          </select>
+        </label>
+        <button class="month-statements" @click=${()=>{this.loadStatements()}}>
+          ${this.words("month_statements")}
+        </button>
+      </div>
+      <div class="card report">
         <div class="facts">
-          <div><span>${e("income")}</span><b class="income">${r(t.income)}</b></div>
-          <div><span>${e("energy_cycle")}</span><b>${t.energy_kwh} kWh</b></div>
-          <div><span>${e("charged")}</span><b>${r(t.charged)}</b></div>
-          <div><span>${e("outstanding_debt")}</span><b>${r(t.outstanding_debt)}</b></div>
-          <div><span>${e("former_debt")}</span><b>${r(t.debt_owed_after_move_out)}</b></div>
+          <div><span>${t("income")}</span><b class="income">${r(e.income)}</b></div>
+          <div><span>${t("kwh")}</span><b class="energy">${e.energy_kwh} kWh</b></div>
+          <div><span>${t("charged")}</span><b>${r(e.charged)}</b></div>
+          <div>
+            <span>${t("outstanding_debt")} (${this.words("debt_now")})</span><b>${r(e.outstanding_debt)}</b>
+          </div>
+          <div><span>${t("former_debt")}</span><b>${r(e.debt_owed_after_move_out)}</b></div>
         </div>
-        <h3>${e("rooms_per_state")}</h3>
+        <h3>${t("rooms_per_state")}</h3>
         <div class="facts states">
-          ${Object.entries(t.supply_states).map(([n,d])=>l`<div class="state ${n}"><span>${i(n)}</span><b>${d}</b></div>`)}
+          ${Object.entries(e.supply_states).map(([i,n])=>o`<div class="state ${i}"><span>${pe(this.hass,i)}</span><b>${n}</b></div>`)}
         </div>
-      </ha-card>
-      <ha-card>
+      </div>
+      <div class="card">
         <table class="report-rooms">
           <thead>
             <tr>
-              <th>${e("room")}</th>
-              <th>${e("cycle")}</th>
-              <th class="num">${e("income")}</th>
-              <th class="num">${e("kwh")}</th>
-              <th class="num">${e("charged")}</th>
+              <th>${t("room")}</th>
+              <th>${t("cycle")}</th>
+              <th class="num">${t("income")}</th>
+              <th class="num">${t("kwh")}</th>
+              <th class="num">${t("charged")}</th>
+              <th class="num">${this.words("debt_at_end")}</th>
             </tr>
           </thead>
           <tbody>
-            ${t.rooms.map(n=>l`<tr>
-                <td>${n.room}</td>
-                <td>${n.cycle}</td>
-                <td class="num">${n.income}</td>
-                <td class="num">${n.energy_kwh}</td>
-                <td class="num">${n.charged}</td>
+            ${e.rooms.map(i=>o`<tr>
+                <td>${i.room}</td>
+                <td>${i.cycle}</td>
+                <td class="num">${i.income}</td>
+                <td class="num">${i.energy_kwh}</td>
+                <td class="num">${i.charged}</td>
+                <td class="num">${i.debt}</td>
               </tr>`)}
           </tbody>
         </table>
-      </ha-card>`}async downloadPayments(){let e=`start=${this.range.start}&end=${Ie(this.range.last)}`,t=await this.hass.fetchWithAuth(`/api/prepaid_power/payments.csv?${e}`);if(!t.ok){this.error=(await t.json().catch(()=>({message:t.statusText}))).message;return}let r=document.createElement("a");r.href=URL.createObjectURL(await t.blob()),r.download=`payments_${this.range.start}_${this.range.last}.csv`,r.click(),URL.revokeObjectURL(r.href)}paymentsView(){let e=this.t,t=this.payments,r=(i,n)=>l`<label
+      </div>`}render(){return this.hass?o`${this.error?o`<div class="error" role="alert">${this.error}</div>`:d}
+    ${this.statements?this.statementsView(this.statements):this.report?this.reportView(this.report):o`<p>${P(this.hass.language)("loading")}</p>`}`:d}static{this.styles=[x,V,v`
+      :host {
+        display: block;
+      }
+      .toolbar {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px;
+        align-items: center;
+        margin-bottom: 8px;
+      }
+      .toolbar .count {
+        flex: 1;
+        color: var(--secondary-text-color);
+      }
+      .card,
+      .statement-page {
+        background: var(--card-background-color, #fff);
+        border: 1px solid var(--divider-color, #e0e0e0);
+        border-radius: var(--ha-card-border-radius, 12px);
+        padding: 12px;
+        margin-bottom: 12px;
+        overflow-x: auto;
+      }
+      h3 small {
+        font-weight: 400;
+        color: var(--secondary-text-color);
+      }
+      pre.statement {
+        white-space: pre-wrap;
+        font-size: 12px;
+        margin: 0;
+      }
+      .error {
+        color: var(--error-color, #db4437);
+        padding: 8px 0;
+      }
+      @media print {
+        .toolbar,
+        .error {
+          display: none;
+        }
+        .statement-page {
+          border: none;
+          padding: 0;
+          margin: 0;
+          color: #000;
+          background: #fff;
+          break-after: page;
+        }
+        .statement-page:last-of-type {
+          break-after: auto;
+        }
+      }
+    `]}};customElements.get("prepaid-power-reports")||customElements.define("prepaid-power-reports",de);var je=20,F=["#42a5f5","#ef5350","#66bb6a","#ffa726","#ab47bc","#8d6e63"];function he(a){return`${a.getFullYear()}-${String(a.getMonth()+1).padStart(2,"0")}-${String(a.getDate()).padStart(2,"0")}`}function lt(){let a=new Date;return{start:he(new Date(a.getFullYear(),a.getMonth(),1)),last:he(a)}}function We(a){let[s,e,t]=a.split("-").map(Number);return he(new Date(s,e-1,t+1))}var ue=class extends m{constructor(){super(...arguments);this.narrow=!1;this.rows=new Map;this.search="";this.sortKey="place";this.sortUp=!0;this.selected=null;this.page=null;this.days=30;this.dialog=null;this.statement=null;this.error="";this.now=Date.now();this.view="rooms";this.payments=null;this.range=lt();this.unsubscribe=null;this.skew=0;this.collators=new Map}static{this.properties={hass:{attribute:!1},narrow:{type:Boolean},panel:{attribute:!1},rows:{state:!0},search:{state:!0},sortKey:{state:!0},sortUp:{state:!0},selected:{state:!0},page:{state:!0},days:{state:!0},dialog:{state:!0},statement:{state:!0},error:{state:!0},now:{state:!0},view:{state:!0},payments:{state:!0},range:{state:!0}}}get t(){return P(this.hass.language)}get console(){return new w(this.hass)}connectedCallback(){super.connectedCallback(),this.clock=window.setInterval(()=>this.now=Date.now(),5e3)}disconnectedCallback(){super.disconnectedCallback(),window.clearInterval(this.clock),this.unsubscribe?.then(e=>e()),this.unsubscribe=null}updated(){this.hass&&!this.unsubscribe&&this.isConnected&&(this.unsubscribe=this.console.subscribeRooms(e=>{this.skew=Date.parse(e.now)-Date.now();let t=new Map(this.rows);for(let r of e.rooms)t.set(r.room_id,r);if(this.rows=t,this.page&&e.rooms.some(r=>r.device_id===this.page?.room.device_id)){let r=e.rooms.find(i=>i.device_id===this.page?.room.device_id);r&&(this.page={...this.page,room:r})}}),this.unsubscribe.catch(async e=>{this.error=await f(this.hass,e)}))}async open(e){this.selected=e,this.page=null,await this.load()}async load(){if(this.selected)try{this.page=await this.console.call("room",{device_id:this.selected,days:this.days})}catch(e){this.error=await f(this.hass,e)}}async ledgerAt(e){if(!this.page)return;let t=await this.console.call("ledger",{device_id:this.page.room.device_id,offset:Math.max(e,0),limit:je});this.page={...this.page,ledger:t}}async showStatement(e){if(this.page)try{let t=await this.console.call("statement",{device_id:this.page.room.device_id,cycle:e,language:this.hass.language.toLowerCase().startsWith("zh")?"zh-Hans":"en"});this.statement={cycle:e,text:t.result.statement}}catch(t){this.error=await f(this.hass,t)}}download(){if(!this.statement||!this.page)return;let e=new Blob([this.statement.text],{type:"text/plain;charset=utf-8"}),t=document.createElement("a");t.href=URL.createObjectURL(e),t.download=`${this.page.room.name}_${this.statement.cycle}.txt`,t.click(),URL.revokeObjectURL(t.href)}async loadPayments(){this.error="";try{this.payments=await this.console.call("payments",{start:this.range.start,end:We(this.range.last)})}catch(e){this.error=await f(this.hass,e)}}async downloadPayments(){let e=`start=${this.range.start}&end=${We(this.range.last)}`,t=await this.hass.fetchWithAuth(`/api/prepaid_power/payments.csv?${e}`);if(!t.ok){this.error=(await t.json().catch(()=>({message:t.statusText}))).message;return}let r=document.createElement("a");r.href=URL.createObjectURL(await t.blob()),r.download=`payments_${this.range.start}_${this.range.last}.csv`,r.click(),URL.revokeObjectURL(r.href)}paymentsView(){let e=this.t,t=this.payments,r=(i,n)=>o`<label
         >${e(n)}
         <input
           type="date"
           name=${i}
           .value=${this.range[i]}
-          @change=${d=>this.range={...this.range,[i]:d.target.value}}
-      /></label>`;return l`<ha-card class="payments">
+          @change=${c=>this.range={...this.range,[i]:c.target.value}}
+      /></label>`;return o`<ha-card class="payments">
       <div class="toolbar">
         ${r("start","from_day")} ${r("last","to_day")}
         <button class="show" @click=${()=>{this.loadPayments()}}>${e("show")}</button>
         <button class="csv" @click=${()=>{this.downloadPayments()}}>${e("download_csv")}</button>
       </div>
-      ${t?l`<table class="totals">
+      ${t?o`<table class="totals">
               <thead>
                 <tr>
                   <th>${e("method")}</th>
@@ -389,7 +513,7 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
                 </tr>
               </thead>
               <tbody>
-                ${Object.entries(t.totals).map(([i,n])=>l`<tr class="method ${i}">
+                ${Object.entries(t.totals).map(([i,n])=>o`<tr class="method ${i}">
                     <td>${e(`method_${i}`)}</td>
                     <td class="num">${n.count}</td>
                     <td class="num">${n.paid}</td>
@@ -410,17 +534,17 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
                 </tr>
               </thead>
               <tbody>
-                ${t.payments.map(i=>l`<tr class="payment">
+                ${t.payments.map(i=>o`<tr class="payment">
                     <td>${i.at.slice(0,16).replace("T"," ")}</td>
                     <td>${i.room}</td>
                     <td>${i.tenant}</td>
                     <td>${e(`method_${i.method}`)}</td>
                     <td>${i.reference??""}</td>
-                    <td class="num">${i.amount}${i.undone_at?l` <i>(${e("undone")})</i>`:p}</td>
+                    <td class="num">${i.amount}${i.undone_at?o` <i>(${e("undone")})</i>`:d}</td>
                   </tr>`)}
               </tbody>
-            </table>`:p}
-    </ha-card>`}supplyText(e){if(!e.supply_state)return"\u2013";let t=`component.prepaid_power.entity.sensor.supply_state.state.${e.supply_state}`,r=this.hass.localize;return r&&r(t)||e.supply_state}age(e){if(!e.reading_at)return this.t("never");let t=Math.max(0,Math.round((this.now+this.skew-Date.parse(e.reading_at))/1e3));return t<120?this.t("ago_s",{n:t}):t<7200?this.t("ago_m",{n:Math.round(t/60)}):this.t("ago_h",{n:Math.round(t/3600)})}place(e){return[e.floor,e.area].filter(Boolean).join(" / ")}sorted(){let e=this.search.trim().toLowerCase(),t=[...this.rows.values()].filter(d=>!e||d.name.toLowerCase().includes(e)||(d.tenant??"").toLowerCase().includes(e)||this.place(d).toLowerCase().includes(e)),r=d=>d===null?-1/0:Number(d),i=d=>{switch(this.sortKey){case"place":return`${this.place(d)||"\uFFFF"}\0${d.name}`;case"tenant":return d.tenant??"\uFFFF";case"balance":return r(d.balance);case"supply":return d.supply_state??"";case"days":return r(d.days_of_credit_left);case"reading":return d.reading_at?Date.parse(d.reading_at):0;default:return d.name}},n=this.collator();return t.sort((d,o)=>{let c=i(d),h=i(o),u=typeof c=="number"&&typeof h=="number"?c-h:n.compare(String(c),String(h));return this.sortUp?u:-u}),t}collator(){let e=this.hass.language,t=this.collators.get(e);return t||(t=new Intl.Collator(e,{numeric:!0}),this.collators.set(e,t)),t}sortBy(e){this.sortUp=this.sortKey===e?!this.sortUp:!0,this.sortKey=e}header(e,t){let r=this.sortKey===e?this.sortUp?" \u25B2":" \u25BC":"";return l`<th class="sortable ${e}" @click=${()=>this.sortBy(e)}>${this.t(t)}${r}</th>`}alerts(e){return l`${e.alerts.map(t=>l`<span class="alert ${t}">${this.t(`alert_${t}`)}</span>`)}`}money(e,t){return e===null?"\u2013":`${e} ${t}`}roomsView(){let e=this.t,t=this.sorted(),r=null,i=this.sortKey==="place";return l`<ha-card>
+            </table>`:d}
+    </ha-card>`}supplyText(e){return pe(this.hass,e.supply_state)}age(e){if(!e.reading_at)return this.t("never");let t=Math.max(0,Math.round((this.now+this.skew-Date.parse(e.reading_at))/1e3));return t<120?this.t("ago_s",{n:t}):t<7200?this.t("ago_m",{n:Math.round(t/60)}):this.t("ago_h",{n:Math.round(t/3600)})}place(e){return[e.floor,e.area].filter(Boolean).join(" / ")}sorted(){let e=this.search.trim().toLowerCase(),t=[...this.rows.values()].filter(c=>!e||c.name.toLowerCase().includes(e)||(c.tenant??"").toLowerCase().includes(e)||this.place(c).toLowerCase().includes(e)),r=c=>c===null?-1/0:Number(c),i=c=>{switch(this.sortKey){case"place":return`${this.place(c)||"\uFFFF"}\0${c.name}`;case"tenant":return c.tenant??"\uFFFF";case"balance":return r(c.balance);case"supply":return c.supply_state??"";case"days":return r(c.days_of_credit_left);case"reading":return c.reading_at?Date.parse(c.reading_at):0;default:return c.name}},n=this.collator();return t.sort((c,l)=>{let p=i(c),h=i(l),u=typeof p=="number"&&typeof h=="number"?p-h:n.compare(String(p),String(h));return this.sortUp?u:-u}),t}collator(){let e=this.hass.language,t=this.collators.get(e);return t||(t=new Intl.Collator(e,{numeric:!0}),this.collators.set(e,t)),t}sortBy(e){this.sortUp=this.sortKey===e?!this.sortUp:!0,this.sortKey=e}header(e,t){let r=this.sortKey===e?this.sortUp?" \u25B2":" \u25BC":"";return o`<th class="sortable ${e}" @click=${()=>this.sortBy(e)}>${this.t(t)}${r}</th>`}alerts(e){return o`${e.alerts.map(t=>o`<span class="alert ${t}">${this.t(`alert_${t}`)}</span>`)}`}money(e,t){return e===null?"\u2013":`${e} ${t}`}roomsView(){let e=this.t,t=this.sorted(),r=null,i=this.sortKey==="place";return o`<ha-card>
       <div class="toolbar">
         <input
           class="search"
@@ -441,13 +565,13 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
           </tr>
         </thead>
         <tbody>
-          ${t.map(n=>{let d=this.place(n)||e("no_group"),o=i&&d!==r?l`<tr class="group">
-                    <td colspan="8">${d}</td>
-                  </tr>`:p;return r=d,l`${o}
+          ${t.map(n=>{let c=this.place(n)||e("no_group"),l=i&&c!==r?o`<tr class="group">
+                    <td colspan="8">${c}</td>
+                  </tr>`:d;return r=c,o`${l}
               <tr class="room" data-room=${n.name} @click=${()=>{this.open(n.device_id)}}>
                 <td class="name">${n.name}</td>
                 <td class="place">${this.place(n)}</td>
-                <td class="tenant">${n.tenant??l`<i>${e("vacant")}</i>`}</td>
+                <td class="tenant">${n.tenant??o`<i>${e("vacant")}</i>`}</td>
                 <td class="balance num">${this.money(n.balance,n.currency)}</td>
                 <td class="supply state-${n.supply_state??"none"}">
                   <span class="dot ${n.supply_on?"on":"off"}"></span>${this.supplyText(n)}
@@ -458,20 +582,20 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
               </tr>`})}
         </tbody>
       </table>
-    </ha-card>`}chart(e){let t=e.history.days,r=e.history.periods,i=600,n=160,d=Math.max(.001,...t.map(c=>Number(c.kwh))),o=i/t.length;return l`<svg class="chart" viewBox="0 0 ${i} ${n+20}" role="img" aria-label=${this.t("usage")}>
-        ${t.map((c,h)=>{let u=n;return ie`${r.map((m,v)=>{let _=Number(c.by_period[m]?.kwh??0),pe=_/d*(n-10);return u-=pe,_?ie`<rect class="bar" x=${h*o+1} y=${u} width=${Math.max(o-2,1)} height=${pe}
-                  fill=${V[v%V.length]}><title>${c.date} ${m}: ${_} kWh, ${c.by_period[m]?.cost} ${e.room.currency}</title></rect>`:p})}`})}
+    </ha-card>`}chart(e){let t=e.history.days,r=e.history.periods,i=600,n=160,c=Math.max(.001,...t.map(p=>Number(p.kwh))),l=i/t.length;return o`<svg class="chart" viewBox="0 0 ${i} ${n+20}" role="img" aria-label=${this.t("usage")}>
+        ${t.map((p,h)=>{let u=n;return ne`${r.map((g,y)=>{let _=Number(p.by_period[g]?.kwh??0),me=_/c*(n-10);return u-=me,_?ne`<rect class="bar" x=${h*l+1} y=${u} width=${Math.max(l-2,1)} height=${me}
+                  fill=${F[y%F.length]}><title>${p.date} ${g}: ${_} kWh, ${p.by_period[g]?.cost} ${e.room.currency}</title></rect>`:d})}`})}
         <text x="0" y=${n+16} class="axis">${t[0]?.date??""}</text>
         <text x=${i} y=${n+16} class="axis" text-anchor="end">${t[t.length-1]?.date??""}</text>
-        <text x="0" y="10" class="axis">${d.toFixed(2)} kWh</text>
+        <text x="0" y="10" class="axis">${c.toFixed(2)} kWh</text>
       </svg>
       <div class="legend">
-        ${r.map((c,h)=>l`<span><i style="background:${V[h%V.length]}"></i>${c}</span>`)}
+        ${r.map((p,h)=>o`<span><i style="background:${F[h%F.length]}"></i>${p}</span>`)}
         <span class="total"
-          >${t.reduce((c,h)=>c+Number(h.kwh),0).toFixed(3)} kWh ·
-          ${t.reduce((c,h)=>c+Number(h.cost),0).toFixed(2)} ${e.room.currency}</span
+          >${t.reduce((p,h)=>p+Number(h.kwh),0).toFixed(3)} kWh ·
+          ${t.reduce((p,h)=>p+Number(h.cost),0).toFixed(2)} ${e.room.currency}</span
         >
-      </div>`}roomView(e){let t=this.t,r=e.room,i=e.ledger,n=r.tenant!==null,d=o=>o==="move_in"||o==="preset_vacant_energy"?!n:o==="set_tariff"||o==="set_supply"||n;return l`<div class="room-page">
+      </div>`}roomView(e){let t=this.t,r=e.room,i=e.ledger,n=r.tenant!==null,c=l=>l==="move_in"||l==="preset_vacant_energy"?!n:l==="set_tariff"||l==="set_supply"||n;return o`<div class="room-page">
       <button class="back" @click=${()=>(this.selected=null,this.page=null)}>← ${t("back")}</button>
       <ha-card class="summary">
         <h2>${r.name} <span class="sub">${this.place(r)}</span></h2>
@@ -482,7 +606,7 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
             <span>${t("supply")}</span
             ><b class="supply"
               ><span class="dot ${r.supply_on?"on":"off"}"></span>${this.supplyText(r)}
-              ${r.supply_detail?l`(${r.supply_detail})`:p}</b
+              ${r.supply_detail?o`(${r.supply_detail})`:d}</b
             >
             <small class="relay">${r.supply_on?t("relay_on"):t("relay_off")}</small>
           </div>
@@ -493,18 +617,19 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
         </div>
         <div class="alerts">${this.alerts(r)}</div>
         <div class="operations">
-          ${He.filter(d).map(o=>l`<button class="op ${o}" @click=${()=>this.dialog=o}>${t(o)}</button>`)}
+          ${Ke.filter(c).map(l=>o`<button class="op ${l}" @click=${()=>this.dialog=l}>${t(l)}</button>`)}
         </div>
       </ha-card>
+      ${Ie(t,e)}
       <ha-card class="usage">
         <h3>
           ${t("usage")}
           <span class="switch">
-            ${[30,90].map(o=>l`<button
-                class=${this.days===o?"active":""}
-                @click=${()=>{this.days=o,this.load()}}
+            ${[30,90].map(l=>o`<button
+                class=${this.days===l?"active":""}
+                @click=${()=>{this.days=l,this.load()}}
               >
-                ${t(o===30?"days_30":"days_90")}
+                ${t(l===30?"days_30":"days_90")}
               </button>`)}
           </span>
         </h3>
@@ -522,19 +647,19 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
             </tr>
           </thead>
           <tbody>
-            ${i.entries.map(o=>l`<tr class="entry ${o.kind}" data-entry=${o.entry_id}>
-                <td>${o.at.slice(0,16).replace("T"," ")}</td>
-                <td>${t(`entry_${o.kind}`)}${o.reversed?l` <i>(${t("undone")})</i>`:p}</td>
-                <td class="num">${o.amount}</td>
+            ${i.entries.map(l=>o`<tr class="entry ${l.kind}" data-entry=${l.entry_id}>
+                <td>${l.at.slice(0,16).replace("T"," ")}</td>
+                <td>${t(`entry_${l.kind}`)}${l.reversed?o` <i>(${t("undone")})</i>`:d}</td>
+                <td class="num">${l.amount}</td>
                 <td class="details">
-                  ${o.kwh?`${o.kwh} kWh ${o.period??""} @ ${o.price??""}`:""}
-                  ${o.method?t(`method_${o.method}`):""} ${o.reference??""} ${o.why}
+                  ${l.kwh?`${l.kwh} kWh ${l.period??""} @ ${l.price??""}`:""}
+                  ${l.method?t(`method_${l.method}`):""} ${l.reference??""} ${l.why}
                 </td>
               </tr>`)}
           </tbody>
         </table>
         <div class="pager">
-          <button ?disabled=${i.offset===0} @click=${()=>{this.ledgerAt(i.offset-Ne)}}>
+          <button ?disabled=${i.offset===0} @click=${()=>{this.ledgerAt(i.offset-je)}}>
             ${t("newer")}
           </button>
           <span>${i.offset+1}–${i.offset+i.entries.length} / ${i.total}</span>
@@ -548,40 +673,40 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
       </ha-card>
       <ha-card class="statements">
         <h3>${t("statements")}</h3>
-        ${e.statements.map(o=>l`<div class="statement-row">
-            <span>${o.first_day} – ${o.last_day}</span>
-            <button class="view" data-cycle=${o.cycle} @click=${()=>{this.showStatement(o.cycle)}}>
+        ${e.statements.map(l=>o`<div class="statement-row">
+            <span>${l.first_day} – ${l.last_day}</span>
+            <button class="view" data-cycle=${l.cycle} @click=${()=>{this.showStatement(l.cycle)}}>
               ${t("view")}
             </button>
           </div>`)}
-        ${this.statement?l`<div class="statement-view">
+        ${this.statement?o`<div class="statement-view">
               <pre class="statement">${this.statement.text}</pre>
               <button @click=${()=>window.print()}>${t("print")}</button>
               <button @click=${()=>this.download()}>${t("download")}</button>
-            </div>`:p}
+            </div>`:d}
       </ha-card>
-    </div>`}render(){if(!this.hass)return p;let e=this.t;return this.hass.user&&!this.hass.user.is_admin?l`<p>${e("not_admin")}</p>`:l`<div class="header">
+    </div>`}render(){if(!this.hass)return d;let e=this.t;return this.hass.user&&!this.hass.user.is_admin?o`<p>${e("not_admin")}</p>`:o`<div class="header">
         <h1>${e("title")}</h1>
         <nav>
-          ${["rooms","payments","report"].map(t=>l`<button
+          ${["rooms","payments","report"].map(t=>o`<button
               class="tab ${t} ${this.view===t?"active":""}"
-              @click=${()=>{this.view=t,this.selected=null,this.page=null,t==="payments"&&!this.payments&&this.loadPayments(),t==="report"&&this.loadReport()}}
+              @click=${()=>{this.view=t,this.selected=null,this.page=null,t==="payments"&&!this.payments&&this.loadPayments()}}
             >
               ${e(t)}
             </button>`)}
         </nav>
       </div>
-      ${this.error?l`<div class="error" role="alert" @click=${()=>this.error=""}>${this.error}</div>`:p}
+      ${this.error?o`<div class="error" role="alert" @click=${()=>this.error=""}>${this.error}</div>`:d}
       <div class="body">
-        ${this.view==="payments"?this.paymentsView():this.view==="report"?this.reportView():this.selected?this.page?this.roomView(this.page):l`<p>${e("loading")}</p>`:this.roomsView()}
+        ${this.view==="payments"?this.paymentsView():this.view==="report"?o`<prepaid-power-reports .hass=${this.hass}></prepaid-power-reports>`:this.selected?this.page?this.roomView(this.page):o`<p>${e("loading")}</p>`:this.roomsView()}
       </div>
-      ${this.dialog&&this.page?l`<prepaid-power-dialog
+      ${this.dialog&&this.page?o`<prepaid-power-dialog
             .hass=${this.hass}
             .page=${this.page}
             .operation=${this.dialog}
             @closed=${()=>{this.dialog=null,this.load()}}
             @operated=${t=>{let r=new Map(this.rows);r.set(t.detail.room.room_id,t.detail.room),this.rows=r,this.page&&(this.page={...this.page,room:t.detail.room})}}
-          ></prepaid-power-dialog>`:p}`}static{this.styles=[T,$`
+          ></prepaid-power-dialog>`:d}`}static{this.styles=[x,V,v`
     :host {
       display: block;
       min-height: 100vh;
@@ -650,25 +775,9 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
       color: var(--secondary-text-color);
       font-size: 0.9em;
     }
-    table {
-      width: 100%;
-      border-collapse: collapse;
-      font-size: 14px;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 6px 8px;
-      border-bottom: 1px solid var(--divider-color, #e0e0e0);
-      white-space: nowrap;
-    }
     th.sortable {
       cursor: pointer;
       user-select: none;
-    }
-    .num {
-      text-align: right;
-      font-variant-numeric: tabular-nums;
     }
     tr.room {
       cursor: pointer;
@@ -714,16 +823,6 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
     }
     .sub {
       font-size: 0.7em;
-      color: var(--secondary-text-color);
-    }
-    .facts {
-      display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(170px, 1fr));
-      gap: 8px;
-    }
-    .facts span {
-      display: block;
-      font-size: 12px;
       color: var(--secondary-text-color);
     }
     .operations {
@@ -809,4 +908,4 @@ var I=globalThis,D=I.ShadowRoot&&(I.ShadyCSS===void 0||I.ShadyCSS.nativeShadow)&
         color: #000;
       }
     }
-  `]}};customElements.get("prepaid-power-panel")||customElements.define("prepaid-power-panel",ce);export{ce as PrepaidPowerPanel};
+  `]}};customElements.get("prepaid-power-panel")||customElements.define("prepaid-power-panel",ue);export{ue as PrepaidPowerPanel};
