@@ -291,6 +291,21 @@ async def run_a_tenancy(
         await fill(browser, "select.month", months[1], "change")
         await shows(browser, "table.report-rooms", months[1])
 
+        # Create dashboards: the landlord overview and the tenants' views are written into
+        # Home Assistant's dashboard storage, and open in the browser with the room on them.
+        await click(browser, "button.tab.dashboards")
+        await click(browser, "button.create")
+        await shows(browser, ".saved", "prepaid-power-landlord", within=60)
+        listed = await ws.command("lovelace/dashboards/list")
+        paths = {dashboard["url_path"] for dashboard in listed}
+        assert {"prepaid-power", "prepaid-power-landlord"} <= paths, paths
+        await browser.navigate(e2e.stack.ha_url + "/prepaid-power-landlord")
+        await browser.wait_for(
+            f"__pp.text(document.body).includes({json.dumps(ROOM.name)})",
+            60,
+            "the created landlord dashboard showing the room",
+        )
+
 
 @pytest.mark.timeout(120)
 async def test_a_tenant_has_no_console(

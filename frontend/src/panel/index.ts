@@ -19,6 +19,7 @@ import { fieldStyles, tableStyles } from "./styles";
 import "./dialogs";
 import { debtView } from "./debt";
 import { supplyStateText } from "./reports";
+import "./dashboards";
 
 type SortKey = "name" | "place" | "tenant" | "balance" | "supply" | "days" | "reading";
 const PAGE = 20;
@@ -74,7 +75,7 @@ export class PrepaidPowerPanel extends LitElement {
   statement: { cycle: string; text: string } | null = null;
   error = "";
   now = Date.now();
-  view: "rooms" | "payments" | "report" = "rooms";
+  view: "rooms" | "payments" | "report" | "dashboards" = "rooms";
   payments: Payments | null = null;
   range = defaultRange();
   private unsubscribe: Promise<() => Promise<void>> | null = null;
@@ -562,7 +563,7 @@ export class PrepaidPowerPanel extends LitElement {
     return html`<div class="header">
         <h1>${t("title")}</h1>
         <nav>
-          ${(["rooms", "payments", "report"] as const).map(
+          ${(["rooms", "payments", "report", "dashboards"] as const).map(
             (view) => html`<button
               class="tab ${view} ${this.view === view ? "active" : ""}"
               @click=${() => {
@@ -585,6 +586,8 @@ export class PrepaidPowerPanel extends LitElement {
           ? this.paymentsView()
           : this.view === "report"
           ? html`<prepaid-power-reports .hass=${this.hass}></prepaid-power-reports>`
+          : this.view === "dashboards"
+          ? html`<prepaid-power-dashboards .hass=${this.hass}></prepaid-power-dashboards>`
           : this.selected
           ? this.page
             ? this.roomView(this.page)
