@@ -213,6 +213,21 @@ async def run_a_tenancy(
         await click(browser, "button.confirm")
         await shows(browser, "b.tenant", "Grace")
 
+        # The tenant link: made on the room page (address and QR code shown once), it opens
+        # the room's portal; ended, it is HA's 404.
+        await browser.evaluate("window.confirm = () => true; true")
+        await click(browser, "button.make-link")
+        link = await text(browser, "code.url")
+        assert "/prepaid_power/t/" in link, link
+        link = e2e.stack.ha_url + link[link.index("/prepaid_power/t/") :]
+        async with session.get(link) as response:
+            assert response.status == 200
+        await shows(browser, "p.link-state", "20")  # "A tenant link exists since 20..-..-.."
+        await click(browser, "button.end-link")
+        await browser.wait_for(f"!{find('button.end-link')}", 20, "the link ended")
+        async with session.get(link) as response:
+            assert response.status == 404
+
         # Top up through the dialog: the preview's new balance, then the receipt.
         await click(browser, "button.op.top_up")
         await fill(browser, 'input[name="amount"]', "30")

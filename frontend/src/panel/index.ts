@@ -20,6 +20,7 @@ import "./dialogs";
 import { debtView } from "./debt";
 import { supplyStateText } from "./reports";
 import "./dashboards";
+import "./links";
 
 type SortKey = "name" | "place" | "tenant" | "balance" | "supply" | "days" | "reading";
 const PAGE = 20;
@@ -478,6 +479,7 @@ export class PrepaidPowerPanel extends LitElement {
         </div>
       </ha-card>
       ${debtView(t, page)}
+      <prepaid-power-room-link .hass=${this.hass} .deviceId=${page.room.device_id}></prepaid-power-room-link>
       <ha-card class="usage">
         <h3>
           ${t("usage")}
