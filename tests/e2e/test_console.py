@@ -314,6 +314,24 @@ async def run_a_tenancy(
         listed = await ws.command("lovelace/dashboards/list")
         paths = {dashboard["url_path"] for dashboard in listed}
         assert {"prepaid-power", "prepaid-power-landlord"} <= paths, paths
+
+        # A kiosk link for the corridor tablet: the room ticked, the address shown once opens
+        # the kiosk page; ended, it is HA's 404.
+        await fill(browser, 'input[name="kiosk_name"]', "Corridor")
+        await click(browser, f'input[name="kiosk_room"][value="{device}"]')
+        await click(browser, "button.make-kiosk")
+        kiosk = await text(browser, "a.kiosk-url")
+        assert "/prepaid_power/k/" in kiosk, kiosk
+        kiosk = e2e.stack.ha_url + kiosk[kiosk.index("/prepaid_power/k/") :]
+        async with session.get(kiosk) as response:
+            assert response.status == 200
+        await shows(browser, "li.kiosk", "Corridor")
+        await shows(browser, "li.kiosk", ROOM.name)
+        await click(browser, "button.end-kiosk")
+        await browser.wait_for(f"!{find('li.kiosk')}", 20, "the kiosk ended")
+        async with session.get(kiosk) as response:
+            assert response.status == 404
+
         await browser.navigate(e2e.stack.ha_url + "/prepaid-power-landlord")
         await browser.wait_for(
             f"__pp.text(document.body).includes({json.dumps(ROOM.name)})",

@@ -20,6 +20,7 @@ import "./dialogs";
 import { debtView } from "./debt";
 import { supplyStateText } from "./reports";
 import "./dashboards";
+import "./kiosks";
 import "./links";
 
 type SortKey = "name" | "place" | "tenant" | "balance" | "supply" | "days" | "reading";
@@ -589,7 +590,8 @@ export class PrepaidPowerPanel extends LitElement {
           : this.view === "report"
           ? html`<prepaid-power-reports .hass=${this.hass}></prepaid-power-reports>`
           : this.view === "dashboards"
-          ? html`<prepaid-power-dashboards .hass=${this.hass}></prepaid-power-dashboards>`
+          ? html`<prepaid-power-dashboards .hass=${this.hass}></prepaid-power-dashboards>
+              <prepaid-power-kiosks .hass=${this.hass} .rooms=${[...this.rows.values()]}></prepaid-power-kiosks>`
           : this.selected
           ? this.page
             ? this.roomView(this.page)

@@ -4,6 +4,7 @@
 // old link ends), *Print card* for the tenant, *End link*. Every rule is the integration's
 // (prepaid_power/portal_link, portal_link/rotate, portal_link/revoke).
 import { LitElement, css, html, nothing } from "lit";
+import { svgImage } from "../common/svg";
 import { Console, refusalText, type Hass } from "../common/ws";
 import { fieldStyles } from "./styles";
 
@@ -60,10 +61,6 @@ interface ShownLink {
   path: string;
   created_at: string;
   qr_svg: string;
-}
-
-function svgImage(svg: string): string {
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
 
 function escapeHtml(text: string): string {
