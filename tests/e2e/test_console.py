@@ -164,7 +164,8 @@ async def screenshots(browser: Browser, url: str, tmp_path: Path) -> None:
     await click(browser, ROW)
 
 
-@pytest.mark.timeout(240)
+# Twelve screenshots more when PP_SCREENSHOTS is set.
+@pytest.mark.timeout(600 if os.environ.get("PP_SCREENSHOTS") else 240)
 async def test_landlord_runs_a_tenancy_from_the_console(
     e2e: E2E,
     landlord: HassClient,
