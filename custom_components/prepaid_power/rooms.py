@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -25,7 +26,12 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .billing.aio import AsyncBilling
-from .billing.core import BillingCore, Issue, RoomSummary
+from .billing.core import (
+    ISSUE_PRICE_ENTITY_UNAVAILABLE,
+    BillingCore,
+    Issue,
+    RoomSummary,
+)
 from .billing.errors import BillingError
 from .billing.money import Currency
 from .billing.statement import LandlordTotals, landlord_totals
@@ -336,6 +342,7 @@ class Rooms:
             value = reading.values.get(room.energy_key)
             if value is not None:
                 energy[room.subentry_id] = reading_kwh(value)
+        prices = await self.async_sample_prices(list(energy), now)
         room_ids = list(self.rooms)
         checked = self._cycle_checked
         totals_due = self._totals_at is None or now - self._totals_at >= TOTALS_EVERY
@@ -347,7 +354,8 @@ class Rooms:
         ]:
             issues: list[Issue] = []
             for room_id, kwh in energy.items():
-                issues += core.process_reading(room_id, kwh, now).issues
+                price = prices.get(room_id)
+                issues += core.process_reading(room_id, kwh, now, sampled_price=price).issues
             cycles = {core.calendar(room_id).cycle_containing(now).key for room_id in room_ids}
             key = ",".join(sorted(cycles))
             if key != checked:
@@ -373,12 +381,36 @@ class Rooms:
     async def async_bill_room(self, room_id: str, kwh: Decimal, now: datetime) -> RoomSummary:
         """Bill one room's reading read ahead of polling (the others wait for the poll)."""
 
+        price = (await self.async_sample_prices([room_id], now)).get(room_id)
+
         def bill(core: BillingCore) -> tuple[list[Issue], RoomSummary]:
-            return list(core.process_reading(room_id, kwh, now).issues), core.summary(room_id, now)
+            result = core.process_reading(room_id, kwh, now, sampled_price=price)
+            return list(result.issues), core.summary(room_id, now)
 
         issues, summary = await self.billing.run(bill)
         self.raise_issues(issues)
         return summary
+
+    async def async_sample_prices(
+        self, room_ids: list[str], now: datetime
+    ) -> dict[str, Decimal | None]:
+        """Sample the price entity of each room whose tariff in force follows one (the others
+        are left out); raise `price_entity_unavailable` while an entity has no usable price,
+        remove it once it has one."""
+        entities = await self.billing.run(
+            lambda core: {room_id: core.price_entity(room_id, now) for room_id in room_ids}
+        )
+        prices: dict[str, Decimal | None] = {}
+        for room_id, entity_id in entities.items():
+            issue_id = f"{ISSUE_PRICE_ENTITY_UNAVAILABLE}_{room_id}"
+            if entity_id is None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                continue
+            price = entity_price(self.hass.states.get(entity_id), self.currency)
+            prices[room_id] = price
+            if price is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        return prices
 
     async def async_summary(self, room_id: str, now: datetime) -> RoomSummary:
         """A room's summary now (money moved outside a poll)."""
@@ -447,3 +479,35 @@ class Rooms:
         if memory != room.memory:
             room.memory = memory
             self._async_save()
+
+
+# Currency symbols a price entity's unit may use for the ledger's currency (besides its code).
+CURRENCY_SYMBOLS: Mapping[str, frozenset[str]] = {
+    "EUR": frozenset({"€"}),
+    "CNY": frozenset({"¥", "元"}),
+    "JPY": frozenset({"¥", "円"}),
+    "USD": frozenset({"$"}),
+    "GBP": frozenset({"£"}),
+}
+
+
+def price_unit_ok(unit: object, currency: Currency) -> bool:
+    """A unit of a price per kWh in the ledger's currency: "<code or symbol>/kWh"."""
+    if not isinstance(unit, str) or "/" not in unit:
+        return False
+    money, _, energy = unit.replace(" ", "").rpartition("/")
+    if energy != "kWh":
+        return False
+    return money.upper() == currency.code or money in CURRENCY_SYMBOLS.get(currency.code, ())
+
+
+def entity_price(state: State | None, currency: Currency) -> Decimal | None:
+    """A price entity's price per kWh now; None when it is missing, unavailable, unknown,
+    not a finite number ≥ 0, or its unit is not the ledger's currency per kWh."""
+    if state is None or not price_unit_ok(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT), currency):
+        return None
+    try:
+        price = Decimal(state.state.strip())
+    except ArithmeticError:
+        return None
+    return price if price.is_finite() and price >= 0 else None

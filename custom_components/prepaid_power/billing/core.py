@@ -61,6 +61,8 @@ from .standing import (
     day_share,
 )
 from .tariff import (
+    ENTITY_PERIOD,
+    EntityTariff,
     TariffSchedule,
     TariffVersion,
     UsagePiece,
@@ -79,6 +81,8 @@ ISSUE_COUNTER_BACKWARDS: Final = "counter_backwards"
 ISSUE_SUSPECT_READING: Final = "suspect_reading"
 ISSUE_VACANT_PRESET_EXHAUSTED: Final = "vacant_preset_exhausted"
 ISSUE_PRICE_ABOVE_CAP: Final = "price_above_cap"
+ISSUE_PRICE_ENTITY_UNAVAILABLE: Final = "price_entity_unavailable"
+ISSUE_PRICE_ENTITY_CLAMPED: Final = "price_entity_clamped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +271,8 @@ class _Room:
     # The pending usage's charges as last computed (summary and threshold check both need
     # them on every reading): for this pending usage, account and billed instant only.
     pending_memo: tuple[tuple[_Pending, int, datetime], list[NewEntry]] | None = None
+    # An entity-priced tariff's price as the HA layer last sampled it (None: none available).
+    sampled_price: Decimal | None = None
 
     def next_boundary(self, billed_at: datetime) -> datetime:
         if self.boundary_memo is None or self.boundary_memo[0] != billed_at:
@@ -466,8 +472,22 @@ class BillingCore:
             room.calendar,
             moment,
             cycle_kwh=lambda cycle: self.ledger.charged_kwh(account, cycle),
+            sampled_price=room.sampled_price,
         )
         return None if piece is None else piece.price
+
+    def price_entity(self, room_id: str, at: datetime | None = None) -> str | None:
+        """The entity whose price the tariff in force at `at` follows (None: not that kind)."""
+        version = self._room(room_id).schedule.at(self._at(at))
+        tariff = None if version is None else version.tariff
+        return tariff.entity_id if isinstance(tariff, EntityTariff) else None
+
+    def set_sampled_price(self, room_id: str, price: Decimal | None) -> None:
+        """The entity price sampled now (None: unavailable); the next posting charges it."""
+        room = self._room(room_id)
+        if price != room.sampled_price:
+            room.sampled_price = price
+            room.pending_memo = None
 
     # --- accounts ----------------------------------------------------------------------------
 
@@ -570,9 +590,17 @@ class BillingCore:
     # --- readings ----------------------------------------------------------------------------
 
     def process_reading(
-        self, room_id: str, reading: Number, at: datetime | None = None
+        self,
+        room_id: str,
+        reading: Number,
+        at: datetime | None = None,
+        *,
+        sampled_price: Decimal | None = None,
     ) -> ReadingResult:
-        """Bill one good reading of the room's cumulative energy register (kWh)."""
+        """Bill one good reading of the room's cumulative energy register (kWh); an
+        entity-priced tariff charges `sampled_price` (its entity's price now, None when there
+        is none) for the usage this reading posts."""
+        self.set_sampled_price(room_id, sampled_price)
         return self._process(self._room(room_id), parse_kwh(reading), self._at(at), trusted=False)
 
     def _plausible(self, room: _Room, delta: Decimal, elapsed: timedelta) -> bool:
@@ -757,7 +785,32 @@ class BillingCore:
             room.schedule,
             room.calendar,
             cycle_kwh=lambda cycle: self.ledger.charged_kwh(account_id, cycle),
+            sampled_price=room.sampled_price,
         )
+
+    def _entity_price_issues(self, room: _Room, posted: list[Entry]) -> tuple[Issue, ...]:
+        """A posting at an entity price the guard clamped, or without one (at max_price)."""
+        spans = [e.span_start for e in posted if e.period == ENTITY_PERIOD and e.span_start]
+        if not spans:
+            return ()
+        version = room.schedule.at(spans[-1])
+        tariff = None if version is None else version.tariff
+        if not isinstance(tariff, EntityTariff):
+            return ()
+        price, status = tariff.price_for(room.sampled_price)
+        placeholders = {
+            "entity_id": tariff.entity_id,
+            "price": str(price),
+            "min_price": str(tariff.min_price),
+            "max_price": str(tariff.max_price_guard),
+        }
+        if status == "unavailable":
+            return (Issue(ISSUE_PRICE_ENTITY_UNAVAILABLE, room.room_id, placeholders),)
+        if status == "clamped":
+            sampled = room.sampled_price
+            placeholders["sampled"] = str(sampled)
+            return (Issue(ISSUE_PRICE_ENTITY_CLAMPED, room.room_id, placeholders),)
+        return ()
 
     def _cycle_share(
         self, room: _Room, tenancy: Tenancy, cycle_key: str
@@ -1056,6 +1109,8 @@ class BillingCore:
         issues: tuple[Issue, ...] = ()
         if unfunded:
             issues = (Issue(ISSUE_VACANT_PRESET_EXHAUSTED, room.room_id, {}),)
+        if pending.delta > 0:
+            issues += self._entity_price_issues(room, posted)
         return tuple(posted), issues
 
     # --- suspect readings --------------------------------------------------------------------

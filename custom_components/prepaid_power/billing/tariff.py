@@ -1,12 +1,14 @@
-"""Tariffs (flat, time-of-use, tiered per billing cycle), tariff versions and usage pricing."""
+"""Tariffs (flat, time-of-use, tiered per billing cycle, price from an entity), tariff versions
+and usage pricing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 import itertools
+import re
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -21,12 +23,13 @@ from .errors import (
     TARIFF_UNKNOWN_PERIOD,
     BillingError,
 )
-from .money import KWH_QUANTUM, kwh_to_micro, micro_to_kwh, parse_kwh, parse_price
+from .money import KWH_QUANTUM, PRICE_QUANTUM, kwh_to_micro, micro_to_kwh, parse_kwh, parse_price
 from .tax import TAX_KEYS, Tax, gross_price, tax_from_dict, tax_to_dict
 
 MAX_INTERVALS = 14
 MINUTES_PER_DAY = 24 * 60
 FLAT_PERIOD = "standard"
+ENTITY_PERIOD = "entity"
 NO_TARIFF_PERIOD = "none"
 SATURDAY = 5
 # The keys each part of a tariff may have: anything else is a typo (a `weekends` set would
@@ -35,7 +38,9 @@ TARIFF_KEYS: Mapping[str, frozenset[str]] = {
     "flat": frozenset({"kind", "price"}) | TAX_KEYS,
     "tou": frozenset({"kind", "prices", "weekday", "weekend"}) | TAX_KEYS,
     "tiered": frozenset({"kind", "blocks"}) | TAX_KEYS,
+    "entity": frozenset({"kind", "entity_id", "min_price", "max_price"}) | TAX_KEYS,
 }
+ENTITY_OBJECT_ID = re.compile(r"[a-z0-9_]{1,200}")
 INTERVAL_KEYS = frozenset({"start", "end", "period"})
 BLOCK_KEYS = frozenset({"up_to_kwh", "price"})
 
@@ -103,7 +108,34 @@ class TieredTariff:
         return max(block.price for block in self.blocks)
 
 
-type Tariff = FlatTariff | TouTariff | TieredTariff
+@dataclass(frozen=True, slots=True)
+class EntityTariff:
+    """The price per kWh follows an entity (sampled by the HA layer at each posting, never
+    read here), guarded to [min_price, max_price]; without a price the guard's top applies."""
+
+    entity_id: str
+    min_price: Decimal
+    max_price_guard: Decimal
+    kind: Literal["entity"] = "entity"
+
+    def max_price(self) -> Decimal:
+        return self.max_price_guard
+
+    def price_for(self, sampled: Decimal | None) -> tuple[Decimal, EntityPriceStatus]:
+        """The net price charged for a sampled price, and whether it was used as sampled,
+        clamped to the guard, or missing (then `max_price`)."""
+        if sampled is None or not sampled.is_finite():
+            return self.max_price_guard, "unavailable"
+        price = sampled.quantize(PRICE_QUANTUM, ROUND_DOWN)
+        if price < self.min_price:
+            return self.min_price, "clamped"
+        if price > self.max_price_guard:
+            return self.max_price_guard, "clamped"
+        return price, "sampled"
+
+
+type EntityPriceStatus = Literal["sampled", "clamped", "unavailable"]
+type Tariff = FlatTariff | TouTariff | TieredTariff | EntityTariff
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +274,35 @@ def tariff_from_dict(data: Mapping[str, Any]) -> Tariff:
         if not blocks:
             raise BillingError(TARIFF_TIERS_INVALID, {"block": "0"})
         return TieredTariff(blocks=tuple(blocks))
+    if kind == "entity":
+        return _entity_tariff(data)
     raise AssertionError(kind)  # every kind of TARIFF_KEYS is built above
+
+
+def _entity_tariff(data: Mapping[str, Any]) -> EntityTariff:
+    entity_id = data.get("entity_id")
+    if (
+        not isinstance(entity_id, str)
+        or not entity_id.startswith("sensor.")
+        or not ENTITY_OBJECT_ID.fullmatch(entity_id.removeprefix("sensor."))
+    ):
+        raise BillingError(TARIFF_INVALID, {"field": "entity_id", "value": _shown(entity_id)})
+    prices: dict[str, Decimal] = {}
+    for name in ("min_price", "max_price"):
+        raw = data.get(name)
+        try:
+            price = None if raw is None or isinstance(raw, bool) else parse_price(raw)
+        except BillingError:
+            price = None
+        # Above zero: a guard of zero would let the entity give the energy away.
+        if price is None or price <= 0:
+            raise BillingError(TARIFF_INVALID, {"field": name, "value": _shown(raw)})
+        prices[name] = price
+    if prices["min_price"] > prices["max_price"]:
+        raise BillingError(
+            TARIFF_INVALID, {"field": "min_price", "value": _shown(data.get("min_price"))}
+        )
+    return EntityTariff(entity_id, prices["min_price"], prices["max_price"])
 
 
 def _intervals_to_list(intervals: tuple[TouInterval, ...]) -> list[dict[str, str]]:
@@ -279,6 +339,13 @@ def tariff_to_dict(tariff: Tariff) -> dict[str, Any]:
                     }
                     for b in blocks
                 ],
+            }
+        case EntityTariff(entity_id=entity_id, min_price=low, max_price_guard=high):
+            return {
+                "kind": "entity",
+                "entity_id": entity_id,
+                "min_price": str(low),
+                "max_price": str(high),
             }
 
 
@@ -385,8 +452,12 @@ def split_usage(
     calendar: CycleCalendar,
     *,
     cycle_kwh: Callable[[str], Decimal],
+    sampled_price: Decimal | None = None,
 ) -> list[UsagePiece]:
     """Split energy used over [start, end] into pieces of one price each.
+
+    An entity-priced version charges its piece at `sampled_price` (the entity's price sampled
+    at this posting) within its guard, at its `max_price` when there is none.
 
     Energy is spread in proportion to time (it was used while unread); tiered blocks are
     filled in time order from `cycle_kwh(cycle_key)`, the energy already used in that cycle.
@@ -421,6 +492,9 @@ def split_usage(
             period = tariff.period_at(a.astimezone(calendar.tz))
             price = gross_price(tariff.price_of(period), tax)
             pieces.append(UsagePiece(a, b, share_kwh, period, price, cycle))
+        elif isinstance(tariff, EntityTariff):
+            price = gross_price(tariff.price_for(sampled_price)[0], tax)
+            pieces.append(UsagePiece(a, b, share_kwh, ENTITY_PERIOD, price, cycle))
         else:
             used = used_in_cycle.setdefault(cycle, cycle_kwh(cycle))
             pieces += _fill_tiers(tariff, used, share_kwh, (a, b), cycle, tax=tax)
@@ -434,12 +508,21 @@ def next_kwh_piece(
     moment: datetime,
     *,
     cycle_kwh: Callable[[str], Decimal],
+    sampled_price: Decimal | None = None,
 ) -> UsagePiece | None:
     """The period and price of the next kWh used at `moment` (tiered: after `cycle_kwh`);
     None before the first tariff version."""
     if schedule.at(moment) is None:
         return None
-    return split_usage(KWH_QUANTUM, moment, moment, schedule, calendar, cycle_kwh=cycle_kwh)[0]
+    return split_usage(
+        KWH_QUANTUM,
+        moment,
+        moment,
+        schedule,
+        calendar,
+        cycle_kwh=cycle_kwh,
+        sampled_price=sampled_price,
+    )[0]
 
 
 def _fill_tiers(
