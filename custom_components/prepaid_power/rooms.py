@@ -31,6 +31,7 @@ from .billing.core import (
     BillingCore,
     Issue,
     RoomSummary,
+    entity_price_placeholders,
 )
 from .billing.errors import BillingError
 from .billing.money import Currency
@@ -397,19 +398,23 @@ class Rooms:
         """Sample the price entity of each room whose tariff in force follows one (the others
         are left out); raise `price_entity_unavailable` while an entity has no usable price,
         remove it once it has one."""
-        entities = await self.billing.run(
-            lambda core: {room_id: core.price_entity(room_id, now) for room_id in room_ids}
+        tariffs = await self.billing.run(
+            lambda core: {room_id: core.entity_tariff(room_id, now) for room_id in room_ids}
         )
         prices: dict[str, Decimal | None] = {}
-        for room_id, entity_id in entities.items():
+        missing: list[Issue] = []
+        for room_id, tariff in tariffs.items():
             issue_id = f"{ISSUE_PRICE_ENTITY_UNAVAILABLE}_{room_id}"
-            if entity_id is None:
+            price = None
+            if tariff is not None:
+                price = entity_price(self.hass.states.get(tariff.entity_id), self.currency)
+                prices[room_id] = price
+            if tariff is not None and price is None:
+                placeholders = entity_price_placeholders(tariff, tariff.max_price())
+                missing.append(Issue(ISSUE_PRICE_ENTITY_UNAVAILABLE, room_id, placeholders))
+            else:
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-                continue
-            price = entity_price(self.hass.states.get(entity_id), self.currency)
-            prices[room_id] = price
-            if price is not None:
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        self.raise_issues(missing)
         return prices
 
     async def async_summary(self, room_id: str, now: datetime) -> RoomSummary:

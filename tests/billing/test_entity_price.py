@@ -109,7 +109,7 @@ def test_bad_input_to_set_tariff_writes_nothing(world: World) -> None:
 def test_each_posting_charges_its_sampled_price(world: World) -> None:
     occupied(world, tariff=ENTITY)
     core = world.core
-    assert core.price_entity("r1") == "sensor.spot_price"
+    assert core.entity_tariff("r1") == tariff_from_dict(ENTITY)
     # The price now, before any sample: the guard's top.
     assert core.current_price("r1") == Decimal("0.5")
     world.clock.advance(hours=1)
@@ -158,12 +158,12 @@ def test_tax_and_versions_and_cap(world: World) -> None:
     assert issues[0].placeholders["price"] == "0.5000"
     guarded = taxed | {"max_price": "0.3300"}
     assert world.core.set_tariff("r1", guarded, effective_from=start) == []
-    assert world.core.price_entity("r1") is None  # the flat tariff is still in force
+    assert world.core.entity_tariff("r1") is None  # the flat tariff is still in force
     world.clock.advance(hours=1)
     world.core.process_reading("r1", "101", sampled_price=Decimal("0.2"))
     world.clock.advance(hours=2)
     world.core.process_reading("r1", "104", sampled_price=Decimal("0.2"))
-    assert world.core.price_entity("r1") == "sensor.spot_price"
+    assert world.core.entity_tariff("r1") == tariff_from_dict(guarded)
     rows = [(e.period, e.price) for e in charges(world)]
     # flat until the version starts; from then the sample plus 10 % tax.
     assert rows[0] == ("standard", Decimal("0.25"))

@@ -283,6 +283,16 @@ class _Room:
         return self.boundary_memo[1]
 
 
+def entity_price_placeholders(tariff: EntityTariff, price: Decimal) -> dict[str, str]:
+    """What the entity price repairs show: the entity, the price charged and the guard."""
+    return {
+        "entity_id": tariff.entity_id,
+        "price": str(price),
+        "min_price": str(tariff.min_price),
+        "max_price": str(tariff.max_price_guard),
+    }
+
+
 def _kwh_text(kwh: Decimal) -> str:
     """kWh as a message shows them: without trailing zeros, never in exponent form."""
     return format(kwh.normalize(), "f")
@@ -476,11 +486,11 @@ class BillingCore:
         )
         return None if piece is None else piece.price
 
-    def price_entity(self, room_id: str, at: datetime | None = None) -> str | None:
-        """The entity whose price the tariff in force at `at` follows (None: not that kind)."""
+    def entity_tariff(self, room_id: str, at: datetime | None = None) -> EntityTariff | None:
+        """The tariff in force at `at` if its price follows an entity (None: another kind)."""
         version = self._room(room_id).schedule.at(self._at(at))
         tariff = None if version is None else version.tariff
-        return tariff.entity_id if isinstance(tariff, EntityTariff) else None
+        return tariff if isinstance(tariff, EntityTariff) else None
 
     def set_sampled_price(self, room_id: str, price: Decimal | None) -> None:
         """The entity price sampled now (None: unavailable); the next posting charges it."""
@@ -798,12 +808,7 @@ class BillingCore:
         if not isinstance(tariff, EntityTariff):
             return ()
         price, status = tariff.price_for(room.sampled_price)
-        placeholders = {
-            "entity_id": tariff.entity_id,
-            "price": str(price),
-            "min_price": str(tariff.min_price),
-            "max_price": str(tariff.max_price_guard),
-        }
+        placeholders = entity_price_placeholders(tariff, price)
         if status == "unavailable":
             return (Issue(ISSUE_PRICE_ENTITY_UNAVAILABLE, room.room_id, placeholders),)
         if status == "clamped":
