@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.prepaid_power.billing.core import BillingCore
 from custom_components.prepaid_power.billing.money import Currency
@@ -22,6 +24,7 @@ from prepaid_power_gateway import Gateway
 from .test_restart_billing import ShiftedClock, clock  # noqa: F401 (a fixture)
 from .test_rooms import act, ledger_entries, make_room, room_device_id, room_subentry
 from .test_sensor import poll
+from .test_websocket_api import Console
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -193,3 +196,27 @@ def test_entity_price_parsing(hass: HomeAssistant) -> None:
         price = entity_price(hass.states.get("sensor.p"), cny)
         assert (None if price is None else str(price)) == expected
     assert entity_price(None, cny) is None
+
+
+async def test_console_preview_samples_the_entity(
+    hass: HomeAssistant, simulated_gateway: Gateway, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The Set tariff dialog's "price now": the entity's price now, within the guard."""
+    assert await async_setup_component(hass, "websocket_api", {})
+    entry = await make_room(hass, simulated_gateway)
+    console = Console(await hass_ws_client(hass))
+    device_id = room_device_id(hass, entry)
+    for state, sampled, price in [
+        ("0.7", "0.7", "0.7000"),
+        ("3", "3", "1.0000"),
+        ("0.05", "0.05", "0.2000"),
+        ("unavailable", None, "1.0000"),
+    ]:
+        set_price(hass, state)
+        preview = await console.ok("set_tariff/preview", device_id=device_id, tariff=TARIFF)
+        assert (preview["sampled"], preview["now"]["price"]) == (sampled, price)
+        assert preview["now"]["period"] == "entity"
+    error = await console.error(
+        "set_tariff/preview", device_id=device_id, tariff=TARIFF | {"min_price": "2"}
+    )
+    assert error["translation_key"] == "tariff_invalid"

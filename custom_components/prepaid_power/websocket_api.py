@@ -82,7 +82,7 @@ from .operations import (
     loaded_entries,
     run_on,
 )
-from .rooms import Room, current_reading
+from .rooms import Room, current_reading, entity_price
 from .services import ACTIONS_BY_NAME, amount_text, async_run_action
 from .settings import currency_of
 
@@ -428,10 +428,27 @@ async def _preview_set_tariff(
     evening = datetime.combine(now.date(), time(PREVIEW_HOUR), tzinfo=now.tzinfo)
     if evening <= now:
         evening += timedelta(days=1)
-    prices = await target.run(
-        lambda core: tariff_preview(core, target.room.subentry_id, msg["tariff"], (now, evening)),
+    tariff = msg["tariff"]
+    # From an entity: its price now (None: none usable; the guard's top is charged then).
+    entity_id = tariff.get("entity_id") if tariff.get("kind") == "entity" else None
+    sampled = (
+        entity_price(hass.states.get(entity_id), target.rooms.currency)
+        if isinstance(entity_id, str)
+        else None
     )
-    connection.send_result(msg["id"], {"now": prices[0], "evening": prices[1]})
+    prices = await target.run(
+        lambda core: tariff_preview(
+            core, target.room.subentry_id, tariff, (now, evening), sampled_price=sampled
+        ),
+    )
+    connection.send_result(
+        msg["id"],
+        {
+            "now": prices[0],
+            "evening": prices[1],
+            "sampled": None if sampled is None else str(sampled),
+        },
+    )
 
 
 async def async_payments(hass: HomeAssistant, start: date, end: date) -> dict[str, Any]:

@@ -321,10 +321,15 @@ def move_out_preview(core: BillingCore, room_id: str, final_reading: Number) -> 
 
 
 def tariff_preview(
-    core: BillingCore, room_id: str, definition: Mapping[str, Any], moments: Iterable[datetime]
+    core: BillingCore,
+    room_id: str,
+    definition: Mapping[str, Any],
+    moments: Iterable[datetime],
+    sampled_price: Decimal | None = None,
 ) -> list[dict[str, str]]:
     """The period and price a tariff would charge at each moment (tiered: at the room's
-    cycle-to-date energy); refuses an invalid tariff as `set_tariff` does."""
+    cycle-to-date energy; from an entity: at `sampled_price` within its guard); refuses an
+    invalid tariff as `set_tariff` does."""
     schedule = TariffSchedule()
     schedule.add(TariffVersion.from_dict(EPOCH, definition))
     account = core.account_of(room_id)
@@ -332,7 +337,11 @@ def tariff_preview(
     prices = []
     for moment in moments:
         piece = next_kwh_piece(
-            schedule, calendar, moment, cycle_kwh=lambda c: core.ledger.charged_kwh(account, c)
+            schedule,
+            calendar,
+            moment,
+            cycle_kwh=lambda c: core.ledger.charged_kwh(account, c),
+            sampled_price=sampled_price,
         )
         assert piece is not None  # the version applies from the epoch
         prices.append(
