@@ -16,6 +16,7 @@ export interface Hass {
   locale?: { language: string };
   themes?: { darkMode?: boolean };
   user?: { is_admin: boolean; name: string };
+  states?: Record<string, { state: string; attributes: Record<string, unknown> }>;
   callWS<T>(message: Record<string, unknown>): Promise<T>;
   fetchWithAuth(path: string, init?: Record<string, unknown>): Promise<Response>;
 }
@@ -95,7 +96,8 @@ export type Tariff =
       weekday: TouInterval[];
       weekend?: TouInterval[];
     }
-  | { kind: "tiered"; blocks: { up_to_kwh: string | null; price: string }[] };
+  | { kind: "tiered"; blocks: { up_to_kwh: string | null; price: string }[] }
+  | { kind: "entity"; entity_id: string; min_price: string; max_price: string };
 
 export interface RoomPage {
   room: RoomRow;

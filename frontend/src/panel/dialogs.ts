@@ -80,9 +80,9 @@ export class OperationDialog extends LitElement {
   busy = false;
   topUpPreview: TopUpPreview | null = null;
   moveOutPreview: MoveOutPreview | null = null;
-  pricePreview: { now: PricePreview; evening: PricePreview } | null = null;
+  pricePreview: { now: PricePreview; evening: PricePreview; sampled?: string | null } | null = null;
   done: Record<string, unknown> | null = null;
-  tariffKind: "flat" | "tou" | "tiered" = "flat";
+  tariffKind: "flat" | "tou" | "tiered" | "entity" = "flat";
   prices: [string, string][] = [
     ["valley", "0.3"],
     ["flat", "0.6"],
@@ -128,6 +128,9 @@ export class OperationDialog extends LitElement {
     } else if (tariff?.kind === "tiered") {
       this.tariffKind = "tiered";
       this.blocks = tariff.blocks.map((b) => [b.up_to_kwh ?? "", b.price]);
+    } else if (tariff?.kind === "entity") {
+      this.tariffKind = "entity";
+      this.fields = { entity_id: tariff.entity_id, min_price: tariff.min_price, max_price: tariff.max_price };
     } else if (tariff?.kind === "flat") {
       this.fields = { price: tariff.price };
     }
@@ -201,7 +204,44 @@ export class OperationDialog extends LitElement {
         blocks: this.blocks.map(([upTo, price]) => ({ up_to_kwh: upTo.trim() || null, price })),
       };
     }
+    if (this.tariffKind === "entity") {
+      return {
+        kind: "entity",
+        entity_id: String(this.fields.entity_id ?? this.priceEntities()[0] ?? ""),
+        min_price: String(this.fields.min_price ?? ""),
+        max_price: String(this.fields.max_price ?? ""),
+      };
+    }
     return { kind: "flat", price: String(this.fields.price ?? "") };
+  }
+
+  /** Sensors whose unit looks like a price per kWh (the integration checks the currency). */
+  private priceEntities(): string[] {
+    return Object.entries(this.hass.states ?? {})
+      .filter(([id, s]) => id.startsWith("sensor.") && /\/\s*kWh$/.test(String(s.attributes.unit_of_measurement ?? "")))
+      .map(([id]) => id)
+      .sort();
+  }
+
+  private entityFields(): TemplateResult {
+    const t = this.t;
+    const ids = this.priceEntities();
+    const chosen = String(this.fields.entity_id ?? ids[0] ?? "");
+    return html`<label
+        >${t("price_entity")}
+        ${ids.length
+          ? html`<select name="entity_id" @change=${(e: Event) => this.set("entity_id", (e.target as HTMLSelectElement).value)}>
+              ${ids.map((id) => {
+                const s = this.hass.states?.[id];
+                const name = String(s?.attributes.friendly_name ?? id);
+                return html`<option value=${id} ?selected=${id === chosen}>
+                  ${name} (${s?.state} ${String(s?.attributes.unit_of_measurement ?? "")})
+                </option>`;
+              })}
+            </select>`
+          : html`<p class="no-price-entities">${t("no_price_entities", { currency: this.page.room.currency })}</p>`}
+      </label>
+      ${this.input("min_price", "min_price", "decimal")} ${this.input("max_price", "max_price", "decimal")}`;
   }
 
   private data(): Record<string, unknown> {
@@ -410,7 +450,7 @@ export class OperationDialog extends LitElement {
   private tariffBody(): TemplateResult {
     const t = this.t;
     const periods = this.prices.map(([name]) => name);
-    const kinds = ["flat", "tou", "tiered"] as const;
+    const kinds = ["flat", "tou", "tiered", "entity"] as const;
     return html`<label
         >${t("kind")}
         <select
@@ -424,6 +464,7 @@ export class OperationDialog extends LitElement {
         </select>
       </label>
       ${this.tariffKind === "flat" ? this.input("price", "price", "decimal") : nothing}
+      ${this.tariffKind === "entity" ? this.entityFields() : nothing}
       ${this.tariffKind === "tou"
         ? html`<fieldset class="prices">
               <legend>${t("periods")}</legend>
@@ -517,16 +558,25 @@ export class OperationDialog extends LitElement {
           </fieldset>`
         : nothing}
       ${this.input("effective_from", "effective_from", "datetime-local")}
-      ${this.pricePreview
+      ${this.pricePreview && this.tariffKind === "entity"
         ? html`<div class="preview">
             <div class="price-now">
-              ${t("price_now")}: ${this.pricePreview.now.price} (${this.pricePreview.now.period})
-            </div>
-            <div class="price-evening">
-              ${t("price_evening")}: ${this.pricePreview.evening.price} (${this.pricePreview.evening.period})
+              ${t("price_now")}: ${this.pricePreview.now.price}
+              (${this.pricePreview.sampled != null
+                ? `${t("sampled")} ${this.pricePreview.sampled}`
+                : t("no_price_now")})
             </div>
           </div>`
-        : nothing}`;
+        : this.pricePreview
+          ? html`<div class="preview">
+              <div class="price-now">
+                ${t("price_now")}: ${this.pricePreview.now.price} (${this.pricePreview.now.period})
+              </div>
+              <div class="price-evening">
+                ${t("price_evening")}: ${this.pricePreview.evening.price} (${this.pricePreview.evening.period})
+              </div>
+            </div>`
+          : nothing}`;
   }
 
   private renamePeriod(index: number, name: string): void {
