@@ -191,7 +191,13 @@ def test_price_units(unit: str | None, code: str, ok: bool) -> None:
 
 def test_entity_price_parsing(hass: HomeAssistant) -> None:
     cny = Currency("CNY", 2)
-    for text, expected in [("0.61", "0.61"), (" 1 ", "1"), ("nan", None), ("-0.1", None)]:
+    for text, expected in [
+        ("0.61", "0.61"),
+        (" 1 ", "1"),
+        ("nan", None),
+        ("-0.1", "-0.1"),
+        ("1e", None),
+    ]:
         hass.states.async_set("sensor.p", text, {"unit_of_measurement": "CNY/kWh"})
         price = entity_price(hass.states.get("sensor.p"), cny)
         assert (None if price is None else str(price)) == expected

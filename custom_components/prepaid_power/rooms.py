@@ -508,11 +508,12 @@ def price_unit_ok(unit: object, currency: Currency) -> bool:
 
 def entity_price(state: State | None, currency: Currency) -> Decimal | None:
     """A price entity's price per kWh now; None when it is missing, unavailable, unknown,
-    not a finite number ≥ 0, or its unit is not the ledger's currency per kWh."""
+    not a finite number, or its unit is not the ledger's currency per kWh."""
     if state is None or not price_unit_ok(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT), currency):
         return None
     try:
         price = Decimal(state.state.strip())
     except ArithmeticError:
         return None
-    return price if price.is_finite() and price >= 0 else None
+    # A negative price is a price (dynamic tariffs have them): the guard raises it to min_price.
+    return price if price.is_finite() else None

@@ -1,7 +1,7 @@
 """The landlord console in a real browser against the real `hass` and the simulator: the
 landlord moves a tenant in, tops up through the dialog, sees the balance and the simulated
-relay follow, undoes the top-up, sets a time-of-use tariff with the interval editor and moves
-the tenant out; a tenant has no console and every console command refuses them.
+relay follow, undoes the top-up, sets a tariff priced from a sensor, then a time-of-use
+tariff with the interval editor and moves the tenant out; a tenant has no console and every console command refuses them.
 
 `PP_SCREENSHOTS=1` also saves the screenshots under tests/e2e/screenshots/ for the README.
 """
@@ -252,6 +252,30 @@ async def run_a_tenancy(
         await dialog_closed(browser)
         await balance_matches(browser, r"(^|\s)-?0\.\d\d", "the balance after the undo")
         await wait_relay(simulator, False)
+
+        # A price from an entity: the sensor is offered, its price now shown within the guard.
+        async with session.post(
+            f"{e2e.stack.ha_url}/api/states/sensor.spot_price",
+            json={"state": "0.71", "attributes": {"unit_of_measurement": "EUR/kWh"}},
+            headers={"Authorization": f"Bearer {e2e.tokens.access_token}"},
+        ) as response:
+            assert response.status in {200, 201}, await response.text()
+        await click(browser, "button.op.set_tariff")
+        await fill(browser, 'select[name="kind"]', "entity", "change")
+        await shows(browser, 'select[name="entity_id"]', "sensor.spot_price")
+        await fill(browser, 'input[name="min_price"]', "0.2")
+        await fill(browser, 'input[name="max_price"]', "0.6")
+        await shows(browser, ".price-now", "0.6000")
+        await shows(browser, ".price-now", "0.71")
+        await click(browser, "button.confirm")
+        await dialog_closed(browser)
+        page = await ws.command(f"{DOMAIN}/room", device_id=device)
+        assert page["tariff"] == {
+            "kind": "entity",
+            "entity_id": "sensor.spot_price",
+            "min_price": "0.2000",
+            "max_price": "0.6000",
+        }
 
         # A time-of-use tariff with the interval editor: split the first stretch in two.
         await click(browser, "button.op.set_tariff")
