@@ -99,6 +99,15 @@ tariffs = st.one_of(
             | junk,
         }
     ),
+    st.fixed_dictionaries(
+        {
+            "kind": st.just("entity"),
+            "entity_id": st.sampled_from(["sensor.spot_price", "light.x", "sensor.", ""]) | junk,
+            "min_price": amounts,
+            "max_price": amounts,
+        },
+        optional={"price": junk},
+    ),
     junk,
 )
 
