@@ -812,8 +812,7 @@ class BillingCore:
         if status == "unavailable":
             return (Issue(ISSUE_PRICE_ENTITY_UNAVAILABLE, room.room_id, placeholders),)
         if status == "clamped":
-            sampled = room.sampled_price
-            placeholders["sampled"] = str(sampled)
+            placeholders["sampled"] = format(room.sampled_price, "f")
             return (Issue(ISSUE_PRICE_ENTITY_CLAMPED, room.room_id, placeholders),)
         return ()
 
