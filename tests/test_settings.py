@@ -14,6 +14,7 @@ from custom_components.prepaid_power import settings
 from custom_components.prepaid_power.billing.ledger import Ledger
 from custom_components.prepaid_power.billing.money import Currency
 from custom_components.prepaid_power.control import CutOffMode, SupplySettings
+from custom_components.prepaid_power.profiles import load_profiles
 from custom_components.prepaid_power.settings import SettingsError
 
 EUR = Currency("EUR", 2)
@@ -115,3 +116,13 @@ def test_a_ledger_keeps_the_minor_unit_it_was_opened_with(tmp_path: Path) -> Non
     Ledger(path, Currency("IQD", 3)).close()
     with Ledger(path, settings.currency_of("IQD")) as ledger:
         assert ledger.currency == Currency("IQD", 3)
+
+
+def test_a_rooms_rollover_is_the_counters_wrap_modulus() -> None:
+    """The profile names the counter's largest value; the room's rollover (the modulus the
+    billing core adds on a wrap) is one count more, so a wrap never under-bills a count."""
+    profiles = load_profiles().profiles
+    finder = settings.room_config("Room 1", room(), profiles["finder_7m_24"])
+    assert finder.rollover_kwh == Decimal("429496.7296")
+    eastron = settings.room_config("Room 1", room(), profiles["eastron_sdm120"])
+    assert eastron.rollover_kwh == Decimal("100000.00")

@@ -147,8 +147,8 @@ def room_config(name: str, data: Mapping[str, Any], profile: Profile | None) -> 
     if profile is not None:
         if profile.max_power_w is not None:
             max_power = Decimal(str(profile.max_power_w)) / 1000
-        if profile.energy_max_kwh is not None:
-            rollover = Decimal(str(profile.energy_max_kwh))
+        # The core's rollover is the wrap modulus: the largest value plus one count.
+        rollover = profile.energy_modulus_kwh
     return RoomConfig(
         name=name,
         cycle_start_day=data.get(CONF_CYCLE_START_DAY, DEFAULT_CYCLE_START_DAY),

@@ -441,14 +441,36 @@ def test_held_jump_is_never_charged_by_waiting(world: World) -> None:
 
 def test_finder_7m_counter_rollover_is_billed_as_a_rollover(world: World) -> None:
     """The Finder 7M's 0.1 Wh counter (uint32) rolls over at the profile's 429,496.7295 kWh:
-    the reading after the wrap is billed as a rollover, never a huge negative or a reset."""
+    the reading after the wrap is billed as a rollover, never a huge negative or a reset.
+    429496.5000 -> 429496.7295 is 0.2295 kWh, the wrap to 0 one count more, then 0.25."""
     finder = load_profiles().profiles["finder_7m_24"]
-    assert finder.energy_max_kwh is not None
-    rollover = Decimal(str(finder.energy_max_kwh))
+    rollover = finder.energy_modulus_kwh
+    assert rollover == d("429496.7296")
     occupied(world, reading="429496.5000", rollover_kwh=rollover, max_power_kw=d("55.2"))
     world.clock.advance(hours=1)
     result = world.core.process_reading("r1", "0.2500")
     assert result.status == "rollover"
     (charge,) = result.posted
-    assert charge.kwh == d("0.4795")
+    assert charge.kwh == d("0.4796")
     assert result.issues == ()
+
+
+@pytest.mark.parametrize(
+    ("profile_id", "largest", "step"),
+    [
+        ("finder_7m_24", "429496.7295", "0.0001"),
+        ("eastron_sdm120", "99999.99", "0.01"),
+        ("eastron_sdm72d_m", "999999.9", "0.1"),
+    ],
+)
+def test_a_wrap_from_the_largest_value_to_zero_is_one_count(
+    world: World, profile_id: str, largest: str, step: str
+) -> None:
+    """The profile's energy_max_kwh is the counter's largest value: the step from it to 0 is
+    one count of the counter, billed as such (the modulus is the largest value + 1 count)."""
+    profile = load_profiles().profiles[profile_id]
+    occupied(world, reading=largest, rollover_kwh=profile.energy_modulus_kwh, max_power_kw=d("10"))
+    world.clock.advance(minutes=10)
+    result = world.core.process_reading("r1", "0")
+    assert result.status == "rollover"
+    assert kwh_of(result.posted) + result.unposted_kwh == d(step)

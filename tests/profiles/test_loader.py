@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,20 @@ def test_compatible_models_are_the_alternatives_either_way_round() -> None:
     )
     assert profile_set.compatible("hiking_dds238_2_zn_sr") == ("hiking_dds238_2_zn_s",)
     assert profile_set.compatible("eastron_sdm120") == ()
+
+
+def test_an_integer_energy_counters_wrap_modulus_is_its_range() -> None:
+    """energy_max_kwh is the counter's largest value: for an integer register the modulus the
+    billing uses (largest + one count) is exactly the register's range times its scale."""
+    checked = 0
+    for profile in load_profiles().profiles.values():
+        if profile.energy_max_kwh is None or profile.energy_key is None:
+            continue
+        (energy,) = [r for r in profile.registers if r.key == profile.energy_key]
+        bits = {"uint16": 16, "uint32": 32, "int16": 15, "int32": 31}.get(energy.data_type)
+        if bits is None:
+            continue
+        expected = Decimal(2**bits) * Decimal(str(energy.scale))
+        assert profile.energy_modulus_kwh == expected, profile.id
+        checked += 1
+    assert checked >= 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 from pathlib import Path
 
@@ -258,6 +259,21 @@ class Profile:
     alternatives: tuple[str, ...] = ()
     source: Path | None = field(default=None, compare=False)
     builtin: bool = field(default=True, compare=False)
+
+    @property
+    def energy_modulus_kwh(self) -> Decimal | None:
+        """The energy counter's wrap modulus: one count above its largest value.
+
+        `energy_max_kwh` is the largest value the counter shows, written to its last digit
+        (429496.7295 for a uint32 of 0.1 Wh); after it the counter reads 0, so a wrap from
+        the largest value to 0 is one count (0.0001 kWh there), not zero.
+        """
+        if self.energy_max_kwh is None:
+            return None
+        largest = Decimal(str(self.energy_max_kwh))
+        exponent = largest.normalize().as_tuple().exponent
+        assert isinstance(exponent, int)
+        return largest + Decimal(1).scaleb(min(exponent, 0))
 
     def register(self, key: str) -> Register:
         """The register with this key."""
