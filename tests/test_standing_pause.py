@@ -117,3 +117,37 @@ async def test_a_day_cut_for_credit_is_not_charged_with_the_pause_on(
 def room_subentry_id(entry: MockConfigEntry) -> str:
     (subentry,) = entry.subentries.values()
     return subentry.subentry_id
+
+
+async def test_a_landlord_off_is_not_a_cut_for_credit_and_ends_one(
+    hass: HomeAssistant, simulated_gateway: Gateway
+) -> None:
+    """With the pause on, a landlord's forced off opens the relay but records no cut; a
+    cut for credit that turns into a forced off ends there (the landlord's decision)."""
+    hass.config.currency = "EUR"
+    entry = room_entry(simulated_gateway.port, standing_charge="1.00", pause_standing_when_cut=True)
+    await setup_gateway(hass, entry)
+    room = device_id(hass, entry)
+    await act(hass, "move_in", {"device_id": room, "tenant": "Alice", "first_top_up": "5"})
+    await poll(hass)
+    meter = simulated_gateway.simulator.meter(3)
+    billing = entry.runtime_data.rooms.billing
+    room_id = room_subentry_id(entry)
+    await act(hass, "set_supply", {"device_id": room, "state": "off", "reason": "Works"})
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.FORCED_OFF
+    assert meter.relay_on is False
+    assert await billing.run(lambda core: core.ledger.supply_cuts(room_id)) == ()
+    await act(hass, "set_supply", {"device_id": room, "state": "auto"})
+    await act(hass, "adjust", {"device_id": room, "amount": "-5", "reason": "test"})
+    await poll(hass)
+    await hass.async_block_till_done()
+    assert state(hass) == SupplyState.CUT_OFF
+    assert meter.relay_on is False
+    ((_, restored),) = await billing.run(lambda core: core.ledger.supply_cuts(room_id))
+    assert restored is None
+    await act(hass, "set_supply", {"device_id": room, "state": "off", "reason": "Works"})
+    await hass.async_block_till_done()
+    ((cut, restored),) = await billing.run(lambda core: core.ledger.supply_cuts(room_id))
+    assert restored is not None
+    assert restored >= cut
