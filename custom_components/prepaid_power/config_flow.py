@@ -85,6 +85,7 @@ from .const import (
     CONF_OPENING_READING,
     CONF_OVERLOAD_SECONDS,
     CONF_PARITY,
+    CONF_PAUSE_STANDING_WHEN_CUT,
     CONF_PAYEE_BIC,
     CONF_PAYEE_IBAN,
     CONF_PAYEE_NAME,
@@ -1014,6 +1015,7 @@ def _room_schema(
             vol.Required(CONF_ALLOWANCE_KWH, default="0"): TextSelector(),
             vol.Required(CONF_ALLOWANCE_PRO_RATA, default=False): BooleanSelector(),
             vol.Required(CONF_STANDING_CHARGE, default="0"): TextSelector(),
+            vol.Required(CONF_PAUSE_STANDING_WHEN_CUT, default=False): BooleanSelector(),
             vol.Optional(CONF_TAX_RATE): TextSelector(),
             vol.Required(CONF_TAX_MODE, default=DEFAULT_TAX_MODE): _select(
                 list(TAX_MODES), CONF_TAX_MODE

@@ -92,6 +92,7 @@ CONF_CYCLE_START_DAY: Final = "cycle_start_day"
 CONF_ALLOWANCE_KWH: Final = "allowance_kwh"
 CONF_ALLOWANCE_PRO_RATA: Final = "allowance_pro_rata"
 CONF_STANDING_CHARGE: Final = "standing_charge"
+CONF_PAUSE_STANDING_WHEN_CUT: Final = "pause_standing_when_cut"
 # The room's tax (the billing core's tariff keys): a rate (empty: none), its mode, fees too.
 CONF_TAX_RATE: Final = "tax_rate"
 CONF_TAX_MODE: Final = "tax_mode"

@@ -42,7 +42,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from .billing.core import RoomSummary
+from .billing.core import BillingCore, RoomSummary
 from .billing.money import Currency
 from .bus.client import ModbusBus, Priority
 from .bus.decode import decode_register
@@ -70,6 +70,7 @@ from .const import (
 from .control import (
     Decision,
     EventKind,
+    Reason,
     RelayConfig,
     RelayPhase,
     RelayStep,
@@ -91,6 +92,10 @@ from .rooms import Room, Rooms, event_data
 # States in which the policy wants the relay closed: the supply is on.
 SUPPLY_ON_STATES = frozenset(
     {SupplyState.PROTECTED, SupplyState.FRIENDLY_HOLD, SupplyState.LOW, SupplyState.ON}
+)
+# Off for a reason other than the tenant's credit: the landlord's, a schedule's, overload.
+OTHER_OFF_STATES = frozenset(
+    {SupplyState.FORCED_OFF, SupplyState.SCHEDULED_OFF, SupplyState.OVERLOAD}
 )
 # The actuator retries by itself; one tracker attempt = one actuator command with retries.
 TRACKER_CONFIG = RelayConfig(read_back_delays=(timedelta(seconds=0),), max_attempts=1)
@@ -688,6 +693,12 @@ class RoomControl:
     task: asyncio.Task[None] | None = None
     unsub_timer: CALLBACK_TYPE | None = None
     unsub_early_read: CALLBACK_TYPE | None = None
+    # The last decision cuts the supply for want of credit (the tenant's balance: CUT_OFF,
+    # not vacant), or keeps it off for another reason (landlord, schedule, overload).
+    credit_cut: bool = False
+    other_off: bool = False
+    # What the ledger holds: a cut for want of credit is open (None: not known yet).
+    cut_recorded: bool | None = None
 
     @property
     def fault(self) -> bool:
@@ -888,7 +899,47 @@ class SupplyControl:
         """Adopt a decision's control state and perform its effects."""
         control = self.controls[room.subentry_id]
         control.state = outcome.control
+        decision = outcome.decision
+        control.credit_cut = (
+            decision.state is SupplyState.CUT_OFF and decision.reason is not Reason.VACANT
+        )
+        control.other_off = decision.state in OTHER_OFF_STATES or decision.reason is Reason.VACANT
         self._perform(room, control, outcome.effects)
+        self._track_credit_cut(room, control, dt_util.utcnow())
+
+    def _track_credit_cut(self, room: Room, control: RoomControl, at: datetime) -> None:
+        """Record in the ledger when the relay was seen open for want of credit (the cut
+        pauses the standing charge if the room says so) and when it was seen closed again
+        or the supply stays off for another reason. `at` is when the relay was confirmed
+        (the command's read-back) or seen. Idempotent in the ledger; written in order on
+        the billing worker."""
+        state = control.state
+        settled = state.tracker.phase is not RelayPhase.PENDING and control.task is None
+        if control.cut_recorded is not True:
+            if control.credit_cut and settled and state.observed is False:
+                control.cut_recorded = True
+                self._record_cut(room, True, at)
+            elif control.cut_recorded is None and (state.observed or control.other_off):
+                control.cut_recorded = False
+                self._record_cut(room, False, at)
+        elif state.observed is True or control.other_off:
+            control.cut_recorded = False
+            self._record_cut(room, False, at)
+
+    def _record_cut(self, room: Room, cut: bool, at: datetime) -> None:
+        room_id = room.subentry_id
+
+        def record(core: BillingCore) -> bool:
+            if cut:
+                return core.record_supply_cut(room_id, at)
+            return core.record_supply_restored(room_id, at)
+
+        self._rooms.entry.async_create_task(
+            self.hass,
+            self._rooms.billing.run(record),
+            f"{DOMAIN} supply cut {room.name}",
+            eager_start=False,
+        )
 
     def _perform(self, room: Room, control: RoomControl, effects: tuple[Effect, ...]) -> None:
         room_id = room.subentry_id
@@ -985,6 +1036,9 @@ class SupplyControl:
                 relay_events(room, self._rooms.currency, result.error, step, balance, effects)
                 control.state = replace(state, tracker=step.tracker, fault_error=result.error)
                 self._perform(room, control, tuple(effects))
+                if step.tracker.phase is not RelayPhase.PENDING:
+                    control.task = None
+                    self._track_credit_cut(room, control, commanded_at)
         finally:
             control.task = None
         if control.fault:

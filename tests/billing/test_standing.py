@@ -87,7 +87,7 @@ def test_standing_charge_waits_for_the_balance_and_is_part_of_the_debt_at_move_o
     assert result.refund_owed == d("12.50") - total
     check_never_negative_but_by_usage(world.ledger, tenancy.account_id)
     data = statement_data(world.core, tenancy.tenancy_id)
-    assert data["standing_charge"] == {"days": 3, "amount": str(total)}
+    assert data["standing_charge"] == {"days": 3, "amount": str(total), "paused_days": "0.00"}
     assert data["fees"] == []
     assert f"Standing charge, 3 days:  -{total}" in render_statement(data)
     assert f"3 天\N{FULLWIDTH COLON}-{total}" in render_statement(data, language="zh-Hans")

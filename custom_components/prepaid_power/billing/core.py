@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 import sqlite3
 from typing import Any, Final, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
@@ -54,11 +55,15 @@ from .recovery import (
 )
 from .standing import (
     STANDING_CHARGE,
+    Cut,
     day_amount,
     day_bounds,
     day_of_reference,
     day_reference,
     day_share,
+    paused_day_amount,
+    paused_share,
+    share_before,
 )
 from .tariff import (
     ENTITY_PERIOD,
@@ -100,6 +105,8 @@ class RoomConfig:
     thresholds: tuple[Decimal, ...] = ()
     cycle_fee: Decimal = Decimal(0)
     standing_charge: Decimal = Decimal(0)
+    # No standing charge while the supply is cut for want of credit (standing.py).
+    pause_standing_when_cut: bool = False
     supplier_price: Decimal | None = None
     cap_margin_percent: Decimal = Decimal(0)
     # The room whose account this room's meter bills to (None: its own; see meters.py).
@@ -121,6 +128,7 @@ class RoomConfig:
             "thresholds": [str(t) for t in self.thresholds],
             "cycle_fee": str(self.cycle_fee),
             "standing_charge": str(self.standing_charge),
+            "pause_standing_when_cut": self.pause_standing_when_cut,
             "supplier_price": opt(self.supplier_price),
             "cap_margin_percent": str(self.cap_margin_percent),
             "bills_to": self.bills_to,
@@ -143,6 +151,7 @@ class RoomConfig:
             thresholds=tuple(Decimal(str(t)) for t in data.get("thresholds", ())),
             cycle_fee=Decimal(str(data.get("cycle_fee", 0))),
             standing_charge=Decimal(str(data.get("standing_charge", 0))),
+            pause_standing_when_cut=bool(data.get("pause_standing_when_cut", False)),
             supplier_price=opt(data.get("supplier_price")),
             cap_margin_percent=Decimal(str(data.get("cap_margin_percent", 0))),
             bills_to=None if data.get("bills_to") is None else str(data["bills_to"]),
@@ -940,6 +949,8 @@ class BillingCore:
         in_share = day_share(first_day, tz, tenancy.moved_in_at, day_bounds(first_day, tz)[1])
         last = self.ledger.last_standing_charge(account_id)
         day = first_day if last is None else day_of_reference(last) + timedelta(days=1)
+        cuts = self._standing_cuts(room)
+        before = share_before(first_day, day, tz, tenancy.moved_in_at, cuts) if cuts else None
         cycle_start = room.calendar.cycle_containing(until).start
         booked: list[Entry] = []
         while True:
@@ -949,13 +960,14 @@ class BillingCore:
             share = day_share(day, tz, tenancy.moved_in_at, min(end, until))
             at = min(end - ONE_MICROSECOND, until)
             at = until if at < cycle_start else at
-            amount = day_amount(
-                self._gross_fee(room, rate, at),
-                self.currency.minor_unit,
-                in_share,
-                share,
-                first=day == first_day,
-            )
+            gross = self._gross_fee(room, rate, at)
+            if before is None:
+                amount = day_amount(
+                    gross, self.currency.minor_unit, in_share, share, first=day == first_day
+                )
+            else:
+                share -= paused_share(day, tz, tenancy.moved_in_at, min(end, until), cuts)
+                amount = paused_day_amount(gross, self.currency.minor_unit, before, share)
             if amount > 0:
                 if not settling and self.ledger.balance(account_id) < amount:
                     return booked
@@ -972,7 +984,43 @@ class BillingCore:
                         )
                     )
                 )
+            if before is not None:
+                before += share
             day += timedelta(days=1)
+
+    def _standing_cuts(self, room: _Room) -> tuple[Cut, ...]:
+        """The cuts that pause the room's standing charge (none unless the setting is on)."""
+        if not room.config.pause_standing_when_cut:
+            return ()
+        return self.ledger.supply_cuts(room.room_id)
+
+    def record_supply_cut(self, room_id: str, at: datetime) -> bool:
+        """The supply layer confirmed the relay open for want of credit at `at` (recorded
+        on the account's payer room). Idempotent; returns whether a cut was opened."""
+        return self.ledger.record_supply_cut(self._payer(self._room(room_id)).room_id, at)
+
+    def record_supply_restored(self, room_id: str, at: datetime) -> bool:
+        """The supply layer confirmed the relay closed again at `at`. Idempotent."""
+        return self.ledger.record_supply_restored(self._payer(self._room(room_id)).room_id, at)
+
+    def standing_paused_days(self, tenancy: Tenancy, start: datetime, end: datetime) -> Fraction:
+        """Days (exact) of the tenancy within [start, end), up to now, whose standing charge
+        the supply cuts paused (0 unless the room's setting is on)."""
+        room = self._room(tenancy.room_id)
+        cuts = self._standing_cuts(room)
+        if not cuts:
+            return Fraction(0)
+        tz = self.tz
+        lo = max(start, tenancy.moved_in_at)
+        hi = min(end, self.now() if tenancy.moved_out_at is None else tenancy.moved_out_at)
+        total = Fraction(0)
+        if lo >= hi:
+            return total
+        day = lo.astimezone(tz).date()
+        while day_bounds(day, tz)[0] < hi:
+            total += paused_share(day, tz, lo, hi, cuts)
+            day += timedelta(days=1)
+        return total
 
     def ensure_cycle_entries(self, at: datetime | None = None) -> list[Entry]:
         """Book every open tenancy's allowance and cycle fee of the current cycle. Call at
@@ -1196,6 +1244,8 @@ class BillingCore:
             tenancy = self.ledger.open_tenancy(
                 room_id, tenant, moment, reading, allowance_pro_rata=pro_rata
             )
+            # A new tenant has not been cut: a cut still open from before ends here.
+            self.ledger.record_supply_restored(room_id, moment)
             # The first top-up comes before the cycle fee, which waits if it is not covered.
             if amount is not None:
                 self.ledger.top_up(

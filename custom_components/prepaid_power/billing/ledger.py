@@ -318,6 +318,32 @@ def _migrate_standing_charge(conn: sqlite3.Connection) -> None:
     )
 
 
+_SUPPLY_CUTS = """
+CREATE TABLE supply_cuts (
+    id INTEGER PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    cut_at INTEGER NOT NULL,
+    restored_at INTEGER CHECK (restored_at IS NULL OR restored_at >= cut_at),
+    recorded_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX supply_cuts_one_open ON supply_cuts(room_id) WHERE restored_at IS NULL;
+CREATE INDEX supply_cuts_by_room ON supply_cuts(room_id, cut_at);
+CREATE TRIGGER supply_cuts_no_delete BEFORE DELETE ON supply_cuts
+    BEGIN SELECT RAISE(ABORT, 'supply cuts are never deleted'); END;
+CREATE TRIGGER supply_cuts_closed_once BEFORE UPDATE ON supply_cuts
+    WHEN OLD.restored_at IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a restored supply cut is never edited'); END;
+"""
+
+
+def _migrate_supply_cuts(conn: sqlite3.Connection) -> None:
+    """When a room's supply was cut for want of credit (the relay confirmed open) and when
+    it was restored: at most one open cut per room (an index), a restored one never edited.
+    Touches no other table (the standing charge reads it, see standing.py)."""
+    for statement in _split_sql(_SUPPLY_CUTS):
+        conn.execute(statement)
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _migrate_v1,
@@ -327,6 +353,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _migrate_v4,
     _migrate_debt_plans,
     _migrate_standing_charge,
+    _migrate_supply_cuts,
 )
 
 
@@ -480,6 +507,7 @@ class Ledger:
         self._pending_suspect: dict[str, SuspectReading | None] = {}
         self._account_figures: dict[int, dict[tuple[Any, ...], Any]] = {}
         self._debt_plans: dict[int, DebtPlan | None] = {}
+        self._supply_cuts: dict[str, tuple[tuple[datetime, datetime | None], ...]] = {}
         self._migrate(migrations)
         self._check_currency()
 
@@ -542,6 +570,7 @@ class Ledger:
         self._pending_suspect.clear()
         self._account_figures.clear()
         self._debt_plans.clear()
+        self._supply_cuts.clear()
 
     def _figure[T](self, account_id: int, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """An account's figure, computed once until an entry or carry changes the account."""
@@ -1268,6 +1297,55 @@ class Ledger:
             return None if row[0] is None else str(row[0])
 
         return self._figure(account_id, ("last_standing_charge",), compute)
+
+    # --- supply cut for want of credit (pauses the standing charge, see standing.py) -------
+
+    def record_supply_cut(self, room_id: str, at: datetime) -> bool:
+        """The room's supply was cut for want of credit at `at`. Idempotent: while a cut is
+        open (not restored) nothing more is written. Returns whether a cut was opened."""
+        with self.transaction() as conn:
+            if self._open_cut(room_id) is not None:
+                return False
+            conn.execute(
+                "INSERT INTO supply_cuts (room_id, cut_at, recorded_at) VALUES (?, ?, ?)",
+                (room_id, to_micros(at), self._recorded_now()),
+            )
+        self._supply_cuts.pop(room_id, None)
+        return True
+
+    def record_supply_restored(self, room_id: str, at: datetime) -> bool:
+        """The room's supply came back at `at` (never before its cut). Idempotent: without
+        an open cut nothing is written. Returns whether a cut was closed."""
+        with self.transaction() as conn:
+            open_cut = self._open_cut(room_id)
+            if open_cut is None:
+                return False
+            cut_id, cut_at = open_cut
+            conn.execute(
+                "UPDATE supply_cuts SET restored_at = ? WHERE id = ?",
+                (max(to_micros(at), cut_at), cut_id),
+            )
+        self._supply_cuts.pop(room_id, None)
+        return True
+
+    def _open_cut(self, room_id: str) -> tuple[int, int] | None:
+        row = self._conn.execute(
+            "SELECT id, cut_at FROM supply_cuts WHERE room_id = ? AND restored_at IS NULL",
+            (room_id,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    def supply_cuts(self, room_id: str) -> tuple[tuple[datetime, datetime | None], ...]:
+        """The room's cuts for want of credit, oldest first: (cut, restored or None)."""
+        cuts = self._supply_cuts.get(room_id)
+        if cuts is None:
+            rows = self._conn.execute(
+                "SELECT cut_at, restored_at FROM supply_cuts WHERE room_id = ? ORDER BY cut_at",
+                (room_id,),
+            ).fetchall()
+            cuts = tuple((from_micros(a), None if b is None else from_micros(b)) for a, b in rows)
+            self._supply_cuts[room_id] = cuts
+        return cuts
 
     def fee(self, account_id: int, amount: Decimal, *, at: datetime, who: str, why: str) -> Entry:
         """A one-off fee; never beyond the balance (a fee is not a way into debt)."""

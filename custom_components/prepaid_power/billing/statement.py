@@ -12,9 +12,11 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 import io
 import itertools
+import math
 import os
 from pathlib import Path
 from types import MappingProxyType
@@ -205,11 +207,20 @@ def statement_data(
         "standing_charge": {
             "days": len(standing),
             "amount": money(-sum((e.amount for e in standing), Decimal(0))),
+            # Days (two decimals, rounded down) the supply was cut for want of credit with
+            # the room's pause on: not charged. A day paused all day is not booked at all.
+            "paused_days": paused_days_text(
+                core.standing_paused_days(tenancy, cycle.start, cycle.end)
+            ),
         },
         "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
         "tax": _tax(core, tenancy, cycle, entries),
         "meters": _meters(core, tenancy, cycle, energy_cost),
     }
+
+
+def paused_days_text(days: Fraction) -> str:
+    return str((Decimal(math.floor(days * 100)) / 100).quantize(Decimal("0.01")))
 
 
 def _reading(value: Decimal | None) -> str | None:
