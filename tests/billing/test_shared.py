@@ -253,9 +253,9 @@ def test_shared_accounts_charges_are_every_meters_kwh_times_its_price(
     steps: list[tuple[int, int, int, int]], start_day: int
 ) -> None:
     """Three meters (three prices) on one account, read in any order at any times, through
-    cycle boundaries and an empty balance: per cycle Σ charges is within one minor unit of
-    Σ per-meter kWh * price (over the account never above it), the balance is Σ entries, and the balance goes
-    below zero only by usage."""
+    cycle boundaries and an empty balance: per cycle Σ charges is within one minor unit per
+    meter of Σ per-meter kWh * price, over the account never above it and within one minor
+    unit; the balance is Σ entries and goes below zero only by usage."""
     start = datetime(2026, 3, 20, 9, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as directory:
         world = make_world(Path(directory) / "ledger.sqlite3", start=start)
@@ -294,10 +294,13 @@ def test_shared_accounts_charges_are_every_meters_kwh_times_its_price(
                 exact[entry.cycle] += entry.kwh * entry.price
                 posted[entry.cycle] -= entry.amount
                 kwh[meter_room] += entry.kwh
-            # The rounding carry crosses cycles (as for one meter): per cycle within a minor
-            # unit either way; over the account never above what was used.
+            # The rounding carry crosses cycles (as for one meter), and a meter read late
+            # posts its piece of the last cycle after another meter posted in the new one: a
+            # cycle's charges are then up to one run of the carry per meter, each within a
+            # minor unit either way (billing/README.md, Shared accounts). Over the account
+            # never above what was used.
             for cycle, value in exact.items():
-                assert abs(value - posted[cycle]) < d("0.01"), cycle
+                assert abs(value - posted[cycle]) < len(rooms) * d("0.01"), cycle
             total = sum(exact.values(), Decimal(0)) - sum(posted.values(), Decimal(0))
             assert 0 <= total < d("0.01")
             assert [kwh[room] for room in rooms] == readings
