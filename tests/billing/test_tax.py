@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.prepaid_power.billing import errors
+from custom_components.prepaid_power.billing.core import RoomConfig
 from custom_components.prepaid_power.billing.errors import BillingError
 from custom_components.prepaid_power.billing.statement import render_statement, statement_data
 from custom_components.prepaid_power.billing.tax import split_gross
@@ -226,3 +227,43 @@ def test_statement_tax_adds_up_and_charges_follow_the_gross_price(
                 assert tax["lines"]["standing_charge"]["tax"] == "0.00"
         finally:
             world.ledger.close()
+
+
+def test_a_linked_meter_is_taxed_by_its_own_tariff(world: World) -> None:
+    """A room without tax and its air conditioner at 19 % added: the statement splits the
+    air conditioner's charges at its own rate (it showed no tax section at all)."""
+    occupied(world, tariff=flat("0.2000"))
+    world.core.upsert_room("ac", RoomConfig(name="ac", bills_to="r1"))
+    world.core.set_tariff("ac", flat("0.5000", tax_rate="19", tax_mode="added"))
+    world.core.process_reading("ac", "0")
+    world.core.top_up("r1", "50", method="cash", who="a")
+    world.clock.advance(hours=2)
+    world.core.process_reading("r1", "110")  # 2.00, no tax
+    world.core.process_reading("ac", "10")  # 10 x 0.595 = 5.95 incl. 0.95
+    tax = tax_of(world)
+    assert tax["rates"] == ["19.00"]
+    assert tax["lines"]["energy"] == {"net": "7.00", "tax": "0.95", "gross": "7.95"}
+
+
+def test_each_rates_energy_is_its_share_of_the_cycles_cost_when_meters_post_in_turn(
+    world: World,
+) -> None:
+    """The room (20 % included) and its air conditioner (no tax) post in turn into one
+    rounding carry: the room's postings take every minor unit (20 x 1 cent for 0.7 cents
+    used each), the air conditioner's none (0.3 cents each). The energy at each rate is the
+    cycle's cost shared out by its exact amount: 0.14 at 20 %, tax 0.02 (not 0.20 and 0.03)."""
+    occupied(world, tariff=flat("0.2500", tax_rate="20"))
+    world.core.upsert_room("ac", RoomConfig(name="ac", bills_to="r1"))
+    world.core.set_tariff("ac", flat("0.5000"))
+    world.core.process_reading("ac", "0")
+    world.core.top_up("r1", "50", method="cash", who="a")
+    for step in range(1, 21):
+        world.clock.advance(hours=1, minutes=1)
+        world.core.process_reading("ac", str(d("0.006") * step))  # 0.3 cents
+        world.core.process_reading("r1", str(100 + d("0.028") * step))  # 0.7 cents
+    charges = world.ledger.entries(account_id=world.core.account_of("r1"), kinds=["charge"])
+    assert -sum(e.amount for e in charges if e.reference is None) == d("0.20")
+    tax = tax_of(world)
+    assert tax["lines"]["energy"] == {"net": "0.18", "tax": "0.02", "gross": "0.20"}
+    # Each rate's share is within a minor unit of its exact kWh x price.
+    assert split_gross(d("0.14"), d("20"), CENT) == (d("0.12"), d("0.02"))

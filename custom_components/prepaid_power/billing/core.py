@@ -1056,6 +1056,12 @@ class BillingCore:
         # The account's allowance and fees are its payer's; a linked meter's charge names it.
         payer = self._payer(room)
         meter = None if tenancy is None or payer is room else meter_reference(room.room_id)
+        # A shared account's meters are read one after another, so one meter's last piece of
+        # a cycle may come after another's first piece of the next: its carry stays in its
+        # cycle (README "Shared accounts"), else that cycle could lose more than a minor unit.
+        cycle_carries: dict[str, Decimal] | None = (
+            {} if tenancy is not None and len(self._meters(payer)) > 1 else None
+        )
         for piece in self._pieces(room, account_id, state, pending):
             key = piece.cycle if tenancy is not None else None
             if key not in left:
@@ -1076,8 +1082,16 @@ class BillingCore:
                 unfunded = unfunded or use < piece.kwh
             else:
                 exact = (piece.kwh - use) * piece.price
-            amount = self.currency.round_down(exact + carry)
+            if cycle_carries is not None:
+                if piece.cycle not in cycle_carries:
+                    cycle_carries[piece.cycle] = self.ledger.cycle_carry(account_id, piece.cycle)
+                carry = cycle_carries[piece.cycle]
+            # Never below 0: a cycle begun before the account was shared may have taken in
+            # the carry before it (and so be posted ahead of its own kWh * price, < 1 unit).
+            amount = max(Decimal(0), self.currency.round_down(exact + carry))
             carry = exact + carry - amount
+            if cycle_carries is not None:
+                cycle_carries[piece.cycle] = carry
             reading_to = reading + piece.kwh
             if rollover is not None and reading_to >= rollover:
                 reading_to -= rollover

@@ -857,6 +857,23 @@ class Ledger:
 
         return self._figure(account_id, ("carry",), compute)
 
+    def cycle_carry(self, account_id: int, cycle: str) -> Decimal:
+        """What the charges of one billing cycle of an account left unposted: Σ exact
+        amount - Σ posted (a shared account's rounding carry stays in its cycle)."""
+
+        def compute() -> Decimal:
+            rows = self._conn.execute(
+                "SELECT exact_amount, amount_minor FROM entries"
+                " WHERE account_id = ? AND cycle = ? AND kind = 'charge'",
+                (account_id, cycle),
+            ).fetchall()
+            return sum(
+                (Decimal(exact or 0) + self.currency.from_minor(minor) for exact, minor in rows),
+                Decimal(0),
+            )
+
+        return self._figure(account_id, ("cycle_carry", cycle), compute)
+
     def set_carry(self, account_id: int, carry: Decimal) -> None:
         with self.transaction() as conn:
             conn.execute(

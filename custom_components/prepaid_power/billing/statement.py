@@ -30,8 +30,9 @@ from .cycle import BillingCycle, from_micros, local_midnight, to_micros, utc
 from .errors import CYCLE_NOT_STARTED, BillingError
 from .ledger import Entry, Tenancy
 from .meters import metered_room
-from .money import KWH_EXPONENT, fixed_point, micro_to_kwh
+from .money import KWH_EXPONENT, Currency, fixed_point, micro_to_kwh
 from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
+from .tariff import TariffVersion
 from .tax import split_gross
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -305,53 +306,96 @@ def _debt_recovery(
 TAX_LINES = ("energy", "standing_charge", "cycle_fee")
 
 
+def _exact_sum(rows: list[tuple[Any, ...]], currency: Currency) -> Decimal:
+    """Σ exact amount of charges (exact_amount, amount_minor); one without its exact amount
+    counts as posted."""
+    return sum(
+        (-currency.from_minor(minor) if value is None else Decimal(value) for value, minor in rows),
+        Decimal(0),
+    )
+
+
+def _versions_during(
+    versions: list[TariffVersion], cycle: BillingCycle
+) -> list[tuple[TariffVersion, datetime | None]]:
+    """The tariff versions in force at some time in the cycle, each with its end."""
+    ends = [v.effective_from for v in versions[1:]]
+    return [
+        (v, end)
+        for v, end in zip(versions, [*ends, None], strict=True)
+        if v.effective_from < cycle.end and (end is None or end > cycle.start)
+    ]
+
+
 def _tax(
     core: BillingCore, tenancy: Tenancy, cycle: BillingCycle, entries: list[Entry]
 ) -> dict[str, Any] | None:
     """Net, tax and gross of the cycle's energy, standing charge and cycle fee, and in total
     (None when no tariff version in force during the cycle has a tax). The rate of an amount
-    is the one of the tariff version it was priced by: a charge's by its span's start, a
-    fee's by its date (as it was booked). Each line's gross at each rate is split once."""
+    is the one of the tariff version it was priced by: a charge's by its span's start in its
+    meter's tariff (a shared account's meters have their own), a fee's by its date in the
+    account room's (as it was booked). Each line's gross at each rate is split once."""
     ledger = core.ledger
     currency = ledger.currency
     versions = core.tariff_versions(tenancy.room_id)
-    ends = [v.effective_from for v in versions[1:]]
-    in_cycle = [
-        (v, end)
-        for v, end in zip(versions, [*ends, None], strict=True)
-        if v.effective_from < cycle.end and (end is None or end > cycle.start)
-    ]
-    if not any(v.tax is not None for v, _ in in_cycle):
+    # The account room's meter, then every meter whose charges are in the cycle.
+    metered = {tenancy.room_id: None} | {
+        metered_room(reference, tenancy.room_id): reference
+        for (reference,) in ledger.execute(
+            "SELECT DISTINCT reference FROM entries WHERE account_id = ? AND kind = 'charge'"
+            " AND at >= ? AND at < ? AND reference IS NOT NULL",
+            (tenancy.account_id, to_micros(cycle.start), to_micros(cycle.end)),
+        )
+    }
+    in_cycle = {
+        room_id: _versions_during(
+            versions if room_id == tenancy.room_id else core.tariff_versions(room_id), cycle
+        )
+        for room_id in metered
+        if room_id == tenancy.room_id or room_id in core.room_ids()
+    }
+    if not any(v.tax is not None for meter in in_cycle.values() for v, _ in meter):
         return None
     gross: dict[tuple[str, Decimal], Decimal] = {}
 
     def add(line_type: str, rate: Decimal, amount: Decimal) -> None:
         gross[line_type, rate] = gross.get((line_type, rate), Decimal(0)) + amount
 
-    charged = Decimal(0)
-    for version, end in in_cycle:
-        if version.tax is None:
-            continue
-        minor = ledger.execute(
-            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ?"
-            " AND kind = 'charge' AND at >= ? AND at < ?"
-            " AND COALESCE(span_start, at) >= ? AND COALESCE(span_start, at) < ?",
-            (
-                tenancy.account_id,
-                to_micros(cycle.start),
-                to_micros(cycle.end),
-                to_micros(version.effective_from),
-                to_micros(cycle.end if end is None else end),
-            ),
-        )[0][0]
-        amount = -currency.from_minor(minor)
-        add("energy", version.tax.rate, amount)
-        charged += amount
+    # The exact amount (kWh * price) charged at each rate; the rest (untaxed versions) at 0.
+    period = (tenancy.account_id, to_micros(cycle.start), to_micros(cycle.end))
+    charges = "FROM entries WHERE account_id = ? AND kind = 'charge' AND at >= ? AND at < ?"
+    columns = "SELECT exact_amount, amount_minor"
+    exact = {Decimal(0): _exact_sum(ledger.execute(f"{columns} {charges}", period), currency)}
+    for room_id, meter_versions in in_cycle.items():
+        for version, end in meter_versions:
+            if version.tax is None:
+                continue
+            amount = _exact_sum(
+                ledger.execute(
+                    f"{columns} {charges} AND reference IS ?"
+                    " AND COALESCE(span_start, at) >= ? AND COALESCE(span_start, at) < ?",
+                    (
+                        *period,
+                        metered[room_id],
+                        to_micros(version.effective_from),
+                        to_micros(cycle.end if end is None else end),
+                    ),
+                ),
+                currency,
+            )
+            exact[version.tax.rate] = exact.get(version.tax.rate, Decimal(0)) + amount
+            exact[Decimal(0)] -= amount
     energy_cost = -sum(
         (e for *_, e in ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)),
         Decimal(0),
     )
-    add("energy", Decimal(0), energy_cost - charged)
+    # The posting's rounding carry crosses rates (and a shared account's meters at different
+    # rates post in turn): the cycle's posted cost is shared out by the exact amounts, as
+    # the lines per period are, so each rate's gross is within a minor unit of its own.
+    for rate, amount in zip(
+        exact, currency.allocate(energy_cost, list(exact.values())), strict=True
+    ):
+        add("energy", rate, amount)
     schedule = {v.effective_from: v for v in versions}
     for e in entries:
         if e.kind != "fee" or (e.reference is None and e.cycle is None):
@@ -373,7 +417,9 @@ def _tax(
         return dict(zip(("net", "tax", "gross"), map(currency.format, figures), strict=True))
 
     return {
-        "rates": sorted({str(v.tax.rate) for v, _ in in_cycle if v.tax is not None}),
+        "rates": sorted(
+            {str(v.tax.rate) for meter in in_cycle.values() for v, _ in meter if v.tax is not None}
+        ),
         "lines": {name: shown(lines[name]) for name in TAX_LINES},
         "total": shown(totals),
     }
