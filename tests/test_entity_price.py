@@ -15,13 +15,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.prepaid_power.billing.core import BillingCore
 from custom_components.prepaid_power.billing.money import Currency
 from custom_components.prepaid_power.const import DOMAIN
 from custom_components.prepaid_power.rooms import entity_price, price_unit_ok
 from prepaid_power_gateway import Gateway
 
-from .test_restart_billing import ShiftedClock, clock  # noqa: F401 (a fixture)
+from .test_restart_billing import (  # noqa: F401 (clock: a fixture)
+    ShiftedClock,
+    clock,
+    tenant_charges,
+)
 from .test_rooms import act, ledger_entries, make_room, room_device_id, room_subentry
 from .test_sensor import poll
 from .test_websocket_api import Console
@@ -44,17 +47,6 @@ async def use(hass: HomeAssistant, gateway: Gateway, kwh: Decimal) -> None:
     gateway.simulator.clock.advance(float(kwh) * 3600)
     meter.set_load(0)
     await poll(hass)
-
-
-async def charges(entry: MockConfigEntry) -> list[tuple[str | None, Decimal, Decimal, Decimal]]:
-    def read(core: BillingCore) -> list[tuple[str | None, Decimal, Decimal, Decimal]]:
-        tenancy = core.ledger.tenancies()[-1]
-        return [
-            (e.period, e.kwh or Decimal(0), e.price or Decimal(0), e.amount)
-            for e in core.ledger.entries(account_id=tenancy.account_id, kinds=["charge"])
-        ]
-
-    return await entry.runtime_data.rooms.billing.run(read)
 
 
 def issue(hass: HomeAssistant, key: str, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -90,7 +82,7 @@ async def test_charges_follow_the_sensor(
     clamped = issue(hass, "price_entity_clamped", entry)
     assert clamped is not None
     assert clamped.translation_placeholders["sampled"] == "5"
-    assert await charges(entry) == [
+    assert await tenant_charges(entry) == [
         ("entity", Decimal("0.5"), Decimal("0.8"), Decimal("-0.40")),
         ("entity", Decimal(1), Decimal("0.3"), Decimal("-0.30")),
         ("entity", Decimal("0.5"), Decimal(1), Decimal("-0.50")),
@@ -120,13 +112,18 @@ async def test_no_usable_price_charges_max_price_with_a_repair(
     repair = issue(hass, "price_entity_unavailable", entry)
     assert repair is not None
     assert repair.translation_placeholders["max_price"] == "1.0000"
-    assert await charges(entry) == [("entity", Decimal(1), Decimal(1), Decimal("-1.00"))]
+    assert await tenant_charges(entry) == [("entity", Decimal(1), Decimal(1), Decimal("-1.00"))]
     # The price is back: the repair goes at the next reading, the next posting uses it.
     set_price(hass, "0.25")
     clock.move_to(start + timedelta(minutes=122))
     await use(hass, simulated_gateway, Decimal(2))
     assert issue(hass, "price_entity_unavailable", entry) is None
-    assert (await charges(entry))[-1] == ("entity", Decimal(2), Decimal("0.25"), Decimal("-0.50"))
+    assert (await tenant_charges(entry))[-1] == (
+        "entity",
+        Decimal(2),
+        Decimal("0.25"),
+        Decimal("-0.50"),
+    )
 
 
 async def test_a_removed_sensor_counts_as_unavailable(

@@ -106,17 +106,17 @@ async def test_restart_keeps_usage_in_its_period(
     clock.move_to(day.replace(hour=17, minute=40))
     await use_energy(hass, simulated_gateway, Decimal(1))
     # Not posted yet: the next posting would be at 18:10 or at 19:00.
-    assert await _charges(entry) == []
+    assert await tenant_charges(entry) == []
 
     await restart(hass, entry)
     # The stop posted what was read, in its own period and at its own price.
-    assert await _charges(entry) == [("spike", Decimal(2), SPIKE, Decimal("-2.00"))]
+    assert await tenant_charges(entry) == [("spike", Decimal(2), SPIKE, Decimal("-2.00"))]
 
     stopped_at = day.replace(hour=17, minute=40)
     clock.move_to(day.replace(hour=23, minute=45))
     await use_energy(hass, simulated_gateway, Decimal("0.5"))
     await act(hass, "top_up", {"device_id": device_id, "amount": "1"})  # posts the accrual
-    charges = await _charges(entry)
+    charges = await tenant_charges(entry)
     downtime = Decimal((day.replace(hour=23, minute=45) - stopped_at).seconds)
     spike_share = Decimal("0.5") * Decimal((day.replace(hour=19) - stopped_at).seconds) / downtime
     spike_kwh = sum((kwh for period, kwh, _, _ in charges if period == "spike"), Decimal(0))
@@ -129,7 +129,9 @@ async def test_restart_keeps_usage_in_its_period(
     assert abs(charged - expected) < Decimal("0.01")
 
 
-async def _charges(entry: MockConfigEntry) -> list[tuple[str | None, Decimal, Decimal, Decimal]]:
+async def tenant_charges(
+    entry: MockConfigEntry,
+) -> list[tuple[str | None, Decimal, Decimal, Decimal]]:
     """The tenant's charges: (period, kWh, price, amount), in ledger order."""
 
     def read(core: BillingCore) -> list[tuple[str | None, Decimal, Decimal, Decimal]]:

@@ -1,6 +1,7 @@
 // The landlord console's websocket client: typed calls of the integration's prepaid_power/...
 // commands over HA's own connection (hass.connection), and refusals shown in the user's
 // language from the integration's exception translations.
+import { fill } from "./i18n";
 
 export interface HassConnection {
   sendMessagePromise<T>(message: Record<string, unknown>): Promise<T>;
@@ -279,11 +280,7 @@ export async function refusalText(hass: Hass, error: unknown): Promise<string> {
     const messages = await exceptionMessages(hass);
     const template = messages[`component.${DOMAIN}.exceptions.${err.translation_key}.message`];
     if (template) {
-      return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-        err.translation_placeholders && name in err.translation_placeholders
-          ? err.translation_placeholders[name]
-          : whole,
-      );
+      return fill(template, err.translation_placeholders);
     }
   }
   return err.message ?? String(error);

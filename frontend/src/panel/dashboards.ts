@@ -4,6 +4,7 @@
 // a hand-made dashboard at the same path, the portal links' opt-in — is the integration's;
 // this view only asks and shows.
 import { LitElement, css, html, nothing } from "lit";
+import { translator } from "../common/i18n";
 import { Console, refusalText, type Hass, type WsError } from "../common/ws";
 import { fieldStyles } from "./styles";
 
@@ -40,6 +41,8 @@ const zhHans: Record<Key, string> = {
   open: "打开",
 };
 
+const words = translator(en, zhHans);
+
 interface SavedDashboard {
   url_path: string;
   kind: string;
@@ -72,7 +75,7 @@ export class PrepaidPowerDashboards extends LitElement {
   saved: SavedDashboard[] | null = null;
 
   private t(key: Key): string {
-    return (this.hass.language.toLowerCase().startsWith("zh") ? zhHans : en)[key];
+    return words(this.hass.language, key);
   }
 
   private async create(overwrite: boolean): Promise<void> {

@@ -2,6 +2,7 @@
 // live (a websocket subscription); a room's page has its summary, usage chart, ledger and
 // statements, and a dialog per operation. Everything it shows or changes goes through the
 // integration's prepaid_power/... websocket commands.
+import { isChinese } from "../common/i18n";
 import { LitElement, css, html, nothing, svg } from "lit";
 import type { TemplateResult } from "lit";
 import {
@@ -154,7 +155,7 @@ export class PrepaidPowerPanel extends LitElement {
       const reply = await this.console.call<{ result: { statement: string } }>("statement", {
         device_id: this.page.room.device_id,
         cycle,
-        language: this.hass.language.toLowerCase().startsWith("zh") ? "zh-Hans" : "en",
+        language: isChinese(this.hass.language) ? "zh-Hans" : "en",
       });
       this.statement = { cycle, text: reply.result.statement };
     } catch (err) {

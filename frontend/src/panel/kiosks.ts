@@ -4,6 +4,7 @@
 // Every rule is the integration's (prepaid_power/kiosk_links, kiosk_link/create,
 // kiosk_link/revoke).
 import { LitElement, css, html, nothing } from "lit";
+import { translator } from "../common/i18n";
 import { svgImage } from "../common/svg";
 import { Console, refusalText, type Hass, type RoomRow } from "../common/ws";
 import { fieldStyles } from "./styles";
@@ -34,6 +35,8 @@ const zhHans: Record<Key, string> = {
   make: "新建查询终端链接",
   shown_once: "只显示一次:请现在在平板上打开或复制地址。",
 };
+
+const words = translator(en, zhHans);
 
 interface Kiosk {
   kiosk_id: string;
@@ -72,8 +75,7 @@ export class PrepaidPowerKiosks extends LitElement {
   private requested = false;
 
   private t(key: Key, values: Record<string, string> = {}): string {
-    const table = this.hass.language.toLowerCase().startsWith("zh") ? zhHans : en;
-    return table[key].replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+    return words(this.hass.language, key, values);
   }
 
   private get console(): Console {

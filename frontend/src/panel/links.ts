@@ -4,6 +4,7 @@
 // old link ends), *Print card* for the tenant, *End link*. Every rule is the integration's
 // (prepaid_power/portal_link, portal_link/rotate, portal_link/revoke).
 import { LitElement, css, html, nothing } from "lit";
+import { translator } from "../common/i18n";
 import { svgImage } from "../common/svg";
 import { Console, refusalText, type Hass } from "../common/ws";
 import { fieldStyles } from "./styles";
@@ -41,6 +42,8 @@ const zhHans: Record<Key, string> = {
   card_scan: "用手机扫码查看余额、用电和账单。",
   card_reference: "银行转账时请填写此备注:",
 };
+
+const words = translator(en, zhHans);
 
 interface Payment {
   reference: string | null;
@@ -86,8 +89,7 @@ export class PrepaidPowerRoomLink extends LitElement {
   private loadedFor = "";
 
   private t(key: Key, values: Record<string, string> = {}): string {
-    const table = this.hass.language.toLowerCase().startsWith("zh") ? zhHans : en;
-    return table[key].replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+    return words(this.hass.language, key, values);
   }
 
   private get console(): Console {

@@ -4,6 +4,7 @@
 // statement). Every figure is the integration's (prepaid_power/report, prepaid_power/statements).
 import { LitElement, css, html, nothing } from "lit";
 import type { TemplateResult } from "lit";
+import { isChinese, translator } from "../common/i18n";
 import { Console, refusalText, type CycleStatements, type Hass, type Report } from "../common/ws";
 import { strings } from "./strings";
 import { fieldStyles, tableStyles } from "./styles";
@@ -40,8 +41,10 @@ export function supplyStateText(hass: Hass, state: string | null): string {
   return (localize && localize(key)) || state;
 }
 
+const words = translator(en, zhHans);
+
 function statementLanguage(language: string): string {
-  return language.toLowerCase().startsWith("zh") ? "zh-Hans" : "en";
+  return isChinese(language) ? "zh-Hans" : "en";
 }
 
 export class PrepaidPowerReports extends LitElement {
@@ -61,8 +64,7 @@ export class PrepaidPowerReports extends LitElement {
   error = "";
 
   private words(key: ReportKey, values: Record<string, string | number> = {}): string {
-    const table = statementLanguage(this.hass.language) === "zh-Hans" ? zhHans : en;
-    return table[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+    return words(this.hass.language, key, values);
   }
 
   private get console(): Console {

@@ -1,5 +1,6 @@
 // The console's own words in English and Simplified Chinese. Supply states come from the
 // integration's entity translations (hass.localize), refusals from its exception translations.
+import { translator } from "../common/i18n";
 
 const en = {
   title: "Prepaid Power",
@@ -297,15 +298,13 @@ const zhHans: Record<Key, string> = {
   rooms_per_state: "各供电状态房间数",
 };
 
+const words = translator(en, zhHans);
+
 export type Strings = (key: Key, values?: Record<string, string | number>) => string;
 
 /** The console's strings in HA's language (zh, zh-Hans, zh-CN → Simplified Chinese). */
 export function strings(language: string): Strings {
-  const table: Record<Key, string> = language.toLowerCase().startsWith("zh") ? zhHans : en;
-  return (key, values) =>
-    table[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-      values && name in values ? String(values[name]) : whole,
-    );
+  return (key, values) => words(language, key, values);
 }
 
 export const PAYMENT_METHODS = ["cash", "transfer", "card", "app", "other"] as const;
