@@ -13,9 +13,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
+from custom_components.prepaid_power import operations as op
 from custom_components.prepaid_power.const import DOMAIN, room_identifier
 from custom_components.prepaid_power.control import SupplyState
 from prepaid_power_gateway import BuildingConfig, Gateway, make_building
@@ -24,6 +30,7 @@ from .conftest import device_with_identifier
 from .test_init import gateway_entry, setup_gateway
 from .test_sensor import poll
 from .test_supply import ROOM_DATA, act, state
+from .test_websocket_api import Console
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -171,3 +178,38 @@ async def test_the_room_form_links_a_meter_and_refuses_what_is_not_one_account(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"bills_to": "bills_to_chain"}
     assert "bills_to" not in entry.subentries["room"].data
+
+
+async def test_the_console_and_the_portal_show_the_shared_account(
+    hass: HomeAssistant,
+    simulated_gateway: Gateway,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The console's rows name the AC's payer and each meter's cycle energy and cost; both
+    rooms' portal pages list the account's meters by name, the payer's first."""
+    assert await async_setup_component(hass, "http", {})
+    entry = await setup_shared(hass, simulated_gateway)
+    simulated_gateway.simulator.meter(5).set_load(1000)
+    simulated_gateway.simulator.clock.advance(0.02 * 3600)  # 0.02 kWh at 2 per kWh
+    await poll(hass)
+
+    console = Console(await hass_ws_client(hass))
+    rows = {row["name"]: row for row in (await console.ok("rooms"))["rooms"]}
+    room, ac = rows["Room 3"], rows["Room 3 AC"]
+    assert (room["payer"], ac["payer"]) == (None, room["room_id"])
+    assert Decimal(ac["energy_this_cycle_kwh"]) == Decimal("0.02")
+    assert Decimal(ac["cost_this_cycle"]) == Decimal("0.04")
+    assert Decimal(room["energy_this_cycle_kwh"]) == Decimal(room["cost_this_cycle"]) == 0
+    assert room["balance"] == ac["balance"]
+
+    client = await hass_client_no_auth()
+    for room_id in ("room", "ac"):
+        link = await op.rotate_portal_link(hass, op.Caller.of(None), room_id)
+        response = await client.get(f"{link.path}/data")
+        assert response.status == 200
+        meters = (await response.json())["meters"]
+        assert [m["room"] for m in meters] == ["Room 3", "Room 3 AC"]
+        assert [Decimal(m["energy_this_cycle_kwh"]) for m in meters] == [0, Decimal("0.02")]
+        assert [Decimal(m["cost_this_cycle"]) for m in meters] == [0, Decimal("0.04")]
+    assert entry.runtime_data.coordinator.data.rooms["ac"].summary.payer == "room"

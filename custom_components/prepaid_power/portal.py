@@ -300,6 +300,38 @@ def room_payment(entry: PrepaidPowerConfigEntry, room_id: str) -> dict[str, str 
     }
 
 
+def account_meters(entry: PrepaidPowerConfigEntry, room_id: str) -> list[dict[str, str | None]]:
+    """The meters of the room's account when it has more than one (a shared account: the
+    payer's own first, then the rooms billing to it), each with this cycle's energy and
+    cost by name; empty for a room with its own account."""
+    states = entry.runtime_data.coordinator.data.rooms
+    names = {key: room.name for key, room in entry.runtime_data.rooms.rooms.items()}
+
+    def payer_of(of: str) -> str:
+        state = states.get(of)
+        return (None if state is None else state.summary.payer) or of
+
+    payer = payer_of(room_id)
+    linked = [other for other in states if other != payer and payer_of(other) == payer]
+    meters = [payer, *sorted(linked, key=lambda other: names.get(other, other))]
+    if len(meters) < 2:
+        return []
+    shown: list[dict[str, str | None]] = []
+    for meter in meters:
+        state = states.get(meter)
+        summary = None if state is None else state.summary
+        shown.append(
+            {
+                "room": names.get(meter, meter),
+                "energy_this_cycle_kwh": _kwh(
+                    None if summary is None else summary.energy_this_cycle_kwh
+                ),
+                "cost_this_cycle": _money(None if summary is None else summary.cost_this_cycle),
+            }
+        )
+    return shown
+
+
 async def room_data(
     hass: HomeAssistant, entry: PrepaidPowerConfigEntry, room: Room, link: LinkRecord
 ) -> dict[str, Any]:
@@ -321,6 +353,7 @@ async def room_data(
         "days_of_credit_left": _money(None if summary is None else summary.days_of_credit_left),
         "energy_this_cycle_kwh": _kwh(None if summary is None else summary.energy_this_cycle_kwh),
         "cost_this_cycle": _money(None if summary is None else summary.cost_this_cycle),
+        "meters": account_meters(entry, room.subentry_id),
         "allowance_left_kwh": _kwh(None if summary is None else summary.allowance_left_kwh),
         "has_allowance": room.has_allowance,
         "price": _money(None if summary is None else summary.current_price),

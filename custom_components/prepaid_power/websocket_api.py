@@ -140,7 +140,10 @@ class RoomRow(TypedDict):
     balance: str | None
     current_price: str | None
     energy_this_cycle_kwh: str | None
+    cost_this_cycle: str | None
     days_of_credit_left: str | None
+    # The room whose account this room's meter bills to (None: its own account).
+    payer: str | None
     supply_state: str | None
     supply_reason: str | None
     supply_detail: str | None
@@ -209,9 +212,11 @@ def _room_rows(hass: HomeAssistant, entries: list[PrepaidPowerConfigEntry]) -> l
                     "energy_this_cycle_kwh": None
                     if summary is None
                     else str(summary.energy_this_cycle_kwh),
+                    "cost_this_cycle": None if summary is None else str(summary.cost_this_cycle),
                     "days_of_credit_left": None
                     if summary is None
                     else _text(summary.days_of_credit_left),
+                    "payer": None if summary is None else summary.payer,
                     "supply_state": None if decision is None else decision.state.value,
                     "supply_reason": None if decision is None else decision.reason.value,
                     "supply_detail": None if decision is None else decision.detail,

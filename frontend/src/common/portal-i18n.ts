@@ -11,6 +11,7 @@ export interface Words {
   noTenancy: string;
   supply: string;
   thisCycle: string;
+  byMeter: string;
   energy: string;
   cost: string;
   freeLeft: string;
@@ -52,6 +53,7 @@ const en: Words = {
   noTenancy: "No tenancy in this room at the moment.",
   supply: "Supply",
   thisCycle: "This billing cycle",
+  byMeter: "One balance pays for these meters",
   energy: "Energy used",
   cost: "Cost",
   freeLeft: "Free energy left",
@@ -132,6 +134,7 @@ const zh: Words = {
   noTenancy: "本房间目前没有租户。",
   supply: "供电",
   thisCycle: "本计费周期",
+  byMeter: "同一余额支付以下电表",
   energy: "已用电量",
   cost: "电费",
   freeLeft: "剩余免费电量",

@@ -36,7 +36,10 @@ export interface RoomRow {
   balance: string | null;
   current_price: string | null;
   energy_this_cycle_kwh: string | null;
+  cost_this_cycle: string | null;
   days_of_credit_left: string | null;
+  // The room whose account this room's meter bills to (null: its own account).
+  payer: string | null;
   supply_state: string | null;
   supply_reason: string | null;
   supply_detail: string | null;

@@ -355,6 +355,69 @@ export class PrepaidPowerPanel extends LitElement {
     return value === null ? "–" : `${value} ${currency}`;
   }
 
+  /** The rooms whose meters bill to this room's account (a shared account's other meters). */
+  private linked(row: RoomRow): RoomRow[] {
+    return [...this.rows.values()].filter((r) => r.payer === row.room_id);
+  }
+
+  private accountNote(row: RoomRow): TemplateResult | typeof nothing {
+    if (row.payer) {
+      const payer = this.rows.get(row.payer);
+      return html` <small class="payer">→ ${payer?.name ?? "?"}</small>`;
+    }
+    const linked = this.linked(row).length;
+    return linked ? html` <small class="pays-for">${this.t("pays_for", { n: linked + 1 })}</small>` : nothing;
+  }
+
+  /** A shared account on a room's page: where a linked room's account is, or the payer's
+   * meters with this cycle's energy and cost each. Nothing for a room with its own account. */
+  private accountView(room: RoomRow): TemplateResult | typeof nothing {
+    const t = this.t;
+    if (room.payer) {
+      const payer = this.rows.get(room.payer);
+      return html`<ha-card class="account">
+        <h3>${t("account")}</h3>
+        <p class="billed-to">${t("billed_to", { name: payer?.name ?? "?" })}</p>
+        ${payer
+          ? html`<button class="open-payer" @click=${() => void this.open(payer.device_id)}>
+              ${t("open_payer", { name: payer.name })}
+            </button>`
+          : nothing}
+      </ha-card>`;
+    }
+    const linked = this.linked(room);
+    if (!linked.length) return nothing;
+    const meters = [room, ...linked.sort((a, b) => this.collator().compare(a.name, b.name))];
+    return html`<ha-card class="account">
+      <h3>${t("account")}</h3>
+      <p>${t("account_meters")}</p>
+      <table>
+        <thead>
+          <tr>
+            <th>${t("room")}</th>
+            <th class="num">${t("energy_cycle")}</th>
+            <th class="num">${t("cost_cycle")}</th>
+            <th>${t("supply")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${meters.map(
+            (m) => html`<tr class="meter" data-room=${m.name}>
+              <td>
+                ${m === room
+                  ? m.name
+                  : html`<a href="#" @click=${(e: Event) => (e.preventDefault(), void this.open(m.device_id))}>${m.name}</a>`}
+              </td>
+              <td class="num">${m.energy_this_cycle_kwh ?? "–"} kWh</td>
+              <td class="num">${this.money(m.cost_this_cycle, m.currency)}</td>
+              <td><span class="dot ${m.supply_on ? "on" : "off"}"></span>${this.supplyText(m)}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </ha-card>`;
+  }
+
   private roomsView(): TemplateResult {
     const t = this.t;
     const rows = this.sorted();
@@ -392,7 +455,7 @@ export class PrepaidPowerPanel extends LitElement {
             group = place;
             return html`${head}
               <tr class="room" data-room=${row.name} @click=${() => void this.open(row.device_id)}>
-                <td class="name">${row.name}</td>
+                <td class="name">${row.name}${this.accountNote(row)}</td>
                 <td class="place">${this.place(row)}</td>
                 <td class="tenant">${row.tenant ?? html`<i>${t("vacant")}</i>`}</td>
                 <td class="balance num">${this.money(row.balance, row.currency)}</td>
@@ -480,7 +543,7 @@ export class PrepaidPowerPanel extends LitElement {
           )}
         </div>
       </ha-card>
-      ${debtView(t, page)}
+      ${this.accountView(room)} ${debtView(t, page)}
       <prepaid-power-room-link .hass=${this.hass} .deviceId=${page.room.device_id}></prepaid-power-room-link>
       <ha-card class="usage">
         <h3>

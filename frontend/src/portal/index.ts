@@ -22,6 +22,8 @@ interface RoomData {
   days_of_credit_left: string | null;
   energy_this_cycle_kwh: string | null;
   cost_this_cycle: string | null;
+  // A shared account's meters (empty for a room with its own account).
+  meters: { room: string; energy_this_cycle_kwh: string | null; cost_this_cycle: string | null }[];
   allowance_left_kwh: string | null;
   has_allowance: boolean;
   price: string | null;
@@ -415,6 +417,14 @@ export class PrepaidPowerPortal extends PortalBase<RoomData> {
         <div class="row"><span>${words.cost}</span><span>${money(data.cost_this_cycle)}</span></div>
         ${data.has_allowance ? html`<div class="row"><span>${words.freeLeft}</span><span>${data.allowance_left_kwh ?? "—"} kWh</span></div>` : nothing}
         <div class="row"><span>${words.priceNow}</span><span>${money(data.price)} ${words.perKwh}</span></div>
+        ${data.meters.length
+          ? html`<h3>${words.byMeter}</h3>
+              <ul data-pp="meters">
+                ${data.meters.map(
+                  (m) => html`<li class="row"><span>${m.room}</span><span>${m.energy_this_cycle_kwh ?? "—"} kWh · ${money(m.cost_this_cycle)}</span></li>`,
+                )}
+              </ul>`
+          : nothing}
       </section>
       <section class="card">
         <h2>${words.usage30}</h2>
