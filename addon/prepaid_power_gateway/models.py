@@ -8,6 +8,7 @@ and address, and the model's quirks. Fixing a map is a data edit here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -264,9 +265,72 @@ def _sdm72_v2(name: str, code: int, aliases: tuple[str, ...]) -> ModelSpec:
 # example; the holding registers carry the meter's fault code (0xFBFE: 1 = relay cannot
 # open), serial number, unit price, two alarm levels and the emergency amount (floats, in the
 # meter's currency). No model code is documented: the two answer alike.
+# The logs: a recharge record every 10 registers from 0x050A (49), a relay record every 8
+# from 0x0700 (50), newest first; each time is BCD YY MM DD hh mm ss in 3 registers. The
+# simulator keeps the newest `SDM_PREPAID_RECORDS` of each (quantities
+# `recharge_<n>_amount`, `recharge_<n>_t<i>`, `relay_log_<n>_action`, `relay_log_<n>_t<i>`,
+# see `VirtualMeter.log_recharge` / `log_relay_action`); older records read 0 (no record).
+SDM_PREPAID_RECORDS = 3
+RECHARGE_LOG, RECHARGE_STEP = 0x050A, 10
+RELAY_LOG, RELAY_STEP = 0x0700, 8
+
+
+def bcd_time(at: datetime) -> list[int]:
+    """The three BCD registers of a meter's log time (YY MM DD hh mm ss, 2000-2099)."""
+
+    def bcd(value: int) -> int:
+        return (value // 10) << 4 | value % 10
+
+    pairs = ((at.year - 2000, at.month), (at.day, at.hour), (at.minute, at.second))
+    return [bcd(high) << 8 | bcd(low) for high, low in pairs]
+
+
+def _records(log: str, *records: tuple[dict[str, float], datetime]) -> dict[str, float]:
+    """A log's first records as simulator quantities (newest first)."""
+    values: dict[str, float] = {}
+    for n, (fields, at) in enumerate(records, start=1):
+        values.update({f"{log}_{n}_{key}": value for key, value in fields.items()})
+        values.update({f"{log}_{n}_t{i}": float(w) for i, w in enumerate(bcd_time(at))})
+    return values
+
+
+# What a simulated SDM320Y/SDM530Y has in its logs at start: two recharges, two relay records.
+SDM_PREPAID_LOGS: dict[str, float] = {
+    **_records(
+        "recharge",
+        ({"amount": 50.0}, datetime(2026, 3, 2, 18, 30, 5)),  # noqa: DTZ001
+        ({"amount": 20.0}, datetime(2026, 2, 14, 9, 0, 0)),  # noqa: DTZ001
+    ),
+    **_records(
+        "relay_log",
+        ({"action": float(0x0000)}, datetime(2026, 3, 2, 18, 30, 6)),  # noqa: DTZ001
+        ({"action": float(0xFF00)}, datetime(2026, 3, 1, 23, 59, 0)),  # noqa: DTZ001
+    ),
+}
+
+
+def _record_fields() -> tuple[Field, ...]:
+    fields: list[Field] = []
+    for n in range(1, SDM_PREPAID_RECORDS + 1):
+        recharge = RECHARGE_LOG + (n - 1) * RECHARGE_STEP
+        relay = RELAY_LOG + (n - 1) * RELAY_STEP
+        fields.append(Field(recharge, f"recharge_{n}_amount", F32))
+        fields.extend(Field(recharge + 2 + i, f"recharge_{n}_t{i}", U16) for i in range(3))
+        fields.append(Field(relay, f"relay_log_{n}_action", U16))
+        fields.extend(Field(relay + 1 + i, f"relay_log_{n}_t{i}", U16) for i in range(3))
+    return tuple(fields)
+
+
 _SDM_PREPAID_HOLDING = RegisterTable(
     0x03,
-    ((0xFBFE, 0xFBFF), (0xFC00, 0xFC02), (0xFC04, 0xFC06), (0xFC16, 0xFC1C)),
+    (
+        (0xFBFE, 0xFBFF),
+        (0xFC00, 0xFC02),
+        (0xFC04, 0xFC06),
+        (0xFC16, 0xFC1C),
+        (RECHARGE_LOG, 0x06EF),
+        (RELAY_LOG, 0x088C),
+    ),
     (
         Field(0xFBFE, "fault_code", U16),
         Field(0xFC00, "serial", U32),
@@ -274,6 +338,7 @@ _SDM_PREPAID_HOLDING = RegisterTable(
         Field(0xFC16, "alarm_1", F32),
         Field(0xFC18, "alarm_2", F32),
         Field(0xFC1A, "emergency_amount", F32),
+        *_record_fields(),
     ),
 )
 
@@ -288,7 +353,13 @@ def _sdm_prepaid(name: str, phases: int) -> ModelSpec:
             _SDM_PREPAID_HOLDING,
         ),
         turnaround_ms=20.0,
-        extra={"unit_price": 0.6, "alarm_1": 10.0, "alarm_2": 5.0, "emergency_amount": 20.0},
+        extra={
+            "unit_price": 0.6,
+            "alarm_1": 10.0,
+            "alarm_2": 5.0,
+            "emergency_amount": 20.0,
+            **SDM_PREPAID_LOGS,
+        },
         notes="Fault code 1 at 0xFBFE: relay cannot open (fault `relay_cannot_open`).",
     )
 

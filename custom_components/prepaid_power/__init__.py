@@ -44,6 +44,7 @@ from .entity import (
 )
 from .gateway import bus_settings, endpoint_from_data, endpoint_title
 from .house import async_house_meter
+from .meter_logs import MeterLogs
 from .panel import async_register_panel, async_unregister_panel
 from .portal import async_setup_portal
 from .portal_links import async_forget_removed_rooms, async_setup_portal_links
@@ -152,7 +153,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         entry.async_on_unload(
             coordinator.async_add_listener(lambda: house.async_observe(coordinator.data.readings))
         )
+    logs = MeterLogs(
+        hass,
+        bus,
+        {slave: meter.profile for slave, meter in meters.items()},
+        coordinator.async_update_listeners,
+    )
+    entry.runtime_data.logs = logs
     await coordinator.async_config_entry_first_refresh()
+    logs.async_start(entry)
 
     statements = CycleEndStatements(hass, rooms, entry.entry_id)
     await statements.async_start()

@@ -21,6 +21,7 @@ from .bus.poll import MeterReading, Poller
 from .const import DOMAIN, EVENT_FAULT, LOGGER
 from .control import SupplyMemory
 from .house import HouseMeter
+from .meter_logs import MeterLogs
 from .profiles import Profile, ProfileSet
 from .rooms import Room, Rooms, RoomState, reading_kwh
 from .supply import SupplyControl, decide
@@ -83,6 +84,8 @@ class PrepaidPowerRuntimeData:
     rooms: Rooms
     supply: SupplyControl
     house: HouseMeter | None = None
+    # The prepaid meters' own logs (None until set up; empty without such meters).
+    logs: MeterLogs | None = None
 
 
 type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]

@@ -43,6 +43,8 @@ async def async_get_config_entry_diagnostics(
             }
             for slave_id, meter in runtime.meters.items()
         },
+        # Prepaid meters' own logs (recharges and relay actions, the meter's clock).
+        "meter_logs": {} if runtime.logs is None else runtime.logs.as_dict(),
         "bus": runtime.bus.stats.as_dict(),
         "plan": {
             "transactions": poller.plan.as_dict(),

@@ -22,6 +22,7 @@ from homeassistant.helpers.typing import StateType
 from .billing.house import HouseDay
 from .billing.statement import LandlordTotals
 from .bus.client import SlaveStats
+from .bus.records import RELAY_ACTION_OTHER, RELAY_ACTIONS, MeterRecord
 from .control import SupplyState
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
 from .entity import (
@@ -36,7 +37,7 @@ from .entity import (
     offers_all_meter_values,
 )
 from .house import HouseMeter, day_attributes
-from .profiles import Register
+from .profiles import RecordKind, Register
 from .rooms import Room, RoomState
 
 # Coordinator-driven: no per-entity polling.
@@ -98,6 +99,35 @@ DIAGNOSTICS: tuple[MeterDiagnosticDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_registry_enabled_default=False,
         value_fn=lambda stats: stats.last_success,
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterLogDescription(SensorEntityDescription):
+    """The newest record of one of a prepaid meter's own logs."""
+
+    kind: RecordKind
+    value_fn: Callable[[MeterRecord], StateType | Decimal]
+
+
+METER_LOG_SENSORS: tuple[MeterLogDescription, ...] = (
+    MeterLogDescription(
+        key="last_recharge",
+        translation_key="last_recharge",
+        kind=RecordKind.RECHARGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # In the meter's own currency setting, which the meter does not tell: no unit.
+        value_fn=lambda record: record.amount,
+    ),
+    MeterLogDescription(
+        key="last_relay_action",
+        translation_key="last_relay_action",
+        kind=RecordKind.RELAY,
+        device_class=SensorDeviceClass.ENUM,
+        options=[*RELAY_ACTIONS.values(), RELAY_ACTION_OTHER],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda record: record.action,
     ),
 )
 
@@ -329,6 +359,8 @@ async def async_setup_entry(
             for register in offered
         )
         entities.extend(MeterDiagnosticSensor(coordinator, meter, desc) for desc in diagnostics)
+        if meter.profile.records:
+            entities.extend(MeterLogSensor(coordinator, meter, d) for d in METER_LOG_SENSORS)
         every = {r.key for r in meter.profile.registers} | {d.key for d in DIAGNOSTICS}
         shown = {r.key for r in offered} | {d.key for d in diagnostics}
         stale.extend(meter_unique_id(entry, meter.slave_id, key) for key in every - shown)
@@ -387,6 +419,36 @@ class MeterDiagnosticSensor(MeterEntity, SensorEntity):
     def native_value(self) -> int | datetime | None:
         """The statistic now."""
         return self.entity_description.value_fn(self._stats.slave(self.meter.slave_id))
+
+
+class MeterLogSensor(MeterEntity, SensorEntity):
+    """A prepaid meter's newest recharge or relay record, as the meter logged it."""
+
+    entity_description: MeterLogDescription
+
+    @property
+    def _record(self) -> MeterRecord | None:
+        logs = self.coordinator.config_entry.runtime_data.logs
+        if logs is None:
+            return None
+        return logs.latest(self.meter.slave_id, self.entity_description.kind)
+
+    @property
+    def native_value(self) -> StateType | Decimal:
+        """The record's amount or action (None before a record was read)."""
+        record = self._record
+        return None if record is None else self.entity_description.value_fn(record)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """When the meter logged it (the meter's own clock, no time zone) and the raw word."""
+        record = self._record
+        if record is None:
+            return None
+        attributes: dict[str, Any] = {"meter_time": record.at.isoformat()}
+        if record.raw is not None:
+            attributes["raw"] = f"0x{record.raw:04X}"
+        return attributes
 
 
 class RoomSensor(RoomEntity, SensorEntity):

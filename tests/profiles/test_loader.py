@@ -225,6 +225,44 @@ def test_broken_file_reported_and_skipped(tmp_path: Path) -> None:
             "registers[0].key",
             "reserved key",
         ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nrecords:\n  - {kind: relay, function: 3, first: 0, step: 3, count: 2}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "records[0].step",
+            "a relay record takes 4 words",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nrecords:\n  - {kind: recharge, function: 1, first: 0, step: 10, count: 2}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "records[0].function",
+            "a record log is registers",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nrecords:\n  - {kind: recharge, function: 3, first: 0xFFF8, step: 10, count: 2}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "records[0].count",
+            "past address 0xFFFF",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nrecords:\n  - {kind: relay, function: 3, first: 0, step: 8, count: 2}\n"
+            "  - {kind: relay, function: 3, first: 100, step: 8, count: 2}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "records[1].kind",
+            "a second relay log",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nrecords:\n  - {kind: balance, function: 3, first: 0, step: 8, count: 2}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "records[0].kind",
+            "",
+        ),
+        (
+            "id: a\nmanufacturer: X\nmodel: Y\nreadable:\n  - {function: 3, start: 0, end: 9}\n"
+            "records:\n  - {kind: relay, function: 3, first: 0, step: 8, count: 2}\n"
+            "registers:\n  - {key: v, function: 3, address: 9, data_type: uint16}\n",
+            "records[0].first",
+            "outside every readable block",
+        ),
     ],
 )
 def test_errors_name_the_field(tmp_path: Path, snippet: str, field: str, message: str) -> None:

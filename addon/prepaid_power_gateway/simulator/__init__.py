@@ -9,6 +9,7 @@ with the model's quirks and any injected faults.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum
 import math
 import random
@@ -29,9 +30,11 @@ from prepaid_power_gateway.modbus import ExceptionCode, exception_pdu, pack_regi
 from prepaid_power_gateway.models import (
     RELAY_BOARD,
     RELAY_BOARD_TURNAROUND_MS,
+    SDM_PREPAID_RECORDS,
     Encoding,
     ModelSpec,
     WriteAction,
+    bcd_time,
 )
 
 MAX_READ_REGISTERS = 125
@@ -350,6 +353,26 @@ class VirtualMeter(Device):
             raise ValueError(f"{self.model.name} has no relay")
         self.update()
         self._relay = on
+
+    def log_recharge(self, amount: float, at: datetime) -> None:
+        """A recharge the meter records in its own log (SDM320Y/SDM530Y): newest first."""
+        self._log("recharge", {"amount": amount}, at)
+
+    def log_relay_action(self, action: int, at: datetime) -> None:
+        """A relay record in the meter's own log (action word: 0xFF00 or 0x0000)."""
+        self._log("relay_log", {"action": float(action)}, at)
+
+    def _log(self, log: str, values: dict[str, float], at: datetime) -> None:
+        newest = SDM_PREPAID_RECORDS
+        for n in range(newest, 1, -1):  # shift the kept records one place older
+            for key in [*values, "t0", "t1", "t2"]:
+                older = self._stored.get(f"{log}_{n - 1}_{key}")
+                if older is not None:
+                    self._stored[f"{log}_{n}_{key}"] = older
+        for key, value in values.items():
+            self._stored[f"{log}_1_{key}"] = value
+        for i, word in enumerate(bcd_time(at)):
+            self._stored[f"{log}_1_t{i}"] = float(word)
 
     def set_load(self, watts: float | None) -> None:
         """Fix the load (W), or None to follow the profile again."""

@@ -20,6 +20,7 @@ from .model import (
     CHECK_NAMES,
     FAULT_KEY,
     KEY_NAMES,
+    MAX_READ_REGISTERS,
     READ_FUNCTIONS,
     REGISTER_READ_FUNCTIONS,
     RELAY_KEY,
@@ -33,6 +34,8 @@ from .model import (
     Profile,
     Quirks,
     ReadableBlock,
+    RecordKind,
+    RecordLog,
     Register,
     Relay,
     RelayRead,
@@ -198,6 +201,16 @@ _FAULT = vol.Schema(
         vol.Required("codes"): {vol.All(_integer, vol.Range(min=1)): _KEY},
     }
 )
+_RECORDS = vol.Schema(
+    {
+        vol.Required("kind"): vol.In([kind.value for kind in RecordKind]),
+        vol.Required("function"): _READ_FUNCTION,
+        vol.Required("first"): _ADDRESS,
+        vol.Required("step"): vol.All(_integer, vol.Range(min=1, max=MAX_READ_REGISTERS)),
+        vol.Required("count"): vol.All(_integer, vol.Range(min=1, max=1000)),
+        vol.Optional("word_order", default="big"): _WORD_ORDERS,
+    }
+)
 _QUIRKS = vol.Schema(
     {
         vol.Optional("write_function", default=WRITE_MULTIPLE_REGISTERS): vol.All(
@@ -236,6 +249,7 @@ PROFILE_SCHEMA = vol.Schema(
         vol.Optional("registers", default=[]): [_REGISTER],
         vol.Optional("relay"): _RELAY,
         vol.Optional("fault"): _FAULT,
+        vol.Optional("records", default=[]): [_RECORDS],
     }
 )
 
@@ -290,6 +304,19 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         fault["function"] not in REGISTER_READ_FUNCTIONS or (fault["data_type"] == DataType.BIT)
     ):
         problems.append(("fault.function", "a fault code is a register (function 3 or 4)"))
+    kinds: set[str] = set()
+    for index, log in enumerate(data["records"]):
+        field = f"records[{index}]"
+        kind = RecordKind(log["kind"])
+        if log["function"] not in REGISTER_READ_FUNCTIONS:
+            problems.append((f"{field}.function", "a record log is registers (function 3 or 4)"))
+        if log["step"] < kind.words:
+            problems.append((f"{field}.step", f"a {kind} record takes {kind.words} words"))
+        if log["first"] + (log["count"] - 1) * log["step"] + kind.words - 1 > 0xFFFF:
+            problems.append((f"{field}.count", "the log runs past address 0xFFFF"))
+        if kind in kinds:
+            problems.append((f"{field}.kind", f"a second {kind} log"))
+        kinds.add(kind)
     energy_key = data.get("energy_key")
     if energy_key is not None and energy_key not in seen:
         problems.append(("energy_key", f"no register with key {energy_key!r}"))
@@ -325,6 +352,10 @@ def _blocks_cover(profile: Profile) -> list[tuple[str, str]]:
     if profile.fault is not None:
         f = profile.fault
         reads.append(("fault.address", f.function, f.address, f.count))
+    reads.extend(
+        (f"records[{i}].first", log.function, log.first, log.last - log.first + 1)
+        for i, log in enumerate(profile.records)
+    )
     for field, function, address, count in reads:
         declared = any(b.function == function for b in profile.readable)
         if declared and not profile.is_readable(function, address, address + count - 1):
@@ -406,6 +437,17 @@ def _build(data: dict[str, Any], source: Path, builtin: bool) -> Profile:
         phases=data["phases"],
         energy_key=data.get("energy_key"),
         alternatives=tuple(data["alternatives"]),
+        records=tuple(
+            RecordLog(
+                kind=RecordKind(r["kind"]),
+                function=r["function"],
+                first=r["first"],
+                step=r["step"],
+                count=r["count"],
+                word_order=WordOrder(r["word_order"]),
+            )
+            for r in data["records"]
+        ),
         source=source,
         builtin=builtin,
     )

@@ -218,6 +218,44 @@ class FaultCode:
         return dict(self.codes).get(code, f"code_{code}")
 
 
+class RecordKind(StrEnum):
+    """What a meter's own log records: each kind has its own fixed layout (`words`)."""
+
+    # float32 amount (2 words), then a BCD date-time YY MM DD hh mm ss (3 words).
+    RECHARGE = "recharge"
+    # The relay action (1 word, raw), then a BCD date-time (3 words).
+    RELAY = "relay"
+
+    @property
+    def words(self) -> int:
+        """Words of one record that carry data (the rest of its `step` is unused)."""
+        return 5 if self is RecordKind.RECHARGE else 4
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLog:
+    """A log the meter keeps of its own, newest record first at `first`, one record every
+    `step` words, `count` records. Never polled: read at start and then rarely (see
+    `bus.records`), a few newest records in one read."""
+
+    kind: RecordKind
+    function: int
+    first: int
+    step: int
+    count: int
+    word_order: WordOrder = WordOrder.BIG
+
+    def span(self, records: int) -> tuple[int, int]:
+        """First address and word count of one read of the newest `records` records."""
+        records = max(1, min(records, self.count))
+        return self.first, (records - 1) * self.step + self.kind.words
+
+    @property
+    def last(self) -> int:
+        """The last address the log occupies (inclusive)."""
+        return self.first + (self.count - 1) * self.step + self.kind.words - 1
+
+
 @dataclass(frozen=True, slots=True)
 class ReadableBlock:
     """A run of addresses the meter answers as one read (no exception 0x02 inside)."""
@@ -257,6 +295,8 @@ class Profile:
     energy_key: str | None = None
     # Models that look the same on the bus; the scan offers them as alternatives.
     alternatives: tuple[str, ...] = ()
+    # The meter's own logs (prepaid meters: recharges, relay actions), read rarely.
+    records: tuple[RecordLog, ...] = ()
     source: Path | None = field(default=None, compare=False)
     builtin: bool = field(default=True, compare=False)
 
