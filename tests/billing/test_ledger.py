@@ -33,7 +33,7 @@ AT = datetime(2026, 1, 10, 12, tzinfo=UTC)
 def test_storage_is_wal_and_synchronous_full(world: World) -> None:
     assert world.ledger.execute("PRAGMA journal_mode")[0][0] == "wal"
     assert world.ledger.execute("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert world.ledger.schema_version == len(MIGRATIONS) == 7
+    assert world.ledger.schema_version == len(MIGRATIONS) == 8
 
 
 def test_entries_can_never_be_edited_or_deleted(world: World) -> None:

@@ -6,9 +6,9 @@ contract. All instants are aware datetimes; the clock is injected for tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 import sqlite3
@@ -16,7 +16,16 @@ from typing import Any, Final, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from .bank import BankLine, Unmatched
-from .cycle import CycleCalendar, utc
+from .common import (
+    COMMON_AREA,
+    METHODS,
+    CommonDay,
+    CommonShare,
+    Method,
+    common_reference,
+    share_out,
+)
+from .cycle import CycleCalendar, to_micros, utc
 from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
@@ -987,6 +996,120 @@ class BillingCore:
             if before is not None:
                 before += share
             day += timedelta(days=1)
+
+    # --- common areas (see common.py) ---------------------------------------------------
+
+    def book_common_day(  # noqa: PLR0917
+        self,
+        meter_key: str,
+        name: str,
+        day: date,
+        kwh: Decimal,
+        price: Decimal,
+        rooms: Sequence[str],
+        method: Method,
+    ) -> CommonDay:
+        """Share a common meter's ended local `day` (`kwh` at `price`) into the accounts
+        of `rooms`' tenancies covering part of it (a linked room's: its payer's), once: a
+        day already booked returns what was booked. The cost is floored to the minor unit;
+        what no open tenancy carries is the landlord's share. Like energy, a share may take
+        a balance below zero."""
+        if kwh < 0 or price < 0:
+            raise ValueError("a common meter's energy and price are not negative")
+        if method not in METHODS:
+            raise ValueError(f"unknown sharing method {method!r}")
+        start, end = day_bounds(day, self.tz)
+        if end > self.now():
+            raise ValueError("a common meter's day is booked once it has ended")
+        with self.ledger.transaction():
+            if (booked := self.common_day(meter_key, day)) is not None:
+                return booked
+            cost = self.currency.round_down(kwh * price)
+            weights: dict[int, Fraction] = {}
+            ended: set[int] = set()
+            for room_id in rooms:
+                payer = self._payer(self._room(room_id))
+                for tenancy in self.ledger.tenancies(payer.room_id):
+                    until = tenancy.moved_out_at or end
+                    share = day_share(day, self.tz, tenancy.moved_in_at, until)
+                    if share <= 0:
+                        continue
+                    account = tenancy.account_id
+                    if method == "equal":
+                        weight = share
+                    else:
+                        totals = self.ledger.charge_totals(account, start, end)
+                        weight = Fraction(sum((row[2] for row in totals), Decimal(0)))
+                        if account in weights:
+                            continue  # an account's usage counts once
+                    weights[account] = weights.get(account, Fraction(0)) + weight
+                    if tenancy.moved_out_at is not None:
+                        ended.add(account)
+            minor = self.currency.minor_unit
+            split = share_out(int(cost / minor), weights)
+            at = end - ONE_MICROSECOND
+            why = f"{COMMON_AREA} {name} {day.isoformat()}"
+            shares: list[CommonShare] = []
+            for account, units in sorted(split.items()):
+                if account in ended or units == 0:
+                    continue
+                amount = units * minor
+                self.ledger.append(
+                    NewEntry(
+                        account,
+                        "fee",
+                        at,
+                        -amount,
+                        SYSTEM,
+                        why,
+                        reference=common_reference(meter_key, day),
+                    )
+                )
+                shares.append(CommonShare(account, amount, weights[account]))
+            landlord = cost - sum((share.amount for share in shares), Decimal(0))
+            self.ledger.record_common_day(meter_key, day, kwh, price, cost, method, landlord)
+            return CommonDay(meter_key, day, kwh, price, cost, method, tuple(shares), landlord)
+
+    def common_day(self, meter_key: str, day: date) -> CommonDay | None:
+        """A common meter's booked day (None: not booked)."""
+        found = self.common_days(meter_key, day=day, limit=1)
+        return found[0] if found else None
+
+    def common_days(
+        self, meter_key: str, *, day: date | None = None, limit: int = 31
+    ) -> list[CommonDay]:
+        """A common meter's booked days, newest first, with the accounts' shares."""
+        days: list[CommonDay] = []
+        for booked, kwh, price, cost, method, landlord in self.ledger.common_day_rows(
+            meter_key, day, limit
+        ):
+            reference = common_reference(meter_key, booked)
+            rows = self.ledger.execute(
+                "SELECT account_id, amount_minor FROM entries"
+                " WHERE kind = 'fee' AND reference = ? ORDER BY account_id",
+                (reference,),
+            )
+            shares = tuple(
+                CommonShare(int(account), -self.currency.from_minor(int(units)))
+                for account, units in rows
+            )
+            days.append(
+                CommonDay(
+                    meter_key, booked, kwh, price, cost, cast(Method, method), shares, landlord
+                )
+            )
+        return days
+
+    def common_share_total(self, room_id: str, start: datetime, end: datetime) -> Decimal:
+        """What the room's account was charged for common areas in [start, end)."""
+        tenancy = self._open_tenancy(self._room(room_id))
+        account = tenancy.account_id if tenancy is not None else self.ledger.vacant_account(room_id)
+        rows = self.ledger.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ?"
+            " AND kind = 'fee' AND reference LIKE ? AND at >= ? AND at < ?",
+            (account, f"{COMMON_AREA} %", to_micros(start), to_micros(end)),
+        )
+        return -self.currency.from_minor(int(rows[0][0]))
 
     def _standing_cuts(self, room: _Room) -> tuple[Cut, ...]:
         """The cuts that pause the room's standing charge (none unless the setting is on)."""

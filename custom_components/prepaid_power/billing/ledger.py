@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 import json
 from pathlib import Path
@@ -50,6 +50,7 @@ from .errors import (
 )
 from .money import Currency, kwh_to_micro, micro_to_kwh
 from .recovery import DEBT_RECOVERY_REASONS, DebtPlan, RecoveryEvery, parse_every
+from .standing import STANDING_CHARGE
 
 type EntryKind = Literal[
     "top_up",
@@ -344,6 +345,33 @@ def _migrate_supply_cuts(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_COMMON_DAYS = """
+CREATE TABLE common_days (
+    meter_key TEXT NOT NULL,
+    day TEXT NOT NULL,
+    kwh TEXT NOT NULL,
+    price TEXT NOT NULL,
+    cost_minor INTEGER NOT NULL CHECK (cost_minor >= 0),
+    method TEXT NOT NULL CHECK (method IN ('equal', 'consumption')),
+    landlord_minor INTEGER NOT NULL CHECK (landlord_minor >= 0 AND landlord_minor <= cost_minor),
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (meter_key, day)
+);
+CREATE TRIGGER common_days_no_update BEFORE UPDATE ON common_days
+    BEGIN SELECT RAISE(ABORT, 'a common meter day is never edited'); END;
+CREATE TRIGGER common_days_no_delete BEFORE DELETE ON common_days
+    BEGIN SELECT RAISE(ABORT, 'a common meter day is never deleted'); END;
+"""
+
+
+def _migrate_common_days(conn: sqlite3.Connection) -> None:
+    """A common meter's booked days (what it measured and cost, the landlord's share):
+    once per meter and day, never edited. The tenants' shares are fees referenced
+    `common area <meter> <day>` (once per account by `standing_charge_once_per_day`)."""
+    for statement in _split_sql(_COMMON_DAYS):
+        conn.execute(statement)
+
+
 # Index i migrates the schema from version i to version i + 1. Never edit a released one.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _migrate_v1,
@@ -354,6 +382,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _migrate_debt_plans,
     _migrate_standing_charge,
     _migrate_supply_cuts,
+    _migrate_common_days,
 )
 
 
@@ -1306,14 +1335,61 @@ class Ledger:
         """The reference of the newest day's standing charge booked on the account."""
 
         def compute() -> str | None:
+            # Only the standing charge's own references: other fees (a common area's
+            # share) name days too.
             row = self._conn.execute(
                 "SELECT MAX(reference) FROM entries"
-                " WHERE account_id = ? AND kind = 'fee' AND reference IS NOT NULL",
-                (account_id,),
+                " WHERE account_id = ? AND kind = 'fee' AND reference LIKE ?",
+                (account_id, f"{STANDING_CHARGE} %"),
             ).fetchone()
             return None if row[0] is None else str(row[0])
 
         return self._figure(account_id, ("last_standing_charge",), compute)
+
+    # --- common areas (see common.py) ---------------------------------------------------
+
+    def record_common_day(  # noqa: PLR0917
+        self,
+        meter_key: str,
+        day: date,
+        kwh: Decimal,
+        price: Decimal,
+        cost: Decimal,
+        method: str,
+        landlord_share: Decimal,
+    ) -> None:
+        """A common meter's day as booked (inside the caller's transaction, with its
+        shares): a second booking of the day is refused by the primary key."""
+        self._conn.execute(
+            "INSERT INTO common_days (meter_key, day, kwh, price, cost_minor, method,"
+            " landlord_minor, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                meter_key,
+                day.isoformat(),
+                str(kwh),
+                str(price),
+                self.currency.to_minor(cost),
+                method,
+                self.currency.to_minor(landlord_share),
+                self._recorded_now(),
+            ),
+        )
+
+    def common_day_rows(
+        self, meter_key: str, day: date | None = None, limit: int = 31
+    ) -> list[tuple[date, Decimal, Decimal, Decimal, str, Decimal]]:
+        """A common meter's booked days, newest first (or the one day asked for): day, kWh,
+        price, cost, method, landlord's share."""
+        rows = self._conn.execute(
+            "SELECT day, kwh, price, cost_minor, method, landlord_minor FROM common_days"
+            " WHERE meter_key = ? AND (? IS NULL OR day = ?) ORDER BY day DESC LIMIT ?",
+            (meter_key, *([None if day is None else day.isoformat()] * 2), limit),
+        ).fetchall()
+        money = self.currency.from_minor
+        return [
+            (date.fromisoformat(d), Decimal(k), Decimal(p), money(c), str(m), money(landlord))
+            for d, k, p, c, m, landlord in rows
+        ]
 
     # --- supply cut for want of credit (pauses the standing charge, see standing.py) -------
 

@@ -23,6 +23,11 @@ def day_reference(day: date) -> str:
     return f"{STANDING_CHARGE} {day.isoformat()}"
 
 
+def is_standing_reference(reference: str | None) -> bool:
+    """Whether a fee's reference is a day's standing charge (other fees name days too)."""
+    return reference is not None and reference.startswith(f"{STANDING_CHARGE} ")
+
+
 def day_of_reference(reference: str) -> date:
     return date.fromisoformat(reference.removeprefix(STANDING_CHARGE).strip())
 

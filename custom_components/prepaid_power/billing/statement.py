@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from .common import is_common_reference
 from .core import BillingCore
 from .cycle import BillingCycle, from_micros, local_midnight, to_micros, utc
 from .errors import CYCLE_NOT_STARTED, BillingError
@@ -32,6 +33,7 @@ from .ledger import Entry, Tenancy
 from .meters import metered_room
 from .money import KWH_EXPONENT, Currency, fixed_point, micro_to_kwh
 from .recovery import DEBT_LEFT_AT_MOVE_OUT, DEBT_RECOVERY_REASONS
+from .standing import is_standing_reference
 from .tariff import TariffVersion
 from .tax import split_gross
 
@@ -142,7 +144,8 @@ def statement_data(
         }
 
     def own_line(e: Entry) -> bool:
-        """A recovery plan's adjustments and the standing charges have sections of their own."""
+        """A recovery plan's adjustments, the standing charges and the common areas' shares
+        have sections of their own."""
         return (e.kind == "adjustment" and e.why in DEBT_RECOVERY_REASONS) or (
             e.kind == "fee" and e.reference is not None
         )
@@ -150,7 +153,8 @@ def statement_data(
     def listed(*kinds: str) -> list[dict[str, Any]]:
         return [line(e) for e in entries if e.kind in kinds and not own_line(e)]
 
-    standing = [e for e in entries if e.kind == "fee" and e.reference is not None]
+    standing = [e for e in entries if e.kind == "fee" and is_standing_reference(e.reference)]
+    common = [e for e in entries if e.kind == "fee" and is_common_reference(e.reference)]
 
     by_period = ledger.charge_totals(tenancy.account_id, cycle.start, cycle.end)
     daily = _daily_usage(
@@ -213,6 +217,15 @@ def statement_data(
             "paused_days": paused_days_text(
                 core.standing_paused_days(tenancy, cycle.start, cycle.end)
             ),
+        },
+        # The common areas' shares (a pass-through of the landlord's cost, outside the tax
+        # split): one line per share, and their total.
+        "common_area": {
+            "amount": money(-sum((e.amount for e in common), Decimal(0))),
+            "shares": [
+                {"day": e.at.astimezone(core.tz).date().isoformat(), "why": e.why, **line(e)}
+                for e in common
+            ],
         },
         "debt_recovery": _debt_recovery(core, tenancy, cycle, entries, line),
         "tax": _tax(core, tenancy, cycle, entries),
@@ -400,6 +413,8 @@ def _tax(
     for e in entries:
         if e.kind != "fee" or (e.reference is None and e.cycle is None):
             continue  # a one-off fee is the landlord's own, outside the tariff
+        if is_common_reference(e.reference):
+            continue  # a common area's share passes on the landlord's cost, untaxed
         priced_by = next((schedule[f] for f in reversed(schedule) if f <= e.at), None)
         tax = None if priced_by is None else priced_by.tax
         rate = tax.rate if tax is not None and tax.on_fees else Decimal(0)
