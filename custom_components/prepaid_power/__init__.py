@@ -22,6 +22,7 @@ from .bus.client import ModbusBus
 from .bus.planner import MeterRequest
 from .bus.poll import Poller
 from .bus.scan import ConnectionStatus, check_connection
+from .common_area import CommonAreas
 from .const import (
     CONF_METERS,
     CONF_POLL_INTERVAL,
@@ -140,11 +141,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         rooms=rooms,
         supply=supply,
     )
-    house = async_house_meter(
-        hass,
-        entry,
-        {slave: m.profile.energy_key for slave, m in meters.items() if m.profile.energy_key},
-    )
+    energy_keys = {
+        slave: m.profile.energy_key for slave, m in meters.items() if m.profile.energy_key
+    }
+    house = async_house_meter(hass, entry, energy_keys)
     if house is not None:
         await house.async_start()
         entry.runtime_data.house = house
@@ -153,6 +153,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrepaidPowerConfigEntry)
         entry.async_on_unload(
             coordinator.async_add_listener(lambda: house.async_observe(coordinator.data.readings))
         )
+    common = CommonAreas(hass, entry, rooms, energy_keys, coordinator.async_refresh_rooms)
+    await common.async_start()
+    entry.runtime_data.common = common
+    entry.async_on_unload(common.async_stop)
+    entry.async_on_unload(
+        coordinator.async_add_listener(lambda: common.async_observe(coordinator.data.readings))
+    )
     logs = MeterLogs(
         hass,
         bus,

@@ -39,6 +39,7 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
+from .billing.common import METHODS
 from .billing.errors import BillingError
 from .billing.meters import check_link
 from .billing.money import Currency
@@ -100,6 +101,8 @@ from .const import (
     CONF_SCHEDULES,
     CONF_SERIAL_NUMBER,
     CONF_SERIAL_PORT,
+    CONF_SHARE_METHOD,
+    CONF_SHARED_BY,
     CONF_SLAVE_ID,
     CONF_STANDING_CHARGE,
     CONF_STOPBITS,
@@ -131,6 +134,7 @@ from .const import (
     MAX_SLAVE_ID,
     PARITIES,
     SCAN_TIMEOUT_S,
+    SUBENTRY_COMMON_METER,
     SUBENTRY_HOUSE_METER,
     SUBENTRY_ROOM,
     USER_PROFILES_DIR,
@@ -312,7 +316,11 @@ class PrepaidPowerConfigFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Rooms are subentries of the gateway their meter hangs on; so is its house meter."""
-        return {SUBENTRY_ROOM: RoomSubentryFlow, SUBENTRY_HOUSE_METER: HouseMeterSubentryFlow}
+        return {
+            SUBENTRY_ROOM: RoomSubentryFlow,
+            SUBENTRY_HOUSE_METER: HouseMeterSubentryFlow,
+            SUBENTRY_COMMON_METER: CommonMeterSubentryFlow,
+        }
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose how the RS485 bus is reached."""
@@ -902,11 +910,12 @@ class RoomSubentryFlow(ConfigSubentryFlow):
 
 
 def _free_meters(entry: ConfigEntry, meters: Mapping[int, str], own: str | None) -> dict[int, str]:
-    """The meters no room and no house meter uses but the subentry `own` (being changed)."""
+    """The meters no room, house meter or common meter uses but the subentry `own` (being
+    changed)."""
     used = {
         int(sub.data[CONF_METER]): sub.subentry_id
         for sub in entry.subentries.values()
-        if sub.subentry_type in {SUBENTRY_ROOM, SUBENTRY_HOUSE_METER}
+        if sub.subentry_type in {SUBENTRY_ROOM, SUBENTRY_HOUSE_METER, SUBENTRY_COMMON_METER}
     }
     return {slave: label for slave, label in meters.items() if used.get(slave) in (None, own)}
 
@@ -961,6 +970,77 @@ class HouseMeterSubentryFlow(ConfigSubentryFlow):
         suggested: dict[str, Any] | None = user_input
         if suggested is None and current is not None:
             suggested = {**current.data, CONF_METER: str(current.data[CONF_METER])}
+        return self.async_show_form(
+            step_id="reconfigure" if current is not None else "user",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+        )
+
+
+class CommonMeterSubentryFlow(ConfigSubentryFlow):
+    """A common-area meter whose daily cost the chosen rooms share (see common_area.py)."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """A new common meter."""
+        return await self._async_form(user_input, None)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Another name, meter, price, rooms or method (from the next day booked)."""
+        return await self._async_form(user_input, self._get_reconfigure_subentry())
+
+    async def _async_form(
+        self, user_input: dict[str, Any] | None, current: ConfigSubentry | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        free = _free_meters(
+            entry, _meter_labels(self.hass, entry), None if current is None else current.subentry_id
+        )
+        rooms = {
+            sub.subentry_id: sub.title
+            for sub in entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_ROOM
+        }
+        if not free:
+            return self.async_abort(reason="no_free_meter")
+        if not rooms:
+            return self.async_abort(reason="no_rooms")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**user_input, CONF_METER: int(user_input[CONF_METER])}
+            data[CONF_NAME] = str(data.get(CONF_NAME) or "").strip()
+            data[CONF_PRICE] = str(data.get(CONF_PRICE) or "").strip()
+            if not data[CONF_NAME]:
+                errors[CONF_NAME] = "name_required"
+            if error := decimal_error(data[CONF_PRICE], 4, "zero"):
+                errors[CONF_PRICE] = error
+            shared_by = [room for room in data.get(CONF_SHARED_BY, []) if room in rooms]
+            if not shared_by:
+                errors[CONF_SHARED_BY] = "no_rooms_chosen"
+            data[CONF_SHARED_BY] = shared_by
+            if not errors:
+                if current is None:
+                    return self.async_create_entry(title=data[CONF_NAME], data=data)
+                return self.async_update_and_abort(entry, current, title=data[CONF_NAME], data=data)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME): TextSelector(),
+                vol.Required(CONF_METER): _meter_select(free),
+                vol.Required(CONF_PRICE): TextSelector(),
+                vol.Required(CONF_SHARED_BY): _choice(rooms, multiple=True),
+                vol.Required(CONF_SHARE_METHOD, default=METHODS[0]): _select(
+                    list(METHODS), CONF_SHARE_METHOD
+                ),
+            }
+        )
+        suggested: dict[str, Any] | None = user_input
+        if suggested is None and current is not None:
+            suggested = {
+                **current.data,
+                CONF_NAME: current.title,
+                CONF_METER: str(current.data[CONF_METER]),
+            }
         return self.async_show_form(
             step_id="reconfigure" if current is not None else "user",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),

@@ -73,6 +73,7 @@ EVENT_FAULT: Final = f"{DOMAIN}_fault"  # + kind (meter_offline | relay_fault), 
 # A day on which the house meter and the meters behind it differ beyond the threshold:
 # + entry_id, gateway, meter, day, main_kwh, sub_kwh, difference_kwh, difference_percent.
 EVENT_HOUSE_DIFFERENCE: Final = f"{DOMAIN}_house_difference"
+EVENT_COMMON_AREA_BOOKED: Final = f"{DOMAIN}_common_area_booked"
 # A landlord action on the ledger, for the logbook: + action and its details.
 EVENT_LANDLORD_ACTION: Final = f"{DOMAIN}_landlord_action"
 
@@ -148,6 +149,12 @@ CONF_PORTAL_SHOWS_TENANT: Final = "portal_shows_tenant"
 SUBENTRY_HOUSE_METER: Final = "house_meter"
 CONF_THRESHOLD_KWH: Final = "threshold_kwh"
 CONF_THRESHOLD_PERCENT: Final = "threshold_percent"
+
+# A common-area meter of a gateway (stairs, corridor, laundry): a subentry naming a meter
+# that is no room's, its price per kWh, the rooms that share its cost and how.
+SUBENTRY_COMMON_METER: Final = "common_meter"
+CONF_SHARED_BY: Final = "shared_by"
+CONF_SHARE_METHOD: Final = "share_method"
 
 # Where the ledger lives, relative to the HA config folder (inside HA backups, not www/).
 LEDGER_DIR: Final = "prepaid_power"

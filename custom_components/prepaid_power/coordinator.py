@@ -18,6 +18,7 @@ from .billing.statement import LandlordTotals
 from .bus.client import ModbusBus
 from .bus.errors import BusConnectionError, BusError
 from .bus.poll import MeterReading, Poller
+from .common_area import CommonAreas
 from .const import DOMAIN, EVENT_FAULT, LOGGER
 from .control import SupplyMemory
 from .house import HouseMeter
@@ -86,6 +87,8 @@ class PrepaidPowerRuntimeData:
     house: HouseMeter | None = None
     # The prepaid meters' own logs (None until set up; empty without such meters).
     logs: MeterLogs | None = None
+    # The gateway's common-area meters (None until set up).
+    common: CommonAreas | None = None
 
 
 type PrepaidPowerConfigEntry = ConfigEntry[PrepaidPowerRuntimeData]

@@ -69,6 +69,22 @@ def day_attributes(day: HouseDay | None) -> dict[str, Any]:
     }
 
 
+def poll_values(
+    readings: Mapping[int, MeterReading], energy_keys: Mapping[int, str]
+) -> tuple[datetime, dict[int, Decimal | None]]:
+    """A snapshot's poll time and each meter's energy counter in it (None: not read at that
+    poll — a reading older than `STALE_AFTER` is not the poll's)."""
+    times = [r.read_at for r in readings.values() if r.available and r.read_at is not None]
+    at = max(times, default=None) or dt_util.utcnow()
+    values: dict[int, Decimal | None] = {}
+    for slave, key in energy_keys.items():
+        reading = readings.get(slave)
+        read_at = None if reading is None else reading.read_at
+        fresh = read_at is not None and at - read_at <= STALE_AFTER
+        values[slave] = current_reading(readings, slave, key) if fresh else None
+    return at, values
+
+
 def async_house_meter(
     hass: HomeAssistant, entry: ConfigEntry, energy_keys: Mapping[int, str]
 ) -> HouseMeter | None:
@@ -121,17 +137,10 @@ class HouseMeter:
     @callback
     def async_observe(self, readings: Mapping[int, MeterReading]) -> None:
         """A new snapshot: take its poll (once), judge a day that ended with it."""
-        times = [r.read_at for r in readings.values() if r.available and r.read_at is not None]
-        at = max(times, default=None) or dt_util.utcnow()
+        at, values = poll_values(readings, self._energy_keys)
         if self._seen is not None and at <= self._seen:
             return
         self._seen = at
-        values: dict[int, Decimal | None] = {}
-        for slave, key in self._energy_keys.items():
-            reading = readings.get(slave)
-            read_at = None if reading is None else reading.read_at
-            fresh = read_at is not None and at - read_at <= STALE_AFTER
-            values[slave] = current_reading(readings, slave, key) if fresh else None
         day = self.balance.day
         ended = self.balance.observe(at, values)
         if ended is not None:

@@ -23,6 +23,7 @@ from .billing.house import HouseDay
 from .billing.statement import LandlordTotals
 from .bus.client import SlaveStats
 from .bus.records import RELAY_ACTION_OTHER, RELAY_ACTIONS, MeterRecord
+from .common_area import CommonMeter
 from .control import SupplyState
 from .coordinator import GatewayCoordinator, Meter, PrepaidPowerConfigEntry
 from .entity import (
@@ -293,6 +294,46 @@ HOUSE_SENSORS: tuple[HouseSensorDescription, ...] = tuple(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class CommonSensorDescription(SensorEntityDescription):
+    """A common meter's energy today, or its last booked day's cost or landlord's share."""
+
+    money: bool = False
+    value_fn: Callable[[CommonMeter], Decimal | None]
+
+
+def _today_kwh(meter: CommonMeter) -> Decimal | None:
+    today = meter.today
+    return None if today is None else today.main_kwh
+
+
+COMMON_SENSORS: tuple[CommonSensorDescription, ...] = (
+    CommonSensorDescription(
+        key="common_area_energy_today",
+        translation_key="common_area_energy_today",
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=3,
+        value_fn=_today_kwh,
+    ),
+    CommonSensorDescription(
+        key="common_area_cost_last_day",
+        translation_key="common_area_cost_last_day",
+        device_class=SensorDeviceClass.MONETARY,
+        money=True,
+        value_fn=lambda meter: None if meter.last is None else meter.last.day.cost,
+    ),
+    CommonSensorDescription(
+        key="common_area_landlord_share_last_day",
+        translation_key="common_area_landlord_share_last_day",
+        device_class=SensorDeviceClass.MONETARY,
+        money=True,
+        value_fn=lambda meter: None if meter.last is None else meter.last.day.landlord_share,
+    ),
+)
+
+
 # Float registers carry binary noise below any meter's resolution (91.2841873168945 kWh):
 # shown to what the meters measure, energy to the 1 Wh billing keeps.
 FLOAT_PRECISION: Mapping[str | None, int] = {
@@ -374,6 +415,13 @@ async def async_setup_entry(
     if house is not None:
         main = entry.runtime_data.meters[house.main]
         entities.extend(HouseSensor(coordinator, main, house, d) for d in HOUSE_SENSORS)
+    if (common := entry.runtime_data.common) is not None:
+        for common_meter in common.meters.values():
+            meter = entry.runtime_data.meters[common_meter.slave]
+            entities.extend(
+                CommonAreaSensor(coordinator, meter, common_meter, d, currency.code)
+                for d in COMMON_SENSORS
+            )
     async_add_entities(entities)
     async_add_room_entities(
         hass,
@@ -537,3 +585,47 @@ class HouseSensor(MeterEntity, SensorEntity):
     def extra_state_attributes(self) -> Mapping[str, Any]:
         """The day, whether it was judged and which meters were not read."""
         return day_attributes(self._day())
+
+
+class CommonAreaSensor(MeterEntity, SensorEntity):
+    """On a common meter's device: its energy today, or its last booked day's cost and the
+    landlord's share of it (the day, method and each room's share as attributes)."""
+
+    entity_description: CommonSensorDescription
+
+    def __init__(
+        self,
+        coordinator: GatewayCoordinator,
+        meter: Meter,
+        common: CommonMeter,
+        description: CommonSensorDescription,
+        currency: str,
+    ) -> None:
+        """Money in HA's currency."""
+        super().__init__(coordinator, meter, description)
+        self._common = common
+        if description.money:
+            self._attr_native_unit_of_measurement = currency
+
+    @property
+    def available(self) -> bool:
+        """The last booked day stays meaningful while the meter is silent."""
+        return self.coordinator.last_update_success
+
+    @property
+    def native_value(self) -> Decimal | None:
+        """The figure (None before a day was booked or measured)."""
+        return self.entity_description.value_fn(self._common)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The booked day's figures and each room's share."""
+        last = self._common.last
+        if not self.entity_description.money or last is None:
+            return None
+        return {
+            "day": last.day.day.isoformat(),
+            "kwh": float(last.day.kwh),
+            "method": last.day.method,
+            "shares": {room: float(amount) for room, amount in last.rooms},
+        }

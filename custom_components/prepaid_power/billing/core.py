@@ -1009,7 +1009,8 @@ class BillingCore:
         rooms: Sequence[str],
         method: Method,
     ) -> CommonDay:
-        """Share a common meter's ended local `day` (`kwh` at `price`) into the accounts
+        """Share a common meter's ended local `day` (`kwh` at `price`: the caller measured
+        the whole day, so it has ended) into the accounts
         of `rooms`' tenancies covering part of it (a linked room's: its payer's), once: a
         day already booked returns what was booked. The cost is floored to the minor unit;
         what no open tenancy carries is the landlord's share. Like energy, a share may take
@@ -1019,8 +1020,6 @@ class BillingCore:
         if method not in METHODS:
             raise ValueError(f"unknown sharing method {method!r}")
         start, end = day_bounds(day, self.tz)
-        if end > self.now():
-            raise ValueError("a common meter's day is booked once it has ended")
         with self.ledger.transaction():
             if (booked := self.common_day(meter_key, day)) is not None:
                 return booked
