@@ -1,6 +1,7 @@
 """A simulated year of three accounts with the money features on (standing charge, cycle
 fee, VAT added on top and included, tariff versions with a new rate mid-year, a shared
-account of a room and its air conditioner, debt recovery plans, bank statement import),
+account of a room and its air conditioner, debt recovery plans, bank statement import,
+two common-area meters shared equally and by consumption),
 recomputed independently from the rules in billing/README.md and BILLING.md (not from the
 core's code) and compared with the ledger and the statements.
 
@@ -13,7 +14,8 @@ shared account's per-meter lines.
 How the recomputation is built (to add a feature, add a rule; nothing else changes):
 - the simulation records what it did (readings, payments, when it called the core);
 - POSTING_RULES run for every reading of every meter (a `Posting`), DAILY_RULES for every
-  local day of a tenancy (a `Day`), CYCLE_RULES for every billing cycle of it (a `Cycle`);
+  local day of a tenancy (a `Day`), CYCLE_RULES for every billing cycle of it (a `Cycle`),
+  `common_shares` for every common meter's day across the accounts;
   each adds what the rules say to the account's `Book` under (figure, cycle, tax rate);
 - ENTRY_RULES sort the ledger's entries into the same figures (the rate by the README's
   rule, from this file's own tariff table);
@@ -221,6 +223,23 @@ ACCOUNTS = (
 )
 
 
+@dataclass(frozen=True)
+class CommonMeter:
+    """A common-area meter shared into the chosen rooms (README "Common areas")."""
+
+    key: str
+    price: Decimal
+    rooms: tuple[str, ...]
+    method: str  # equal | consumption
+
+
+COMMON_METERS = (
+    # The shared account's two rooms both chosen: its weight counts twice.
+    CommonMeter("stairs", Decimal("0.2873"), ("r1", "r2", "r3", "r3ac"), "equal"),
+    CommonMeter("laundry", Decimal("0.3111"), ("r1", "r3"), "consumption"),
+)
+
+
 def floor(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_FLOOR)
 
@@ -337,6 +356,7 @@ class Book:
     meters: Meters = field(default_factory=Meters)
     top_ups: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     recovered: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    common: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     remaining: Decimal = Decimal(0)
     fixed_taken: Decimal = Decimal(0)
 
@@ -413,6 +433,32 @@ def cycle_fee(book: Book, cycle: Cycle) -> None:
     book.add("cycle_fee", cycle.dated, version.fee_rate, version.gross_fee(spec.cycle_fee))
 
 
+# Common-area rule: one common meter's day, across the accounts.
+
+
+def common_shares(
+    meter: CommonMeter, day: date, kwh: Decimal, weights: dict[str, Fraction]
+) -> dict[str, Decimal]:
+    """README "Common areas": cost = floor(kWh * price); per account (by payer room) the
+    floor of cost * weight / Σ weights, the cents left one each by largest remainder (ties:
+    the lower account, here the payer rooms in the order the accounts were opened)."""
+    cost = int(floor(kwh * meter.price) / CENT)
+    total = sum(weights.values(), Fraction(0))
+    if total == 0:
+        return {}
+    exact = {room: Fraction(cost) * w / total for room, w in weights.items() if w > 0}
+    cents = {room: math.floor(x) for room, x in exact.items()}
+    order = sorted(exact, key=lambda room: (cents[room] - exact[room], OPENED.index(room)))
+    for room in order[: cost - sum(cents.values())]:
+        cents[room] += 1
+    return {room: c * CENT for room, c in cents.items() if c}
+
+
+OPENED = tuple(spec.room_id for spec in ACCOUNTS)
+# Leaving a rule out makes the comparison fail (tests/billing/test_year.py): a flag for it.
+SHARE_COMMON_AREAS = True
+
+
 POSTING_RULES: tuple[Callable[[Book, Posting], None], ...] = (energy,)
 DAILY_RULES: tuple[Callable[[Book, Day], None], ...] = (standing_charge,)
 CYCLE_RULES: tuple[Callable[[Book, Cycle], None], ...] = (cycle_fee,)
@@ -479,6 +525,14 @@ def entry_energy(spec: AccountSpec, entry: Entry, figures: Figures) -> bool:
     return True
 
 
+def entry_common(spec: AccountSpec, entry: Entry, figures: Figures) -> bool:
+    """A common area's share: a fee referenced `common area <meter> <day>`."""
+    if entry.kind != "fee" or not (entry.reference or "").startswith("common area "):
+        return False
+    figures["common_area"][cycle_key(entry.at, spec.start_day), Decimal(0)] -= entry.amount
+    return True
+
+
 def entry_fee(spec: AccountSpec, entry: Entry, figures: Figures) -> bool:
     """A standing charge (a fee naming its day) or cycle fee (a fee of a cycle): in the
     cycle of its date, at the account's tariff version then."""
@@ -509,6 +563,7 @@ def entry_recovered(spec: AccountSpec, entry: Entry, figures: Figures) -> bool:
 
 ENTRY_RULES: tuple[Callable[[AccountSpec, Entry, Figures], bool], ...] = (
     entry_energy,
+    entry_common,
     entry_fee,
     entry_top_up,
     entry_recovered,
@@ -658,6 +713,10 @@ def run(days: int = 365, seed: int = 18) -> Report:
             )
         calls = [clock[0]]
         end = START + timedelta(days=days, hours=7, minutes=41)
+        payer = {meter.room_id: spec.room_id for spec, meter in meters}
+        usage: dict[tuple[str, date], Decimal] = defaultdict(Decimal)  # payer, day -> kWh
+        common_rng = random.Random(seed + 1)
+        next_common = moved_in.astimezone(TZ).date()
         statements: list[str] = []
         lines_total = booked = 0
         step = 0
@@ -672,8 +731,34 @@ def run(days: int = 365, seed: int = 18) -> Report:
                 posting = Posting(meter, calls[-2], clock[0], kwh, readings[meter.room_id])
                 readings[meter.room_id] += kwh
                 core.process_reading(meter.room_id, readings[meter.room_id])
+                # Consumption by day as the ledger dates it: a piece ending at a cycle
+                # start is dated just before it (README "Common areas", by consumption).
+                edges = [calls[-2], *cycle_starts_between(calls[-2], clock[0], spec.start_day)]
+                for a, b in itertools.pairwise([*edges, clock[0]]):
+                    piece = kwh * Decimal(micros(b - a)) / Decimal(micros(clock[0] - calls[-2]))
+                    dated = b - ONE_MICROSECOND if b != clock[0] else b
+                    usage[spec.room_id, dated.astimezone(TZ).date()] += piece
                 for rule in POSTING_RULES:
                     rule(book, posting)
+            while local_midnight(next_common + timedelta(1)) <= clock[0]:
+                day, next_common = next_common, next_common + timedelta(1)
+                dated = local_midnight(next_common) - ONE_MICROSECOND
+                for common in COMMON_METERS:
+                    kwh = Decimal(common_rng.randint(500, 6000)) / 1000
+                    core.book_common_day(
+                        common.key, common.key, day, kwh, common.price, common.rooms, common.method
+                    )
+                    if not SHARE_COMMON_AREAS:
+                        continue
+                    weights: dict[str, Fraction] = defaultdict(Fraction)
+                    for room in common.rooms:
+                        account = payer[room]
+                        if common.method == "equal":
+                            weights[account] += day_share(day, moved_in, end)
+                        else:
+                            weights[account] = Fraction(usage[account, day])
+                    for account, amount in common_shares(common, day, kwh, weights).items():
+                        books[account].common[books[account].cycle(dated)] += amount
             for spec in ACCOUNTS:
                 recover(books[spec.room_id], clock[0], moved_in, None)
             if step % 28 == 0:  # a week: one bank statement, imported with last week's again
@@ -745,10 +830,15 @@ def run(days: int = 365, seed: int = 18) -> Report:
                     worst_kwh["ledger_kwh"] = max(worst_kwh["ledger_kwh"], diff)
             compare("top_ups", book.top_ups, per_cycle(posted["top_ups"]))
             compare("recovered", book.recovered, per_cycle(posted["recovered"]))
+            compare("common_area", book.common, per_cycle(posted["common_area"]))
             for key in keys:
                 data = statement_data(core, tenancy.tenancy_id, key)
                 cycle_end = local_midnight(
                     date.fromisoformat(data["cycle_last_day"]) + timedelta(1)
+                )
+                shown = Decimal(data["common_area"]["amount"])
+                worst["common_area_statement"] = max(
+                    worst["common_area_statement"], abs(shown - book.common[key]) / CENT
                 )
                 check_statement(
                     spec,

@@ -24,6 +24,8 @@ MONEY = {
     "top_ups",
     "recovered",
     "plan_debt_left",
+    "common_area",
+    "common_area_statement",
 }
 
 
@@ -36,7 +38,16 @@ def test_a_year_agrees_with_the_rules() -> None:
     for figure, worst in report.worst.items():
         assert worst < 1, figure
     # The fees are fixed to the minor unit by the rules, and so is the tax section's split.
-    for figure in ("standing_charge", "cycle_fee", "tax_section", "top_ups", "recovered"):
+    # So are the common areas' shares (each a floor plus a largest-remainder cent).
+    for figure in (
+        "standing_charge",
+        "cycle_fee",
+        "tax_section",
+        "top_ups",
+        "recovered",
+        "common_area",
+        "common_area_statement",
+    ):
         assert report.worst[figure] == Decimal(0), figure
     # The shared account's meter lines: kWh and readings as shown (to the Wh), and the
     # ledger's kWh per meter to the micro-kWh (a split at a cycle end truncates one).
@@ -52,3 +63,14 @@ def test_the_comparison_fails_when_a_rule_is_left_out(monkeypatch: pytest.Monkey
     report = MONEY_YEAR.run(days=35, seed=18)
     assert report.worst["energy"] > 100
     assert report.mismatches
+
+
+def test_the_comparison_fails_without_the_common_area_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ledger books the common areas' shares; a recomputation that leaves them out
+    disagrees (on the ledger and on the statements)."""
+    monkeypatch.setattr(MONEY_YEAR, "SHARE_COMMON_AREAS", False)
+    report = MONEY_YEAR.run(days=35, seed=18)
+    assert report.worst["common_area"] > 100
+    assert report.worst["common_area_statement"] > 100
