@@ -1,7 +1,8 @@
 """A simulated year of three accounts with the money features on (standing charge, cycle
 fee, VAT added on top and included, tariff versions with a new rate mid-year, a shared
 account of a room and its air conditioner, debt recovery plans, bank statement import,
-two common-area meters shared equally and by consumption),
+two common-area meters shared equally and by consumption, a standing charge paused while
+the supply is cut),
 recomputed independently from the rules in billing/README.md and BILLING.md (not from the
 core's code) and compared with the ledger and the statements.
 
@@ -154,6 +155,8 @@ class AccountSpec:
     start_day: int
     reference: str
     plan: Plan
+    # The standing charge pauses while the supply is cut for want of credit.
+    pause: bool = False
 
     @property
     def room_id(self) -> str:
@@ -193,6 +196,7 @@ ACCOUNTS = (
         5,
         "PP-102",
         Plan(Decimal("80.55"), Decimal(10), Decimal(0), "day"),
+        pause=True,
     ),
     # A shared account: the room (VAT included, fees without it) and its air conditioner
     # at another tariff (VAT added); the rate falls to 16 % on 1 July for the room and three
@@ -357,6 +361,10 @@ class Book:
     top_ups: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     recovered: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     common: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # Cuts for want of credit (cut, restored or None while it lasts), as the supply recorded.
+    cuts: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    paused: dict[str, Fraction] = field(default_factory=lambda: defaultdict(Fraction))
+    paused_total: Fraction = Fraction(0)
     remaining: Decimal = Decimal(0)
     fixed_taken: Decimal = Decimal(0)
 
@@ -457,6 +465,7 @@ def common_shares(
 OPENED = tuple(spec.room_id for spec in ACCOUNTS)
 # Leaving a rule out makes the comparison fail (tests/billing/test_year.py): a flag for it.
 SHARE_COMMON_AREAS = True
+PAUSE_STANDING = True
 
 
 POSTING_RULES: tuple[Callable[[Book, Posting], None], ...] = (energy,)
@@ -484,6 +493,22 @@ def recover(book: Book, moment: datetime, since: datetime, paid: Decimal | None)
             book.recovered[key] += take
 
 
+def cut_share(
+    day: date, start: datetime, end: datetime, cuts: list[tuple[datetime, datetime | None]]
+) -> Fraction:
+    """The part of a local day within [start, end) that any cut covers (overlaps once)."""
+    lo = max(local_midnight(day), start)
+    hi = min(local_midnight(day + timedelta(days=1)), end)
+    covered, reach = timedelta(0), lo
+    for cut, restored in sorted(cuts):
+        a, b = max(cut, reach), min(restored or hi, hi)
+        if b > a:
+            covered += b - a
+            reach = b
+    length = local_midnight(day + timedelta(days=1)) - local_midnight(day)
+    return Fraction(micros(covered), micros(length))
+
+
 def tenancy_days(moved_in: datetime, moved_out: datetime) -> Iterator[tuple[date, Fraction]]:
     day = moved_in.astimezone(TZ).date()
     while local_midnight(day) < moved_out:
@@ -495,9 +520,14 @@ def close_book(book: Book, moved_in: datetime, moved_out: datetime, calls: list[
     """The daily and cycle rules over the tenancy, once it is over. `calls`: when the core
     was called for the account (sorted; a day is booked at the first call after it ended)."""
     earlier = Fraction(0)
-    for day, share in tenancy_days(moved_in, moved_out):
+    for day, whole in tenancy_days(moved_in, moved_out):
         end = local_midnight(day + timedelta(days=1))
         booked = moved_out if end > moved_out else calls[bisect.bisect_left(calls, end)]
+        # README "Standing charge", paused: the day's share less the part of it cut.
+        paused = cut_share(day, moved_in, moved_out, book.cuts)
+        share = whole - paused if book.spec.pause and PAUSE_STANDING else whole
+        if book.spec.pause:
+            book.paused[book.cycle(local_midnight(day))] += paused
         for daily in DAILY_RULES:
             daily(book, Day(day, share, earlier, booked))
         earlier += share
@@ -657,6 +687,7 @@ class Report:
     booked: int
     mismatches: list[str]  # what the statements show that the rules do not say
     seconds: float
+    paused_days: Fraction = Fraction(0)  # standing-charge days paused by cuts, all accounts
 
 
 def run(days: int = 365, seed: int = 18) -> Report:
@@ -680,6 +711,7 @@ def run(days: int = 365, seed: int = 18) -> Report:
                     standing_charge=spec.standing if own else Decimal(0),
                     cycle_fee=spec.cycle_fee if own else Decimal(0),
                     bills_to=None if own else spec.room_id,
+                    pause_standing_when_cut=spec.pause and own,
                 ),
             )
             for version in meter.tariff:
@@ -716,6 +748,7 @@ def run(days: int = 365, seed: int = 18) -> Report:
         payer = {meter.room_id: spec.room_id for spec, meter in meters}
         usage: dict[tuple[str, date], Decimal] = defaultdict(Decimal)  # payer, day -> kWh
         common_rng = random.Random(seed + 1)
+        cut_rng = random.Random(seed + 2)
         next_common = moved_in.astimezone(TZ).date()
         statements: list[str] = []
         lines_total = booked = 0
@@ -740,6 +773,14 @@ def run(days: int = 365, seed: int = 18) -> Report:
                     usage[spec.room_id, dated.astimezone(TZ).date()] += piece
                 for rule in POSTING_RULES:
                     rule(book, posting)
+            for spec in ACCOUNTS:  # a cut for want of credit now and then, as recorded
+                cuts = books[spec.room_id].cuts
+                if cuts and cuts[-1][1] is None and cut_rng.random() < 0.3:
+                    core.record_supply_restored(spec.room_id, clock[0])
+                    cuts[-1] = (cuts[-1][0], clock[0])
+                elif (not cuts or cuts[-1][1] is not None) and cut_rng.random() < 0.04:
+                    core.record_supply_cut(spec.room_id, clock[0])
+                    cuts.append((clock[0], None))
             while local_midnight(next_common + timedelta(1)) <= clock[0]:
                 day, next_common = next_common, next_common + timedelta(1)
                 dated = local_midnight(next_common) - ONE_MICROSECOND
@@ -836,6 +877,13 @@ def run(days: int = 365, seed: int = 18) -> Report:
                 cycle_end = local_midnight(
                     date.fromisoformat(data["cycle_last_day"]) + timedelta(1)
                 )
+                if spec.pause:  # days paused, shown to two decimals rounded down
+                    mine_paused = floor_fraction(book.paused[key])
+                    shown_paused = Decimal(data["standing_charge"]["paused_days"])
+                    worst["paused_days"] = max(
+                        worst["paused_days"], abs(shown_paused - mine_paused) / CENT
+                    )
+                    book.paused_total += book.paused[key]
                 shown = Decimal(data["common_area"]["amount"])
                 worst["common_area_statement"] = max(
                     worst["common_area_statement"], abs(shown - book.common[key]) / CENT
@@ -869,6 +917,7 @@ def run(days: int = 365, seed: int = 18) -> Report:
             booked,
             mismatches,
             perf_counter() - began,
+            sum((b.paused_total for b in books.values()), Fraction(0)),
         )
 
 
@@ -935,7 +984,8 @@ def main() -> None:
     print(
         f"{len(ACCOUNTS)} accounts ({meters} meters), {args.days} days, {report.cycles} "
         f"account-cycles, {report.top_up_lines} bank lines imported ({report.booked} payments "
-        f"booked), {report.seconds:.1f} s"
+        f"booked), {float(report.paused_days):.2f} standing-charge days paused by cuts, "
+        f"{report.seconds:.1f} s"
     )
     for figure, value in sorted(report.worst.items()):
         print(f"  largest |ledger - recomputation| per cycle, {figure}: {value:.4f} minor units")

@@ -26,12 +26,14 @@ MONEY = {
     "plan_debt_left",
     "common_area",
     "common_area_statement",
+    "paused_days",
 }
 
 
 def test_a_year_agrees_with_the_rules() -> None:
     report = MONEY_YEAR.run(days=365, seed=18)
     assert report.mismatches == []
+    assert report.paused_days > 5  # the paused standing charge is exercised
     assert report.booked == 156  # 52 weekly statements x 3 accounts, each imported twice
     assert report.cycles == 39
     assert set(report.worst) == MONEY
@@ -47,6 +49,7 @@ def test_a_year_agrees_with_the_rules() -> None:
         "recovered",
         "common_area",
         "common_area_statement",
+        "paused_days",
     ):
         assert report.worst[figure] == Decimal(0), figure
     # The shared account's meter lines: kWh and readings as shown (to the Wh), and the
@@ -74,3 +77,12 @@ def test_the_comparison_fails_without_the_common_area_rule(
     report = MONEY_YEAR.run(days=35, seed=18)
     assert report.worst["common_area"] > 100
     assert report.worst["common_area_statement"] > 100
+
+
+def test_the_comparison_fails_when_the_pause_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """r2's standing charge pauses while cut; a recomputation charging every day in full
+    disagrees entry by entry."""
+    monkeypatch.setattr(MONEY_YEAR, "PAUSE_STANDING", False)
+    report = MONEY_YEAR.run(days=120, seed=18)
+    assert report.paused_days > 0
+    assert report.worst["standing_charge"] > 0
