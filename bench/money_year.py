@@ -2,7 +2,7 @@
 fee, VAT added on top and included, tariff versions with a new rate mid-year, a shared
 account of a room and its air conditioner, debt recovery plans, bank statement import,
 two common-area meters shared equally and by consumption, a standing charge paused while
-the supply is cut),
+the supply is cut, a price from an entity),
 recomputed independently from the rules in billing/README.md and BILLING.md (not from the
 core's code) and compared with the ledger and the statements.
 
@@ -81,6 +81,8 @@ class Version:
     tax_rate: Decimal | None = None
     mode: str = "included"  # included | added
     on_fees: bool = False
+    # A price from an entity instead of `price`: its (lowest, highest) guard.
+    entity: tuple[Decimal, Decimal] | None = None
 
     def definition(self) -> dict[str, Any]:
         tax: dict[str, Any] = {}
@@ -90,7 +92,26 @@ class Version:
                 "tax_mode": self.mode,
                 "tax_on_fees": self.on_fees,
             }
+        if self.entity is not None:
+            low, high = self.entity
+            return {
+                "kind": "entity",
+                "entity_id": "sensor.spot_price",
+                "min_price": str(low),
+                "max_price": str(high),
+                **tax,
+            }
         return {"kind": "flat", "price": str(self.price), **tax}
+
+    def sampled(self, sample: Decimal | None) -> Decimal:
+        """README "Price from an entity": the sample rounded down to 4 decimals, kept within
+        the guard; no usable sample charges the highest price."""
+        assert self.entity is not None
+        low, high = self.entity
+        if sample is None:
+            return high
+        price = sample.quantize(Decimal("0.0001"), ROUND_FLOOR)
+        return min(max(price, low), high) if CLAMP_ENTITY_PRICE else price
 
     @property
     def gross_price(self) -> Decimal:
@@ -198,6 +219,19 @@ ACCOUNTS = (
         Plan(Decimal("80.55"), Decimal(10), Decimal(0), "day"),
         pause=True,
     ),
+    # A price from an entity (a spot price), guarded to 0.15-0.45, no tax.
+    AccountSpec(
+        (
+            Meter(
+                "r4", (Version(START, Decimal(0), entity=(Decimal("0.1500"), Decimal("0.4500"))),)
+            ),
+        ),
+        Decimal("0.40"),
+        Decimal(0),
+        10,
+        "PP-104",
+        Plan(Decimal(30), Decimal(5), Decimal(0), "day"),
+    ),
     # A shared account: the room (VAT included, fees without it) and its air conditioner
     # at another tariff (VAT added); the rate falls to 16 % on 1 July for the room and three
     # and a half days later for the air conditioner.
@@ -242,6 +276,16 @@ COMMON_METERS = (
     CommonMeter("stairs", Decimal("0.2873"), ("r1", "r2", "r3", "r3ac"), "equal"),
     CommonMeter("laundry", Decimal("0.3111"), ("r1", "r3"), "consumption"),
 )
+
+
+def spot_price(rng: random.Random) -> Decimal | None:
+    """A price entity's state at a reading: mostly within the guard (6 decimals), sometimes
+    below or above it, sometimes unusable."""
+    roll = rng.random()
+    if roll < 0.1:
+        return None
+    low, high = ("0.15", "0.45") if roll < 0.8 else ("0", "0.15") if roll < 0.9 else ("0.45", "2")
+    return Decimal(rng.randint(int(Decimal(low) * 10**6), int(Decimal(high) * 10**6))) / 10**6
 
 
 def floor(value: Decimal) -> Decimal:
@@ -312,6 +356,8 @@ class Posting:
     end: datetime
     kwh: Decimal
     reading_from: Decimal
+    # What the price entity gave at this reading (an entity-priced meter; None: nothing usable).
+    sample: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -396,10 +442,11 @@ def energy(book: Book, posting: Posting) -> None:
     for a, b in itertools.pairwise(edges):
         kwh = posting.kwh * Decimal(micros(b - a)) / total
         version = version_at(posting.meter.tariff, a)
-        book.add("energy", a, version.energy_rate, kwh * version.gross_price)
+        price = version.gross_price if version.entity is None else version.sampled(posting.sample)
+        book.add("energy", a, version.energy_rate, kwh * price)
         key = posting.meter.room_id, book.cycle(a)
         book.meters.kwh[key] += kwh
-        book.meters.cost[key] += kwh * version.gross_price
+        book.meters.cost[key] += kwh * price
         book.meters.first.setdefault(key, reading)
         reading += kwh
         book.meters.last[key] = reading
@@ -466,6 +513,7 @@ OPENED = tuple(spec.room_id for spec in ACCOUNTS)
 # Leaving a rule out makes the comparison fail (tests/billing/test_year.py): a flag for it.
 SHARE_COMMON_AREAS = True
 PAUSE_STANDING = True
+CLAMP_ENTITY_PRICE = True
 
 
 POSTING_RULES: tuple[Callable[[Book, Posting], None], ...] = (energy,)
@@ -749,6 +797,7 @@ def run(days: int = 365, seed: int = 18) -> Report:
         usage: dict[tuple[str, date], Decimal] = defaultdict(Decimal)  # payer, day -> kWh
         common_rng = random.Random(seed + 1)
         cut_rng = random.Random(seed + 2)
+        price_rng = random.Random(seed + 3)
         next_common = moved_in.astimezone(TZ).date()
         statements: list[str] = []
         lines_total = booked = 0
@@ -761,9 +810,10 @@ def run(days: int = 365, seed: int = 18) -> Report:
                 book = books[spec.room_id]
                 # At least a Wh: every reading is a posting (which books the days passed).
                 kwh = Decimal(rng.randint(1, 3000)) / 1000
-                posting = Posting(meter, calls[-2], clock[0], kwh, readings[meter.room_id])
+                sample = spot_price(price_rng) if meter.tariff[0].entity else None
+                posting = Posting(meter, calls[-2], clock[0], kwh, readings[meter.room_id], sample)
                 readings[meter.room_id] += kwh
-                core.process_reading(meter.room_id, readings[meter.room_id])
+                core.process_reading(meter.room_id, readings[meter.room_id], sampled_price=sample)
                 # Consumption by day as the ledger dates it: a piece ending at a cycle
                 # start is dated just before it (README "Common areas", by consumption).
                 edges = [calls[-2], *cycle_starts_between(calls[-2], clock[0], spec.start_day)]

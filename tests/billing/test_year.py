@@ -34,8 +34,8 @@ def test_a_year_agrees_with_the_rules() -> None:
     report = MONEY_YEAR.run(days=365, seed=18)
     assert report.mismatches == []
     assert report.paused_days > 5  # the paused standing charge is exercised
-    assert report.booked == 156  # 52 weekly statements x 3 accounts, each imported twice
-    assert report.cycles == 39
+    assert report.booked == 208  # 52 weekly statements x 4 accounts, each imported twice
+    assert report.cycles == 52
     assert set(report.worst) == MONEY
     for figure, worst in report.worst.items():
         assert worst < 1, figure
@@ -86,3 +86,13 @@ def test_the_comparison_fails_when_the_pause_is_ignored(monkeypatch: pytest.Monk
     report = MONEY_YEAR.run(days=120, seed=18)
     assert report.paused_days > 0
     assert report.worst["standing_charge"] > 0
+
+
+def test_the_comparison_fails_when_the_entity_price_is_not_clamped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """r4's price follows an entity within 0.15-0.45; a recomputation charging the samples
+    as they are (out of range too) disagrees with the ledger."""
+    monkeypatch.setattr(MONEY_YEAR, "CLAMP_ENTITY_PRICE", False)
+    report = MONEY_YEAR.run(days=35, seed=18)
+    assert report.worst["energy"] > 100
