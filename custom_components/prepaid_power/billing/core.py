@@ -25,7 +25,7 @@ from .common import (
     common_reference,
     share_out,
 )
-from .cycle import CycleCalendar, to_micros, utc
+from .cycle import CycleCalendar, utc
 from .errors import (
     ADJUSTMENT_EXCEEDS_BALANCE,
     AMOUNT_NEGATIVE,
@@ -1082,15 +1082,11 @@ class BillingCore:
         for booked, kwh, price, cost, method, landlord in self.ledger.common_day_rows(
             meter_key, day, limit
         ):
-            reference = common_reference(meter_key, booked)
-            rows = self.ledger.execute(
-                "SELECT account_id, amount_minor FROM entries"
-                " WHERE kind = 'fee' AND reference = ? ORDER BY account_id",
-                (reference,),
-            )
             shares = tuple(
-                CommonShare(int(account), -self.currency.from_minor(int(units)))
-                for account, units in rows
+                CommonShare(account, amount)
+                for account, amount in self.ledger.fees_referenced(
+                    common_reference(meter_key, booked)
+                )
             )
             days.append(
                 CommonDay(
@@ -1103,12 +1099,7 @@ class BillingCore:
         """What the room's account was charged for common areas in [start, end)."""
         tenancy = self._open_tenancy(self._room(room_id))
         account = tenancy.account_id if tenancy is not None else self.ledger.vacant_account(room_id)
-        rows = self.ledger.execute(
-            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ?"
-            " AND kind = 'fee' AND reference LIKE ? AND at >= ? AND at < ?",
-            (account, f"{COMMON_AREA} %", to_micros(start), to_micros(end)),
-        )
-        return -self.currency.from_minor(int(rows[0][0]))
+        return self.ledger.fees_referenced_total(account, f"{COMMON_AREA} ", start, end)
 
     def _standing_cuts(self, room: _Room) -> tuple[Cut, ...]:
         """The cuts that pause the room's standing charge (none unless the setting is on)."""

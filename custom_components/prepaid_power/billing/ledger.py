@@ -1391,6 +1391,28 @@ class Ledger:
             for d, k, p, c, m, landlord in rows
         ]
 
+    def fees_referenced(self, reference: str) -> list[tuple[int, Decimal]]:
+        """The fees booked with this reference, by account (lowest first): (account, amount
+        charged, positive)."""
+        rows = self._conn.execute(
+            "SELECT account_id, amount_minor FROM entries"
+            " WHERE kind = 'fee' AND reference = ? ORDER BY account_id",
+            (reference,),
+        ).fetchall()
+        return [(int(account), -self.currency.from_minor(int(units))) for account, units in rows]
+
+    def fees_referenced_total(
+        self, account_id: int, prefix: str, start: datetime, end: datetime
+    ) -> Decimal:
+        """What the account was charged in [start, end) by fees whose reference starts with
+        `prefix` (positive)."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(amount_minor), 0) FROM entries WHERE account_id = ?"
+            " AND kind = 'fee' AND reference LIKE ? AND at >= ? AND at < ?",
+            (account_id, f"{prefix}%", to_micros(start), to_micros(end)),
+        ).fetchone()
+        return -self.currency.from_minor(int(row[0]))
+
     # --- supply cut for want of credit (pauses the standing charge, see standing.py) -------
 
     def record_supply_cut(self, room_id: str, at: datetime) -> bool:
