@@ -23,6 +23,7 @@ from homeassistant.helpers.storage import Store
 from .billing.common import CommonDay, Method
 from .billing.core import BillingCore
 from .billing.house import HouseBalance, HouseDay
+from .billing.statement import account_owners
 from .bus.poll import MeterReading
 from .const import (
     CONF_METER,
@@ -175,14 +176,14 @@ class CommonAreas:
 
 
 def _named(core: BillingCore, booked: CommonDay) -> Booked:
-    """A booked day's shares by room name (the account's tenancy's room)."""
-    rooms = {t.account_id: t.room_id for t in core.ledger.tenancies()}
+    """A booked day's shares by room name (the account's room)."""
+    owners = account_owners(core)
     return Booked(
         booked,
         tuple(
-            (core.ledger.room_name(rooms[s.account_id]), s.amount)
+            (core.ledger.room_name(owners[s.account_id][0]), s.amount)
             for s in booked.shares
-            if s.account_id in rooms
+            if s.account_id in owners
         ),
     )
 
