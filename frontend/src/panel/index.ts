@@ -360,12 +360,20 @@ export class PrepaidPowerPanel extends LitElement {
     return [...this.rows.values()].filter((r) => r.payer === row.room_id);
   }
 
-  private accountNote(row: RoomRow): TemplateResult | typeof nothing {
+  /** How many rooms bill to each payer: counted once per render of the rooms table (a
+   * search of every row for every row would be quadratic in a 640-room building). */
+  private linkedCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of this.rows.values()) if (r.payer) counts.set(r.payer, (counts.get(r.payer) ?? 0) + 1);
+    return counts;
+  }
+
+  private accountNote(row: RoomRow, linkedCounts: Map<string, number>): TemplateResult | typeof nothing {
     if (row.payer) {
       const payer = this.rows.get(row.payer);
       return html` <small class="payer">→ ${payer?.name ?? "?"}</small>`;
     }
-    const linked = this.linked(row).length;
+    const linked = linkedCounts.get(row.room_id) ?? 0;
     return linked ? html` <small class="pays-for">${this.t("pays_for", { n: linked + 1 })}</small>` : nothing;
   }
 
@@ -421,6 +429,7 @@ export class PrepaidPowerPanel extends LitElement {
   private roomsView(): TemplateResult {
     const t = this.t;
     const rows = this.sorted();
+    const linkedCounts = this.linkedCounts();
     let group: string | null = null;
     const grouped = this.sortKey === "place";
     return html`<ha-card>
@@ -455,7 +464,7 @@ export class PrepaidPowerPanel extends LitElement {
             group = place;
             return html`${head}
               <tr class="room" data-room=${row.name} @click=${() => void this.open(row.device_id)}>
-                <td class="name">${row.name}${this.accountNote(row)}</td>
+                <td class="name">${row.name}${this.accountNote(row, linkedCounts)}</td>
                 <td class="place">${this.place(row)}</td>
                 <td class="tenant">${row.tenant ?? html`<i>${t("vacant")}</i>`}</td>
                 <td class="balance num">${this.money(row.balance, row.currency)}</td>
